@@ -1,0 +1,6 @@
+/** natflow's exit codes: a stable interface for CI pipelines. */
+export const EXIT_OK = 0;
+/** An expectation (`natflow check`) did not hold. */
+export const EXIT_CHECK_FAILED = 1;
+/** Bad input: unreadable or corrupt capture, invalid arguments or expectations file. */
+export const EXIT_BAD_INPUT = 2;
