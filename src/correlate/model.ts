@@ -1,0 +1,119 @@
+/**
+ * The result of `natflow analyze`: what the correlator found and the explainer wrote. This is
+ * the data model every presenter (text, Markdown, JSON, TUI, HTML report, `check`) reads; the
+ * JSON output is a direct serialisation of it, so field names here are a stable interface.
+ */
+
+/** Stable vocabulary: see docs in README ("Mechanisms"). */
+export type Mechanism = 'userland-proxy' | 'dnat' | 'snat' | 'dnat+snat' | 'bridge' | 'none';
+
+export const MECHANISMS: readonly Mechanism[] = ['userland-proxy', 'dnat', 'snat', 'dnat+snat', 'bridge', 'none'];
+
+/** A transport endpoint as printed: `ip:port`, IPv6 in brackets; ICMP uses the echo id as port. */
+export type EndpointText = string;
+
+export interface CaptureSummary {
+  file: string;
+  format: 'pcap' | 'pcapng' | null;
+  /** Link types present (one for classic pcap). */
+  linktype: number[];
+  /** Interface display names found in this file. */
+  interfaces: string[];
+  packets: number;
+  /** Estimated clock offset of this file against the reference file, in seconds; null if unknown. */
+  clockOffset: number | null;
+  /** How the offset was obtained (e.g. "median of 212 same-packet matches with docker0.pcap"). */
+  clockOffsetBasis: string | null;
+  /** Set when the file was cut short or corrupt: what was read before it still counts. */
+  error: string | null;
+}
+
+export interface FlowSummary {
+  id: string;
+  iface: string;
+  proto: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | string;
+  /** Initiator first. */
+  src: EndpointText;
+  dst: EndpointText;
+  communityId: string;
+  /** Seconds since the epoch, 6 decimals. */
+  firstTs: string;
+  lastTs: string;
+  packets: number;
+  bytes: number;
+  state: string;
+  app: AppSummary | null;
+}
+
+export interface AppSummary {
+  http?: { method?: string; path?: string; host?: string; status?: number };
+  dns?: { qname?: string; qtype?: string; answers?: string[] };
+  tls?: { sni?: string };
+}
+
+/** One field compared across a hop: e.g. ISN, IP ID, TTL, MAC, payload. */
+export interface FieldDiff {
+  field: 'src-ip' | 'src-port' | 'dst-ip' | 'dst-port' | 'ttl' | 'isn' | 'ip-id' | 'tsval' | 'mac' | 'payload' | string;
+  /** Value on the upstream leg and on the downstream leg, as displayed. */
+  from: string;
+  to: string;
+  /** preserved = identical; rewritten = changed by the NAT; shifted = changed by a constant (e.g. TTL-1, seq offset); unrelated = independent (new connection). */
+  verdict: 'preserved' | 'rewritten' | 'shifted' | 'unrelated';
+}
+
+export interface RuleRef {
+  table: string;
+  chain: string;
+  text: string;
+  /** Where the rule came from (file and line) when --rules was given. */
+  source?: string;
+}
+
+export interface Hop {
+  /** Flow ids of the two legs this hop joins, in path order. */
+  from: string;
+  to: string;
+  mechanism: Mechanism;
+  /** Human-readable rewrite, e.g. "dst 198.18.0.1:5000 → 172.17.0.2:5000". */
+  rewrite: string;
+  rule: RuleRef | null;
+  /** First SYN (or first packet) on `from` to the same on `to`, in seconds; null if not measurable. */
+  latency: number | null;
+  fields: FieldDiff[];
+}
+
+export interface Evidence {
+  /** e.g. 'isn', 'ip-id', 'tsval', 'payload', 'timing', 'tuple', 'conntrack', 'rule', 'order'. */
+  kind: string;
+  /** One sentence with the real values, e.g. "SYN ISN 3107037655 identical on eth0 and docker0". */
+  detail: string;
+  /** How much this piece moved the confidence, in [0,1]. */
+  weight: number;
+}
+
+export interface Correlation {
+  id: string;
+  mechanism: Mechanism;
+  confidence: number;
+  /** Flow ids in path order (client side first). */
+  legs: string[];
+  hops: Hop[];
+  evidence: Evidence[];
+  /** Numbered-step explanation in plain language (without the numbers). */
+  explanation: string[];
+  /** Extra facts worth a flag: "source port remapped", "NAT helper or SYNPROXY suspected", "upstream refused". */
+  notes: string[];
+}
+
+export interface Analysis {
+  /** natflow version that produced this. */
+  version: string;
+  captures: CaptureSummary[];
+  flows: FlowSummary[];
+  correlations: Correlation[];
+  unpaired: string[];
+  /** One paragraph summarising the whole capture. */
+  summary: string;
+  /** What natflow inferred without side inputs, and contradictions found with them. */
+  inferences: string[];
+}
