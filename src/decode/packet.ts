@@ -104,6 +104,79 @@ export class Packet {
   /** Payload length claimed by the headers (IP length minus headers); -1 when unknown. */
   payloadWireLen = -1;
 
+  /**
+   * IPv4 total length was 0 (TSO/GSO: the NIC fills it in later), so the captured length was used
+   * instead; like tshark this is a note, not a warning.
+   */
+  ipTotalLenFromCapture = false;
+
   /** Decoding problems: a truncated or malformed layer. Empty when the packet is clean. */
   warnings: string[] = [];
+
+  /** Clears every field for the next packet; allocates nothing unless the last packet had warnings. */
+  reset(): void {
+    this.linktype = -1;
+    this.caplen = 0;
+    this.len = 0;
+    this.ethSrcOff = -1;
+    this.ethDstOff = -1;
+    this.vlanCount = 0;
+    this.etherType = -1;
+    this.sllIfIndex = -1;
+    this.sllPktType = -1;
+    this.sllAddrOff = -1;
+    this.sllAddrLen = 0;
+    this.ipVersion = 0;
+    this.l3Offset = -1;
+    this.srcOff = -1;
+    this.dstOff = -1;
+    this.ipId = -1;
+    this.ttl = -1;
+    this.tos = -1;
+    this.ipProto = -1;
+    this.ipTotalLen = -1;
+    this.ipDontFragment = false;
+    this.ipMoreFragments = false;
+    this.ipFragOffset = 0;
+    this.ipFragment = false;
+    this.ipTotalLenFromCapture = false;
+    this.arpOp = -1;
+    this.arpSenderMacOff = -1;
+    this.arpSenderIpOff = -1;
+    this.arpTargetMacOff = -1;
+    this.arpTargetIpOff = -1;
+    this.l4Offset = -1;
+    this.sport = -1;
+    this.dport = -1;
+    this.seq = -1;
+    this.ack = -1;
+    this.tcpFlags = -1;
+    this.window = -1;
+    this.tcpHeaderLen = -1;
+    this.mss = -1;
+    this.wscale = -1;
+    this.sackPermitted = false;
+    this.sackCount = 0;
+    this.tsVal = -1;
+    this.tsEcr = -1;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.icmpId = -1;
+    this.icmpSeq = -1;
+    this.innerIpVersion = 0;
+    this.innerSrcOff = -1;
+    this.innerDstOff = -1;
+    this.innerProto = -1;
+    this.innerSport = -1;
+    this.innerDport = -1;
+    this.payloadOffset = -1;
+    this.payloadLen = 0;
+    this.payloadWireLen = -1;
+    // A fresh array rather than length = 0: a caller may have kept the previous packet's warnings.
+    if (this.warnings.length !== 0) this.warnings = [];
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
 }
