@@ -9,6 +9,12 @@ export interface CaptureInterface {
   description: string | null;
   linktype: number;
   snaplen: number;
+  /** Bytes of frame check sequence at the end of every frame, when the file says so (pcap LT_FCS_*). */
+  fcsLength?: number;
+  /** pcapng if_tsresol as written (bit 7 set = 2^-n, else 10^-n); absent = default 6. */
+  tsresol?: number;
+  /** pcapng if_tsoffset in seconds, already added to every record's tsSec. */
+  tsoffset?: number;
 }
 
 /** Container format facts about one file, known after its header has been read. */

@@ -1,0 +1,267 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { pipeline, Readable } from 'node:stream';
+import { CaptureError } from './capture-error.js';
+import { isGzipMagic } from './gzip-detect.js';
+
+/** Where the bytes come from: a seekable file, or a stream (stdin, gunzip output). */
+export interface ChunkInput {
+  /** Reads up to `length` bytes into `buf` at `offset`; 0 means end of input. */
+  read(buf: Uint8Array, offset: number, length: number): Promise<number>;
+  /** Drops the next `n` bytes without handing them out (a seek for files). */
+  skip(n: number): void;
+  close(): Promise<void>;
+}
+
+class FileInput implements ChunkInput {
+  private position = 0;
+  constructor(private readonly handle: FileHandle) {}
+
+  async read(buf: Uint8Array, offset: number, length: number): Promise<number> {
+    const { bytesRead } = await this.handle.read(buf, offset, length, this.position);
+    this.position += bytesRead;
+    return bytesRead;
+  }
+
+  skip(n: number): void {
+    this.position += n;
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
+
+class StreamInput implements ChunkInput {
+  private chunk: Uint8Array | null;
+  private chunkPos = 0;
+  private discard = 0;
+  private readonly it: AsyncIterator<Uint8Array>;
+
+  constructor(
+    iterable: AsyncIterable<Uint8Array>,
+    first: Uint8Array | null,
+    private readonly onClose: () => void,
+  ) {
+    this.it = iterable[Symbol.asyncIterator]();
+    this.chunk = first;
+  }
+
+  async read(buf: Uint8Array, offset: number, length: number): Promise<number> {
+    for (;;) {
+      if (this.chunk !== null) {
+        let avail = this.chunk.length - this.chunkPos;
+        if (this.discard > 0) {
+          const d = Math.min(this.discard, avail);
+          this.discard -= d;
+          this.chunkPos += d;
+          avail -= d;
+        }
+        if (avail > 0) {
+          const n = Math.min(avail, length);
+          buf.set(this.chunk.subarray(this.chunkPos, this.chunkPos + n), offset);
+          this.chunkPos += n;
+          return n;
+        }
+        this.chunk = null;
+      }
+      const next = await this.it.next();
+      if (next.done) return 0;
+      this.chunk = next.value;
+      this.chunkPos = 0;
+    }
+  }
+
+  skip(n: number): void {
+    this.discard += n;
+  }
+
+  async close(): Promise<void> {
+    this.onClose();
+  }
+}
+
+/**
+ * A sliding window over the input. Readers parse straight out of `buf[start, end)`, which is
+ * refilled with large reads into the same buffer (the unconsumed tail is moved to the front),
+ * so memory stays at one buffer whatever the file size. The buffer grows only up to
+ * `maxBuffer`, and only when a unit whose size the reader has already checked against its
+ * own limits needs it.
+ */
+export class ByteSource {
+  buf: Uint8Array;
+  start = 0;
+  end = 0;
+  /** Absolute stream offset of buf[0]. */
+  private base = 0;
+  eof = false;
+
+  constructor(
+    private readonly input: ChunkInput,
+    readonly label: string,
+    chunkSize: number,
+    private readonly maxBuffer: number,
+  ) {
+    this.buf = new Uint8Array(Math.max(64, Math.min(chunkSize, maxBuffer)));
+  }
+
+  /** Absolute offset of buf[start], the next unconsumed byte. */
+  get offset(): number {
+    return this.base + this.start;
+  }
+
+  /** Absolute offset of a position inside buf. */
+  at(pos: number): number {
+    return this.base + pos;
+  }
+
+  get available(): number {
+    return this.end - this.start;
+  }
+
+  /** Makes at least `n` bytes available from `start`; false when the input ends first. */
+  async ensure(n: number): Promise<boolean> {
+    if (this.end - this.start >= n) return true;
+    if (n > this.buf.length) {
+      if (n > this.maxBuffer) throw new Error(`internal: ensure(${n}) above buffer limit`);
+      const bigger = new Uint8Array(Math.min(this.maxBuffer, Math.max(n, this.buf.length * 2)));
+      bigger.set(this.buf.subarray(this.start, this.end));
+      this.base += this.start;
+      this.end -= this.start;
+      this.start = 0;
+      this.buf = bigger;
+    } else if (this.start > 0) {
+      this.buf.copyWithin(0, this.start, this.end);
+      this.base += this.start;
+      this.end -= this.start;
+      this.start = 0;
+    }
+    while (this.end - this.start < n && !this.eof) {
+      let got: number;
+      try {
+        got = await this.input.read(this.buf, this.end, this.buf.length - this.end);
+      } catch (e) {
+        throw new CaptureError(this.label, this.base + this.end, `read failed: ${errText(e)}`);
+      }
+      if (got === 0) this.eof = true;
+      else this.end += got;
+    }
+    return this.end - this.start >= n;
+  }
+
+  /** Consumes `n` bytes, buffered or not; past the end of input the next ensure() fails. */
+  skip(n: number): void {
+    const avail = this.end - this.start;
+    if (n <= avail) {
+      this.start += n;
+      return;
+    }
+    this.input.skip(n - avail);
+    this.base += this.end + (n - avail);
+    this.start = 0;
+    this.end = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.input.close().catch(() => undefined);
+  }
+}
+
+export interface OpenedInput {
+  input: ChunkInput;
+  compressed: boolean;
+}
+
+function errText(e: unknown): string {
+  if (e && typeof e === 'object') {
+    const code = (e as { code?: unknown }).code;
+    const msg = (e as { message?: unknown }).message;
+    if (typeof code === 'string' && typeof msg === 'string') {
+      // zlib messages ("unexpected end of file") are clear; fs messages repeat the path.
+      return code.startsWith('Z_') ? `gzip: ${msg}` : code;
+    }
+    if (typeof msg === 'string') return msg;
+  }
+  return String(e);
+}
+
+function gunzipped(first: Uint8Array | null, rest: AsyncIterable<Uint8Array>): StreamInput {
+  async function* all(): AsyncGenerator<Uint8Array> {
+    if (first !== null) yield first;
+    yield* rest;
+  }
+  const gunzip = createGunzip();
+  const src = Readable.from(all(), { objectMode: false });
+  // pipeline forwards a source failure into gunzip, so iterating gunzip sees every error.
+  pipeline(src, gunzip, () => undefined);
+  return new StreamInput(gunzip, null, () => {
+    src.destroy();
+    gunzip.destroy();
+  });
+}
+
+/**
+ * Opens a path ('-' = standard input) and decides by the first two bytes whether to
+ * decompress. Throws CaptureError (offset 0) when the path cannot be read as a file.
+ */
+export async function openInput(path: string, label: string): Promise<OpenedInput> {
+  if (path === '-') {
+    const it = (process.stdin as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    let first: Uint8Array | null = null;
+    try {
+      // Peek until two bytes are known (or input ends) without losing them.
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      while (total < 2) {
+        const n = await it.next();
+        if (n.done) break;
+        parts.push(n.value);
+        total += n.value.length;
+      }
+      first = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    } catch (e) {
+      throw new CaptureError(label, 0, `cannot read standard input: ${errText(e)}`);
+    }
+    const rest: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => it };
+    if (first !== null && isGzipMagic(first, first.length)) {
+      return { input: gunzipped(first, rest), compressed: true };
+    }
+    return { input: new StreamInput(rest, first, () => undefined), compressed: false };
+  }
+
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    throw new CaptureError(label, 0, `cannot open: ${describeOpenError(e)}`);
+  }
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw new CaptureError(label, 0, 'is a directory, not a capture file');
+    const head = new Uint8Array(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    if (isGzipMagic(head, bytesRead)) {
+      const stream = handle.createReadStream({ start: 0, autoClose: true });
+      return { input: gunzipped(null, stream), compressed: true };
+    }
+    return { input: new FileInput(handle), compressed: false };
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    if (e instanceof CaptureError) throw e;
+    throw new CaptureError(label, 0, `cannot read: ${describeOpenError(e)}`);
+  }
+}
+
+function describeOpenError(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file (ENOENT)';
+    case 'EACCES':
+      return 'permission denied (EACCES)';
+    case 'EISDIR':
+      return 'is a directory, not a capture file';
+    default:
+      return errText(e);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * natflow's streaming capture reader: classic pcap (all magics, incl. the modified format),
+ * pcapng (multi-section, either byte order) and gzip of either, from a file or stdin ('-').
+ */
+import { ByteSource, openInput } from './byte-source.js';
+import { CaptureError, type CaptureWarning } from './capture-error.js';
+import { hexPrefix } from './gzip-detect.js';
+import { PCAP_MAGICS, PcapReader } from './pcap-reader.js';
+import { MAX_PARSED_BLOCK, PcapngReader, SHB_TYPE } from './pcapng-reader.js';
+import type { FormatReader, ReaderContext, RecordCallback } from './reader-context.js';
+import { u32le } from './reader-context.js';
+import { ReusedRecord } from './record.js';
+import type { CaptureFileInfo, CaptureInterface, CaptureRecord } from './types.js';
+import { WarningLog } from './warnings.js';
+
+export type { CaptureFileInfo, CaptureInterface, CaptureRecord } from './types.js';
+export { CaptureError, type CaptureWarning } from './capture-error.js';
+export { ReusedRecord } from './record.js';
+export { formatEpoch } from './timestamp.js';
+
+export interface ReadOptions {
+  /** Size of each read into the reused buffer; default 1 MiB. */
+  chunkSize?: number;
+  /** Display name for errors; default = path. */
+  label?: string;
+  /** Called for every interface as soon as it is known (pcapng IDBs, or the pcap header). */
+  onInterface?: (iface: CaptureInterface) => void;
+}
+
+export interface ReadResult {
+  /** Null when the file could not be opened or its header was unusable. */
+  info: CaptureFileInfo | null;
+  records: number;
+  /** Bytes of the (decompressed) capture consumed. */
+  bytesRead: number;
+  warnings: CaptureWarning[];
+  error: CaptureError | null;
+}
+
+const DEFAULT_CHUNK = 1 << 20;
+
+interface Session {
+  ctx: ReaderContext;
+  reader: FormatReader | null;
+  error: CaptureError | null;
+}
+
+async function openSession(path: string, opts: ReadOptions): Promise<Session> {
+  const label = opts.label ?? path;
+  const warnings = new WarningLog();
+  const info: CaptureFileInfo = {
+    file: path,
+    format: 'pcap',
+    compressed: false,
+    byteOrder: 'le',
+    tsPrecision: null,
+    version: '',
+    interfaces: [],
+  };
+  let src: ByteSource | null = null;
+  const ctx: ReaderContext = {
+    src: null as unknown as ByteSource,
+    label,
+    warnings,
+    rec: new ReusedRecord(),
+    info,
+    onInterface: opts.onInterface,
+    records: 0,
+  };
+  try {
+    const opened = await openInput(path, label);
+    info.compressed = opened.compressed;
+    const chunk = Math.max(64, Math.floor(opts.chunkSize ?? DEFAULT_CHUNK));
+    src = new ByteSource(opened.input, label, chunk, Math.max(chunk, MAX_PARSED_BLOCK));
+    ctx.src = src;
+    if (!(await src.ensure(4))) {
+      if (src.available === 0) throw new CaptureError(label, 0, opened.compressed ? 'empty file (after gzip decompression)' : 'empty file');
+      throw new CaptureError(label, 0, `file too short to be a capture (${src.available} bytes)`);
+    }
+    const magic = u32le(src.buf, src.start);
+    let reader: FormatReader;
+    if (PCAP_MAGICS.has(magic)) reader = await PcapReader.open(ctx, magic);
+    else if (magic === SHB_TYPE) reader = await PcapngReader.open(ctx);
+    else {
+      throw new CaptureError(
+        label,
+        0,
+        `not a pcap, pcapng or gzip file (first bytes ${hexPrefix(src.buf.subarray(src.start), src.available)})`,
+      );
+    }
+    return { ctx, reader, error: null };
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    return { ctx, reader: null, error: e };
+  }
+}
+
+function resultOf(s: Session): ReadResult {
+  const src = s.ctx.src as ByteSource | null;
+  return {
+    info: s.reader ? s.ctx.info : null,
+    records: s.ctx.records,
+    bytesRead: src ? src.offset : 0,
+    warnings: s.ctx.warnings.result(),
+    error: s.error,
+  };
+}
+
+/**
+ * Calls onRecord for every record in order. Never throws for bad input: the fault is returned
+ * in `error` after the records before it were delivered. (Errors thrown by onRecord itself are
+ * passed through.)
+ *
+ * The record passed to onRecord is ONE object reused for every call, and its `data` is a view
+ * into the reader's buffer: both are only valid until onRecord returns. Copy what you keep
+ * (`rec.data.slice()`, or `(rec as ReusedRecord).snapshot()`).
+ */
+export async function readCapture(
+  path: string,
+  onRecord: (rec: CaptureRecord, info: CaptureFileInfo) => void,
+  opts: ReadOptions = {},
+): Promise<ReadResult> {
+  const s = await openSession(path, opts);
+  try {
+    if (s.reader) while (!(await s.reader.run(onRecord as RecordCallback, Infinity)));
+  } catch (e) {
+    if (!(e instanceof CaptureError)) {
+      await closeSession(s);
+      throw e;
+    }
+    s.error = e;
+  }
+  await closeSession(s);
+  return resultOf(s);
+}
+
+async function closeSession(s: Session): Promise<void> {
+  const src = s.ctx.src as ByteSource | null;
+  if (src) await src.close();
+}
+
+/**
+ * Convenience async iterator (slower: every record is copied). Throws the CaptureError at the
+ * end, after the records before the fault were yielded.
+ */
+export async function* iterateCapture(path: string, opts: ReadOptions = {}): AsyncGenerator<CaptureRecord> {
+  const s = await openSession(path, opts);
+  try {
+    if (s.error) throw s.error;
+    const reader = s.reader!;
+    const batch: CaptureRecord[] = [];
+    const keep = (rec: CaptureRecord): void => {
+      batch.push((rec as ReusedRecord).snapshot());
+    };
+    for (;;) {
+      let done = false;
+      let failure: CaptureError | null = null;
+      try {
+        done = await reader.run(keep, 256);
+      } catch (e) {
+        if (!(e instanceof CaptureError)) throw e;
+        failure = e;
+      }
+      for (const r of batch) yield r;
+      batch.length = 0;
+      if (failure) throw failure;
+      if (done) return;
+    }
+  } finally {
+    await closeSession(s);
+  }
+}
