@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Derive a scenario's truth.json from what the kernel recorded, not from what we intended.
+
+Inputs (all in the scenario directory): conntrack.txt (`conntrack -L -o extended` taken right
+after the traffic), meta.json (host addresses, published ports, bridge ports, proxy mode) and
+the per-interface captures, read with tshark.
+
+- Each conntrack entry gives the tuple before NAT (original direction) and, from its reply
+  tuple, the tuple after NAT. tcpdump taps ingress before PREROUTING and egress after
+  POSTROUTING, so the pre-NAT tuple is what the ingress interface shows and the post-NAT tuple
+  what the egress interface shows; the interface is the host's connected route to the
+  non-local endpoint (plus the container's bridge port).
+- The userland proxy makes two unrelated conntrack entries; they are linked through the
+  unique marker both carry in their payload (or, when the upstream leg carries none, because
+  it is the only candidate for that published port).
+- Every leg is then looked up in its interface's capture; a leg that is not there fails the
+  derivation, so a broken recording cannot produce a truth file.
+"""
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
+
+MARKER = re.compile(rb'nf-s\d\d[ab]?-[a-z]\d+')
+
+
+def parse_conntrack(path):
+    entries = []
+    for line in open(path):
+        line = line.strip()
+        if not line or not line.startswith('ipv4'):
+            continue
+        toks = line.split()
+        proto = toks[2]
+        kv = [t.split('=', 1) for t in toks if '=' in t]
+        sides = [{}, {}]
+        side = -1
+        for k, v in kv:
+            if k == 'src':
+                side += 1
+            if 0 <= side <= 1 and k not in sides[side]:
+                sides[side][k] = v
+        if side < 1 or proto not in ('tcp', 'udp', 'icmp'):
+            continue
+        state = toks[5] if proto == 'tcp' else None
+        entries.append({'line': line, 'proto': proto, 'orig': sides[0], 'reply': sides[1], 'state': state})
+    return entries
+
+
+def tuple_of(proto, src, sport, dst, dport, icmp_id):
+    if proto == 'icmp':
+        return {'proto': 'icmp', 'src': src, 'sport': None, 'dst': dst, 'dport': None, 'icmpId': int(icmp_id)}
+    return {'proto': proto, 'src': src, 'sport': int(sport), 'dst': dst, 'dport': int(dport), 'icmpId': None}
+
+
+def pre_post(e):
+    o, r, p = e['orig'], e['reply'], e['proto']
+    pre = tuple_of(p, o['src'], o.get('sport'), o['dst'], o.get('dport'), o.get('id'))
+    # The reply tuple reversed is what the connection looks like after NAT.
+    post = tuple_of(p, r['dst'], r.get('dport'), r['src'], r.get('sport'), r.get('id'))
+    return pre, post
+
+
+def key(t):
+    if t['proto'] == 'icmp':
+        return ('icmp', t['src'], t['dst'], t['icmpId'])
+    return (t['proto'], t['src'], t['sport'], t['dst'], t['dport'])
+
+
+def endpoint(t, side):
+    ip = t[side]
+    if t['proto'] == 'icmp':
+        return {'ip': ip, 'icmpId': t['icmpId']}
+    return {'ip': ip, 'port': t['sport' if side == 'src' else 'dport']}
+
+
+FIELDS = ['frame.number', 'ip.src', 'ip.dst', 'ip.proto', 'tcp.srcport', 'tcp.dstport',
+          'udp.srcport', 'udp.dstport', 'icmp.type', 'icmp.ident', 'tcp.flags', 'tcp.seq_raw',
+          'tcp.payload', 'udp.payload', 'data.data']
+
+
+def index_capture(path):
+    """Initiator-direction packets of each tuple in one capture: count, markers, SYN ISN."""
+    cmd = ['tshark', '-n', '-r', path, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=f']
+    for f in FIELDS:
+        cmd += ['-e', f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    idx = {}
+    for line in out.splitlines():
+        v = dict(zip(FIELDS, line.split('\t')))
+        if not v.get('ip.src'):
+            continue
+        proto = {'6': 'tcp', '17': 'udp', '1': 'icmp'}.get(v['ip.proto'])
+        if proto == 'tcp':
+            k = ('tcp', v['ip.src'], int(v['tcp.srcport']), v['ip.dst'], int(v['tcp.dstport']))
+        elif proto == 'udp':
+            k = ('udp', v['ip.src'], int(v['udp.srcport']), v['ip.dst'], int(v['udp.dstport']))
+        elif proto == 'icmp' and v['icmp.type'] in ('8', '0') and v['icmp.ident']:
+            ident = int(v['icmp.ident'], 0)
+            # Key replies by the request's direction so a lookup finds both.
+            if v['icmp.type'] == '8':
+                k = ('icmp', v['ip.src'], v['ip.dst'], ident)
+            else:
+                k = ('icmp-reply', v['ip.dst'], v['ip.src'], ident)
+        else:
+            continue
+        rec = idx.setdefault(k, {'packets': 0, 'markers': set(), 'synSeq': None})
+        rec['packets'] += 1
+        payload = v.get('tcp.payload') or v.get('udp.payload') or v.get('data.data') or ''
+        if payload:
+            for m in MARKER.findall(bytes.fromhex(payload.replace(':', ''))):
+                rec['markers'].add(m.decode())
+        if proto == 'tcp' and v['tcp.flags'] and int(v['tcp.flags'], 16) & 0x12 == 0x02:
+            rec['synSeq'] = int(v['tcp.seq_raw'])
+    return idx
+
+
+def main():
+    d = sys.argv[1]
+    meta = json.load(open(os.path.join(d, 'meta.json')))
+    snum = 's' + meta['scenario'].split('-')[0]
+    proxy = meta['mode'] == 'userland-proxy'
+    nets = [(ipaddress.ip_interface('%s/%d' % (a['address'], a['prefixlen'])), a['ifname'])
+            for a in meta['hostAddresses']]
+    local_ips = {a['address'] for a in meta['hostAddresses']}
+    containers = {c['ip']: c for c in meta['containers']}
+    published = meta['published']
+
+    def is_local(ip):
+        return ip in local_ips or ipaddress.ip_address(ip) in ipaddress.ip_network('127.0.0.0/8')
+
+    def ifaces_for(ip):
+        a = ipaddress.ip_address(ip)
+        for net, name in nets:
+            if name != 'lo' and a in net.network:
+                return [name] + ([containers[ip]['bridgePort']] if ip in containers else [])
+        raise SystemExit('derive-truth: no host route for %s' % ip)
+
+    caps = {}
+
+    def cap(iface):
+        if iface not in caps:
+            caps[iface] = index_capture(os.path.join(d, meta['captures']['perInterface'][iface]))
+        return caps[iface]
+
+    items = []
+    for e in parse_conntrack(os.path.join(d, 'conntrack.txt')):
+        pre, post = pre_post(e)
+        # An ICMP echo id is rewritten like a source port (MASQUERADE), so it counts as SNAT.
+        dnat = (pre['dst'], pre['dport']) != (post['dst'], post['dport'])
+        snat = (pre['src'], pre['sport'], pre['icmpId']) != (post['src'], post['sport'], post['icmpId'])
+        mech = 'dnat+snat' if dnat and snat else 'dnat' if dnat else 'snat' if snat else 'none'
+        legs = []
+        if pre['src'] in containers and post['dst'] in containers and mech == 'none':
+            mech = 'bridge'  # switched between bridge ports, never routed through docker0
+            legs.append({'role': 'bridged', 'interfaces': [containers[pre['src']]['bridgePort'],
+                                                           containers[post['dst']]['bridgePort']], 'tuple': pre})
+        elif is_local(pre['src']) and is_local(post['dst']):
+            legs.append({'role': 'local', 'interfaces': ['lo'], 'tuple': pre})
+        else:
+            if not is_local(pre['src']):
+                legs.append({'role': 'ingress', 'interfaces': ifaces_for(pre['src']), 'tuple': pre})
+            if not is_local(post['dst']):
+                legs.append({'role': 'egress', 'interfaces': ifaces_for(post['dst']), 'tuple': post})
+        role = None
+        if proxy and mech == 'none' and pre['proto'] == 'tcp':
+            if is_local(post['dst']) and any(p['hostPort'] == pre['dport'] for p in published):
+                role = 'client'
+            elif is_local(pre['src']) and any(p['containerIp'] == pre['dst'] and p['containerPort'] == pre['dport']
+                                              for p in published):
+                role = 'upstream'
+        markers = set()
+        for leg in legs:
+            for iface in leg['interfaces']:
+                rec = cap(iface).get(key(leg['tuple']))
+                if rec is None or rec['packets'] == 0:
+                    raise SystemExit('derive-truth: %s: conntrack entry %s: tuple %s not captured on %s'
+                                     % (d, e['line'], key(leg['tuple']), iface))
+                markers |= rec['markers']
+            if role:
+                leg['role'] = role
+        if len(markers) > 1:
+            raise SystemExit('derive-truth: %s: several markers %s in one connection' % (d, sorted(markers)))
+        items.append({'entry': e, 'pre': pre, 'post': post, 'mech': mech, 'dnat': dnat, 'snat': snat,
+                      'legs': legs, 'role': role, 'marker': next(iter(markers), None)})
+
+    convs = []
+    # The userland proxy: link client and upstream connections.
+    clients = [i for i in items if i['role'] == 'client']
+    ups = [i for i in items if i['role'] == 'upstream']
+    used = set()
+    for c in clients:
+        mate = [u for u in ups if c['marker'] and u['marker'] == c['marker']]
+        how = 'marker'
+        if not mate:
+            hp = c['pre']['dport']
+            target = [(p['containerIp'], p['containerPort']) for p in published if p['hostPort'] == hp]
+            cand = [u for u in ups if not u['marker'] and (u['pre']['dst'], u['pre']['dport']) in target]
+            peers = [x for x in clients if x['pre']['dport'] == hp and
+                     not any(u['marker'] == x['marker'] for u in ups if x['marker'])]
+            if len(cand) == 1 and len(peers) == 1:
+                mate, how = cand, 'sole-candidate'
+        if len(mate) > 1:
+            raise SystemExit('derive-truth: %s: marker %s on several upstream connections' % (d, c['marker']))
+        legs = [dict(l, conntrack=c['entry']['line']) for l in c['legs']]
+        conv = {'marker': c['marker'], 'proto': 'tcp', 'mechanism': 'userland-proxy', 'linkedBy': None,
+                'legs': legs, 'translation': None}
+        if mate:
+            used.add(id(mate[0]))
+            conv['linkedBy'] = how
+            conv['legs'] += [dict(l, conntrack=mate[0]['entry']['line']) for l in mate[0]['legs']]
+        convs.append(conv)
+    for i in items:
+        if i['role'] == 'client' or (i['role'] == 'upstream' and id(i) in used):
+            continue
+        tr = None
+        if i['dnat'] or i['snat']:
+            tr = {'dnat': {'from': endpoint(i['pre'], 'dst'), 'to': endpoint(i['post'], 'dst')} if i['dnat'] else None,
+                  'snat': {'from': endpoint(i['pre'], 'src'), 'to': endpoint(i['post'], 'src')} if i['snat'] else None}
+        mech = i['mech']
+        if i['role'] == 'upstream':
+            mech = 'userland-proxy'  # an upstream leg whose client side we could not link
+        convs.append({'marker': i['marker'], 'proto': i['pre']['proto'], 'mechanism': mech,
+                      'linkedBy': None, 'translation': tr,
+                      'legs': [dict(l, conntrack=i['entry']['line']) for l in i['legs']]})
+
+    def natkey(s):
+        return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', s)]
+
+    marked = sorted([c for c in convs if c['marker']], key=lambda c: natkey(c['marker']))
+    unmarked = sorted([c for c in convs if not c['marker']],
+                      key=lambda c: (c['proto'], c['legs'][0]['tuple']['dst'], c['legs'][0]['tuple']['dport'] or 0,
+                                     c['legs'][0]['tuple']['src']))
+    out = []
+    for c in marked:
+        c['id'] = c['marker'][3:]
+        out.append(c)
+    for n, c in enumerate(unmarked, 1):
+        c['id'] = '%s-x%d' % (snum, n)
+        out.append(c)
+    kinds = {'tcp': 'http-query', 'udp': 'dns-qname', 'icmp': 'icmp-payload'}
+    result = {
+        'schema': 'natflow-capture-truth/1',
+        'scenario': meta['scenario'],
+        'mode': meta['mode'],
+        'derivedFrom': ['conntrack.txt', 'meta.json'] + sorted(meta['captures']['perInterface'][i] for i in caps),
+        'conversations': [
+            {'id': c['id'], 'marker': c['marker'], 'markerKind': kinds[c['proto']] if c['marker'] else None,
+             'proto': c['proto'], 'mechanism': c['mechanism'], 'linkedBy': c['linkedBy'],
+             'translation': c['translation'], 'legs': c['legs']}
+            for c in out
+        ],
+    }
+    with open(os.path.join(d, 'truth.json'), 'w') as f:
+        json.dump(result, f, indent=2)
+        f.write('\n')
+    print('derive-truth: %d conversations (%s)' % (len(out), ', '.join(
+        '%s=%d' % (m, sum(1 for c in out if c['mechanism'] == m))
+        for m in sorted({c['mechanism'] for c in out}))), file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()

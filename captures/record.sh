@@ -1,0 +1,455 @@
+#!/usr/bin/env bash
+# Rebuild Docker's default bridge networking inside network namespaces, run one NAT scenario,
+# capture every interface of the simulated host at once and derive the ground truth.
+#
+#   sudo captures/record.sh <scenario|all|list> [--no-proxy] [--out DIR]
+#
+# Safety: everything lives in namespaces named nf-<pid>-*; nothing (no address, route or
+# iptables rule) is added to the root namespace, no traffic leaves the lab, and teardown kills
+# only the PIDs this script started.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LIB="$HERE/lib"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY="$(command -v python3)"
+
+SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-collision
+  05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
+  08-concurrent 09-closed-port)
+
+usage() {
+  echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
+  echo "scenarios: ${SCENARIOS[*]} (a number such as 1 or 5b is enough)" >&2
+  exit 2
+}
+
+resolve_scenario() {
+  local want="$1" s
+  for s in "${SCENARIOS[@]}"; do
+    if [ "$s" = "$want" ] || [ "${s%%-*}" = "$want" ] || [ "${s%%-*}" = "0$want" ]; then
+      echo "$s"; return 0
+    fi
+  done
+  return 1
+}
+
+[ $# -ge 1 ] || usage
+ARG="$1"; shift
+FORCE_NOPROXY=0; OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-proxy) FORCE_NOPROXY=1 ;;
+    --out) OUT="${2:?--out needs a directory}"; shift ;;
+    *) usage ;;
+  esac
+  shift
+done
+
+if [ "$ARG" = list ]; then printf '%s\n' "${SCENARIOS[@]}"; exit 0; fi
+if [ "$ARG" = all ]; then
+  [ -z "$OUT" ] || { echo "--out cannot be used with all" >&2; exit 2; }
+  extra=(); [ $FORCE_NOPROXY = 1 ] && extra=(--no-proxy)
+  for s in "${SCENARIOS[@]}"; do "$0" "$s" "${extra[@]}"; done
+  exit 0
+fi
+SCEN="$(resolve_scenario "$ARG")" || usage
+
+[ "$(id -u)" = 0 ] || { echo "record.sh: must run as root (network namespaces)" >&2; exit 2; }
+
+# ---------------------------------------------------------------- tools
+ensure_tools() {
+  local need=() p
+  local -A bin=([tcpdump]=tcpdump [tshark]=dumpcap [socat]=socat [conntrack]=conntrack
+    [iptables]=iptables-save [iproute2]=ip [python3]=/usr/bin/python3)
+  for p in "${!bin[@]}"; do
+    command -v "${bin[$p]}" >/dev/null 2>&1 || need+=("$p")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "record.sh: installing ${need[*]}" >&2
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
+  fi
+  command -v tshark >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y tshark
+}
+ensure_tools
+PY=/usr/bin/python3
+
+# ---------------------------------------------------------------- scenario mode
+NOPROXY=0
+case "$SCEN" in 05b-*|06-*) NOPROXY=1 ;; esac
+[ $FORCE_NOPROXY = 1 ] && NOPROXY=1
+if [ -z "$OUT" ]; then
+  OUT="$HERE/$SCEN"
+  case "$SCEN" in 05b-*|06-*) ;; *) [ $NOPROXY = 1 ] && OUT="$HERE/$SCEN--no-proxy" ;; esac
+fi
+rm -rf "$OUT"; mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+SNUM="s${SCEN%%-*}"
+
+# ---------------------------------------------------------------- lab names
+ID="nf-$$"
+NS_H="$ID-host"; NS_X="$ID-ext"; NS_C1="$ID-c1"; NS_C2="$ID-c2"
+ALL_NS=("$NS_H" "$NS_X" "$NS_C1" "$NS_C2")
+# Deterministic Docker-like port names, so re-recordings name the same interfaces.
+VETH_C1="veth$(printf c1 | sha1sum | cut -c1-7)"
+VETH_C2="veth$(printf c2 | sha1sum | cut -c1-7)"
+C1=172.17.0.2; C2=172.17.0.3; GW=172.17.0.1; HOST_IP=198.18.0.1; EXT_IP=198.18.0.2
+WORK="$(mktemp -d /tmp/nf-lab.XXXXXX)"
+PIDS=()      # every background process this script started
+CAP_PIDS=()  # the capture processes among them
+
+teardown() {
+  local rc=$? p c
+  set +e
+  for p in "${PIDS[@]}"; do
+    # socat forks one child per connection: end those children of ours too, by PID.
+    for c in $(pgrep -P "$p" 2>/dev/null); do kill -TERM "$c" 2>/dev/null; done
+    kill -TERM "$p" 2>/dev/null
+  done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  for p in "${ALL_NS[@]}"; do ip netns del "$p" 2>/dev/null; done
+  rm -rf "$WORK"
+  exit $rc
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+nsx() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
+bg() { # bg <ns> <logfile> cmd...  (start in a namespace, remember the PID)
+  local ns="$1" log="$2"; shift 2
+  ip netns exec "$ns" "$@" >"$log" 2>&1 &
+  PIDS+=($!)
+}
+
+wait_for() { # wait_for <seconds> <command...>
+  local t="$1"; shift
+  local end=$((SECONDS + t))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $end ] || { echo "record.sh: timed out waiting for: $*" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
+# ---------------------------------------------------------------- build the lab
+build_lab() {
+  local ns
+  for ns in "${ALL_NS[@]}"; do
+    ip netns add "$ns"
+    # No IPv6: keeps the captures to the IPv4 NAT under test (no MLD / router solicitations).
+    nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    nsx "$ns" ip link set lo up
+  done
+
+  # docker0 with Docker's MAC prefix; containers get 02:42:ac:11:00:0x as Docker assigns.
+  ip -n "$NS_H" link add docker0 address 02:42:5e:00:00:01 type bridge
+  ip -n "$NS_H" addr add $GW/16 dev docker0
+  ip -n "$NS_H" link set docker0 up
+  local c veth ip mac cns
+  for c in 1 2; do
+    if [ $c = 1 ]; then veth=$VETH_C1; ip=$C1; cns=$NS_C1; else veth=$VETH_C2; ip=$C2; cns=$NS_C2; fi
+    mac="02:42:ac:11:00:0$((c + 1))"
+    ip -n "$NS_H" link add "$veth" type veth peer name eth0 netns "$cns"
+    ip -n "$NS_H" link set "$veth" master docker0 up
+    ip -n "$cns" link set eth0 address "$mac" up
+    ip -n "$cns" addr add "$ip/16" dev eth0
+    ip -n "$cns" route add default via $GW
+    if [ $NOPROXY = 1 ]; then
+      ip -n "$NS_H" link set "$veth" type bridge_slave hairpin on
+    fi
+  done
+
+  # The host's uplink: eth0 on 198.18.0.0/24 (RFC 2544 benchmark range), peer = external client.
+  ip -n "$NS_H" link add eth0 address 02:00:c6:12:00:01 type veth peer name eth0 netns "$NS_X" address 02:00:c6:12:00:02
+  ip -n "$NS_H" addr add $HOST_IP/24 dev eth0
+  ip -n "$NS_H" link set eth0 up
+  ip -n "$NS_X" addr add $EXT_IP/24 dev eth0
+  ip -n "$NS_X" link set eth0 up
+
+  nsx "$NS_H" sysctl -qw net.ipv4.ip_forward=1
+  BRNF="unavailable"
+  if nsx "$NS_H" test -w /proc/sys/net/bridge/bridge-nf-call-iptables; then
+    nsx "$NS_H" sysctl -qw net.bridge.bridge-nf-call-iptables=1 || true
+    BRNF="$(nsx "$NS_H" cat /proc/sys/net/bridge/bridge-nf-call-iptables)"
+  fi
+  if [ $NOPROXY = 1 ]; then
+    # dockerd sets route_localnet on the bridge when the userland proxy is off.
+    nsx "$NS_H" sysctl -qw net.ipv4.conf.docker0.route_localnet=1
+  fi
+}
+
+# Published ports: hostPort containerIp containerPort
+PUBLISHED=("5000 $C1 5000")
+case "$SCEN" in
+  08-*) PUBLISHED=("5000 $C1 5000" "5001 $C2 5000") ;;
+  09-*) PUBLISHED=("5000 $C1 5000" "5002 $C1 5002") ;;
+esac
+
+# Docker <= 27's rules for the default bridge (moby libnetwork setup_ip_tables.go,
+# iptables.go ProgramChain/Forward). With hairpin mode (userland-proxy=false) dockerd drops
+# the 127.0.0.0/8 exclusion from OUTPUT, the `-i docker0 -j RETURN` skip and the
+# `! -i docker0` on each DNAT, and adds MASQUERADE from LOCAL.
+write_rules() {
+  local f="$WORK/rules" hp cip cp
+  {
+    echo '*nat'
+    echo ':PREROUTING ACCEPT [0:0]'; echo ':INPUT ACCEPT [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
+    echo ':POSTROUTING ACCEPT [0:0]'; echo ':DOCKER - [0:0]'
+    echo '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER'
+    if [ $NOPROXY = 1 ]; then
+      echo '-A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER'
+      echo '-A POSTROUTING -o docker0 -m addrtype --src-type LOCAL -j MASQUERADE'
+    else
+      echo '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER'
+    fi
+    echo '-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE'
+    for m in "${PUBLISHED[@]}"; do
+      read -r hp cip cp <<<"$m"
+      echo "-A POSTROUTING -s $cip/32 -d $cip/32 -p tcp -m tcp --dport $cp -j MASQUERADE"
+    done
+    [ $NOPROXY = 1 ] || echo '-A DOCKER -i docker0 -j RETURN'
+    for m in "${PUBLISHED[@]}"; do
+      read -r hp cip cp <<<"$m"
+      if [ $NOPROXY = 1 ]; then
+        echo "-A DOCKER -p tcp -m tcp --dport $hp -j DNAT --to-destination $cip:$cp"
+      else
+        echo "-A DOCKER ! -i docker0 -p tcp -m tcp --dport $hp -j DNAT --to-destination $cip:$cp"
+      fi
+    done
+    echo 'COMMIT'
+    echo '*filter'
+    echo ':INPUT ACCEPT [0:0]'; echo ':FORWARD DROP [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
+    echo ':DOCKER - [0:0]'; echo ':DOCKER-ISOLATION-STAGE-1 - [0:0]'
+    echo ':DOCKER-ISOLATION-STAGE-2 - [0:0]'; echo ':DOCKER-USER - [0:0]'
+    echo '-A FORWARD -j DOCKER-USER'
+    echo '-A FORWARD -j DOCKER-ISOLATION-STAGE-1'
+    echo '-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'
+    echo '-A FORWARD -o docker0 -j DOCKER'
+    echo '-A FORWARD -i docker0 ! -o docker0 -j ACCEPT'
+    echo '-A FORWARD -i docker0 -o docker0 -j ACCEPT'
+    for m in "${PUBLISHED[@]}"; do
+      read -r hp cip cp <<<"$m"
+      echo "-A DOCKER -d $cip/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport $cp -j ACCEPT"
+    done
+    echo '-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2'
+    echo '-A DOCKER-ISOLATION-STAGE-1 -j RETURN'
+    echo '-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP'
+    echo '-A DOCKER-ISOLATION-STAGE-2 -j RETURN'
+    echo '-A DOCKER-USER -j RETURN'
+    echo 'COMMIT'
+  } >"$f"
+  nsx "$NS_H" iptables-restore <"$f"
+}
+
+listening() { # listening <ns> <tcp|udp> <port>
+  local flag=-Hltn; [ "$2" = udp ] && flag=-Hlun
+  [ -n "$(nsx "$1" ss $flag "sport = :$3")" ]
+}
+
+start_servers() {
+  local www="$WORK/www" c
+  mkdir -p "$www"
+  echo "hello from the natflow lab" >"$www/hello.txt"
+  # python3 -m http.server: the backlog of 5 is part of what scenario 08 records.
+  bg "$NS_C1" "$OUT/server-c1.log" "$PY" -u -m http.server 5000 --bind 0.0.0.0 --directory "$www"
+  bg "$NS_C2" "$OUT/server-c2.log" "$PY" -u -m http.server 5000 --bind 0.0.0.0 --directory "$www"
+  bg "$NS_X" "$OUT/server-ext.log" "$PY" -u -m http.server 8080 --bind 0.0.0.0 --directory "$www"
+  bg "$NS_X" "$OUT/server-ext-udp.log" "$PY" -u "$LIB/udp-responder.py" 53
+  wait_for 10 listening "$NS_C1" tcp 5000
+  wait_for 10 listening "$NS_C2" tcp 5000
+  wait_for 10 listening "$NS_X" tcp 8080
+  wait_for 10 listening "$NS_X" udp 53
+  if [ "${SCEN%%-*}" = 07 ]; then
+    bg "$NS_H" "$OUT/server-host.log" "$PY" -u -m http.server 8000 --bind 127.0.0.1 --directory "$www"
+    wait_for 10 listening "$NS_H" tcp 8000
+  fi
+  if [ $NOPROXY = 0 ]; then
+    local hp cip cp
+    for m in "${PUBLISHED[@]}"; do
+      read -r hp cip cp <<<"$m"
+      # Stand-in for docker-proxy: accept on the host port, open a new connection to the container.
+      bg "$NS_H" "$OUT/proxy-$hp.log" socat "TCP4-LISTEN:$hp,fork,reuseaddr" "TCP4:$cip:$cp"
+      wait_for 10 listening "$NS_H" tcp "$hp"
+    done
+  fi
+}
+
+# ---------------------------------------------------------------- captures
+CAP_IFACES=(lo docker0 eth0 "$VETH_C1" "$VETH_C2")
+start_captures() {
+  local i
+  for i in "${CAP_IFACES[@]}"; do
+    bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root -p -U -n -i "$i" -w "$OUT/$i.pcap"
+    CAP_PIDS+=($!)
+  done
+  bg "$NS_H" "$WORK/tcpdump-any.err" tcpdump -Z root -p -U -n -i any -w "$OUT/any.pcap"
+  CAP_PIDS+=($!)
+  # -p after each -i: no promiscuous mode (a promiscuous docker0 duplicates hairpin frames).
+  bg "$NS_H" "$WORK/dumpcap.err" dumpcap -q -i lo -p -i docker0 -p -i eth0 -p -w "$OUT/all.pcapng"
+  CAP_PIDS+=($!)
+  for i in "${CAP_IFACES[@]}" any; do
+    wait_for 10 grep -q 'listening on' "$WORK/tcpdump-$i.err"
+  done
+  wait_for 10 grep -q "Capturing on" "$WORK/dumpcap.err"
+  # dumpcap writes the section header and all IDBs once every interface is open.
+  wait_for 10 test -s "$OUT/all.pcapng"
+  bg "$NS_H" "$OUT/conntrack-events.txt" conntrack -E -o extended,timestamp
+  CAP_PIDS+=($!)
+  sleep 0.5
+}
+
+stop_captures() {
+  local p
+  for p in "${CAP_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "${CAP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  cat "$WORK"/tcpdump-*.err "$WORK/dumpcap.err" >"$OUT/capture-stats.txt" 2>/dev/null || true
+  chmod 644 "$OUT"/*.pcap "$OUT"/*.pcapng
+}
+
+# ---------------------------------------------------------------- traffic
+client() { local ns="$1"; shift; nsx "$ns" "$PY" -u "$LIB/nf-client.py" "$@" | tee -a "$OUT/client.log"; }
+
+run_traffic() {
+  case "$SCEN" in
+    01-*) client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c1" ;;
+    02-*) client "$NS_X" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
+    03-*)
+      client "$NS_C1" http $EXT_IP 8080 "nf-$SNUM-t1"
+      client "$NS_C1" udp $EXT_IP 53 "nf-$SNUM-u1"
+      client "$NS_C1" icmp $EXT_IP "nf-$SNUM-i1" --id 4242 --count 2 ;;
+    04-*)
+      # Same source port / echo id from two containers to the same destination: MASQUERADE
+      # keeps the first and must remap the second (the first is still in conntrack).
+      client "$NS_C1" http $EXT_IP 8080 "nf-$SNUM-t1" --bind-port 40000
+      client "$NS_C2" http $EXT_IP 8080 "nf-$SNUM-t2" --bind-port 40000
+      client "$NS_C1" udp $EXT_IP 53 "nf-$SNUM-u1" --bind-port 5353
+      client "$NS_C2" udp $EXT_IP 53 "nf-$SNUM-u2" --bind-port 5353
+      client "$NS_C1" icmp $EXT_IP "nf-$SNUM-i1" --id 4242
+      client "$NS_C2" icmp $EXT_IP "nf-$SNUM-i2" --id 4242 ;;
+    05a-*|05b-*) client "$NS_C1" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
+    06-*) client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c1" ;;
+    07-*) client "$NS_H" http 127.0.0.1 8000 "nf-$SNUM-c1" ;;
+    08-*)
+      local p=() d=() i port
+      for i in $(seq 1 50); do
+        port=$((5000 + (i % 2)))
+        p+=("127.0.0.1:$port:nf-$SNUM-p$i")
+        d+=("$HOST_IP:$port:nf-$SNUM-d$i")
+      done
+      # Two clients at once, 20 ms apart each and offset by 10 ms: proxy and DNAT interleave.
+      nsx "$NS_H" "$PY" -u "$LIB/nf-client.py" many "${p[@]}" --gap 0.02 >"$WORK/many-p.log" &
+      local pp=$!; PIDS+=($pp)
+      nsx "$NS_X" "$PY" -u "$LIB/nf-client.py" many "${d[@]}" --gap 0.02 --offset 0.01 >"$WORK/many-d.log" &
+      local pd=$!; PIDS+=($pd)
+      wait $pp; wait $pd
+      cat "$WORK/many-p.log" "$WORK/many-d.log" >>"$OUT/client.log" ;;
+    09-*)
+      client "$NS_H" http 127.0.0.1 5002 "nf-$SNUM-c1"
+      client "$NS_X" http $HOST_IP 5002 "nf-$SNUM-c2" --bind-port 40902 ;;
+  esac
+}
+
+# ---------------------------------------------------------------- side files
+save_state() {
+  nsx "$NS_H" conntrack -L -o extended >"$OUT/conntrack.txt" 2>"$WORK/ct.err" || true
+  nsx "$NS_H" conntrack -L -o extended --status UNREPLIED >"$OUT/conntrack-unreplied.txt" 2>/dev/null ||
+    nsx "$NS_H" conntrack -L -o extended 2>/dev/null | grep UNREPLIED >"$OUT/conntrack-unreplied.txt" || true
+  nsx "$NS_H" conntrack -L -o extended --src-nat >"$OUT/conntrack-snat.txt" 2>/dev/null || true
+  nsx "$NS_H" conntrack -L -o extended --dst-nat >"$OUT/conntrack-dnat.txt" 2>/dev/null || true
+  nsx "$NS_H" conntrack -S >"$OUT/conntrack-stats.txt" 2>/dev/null || true
+  nsx "$NS_H" iptables-save -c >"$OUT/iptables-save.txt"
+}
+
+save_topology() {
+  nsx "$NS_H" ip -o link >"$OUT/ip-link.txt"
+  nsx "$NS_H" ip -j link >"$OUT/ip-link.json"
+  {
+    for ns in "${ALL_NS[@]}"; do
+      echo "# ${ns#$ID-}"
+      nsx "$ns" ip -o -4 addr
+      nsx "$ns" ip -4 route | sed 's/^/route /'
+    done
+  } >"$OUT/addresses.txt"
+  nsx "$NS_H" ip -j -4 addr >"$WORK/host-addr.json"
+  local pub="" hp cip cp sep=""
+  for m in "${PUBLISHED[@]}"; do
+    read -r hp cip cp <<<"$m"
+    pub+="$sep{\"hostPort\":$hp,\"containerIp\":\"$cip\",\"containerPort\":$cp}"; sep=","
+  done
+  "$PY" - "$OUT" "$SCEN" "$NOPROXY" "$BRNF" "$WORK/host-addr.json" "$pub" \
+    "$VETH_C1" "$VETH_C2" "$NS_H" <<'PYEOF'
+import json, os, platform, subprocess, sys
+out, scen, noproxy, brnf, addrfile, pub, v1, v2, nsh = sys.argv[1:]
+def ver(cmd):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (r.stdout + r.stderr).strip().splitlines()[0]
+    except Exception as e:
+        return 'unavailable: %s' % e
+links = json.load(open(os.path.join(out, 'ip-link.json')))
+def sysctl(name):
+    r = subprocess.run(['ip', 'netns', 'exec', nsh, 'sysctl', '-n', name], capture_output=True, text=True)
+    return r.stdout.strip() or None
+meta = {
+    'schema': 'natflow-capture-meta/1',
+    'scenario': scen,
+    'mode': 'no-proxy' if noproxy == '1' else 'userland-proxy',
+    'dockerRulesModel': 'docker<=27 default bridge',
+    'kernel': platform.release(),
+    'tools': {
+        'tcpdump': ver(['tcpdump', '--version']),
+        'dumpcap': ver(['dumpcap', '--version']),
+        'socat': next((l.strip() for l in subprocess.run(['socat', '-V'], capture_output=True, text=True).stdout.splitlines()
+                       if 'socat version' in l), 'unknown'),
+        'conntrack': ver(['conntrack', '--version']),
+        'iptables': ver(['iptables', '--version']),
+        'iproute2': ver(['ip', '-V']),
+        'python3': platform.python_version(),
+    },
+    'sysctl': {
+        'net.bridge.bridge-nf-call-iptables': brnf,
+        'bridgeNfPerNetns': True if brnf in ('0', '1') else None,
+        'net.ipv4.ip_forward': sysctl('net.ipv4.ip_forward'),
+        'net.ipv4.conf.docker0.route_localnet': sysctl('net.ipv4.conf.docker0.route_localnet'),
+        'net.ipv4.conf.lo.route_localnet': sysctl('net.ipv4.conf.lo.route_localnet'),
+    },
+    'hairpinMode': noproxy == '1',
+    'userlandProxy': None if noproxy == '1' else 'socat TCP4-LISTEN:<hostPort>,fork,reuseaddr TCP4:<containerIp>:<containerPort>',
+    'published': json.loads('[' + pub + ']'),
+    'hostAddresses': [{'ifname': l['ifname'], 'address': a['local'], 'prefixlen': a['prefixlen']}
+                      for l in json.load(open(addrfile)) for a in l.get('addr_info', [])],
+    'containers': [
+        {'name': 'c1', 'ip': '172.17.0.2', 'mac': '02:42:ac:11:00:02', 'bridgePort': v1},
+        {'name': 'c2', 'ip': '172.17.0.3', 'mac': '02:42:ac:11:00:03', 'bridgePort': v2},
+    ],
+    'external': {'name': 'ext', 'ip': '198.18.0.2', 'httpPort': 8080, 'udpPort': 53},
+    'interfaces': {str(l['ifindex']): l['ifname'] for l in links},
+    'captures': {
+        'perInterface': {n: n + '.pcap' for n in ['lo', 'docker0', 'eth0', v1, v2]},
+        'any': 'any.pcap',
+        'pcapng': 'all.pcapng',
+    },
+}
+json.dump(meta, open(os.path.join(out, 'meta.json'), 'w'), indent=2)
+open(os.path.join(out, 'meta.json'), 'a').write('\n')
+PYEOF
+}
+
+# ---------------------------------------------------------------- run
+T0=$SECONDS
+echo "record.sh: $SCEN ($([ $NOPROXY = 1 ] && echo no-proxy || echo userland-proxy)) -> $OUT" >&2
+: >"$OUT/client.log"
+build_lab
+write_rules
+start_servers
+start_captures
+run_traffic
+sleep 1          # let FINs and late replies land
+save_state       # conntrack right after the traffic, before entries expire
+sleep 0.3
+stop_captures
+save_topology
+# Captures are the deliverable: meta.json says where everything came from; the logs of the
+# servers only add evidence (which source address each server saw).
+"$PY" "$LIB/derive-truth.py" "$OUT"
+echo "record.sh: $SCEN done in $((SECONDS - T0)) s, $(du -sk "$OUT" | cut -f1) KB" >&2
