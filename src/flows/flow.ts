@@ -246,5 +246,4 @@ export interface FlowTableOptions {
   retainFlows?: boolean;
 }
 
-// The FlowTable class (constructor(opts: FlowTableOptions), add(pkt, tsUs, ifaceName, ifaceKey, file),
-// finish(): Flow[] sorted by firstUs, arpEvents) lives in ./flow-table.ts.
+export { FlowTable } from './flow-table.js';

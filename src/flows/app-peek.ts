@@ -1,0 +1,217 @@
+/**
+ * Application peek: what the first bytes of a flow say (HTTP request line / Host / status, DNS
+ * question and answers, TLS SNI). Every parser bounds-checks against the bytes it was given and
+ * returns null on anything it does not recognise; strings are sanitized for terminals.
+ */
+import { formatIpv6 } from '../decode/address.js';
+import { sanitizeText } from '../present/sanitize.js';
+import type { DnsPeek, HttpPeek } from './flow.js';
+
+const HTTP_METHODS = new Set([
+  'GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND', 'PROPPATCH',
+  'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH',
+]);
+const MAX_FIELD = 512;
+
+/** Latin-1 text of d[start, end), capped so a long header cannot blow up memory or the terminal. */
+function ascii(d: Uint8Array, start: number, end: number): string {
+  const stop = Math.min(end, start + MAX_FIELD);
+  let s = '';
+  for (let i = start; i < stop; i++) s += String.fromCharCode(d[i]);
+  return s;
+}
+
+function clean(s: string): string {
+  return sanitizeText(s);
+}
+
+/** End of the line starting at `start` (index of '\n'), or -1 within `limit` bytes. */
+function lineEnd(d: Uint8Array, start: number, limit: number): number {
+  const stop = Math.min(d.length, start + limit);
+  for (let i = start; i < stop; i++) if (d[i] === 0x0a) return i;
+  return -1;
+}
+
+function trimCr(d: Uint8Array, start: number, end: number): number {
+  return end > start && d[end - 1] === 0x0d ? end - 1 : end;
+}
+
+/** HTTP/1.x request line and Host from the client stream, status from the server stream. */
+export function peekHttp(fwd: Uint8Array, rev: Uint8Array): HttpPeek | null {
+  let method: string | null = null;
+  let path: string | null = null;
+  let host: string | null = null;
+  let status: number | null = null;
+  const end = lineEnd(fwd, 0, 8192);
+  if (end > 0) {
+    const line = ascii(fwd, 0, trimCr(fwd, 0, end));
+    const m = /^([A-Z]{3,10}) (\S+) HTTP\/\d\.\d$/.exec(line);
+    if (m && HTTP_METHODS.has(m[1])) {
+      method = m[1];
+      path = clean(m[2]);
+      // Headers until the blank line.
+      let pos = end + 1;
+      for (let n = 0; n < 100 && pos < fwd.length; n++) {
+        const e = lineEnd(fwd, pos, 8192);
+        if (e < 0) break;
+        const lineStop = trimCr(fwd, pos, e);
+        if (lineStop === pos) break;
+        if (lineStop - pos > 5 && (fwd[pos] | 0x20) === 0x68) {
+          const h = ascii(fwd, pos, lineStop);
+          const hm = /^host:\s*(.*?)\s*$/i.exec(h);
+          if (hm) {
+            host = clean(hm[1]);
+            break;
+          }
+        }
+        pos = e + 1;
+      }
+    }
+  }
+  const rend = lineEnd(rev, 0, 1024);
+  if (rend > 0) {
+    const m = /^HTTP\/\d\.\d (\d{3})(?: |$)/.exec(ascii(rev, 0, trimCr(rev, 0, rend)));
+    if (m) status = Number(m[1]);
+  } else if (rev.length >= 12) {
+    const m = /^HTTP\/\d\.\d (\d{3})/.exec(ascii(rev, 0, 16));
+    if (m) status = Number(m[1]);
+  }
+  if (method === null && status === null) return null;
+  return { method, path, host, status };
+}
+
+/** SNI of a TLS ClientHello at the start of the client stream (may span several records' worth of prefix). */
+export function peekTlsSni(d: Uint8Array): string | null {
+  // Record header: type 22 handshake, version 3.x; handshake type 1 ClientHello.
+  if (d.length < 9 || d[0] !== 22 || d[1] !== 3 || d[5] !== 1) return null;
+  const hsLen = (d[6] << 16) | (d[7] << 8) | d[8];
+  const end = Math.min(d.length, 9 + hsLen);
+  let p = 9 + 2 + 32; // client version + random
+  if (p >= end) return null;
+  p += 1 + d[p]; // session id
+  if (p + 2 > end) return null;
+  p += 2 + ((d[p] << 8) | d[p + 1]); // cipher suites
+  if (p + 1 > end) return null;
+  p += 1 + d[p]; // compression methods
+  if (p + 2 > end) return null;
+  const extEnd = Math.min(end, p + 2 + ((d[p] << 8) | d[p + 1]));
+  p += 2;
+  while (p + 4 <= extEnd) {
+    const type = (d[p] << 8) | d[p + 1];
+    const len = (d[p + 2] << 8) | d[p + 3];
+    p += 4;
+    if (type === 0 && p + 5 <= extEnd) {
+      // server_name list: u16 list length, then entries (u8 type, u16 length, name).
+      let q = p + 2;
+      const listEnd = Math.min(extEnd, p + len);
+      while (q + 3 <= listEnd) {
+        const nameType = d[q];
+        const nameLen = (d[q + 1] << 8) | d[q + 2];
+        q += 3;
+        if (q + nameLen > listEnd) return null;
+        if (nameType === 0) return clean(ascii(d, q, q + nameLen));
+        q += nameLen;
+      }
+      return null;
+    }
+    p += len;
+  }
+  return null;
+}
+
+/** A parsed DNS message: question, and answers when it is a response. */
+export interface DnsMessage {
+  id: number;
+  isResponse: boolean;
+  rcode: number;
+  qname: string;
+  qtype: number;
+  answers: string[];
+}
+
+const MAX_ANSWERS = 16;
+
+/** Reads a (possibly compressed) name at `off`; returns [name, offset after it] or null. */
+function readName(d: Uint8Array, start: number, off: number, end: number): [string, number] | null {
+  const labels: string[] = [];
+  let pos = off;
+  let after = -1;
+  let jumps = 0;
+  let total = 0;
+  while (pos < end) {
+    const len = d[pos];
+    if (len === 0) {
+      if (after < 0) after = pos + 1;
+      return [labels.length === 0 ? '.' : labels.join('.'), after];
+    }
+    if ((len & 0xc0) === 0xc0) {
+      if (pos + 1 >= end || ++jumps > 32) return null;
+      if (after < 0) after = pos + 2;
+      pos = start + (((len & 0x3f) << 8) | d[pos + 1]);
+      continue;
+    }
+    if ((len & 0xc0) !== 0 || pos + 1 + len > end) return null;
+    total += len + 1;
+    if (total > 255) return null;
+    labels.push(ascii(d, pos + 1, pos + 1 + len));
+    pos += 1 + len;
+  }
+  return null;
+}
+
+function formatRdata(d: Uint8Array, start: number, type: number, off: number, len: number, end: number): string | null {
+  if (type === 1 && len === 4) return `A ${d[off]}.${d[off + 1]}.${d[off + 2]}.${d[off + 3]}`;
+  if (type === 28 && len === 16) return `AAAA ${formatIpv6(d, off)}`;
+  if (type === 5 || type === 12 || type === 2) {
+    const n = readName(d, start, off, end);
+    if (!n) return null;
+    return `${type === 5 ? 'CNAME' : type === 12 ? 'PTR' : 'NS'} ${n[0]}`;
+  }
+  return `TYPE${type}`;
+}
+
+/** Parses a DNS message in d[off, off+len); null when it is not one. */
+export function parseDns(d: Uint8Array, off: number, len: number): DnsMessage | null {
+  const start = off;
+  const end = Math.min(d.length, off + len);
+  if (end - start < 12) return null;
+  const id = (d[start] << 8) | d[start + 1];
+  const flags = (d[start + 2] << 8) | d[start + 3];
+  const qd = (d[start + 4] << 8) | d[start + 5];
+  const an = (d[start + 6] << 8) | d[start + 7];
+  if (qd !== 1) return null;
+  const q = readName(d, start, start + 12, end);
+  if (!q || q[1] + 4 > end) return null;
+  const qtype = (d[q[1]] << 8) | d[q[1] + 1];
+  let pos = q[1] + 4;
+  const answers: string[] = [];
+  for (let i = 0; i < an && answers.length < MAX_ANSWERS; i++) {
+    const n = readName(d, start, pos, end);
+    if (!n || n[1] + 10 > end) break;
+    const p = n[1];
+    const type = (d[p] << 8) | d[p + 1];
+    const rdlen = (d[p + 8] << 8) | d[p + 9];
+    if (p + 10 + rdlen > end) break;
+    const text = formatRdata(d, start, type, p + 10, rdlen, end);
+    if (text) answers.push(clean(text));
+    pos = p + 10 + rdlen;
+  }
+  return {
+    id,
+    isResponse: (flags & 0x8000) !== 0,
+    rcode: flags & 0xf,
+    qname: clean(q[0]),
+    qtype,
+    answers,
+  };
+}
+
+/** Merges a DNS message into the flow's peek (first query wins; first response fills answers). */
+export function mergeDns(prev: DnsPeek | null, msg: DnsMessage): DnsPeek {
+  const peek = prev ?? { qname: msg.qname, qtype: msg.qtype, answers: [], rcode: null };
+  if (msg.isResponse && peek.rcode === null) {
+    peek.rcode = msg.rcode;
+    peek.answers = msg.answers;
+  }
+  return peek;
+}

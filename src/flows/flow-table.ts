@@ -1,0 +1,724 @@
+/**
+ * The flow table: decoded packets in, finalized Flow records out. Keyed by interface + protocol +
+ * both endpoints, so one connection seen on docker0 and on vethX is two flows (copies of a packet
+ * on several interfaces are never retransmissions). Live state is bounded: closed TCP flows are
+ * finalized after a short linger, idle datagram flows after the idle timeout, and a finalized flow
+ * keeps only its compact record (prefix, digest, trimmed samples).
+ */
+import type { Packet } from '../decode/packet.js';
+import { addressKey, endpointKey, formatIp, formatMac } from '../decode/address.js';
+import { communityId, hasPorts } from './community-id.js';
+import { StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
+import { mergeDns, parseDns, peekHttp, peekTlsSni } from './app-peek.js';
+import type {
+  AppPeek,
+  ArpEvent,
+  DirectionStats,
+  Endpoint,
+  Flow,
+  FlowSamples,
+  FlowSide,
+  FlowState,
+  FlowTableOptions,
+  IcmpInfo,
+  TcpSynOptions,
+} from './flow.js';
+
+const FIN = 1;
+const SYN = 2;
+const RST = 4;
+const ACK = 16;
+
+const PROTO_ICMP = 1;
+const PROTO_TCP = 6;
+const PROTO_UDP = 17;
+const PROTO_ICMP6 = 58;
+const PROTO_SCTP = 132;
+
+const ICMP4_ERRORS = new Set([3, 4, 5, 11, 12]);
+const ICMP6_ERRORS = new Set([1, 2, 3, 4]);
+const ICMP4_ECHO = new Set([0, 8]);
+const ICMP6_ECHO = new Set([128, 129]);
+
+const RECENT_KEYS = 4096;
+const SWEEP_EVERY_PACKETS = 1024;
+const IDLE_SWEEP_EVERY_PACKETS = 65536;
+const MAX_CLOSING = 100_000;
+
+interface IfaceClock {
+  nowUs: number;
+}
+
+function emptyStats(): DirectionStats {
+  return {
+    packets: 0,
+    bytes: 0,
+    payloadBytes: 0,
+    retransmissions: 0,
+    outOfOrder: 0,
+    zeroWindow: 0,
+    isn: null,
+    synOptions: null,
+    firstTsVal: null,
+    lastTsVal: null,
+    firstTtl: null,
+    firstMacSrc: null,
+    firstMacDst: null,
+    gaps: 0,
+    gapBytes: 0,
+    gapList: [],
+    prefix: new Uint8Array(0),
+    digest: null,
+    streamBytes: 0,
+    firstDataUs: null,
+    lastDataUs: null,
+  };
+}
+
+class SampleBuffer implements FlowSamples {
+  count = 0;
+  dropped = 0;
+  tsUs: Float64Array;
+  dir: Uint8Array;
+  flags: Uint16Array;
+  seq: Float64Array;
+  ack: Float64Array;
+  ipId: Int32Array;
+  ttl: Int16Array;
+  tsVal: Float64Array;
+  tsEcr: Float64Array;
+  payloadLen: Int32Array;
+  payloadHash: Uint32Array;
+
+  constructor(capacity: number) {
+    this.tsUs = new Float64Array(capacity);
+    this.dir = new Uint8Array(capacity);
+    this.flags = new Uint16Array(capacity);
+    this.seq = new Float64Array(capacity);
+    this.ack = new Float64Array(capacity);
+    this.ipId = new Int32Array(capacity);
+    this.ttl = new Int16Array(capacity);
+    this.tsVal = new Float64Array(capacity);
+    this.tsEcr = new Float64Array(capacity);
+    this.payloadLen = new Int32Array(capacity);
+    this.payloadHash = new Uint32Array(capacity);
+  }
+
+  /** Copies into arrays of exactly `size` entries (grow while live, trim when finalized). */
+  resize(size: number): void {
+    const n = Math.min(this.count, size);
+    const copy = <T extends Float64Array | Uint8Array | Uint16Array | Int32Array | Int16Array | Uint32Array>(
+      a: T,
+      make: (len: number) => T,
+    ): T => {
+      const b = make(size);
+      b.set(a.subarray(0, n) as never);
+      return b;
+    };
+    this.tsUs = copy(this.tsUs, (l) => new Float64Array(l));
+    this.dir = copy(this.dir, (l) => new Uint8Array(l));
+    this.flags = copy(this.flags, (l) => new Uint16Array(l));
+    this.seq = copy(this.seq, (l) => new Float64Array(l));
+    this.ack = copy(this.ack, (l) => new Float64Array(l));
+    this.ipId = copy(this.ipId, (l) => new Int32Array(l));
+    this.ttl = copy(this.ttl, (l) => new Int16Array(l));
+    this.tsVal = copy(this.tsVal, (l) => new Float64Array(l));
+    this.tsEcr = copy(this.tsEcr, (l) => new Float64Array(l));
+    this.payloadLen = copy(this.payloadLen, (l) => new Int32Array(l));
+    this.payloadHash = copy(this.payloadHash, (l) => new Uint32Array(l));
+  }
+}
+
+/** 32-bit FNV-1a of d[off, off+len). */
+export function fnv1a32(d: Uint8Array, off: number, len: number): number {
+  let h = 0x811c9dc5;
+  for (let i = off, end = off + len; i < end; i++) {
+    h ^= d[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+class LiveFlow {
+  readonly flow: Flow;
+  readonly key: string;
+  readonly clock: IfaceClock;
+  /** Whether the flow's src endpoint sorts first in the key (tells a packet's direction). */
+  readonly srcIsLow: boolean;
+  readonly samples: SampleBuffer;
+  fwdStream: StreamReassembler | null = null;
+  revStream: StreamReassembler | null = null;
+  synSeen = false;
+  synUs = -1;
+  synAckSeen = false;
+  established = false;
+  finFwdSeq = -1;
+  finRevSeq = -1;
+  rstSeen = false;
+  dataSeen = false;
+  closedAtUs = -1;
+  finalized = false;
+  sllMask = 0;
+  synRetrans = [0, 0];
+  app: AppPeek | null = null;
+
+  constructor(flow: Flow, key: string, clock: IfaceClock, srcIsLow: boolean, sampleCapacity: number) {
+    this.flow = flow;
+    this.key = key;
+    this.clock = clock;
+    this.srcIsLow = srcIsLow;
+    this.samples = new SampleBuffer(sampleCapacity);
+  }
+}
+
+interface PacketKey {
+  key: string;
+  /** The packet's source sorts first in the key. */
+  fromLow: boolean;
+}
+
+export class FlowTable {
+  private readonly live = new Map<string, LiveFlow>();
+  private readonly clocks = new Map<string, IfaceClock>();
+  private readonly closing: LiveFlow[] = [];
+  private closingHead = 0;
+  private readonly recent = new Map<string, string>();
+  private readonly done: Flow[] = [];
+  private readonly arp = new Map<string, ArpEvent[]>();
+  private readonly limits: ReassemblyLimits;
+  private readonly prefixBytes: number;
+  private readonly samplePackets: number;
+  private readonly udpTimeoutUs: number;
+  private readonly closeLingerUs: number;
+  private readonly maxArp: number;
+  private readonly seed: number;
+  private readonly retain: boolean;
+  private readonly onFlowClosed: ((flow: Flow) => void) | undefined;
+  private nextId = 1;
+  private packetCount = 0;
+  private lastClockKey = '';
+  private lastClock: IfaceClock = { nowUs: 0 };
+
+  /** Packets that could not be attributed to a flow (non-IP other than ARP, non-first fragments). */
+  unattributedPackets = 0;
+  /** ARP events dropped per interface key because the per-interface limit was reached. */
+  readonly arpDropped = new Map<string, number>();
+
+  constructor(opts: FlowTableOptions = {}) {
+    this.prefixBytes = opts.prefixBytes ?? 65536;
+    this.samplePackets = opts.samplePackets ?? 256;
+    this.udpTimeoutUs = opts.udpTimeoutUs ?? 60_000_000;
+    this.closeLingerUs = opts.closeLingerUs ?? 2_000_000;
+    this.maxArp = opts.maxArpEventsPerInterface ?? 1000;
+    this.seed = opts.communityIdSeed ?? 0;
+    this.retain = opts.retainFlows ?? true;
+    this.onFlowClosed = opts.onFlowClosed;
+    this.limits = {
+      prefixBytes: this.prefixBytes,
+      maxPendingSegments: opts.maxOutOfOrderSegments ?? 64,
+      maxPendingBytes: 1 << 20,
+      maxGapList: 32,
+    };
+  }
+
+  /** Number of flows currently held live (not yet finalized). */
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /** Finalized flows retained so far (empty with retainFlows: false). */
+  get finalizedCount(): number {
+    return this.done.length;
+  }
+
+  /** ARP packets seen, per interface key (bounded per interface). */
+  get arpEvents(): ReadonlyMap<string, readonly ArpEvent[]> {
+    return this.arp;
+  }
+
+  add(pkt: Packet, tsUs: number, ifaceName: string, ifaceKey: string, file: string): void {
+    const clock = this.clockFor(ifaceKey);
+    if (tsUs > clock.nowUs) clock.nowUs = tsUs;
+    this.packetCount++;
+    if (this.packetCount % SWEEP_EVERY_PACKETS === 0) this.sweepClosing(false);
+    if (this.packetCount % IDLE_SWEEP_EVERY_PACKETS === 0) this.sweepIdle();
+
+    if (pkt.ipVersion === 0) {
+      if (pkt.arpOp >= 0 && pkt.arpSenderIpOff >= 0) this.addArp(pkt, tsUs, ifaceName, ifaceKey);
+      else this.unattributedPackets++;
+      return;
+    }
+    const proto = pkt.ipProto;
+    if (pkt.srcOff < 0 || pkt.dstOff < 0 || proto < 0) {
+      this.unattributedPackets++;
+      return;
+    }
+    // Non-first fragments carry no transport header: they cannot be placed in a port-keyed flow.
+    if (pkt.ipFragment && pkt.ipFragOffset > 0 && hasPorts(proto)) {
+      this.unattributedPackets++;
+      return;
+    }
+    let sport = pkt.sport;
+    let dport = pkt.dport;
+    if (proto === PROTO_SCTP && sport < 0 && pkt.l4Offset >= 0 && pkt.l4Offset + 4 <= pkt.data.length) {
+      const d = pkt.data;
+      sport = (d[pkt.l4Offset] << 8) | d[pkt.l4Offset + 1];
+      dport = (d[pkt.l4Offset + 2] << 8) | d[pkt.l4Offset + 3];
+    }
+    const isIcmp = proto === PROTO_ICMP || proto === PROTO_ICMP6;
+    const pk = this.packetKey(pkt, ifaceKey, proto, sport, dport, isIcmp);
+    let lf = this.live.get(pk.key);
+    const flags = proto === PROTO_TCP ? pkt.tcpFlags : 0;
+
+    if (lf !== undefined && proto === PROTO_TCP && (flags & (SYN | ACK)) === SYN) {
+      // A new SYN on a closed tuple, or with a different ISN: port reuse, a new connection.
+      const dir = pk.fromLow === lf.srcIsLow ? 0 : 1;
+      const isn = dir === 0 ? lf.flow.fwd.isn : lf.flow.rev.isn;
+      if (lf.closedAtUs >= 0 || (isn !== null && isn !== pkt.seq) || (dir === 1 && lf.synSeen)) {
+        this.finalize(lf, false);
+        lf = undefined;
+      }
+    }
+    if (lf === undefined) {
+      lf = this.createFlow(pkt, tsUs, ifaceName, ifaceKey, file, proto, sport, dport, pk, clock, isIcmp);
+      this.live.set(pk.key, lf);
+    }
+    const dir = pk.fromLow === lf.srcIsLow ? 0 : 1;
+    this.update(lf, pkt, tsUs, dir, proto, flags);
+  }
+
+  /** Finalizes every live flow and returns all retained flows sorted by first packet time. */
+  finish(): Flow[] {
+    for (const lf of [...this.live.values()]) this.finalize(lf, false);
+    this.closing.length = 0;
+    this.closingHead = 0;
+    const out = this.done.slice();
+    out.sort((a, b) => a.firstUs - b.firstUs || idNumber(a.id) - idNumber(b.id));
+    return out;
+  }
+
+  private clockFor(ifaceKey: string): IfaceClock {
+    if (ifaceKey === this.lastClockKey) return this.lastClock;
+    let c = this.clocks.get(ifaceKey);
+    if (c === undefined) {
+      c = { nowUs: -Infinity };
+      this.clocks.set(ifaceKey, c);
+    }
+    this.lastClockKey = ifaceKey;
+    this.lastClock = c;
+    return c;
+  }
+
+  private packetKey(pkt: Packet, ifaceKey: string, proto: number, sport: number, dport: number, isIcmp: boolean): PacketKey {
+    const d = pkt.data;
+    const v = pkt.ipVersion;
+    if (isIcmp) {
+      const a = addressKey(d, pkt.srcOff, v);
+      const b = addressKey(d, pkt.dstOff, v);
+      const fromLow = a <= b;
+      const pair = fromLow ? a + b : b + a;
+      const type = pkt.icmpType;
+      const echo = proto === PROTO_ICMP ? ICMP4_ECHO.has(type) : ICMP6_ECHO.has(type);
+      let tail: string;
+      if (echo && pkt.icmpId >= 0) tail = `e${pkt.icmpId}`;
+      else if (isIcmpError(proto, type)) tail = `x${a}${b}${type}/${pkt.icmpCode}`;
+      else tail = `t${type}/${pkt.icmpCode}`;
+      return { key: `${ifaceKey}|${proto}|${pair}|${tail}`, fromLow };
+    }
+    if (sport >= 0 && dport >= 0) {
+      const a = endpointKey(d, pkt.srcOff, v, sport);
+      const b = endpointKey(d, pkt.dstOff, v, dport);
+      const fromLow = a <= b;
+      return { key: `${ifaceKey}|${proto}|${fromLow ? a + b : b + a}`, fromLow };
+    }
+    const a = addressKey(d, pkt.srcOff, v);
+    const b = addressKey(d, pkt.dstOff, v);
+    const fromLow = a <= b;
+    return { key: `${ifaceKey}|${proto}|${fromLow ? a + b : b + a}`, fromLow };
+  }
+
+  private createFlow(
+    pkt: Packet,
+    tsUs: number,
+    ifaceName: string,
+    ifaceKey: string,
+    file: string,
+    proto: number,
+    sport: number,
+    dport: number,
+    pk: PacketKey,
+    clock: IfaceClock,
+    isIcmp: boolean,
+  ): LiveFlow {
+    const d = pkt.data;
+    const v = pkt.ipVersion as 4 | 6;
+    // A SYN-ACK as first packet: its receiver is the initiator.
+    const flags = proto === PROTO_TCP ? pkt.tcpFlags : 0;
+    const reversed = proto === PROTO_TCP && (flags & (SYN | ACK)) === (SYN | ACK);
+    let cidSport = sport;
+    let cidDport = dport;
+    let srcPort = sport;
+    let dstPort = dport;
+    let icmp: IcmpInfo | null = null;
+    if (isIcmp) {
+      cidSport = pkt.icmpType;
+      cidDport = pkt.icmpCode;
+      srcPort = pkt.icmpType;
+      dstPort = pkt.icmpCode;
+      icmp = {
+        type: pkt.icmpType,
+        code: pkt.icmpCode,
+        echoId: pkt.icmpId >= 0 ? pkt.icmpId : null,
+        linkedFlowId: null,
+        inner: null,
+      };
+      if (isIcmpError(proto, pkt.icmpType) && pkt.innerIpVersion !== 0) this.linkIcmpError(pkt, icmp, ifaceKey);
+    }
+    const cid = communityId({
+      seed: this.seed,
+      proto,
+      src: d,
+      srcOff: pkt.srcOff,
+      dst: d,
+      dstOff: pkt.dstOff,
+      addrLen: v === 6 ? 16 : 4,
+      sport: cidSport,
+      dport: cidDport,
+    });
+    const a: Endpoint = { ip: formatIp(d, pkt.srcOff, v), port: srcPort < 0 ? -1 : srcPort };
+    const b: Endpoint = { ip: formatIp(d, pkt.dstOff, v), port: dstPort < 0 ? -1 : dstPort };
+    const flow: Flow = {
+      id: `f${this.nextId++}`,
+      iface: ifaceName,
+      ifaceKey,
+      file,
+      proto,
+      ipVersion: v,
+      src: reversed ? b : a,
+      dst: reversed ? a : b,
+      communityId: cid,
+      firstUs: tsUs,
+      lastUs: tsUs,
+      state: proto === PROTO_TCP ? 'syn-sent' : 'active',
+      midStream: proto === PROTO_TCP && (flags & SYN) === 0,
+      closedBy: null,
+      resetBy: null,
+      halfFlow: reversed,
+      fwd: emptyStats(),
+      rev: emptyStats(),
+      handshakeRttUs: null,
+      app: null,
+      icmp,
+      icmpErrorFlowIds: [],
+      sllPktTypes: [],
+      samples: undefined as unknown as FlowSamples,
+    };
+    const srcIsLow = reversed ? !pk.fromLow : pk.fromLow;
+    const lf = new LiveFlow(flow, pk.key, clock, srcIsLow, Math.min(16, this.samplePackets));
+    flow.samples = lf.samples;
+    if (icmp?.linkedFlowId) {
+      const target = this.findById(icmp.linkedFlowId);
+      target?.icmpErrorFlowIds.push(flow.id);
+    }
+    return lf;
+  }
+
+  private findById(id: string): Flow | undefined {
+    for (const lf of this.live.values()) if (lf.flow.id === id) return lf.flow;
+    for (let i = this.done.length - 1; i >= 0 && i >= this.done.length - RECENT_KEYS; i--) {
+      if (this.done[i].id === id) return this.done[i];
+    }
+    return undefined;
+  }
+
+  private linkIcmpError(pkt: Packet, icmp: IcmpInfo, ifaceKey: string): void {
+    const d = pkt.data;
+    const v = pkt.innerIpVersion;
+    const proto = pkt.innerProto;
+    if (pkt.innerSrcOff < 0 || pkt.innerDstOff < 0 || proto < 0) return;
+    const sport = pkt.innerSport;
+    const dport = pkt.innerDport;
+    icmp.inner = {
+      proto,
+      src: { ip: formatIp(d, pkt.innerSrcOff, v), port: sport },
+      dst: { ip: formatIp(d, pkt.innerDstOff, v), port: dport },
+    };
+    let key: string;
+    if (sport >= 0 && dport >= 0 && proto !== PROTO_ICMP && proto !== PROTO_ICMP6) {
+      const a = endpointKey(d, pkt.innerSrcOff, v, sport);
+      const b = endpointKey(d, pkt.innerDstOff, v, dport);
+      key = `${ifaceKey}|${proto}|${a <= b ? a + b : b + a}`;
+    } else if (proto !== PROTO_ICMP && proto !== PROTO_ICMP6) {
+      const a = addressKey(d, pkt.innerSrcOff, v);
+      const b = addressKey(d, pkt.innerDstOff, v);
+      key = `${ifaceKey}|${proto}|${a <= b ? a + b : b + a}`;
+    } else return;
+    const live = this.live.get(key);
+    icmp.linkedFlowId = live ? live.flow.id : (this.recent.get(key) ?? null);
+  }
+
+  private update(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, proto: number, flags: number): void {
+    const flow = lf.flow;
+    const st = dir === 0 ? flow.fwd : flow.rev;
+    const d = pkt.data;
+    if (tsUs > flow.lastUs) flow.lastUs = tsUs;
+    if (tsUs < flow.firstUs) flow.firstUs = tsUs;
+    if (st.packets === 0) {
+      st.firstTtl = pkt.ttl >= 0 ? pkt.ttl : null;
+      if (pkt.ethSrcOff >= 0) st.firstMacSrc = formatMac(d, pkt.ethSrcOff);
+      if (pkt.ethDstOff >= 0) st.firstMacDst = formatMac(d, pkt.ethDstOff);
+    }
+    st.packets++;
+    st.bytes += pkt.len;
+    const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
+    st.payloadBytes += wire;
+    if (pkt.sllPktType >= 0 && pkt.sllPktType < 31) lf.sllMask |= 1 << pkt.sllPktType;
+    this.sample(lf, pkt, tsUs, dir, flags, wire);
+
+    if (proto === PROTO_TCP && flags >= 0) this.updateTcp(lf, pkt, tsUs, dir, flags, st, wire);
+    else if (pkt.payloadLen > 0 && pkt.payloadOffset >= 0) {
+      let s = dir === 0 ? lf.fwdStream : lf.revStream;
+      if (s === null) {
+        s = new StreamReassembler(this.limits);
+        if (dir === 0) lf.fwdStream = s;
+        else lf.revStream = s;
+      }
+      s.datagram(d, pkt.payloadOffset, pkt.payloadLen, wire, tsUs);
+      if (proto === PROTO_UDP && (pkt.sport === 53 || pkt.dport === 53)) {
+        const dns = lf.app?.dns ?? null;
+        if (dns === null || dns.rcode === null) {
+          const msg = parseDns(d, pkt.payloadOffset, pkt.payloadLen);
+          if (msg) {
+            if (lf.app === null) lf.app = { http: null, dns: null, tls: null };
+            lf.app.dns = mergeDns(dns, msg);
+          }
+        }
+      }
+    }
+  }
+
+  private updateTcp(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: number, st: DirectionStats, wire: number): void {
+    const flow = lf.flow;
+    const side: FlowSide = dir === 0 ? 'src' : 'dst';
+    if (pkt.tsVal >= 0) {
+      if (st.firstTsVal === null) st.firstTsVal = pkt.tsVal;
+      st.lastTsVal = pkt.tsVal;
+    }
+    if (pkt.window === 0 && (flags & (SYN | FIN | RST)) === 0) st.zeroWindow++;
+    if (flags & SYN) {
+      if (st.isn !== null && st.isn === pkt.seq) {
+        lf.synRetrans[dir]++;
+      } else if (st.isn === null) {
+        st.isn = pkt.seq;
+        st.synOptions = synOptions(pkt);
+        const stream = this.stream(lf, dir);
+        stream.setIsn(pkt.seq);
+      }
+      if (flags & ACK) {
+        if (!lf.synAckSeen) {
+          lf.synAckSeen = true;
+          if (lf.synUs >= 0) flow.handshakeRttUs = tsUs - lf.synUs;
+        }
+      } else if (!lf.synSeen) {
+        lf.synSeen = true;
+        lf.synUs = tsUs;
+      }
+    } else if (flags & ACK) {
+      // The initiator's first ACK after the SYN-ACK, or any ACK when we only saw half of the handshake.
+      if (lf.synAckSeen || lf.synSeen || flow.midStream) lf.established = true;
+    }
+    if (wire > 0 && (flags & SYN) === 0) {
+      lf.dataSeen = true;
+      const stream = this.stream(lf, dir);
+      const capLen = pkt.payloadOffset >= 0 ? pkt.payloadLen : 0;
+      stream.segment(pkt.seq, pkt.data, pkt.payloadOffset < 0 ? 0 : pkt.payloadOffset, capLen, wire, tsUs);
+    }
+    if (flags & FIN) {
+      const finSeq = (pkt.seq + wire) >>> 0;
+      const prev = dir === 0 ? lf.finFwdSeq : lf.finRevSeq;
+      if (prev === finSeq && wire === 0) lf.synRetrans[dir]++;
+      if (prev < 0) {
+        if (dir === 0) lf.finFwdSeq = finSeq;
+        else lf.finRevSeq = finSeq;
+        if (flow.closedBy === null) flow.closedBy = side;
+      }
+      if (lf.finFwdSeq >= 0 && lf.finRevSeq >= 0) this.markClosed(lf, tsUs);
+    }
+    if (flags & RST) {
+      if (!lf.rstSeen) {
+        lf.rstSeen = true;
+        flow.resetBy = side;
+      }
+      this.markClosed(lf, tsUs);
+    }
+  }
+
+  private stream(lf: LiveFlow, dir: number): StreamReassembler {
+    let s = dir === 0 ? lf.fwdStream : lf.revStream;
+    if (s === null) {
+      s = new StreamReassembler(this.limits);
+      if (dir === 0) lf.fwdStream = s;
+      else lf.revStream = s;
+    }
+    return s;
+  }
+
+  private sample(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: number, wire: number): void {
+    const s = lf.samples;
+    if (s.count >= this.samplePackets) {
+      s.dropped++;
+      return;
+    }
+    if (s.count === s.tsUs.length) s.resize(Math.min(this.samplePackets, s.tsUs.length * 2));
+    const i = s.count++;
+    s.tsUs[i] = tsUs;
+    s.dir[i] = dir;
+    s.flags[i] = flags < 0 ? 0 : flags;
+    s.seq[i] = pkt.seq;
+    s.ack[i] = pkt.ack;
+    s.ipId[i] = pkt.ipId;
+    s.ttl[i] = pkt.ttl;
+    s.tsVal[i] = pkt.tsVal;
+    s.tsEcr[i] = pkt.tsEcr;
+    s.payloadLen[i] = wire;
+    s.payloadHash[i] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? fnv1a32(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
+  }
+
+  private markClosed(lf: LiveFlow, tsUs: number): void {
+    if (lf.closedAtUs >= 0) return;
+    lf.closedAtUs = tsUs;
+    this.closing.push(lf);
+  }
+
+  /** Finalizes closed flows whose linger has passed on their interface's clock. */
+  private sweepClosing(all: boolean): void {
+    while (this.closingHead < this.closing.length) {
+      const lf = this.closing[this.closingHead];
+      if (!lf.finalized) {
+        const due = lf.clock.nowUs - lf.closedAtUs >= this.closeLingerUs;
+        if (!all && !due && this.closing.length - this.closingHead <= MAX_CLOSING) break;
+        this.finalize(lf, false);
+      }
+      this.closingHead++;
+    }
+    if (this.closingHead > 1024 && this.closingHead * 2 > this.closing.length) {
+      this.closing.splice(0, this.closingHead);
+      this.closingHead = 0;
+    }
+  }
+
+  private sweepIdle(): void {
+    for (const lf of this.live.values()) {
+      if (lf.flow.proto === PROTO_TCP) continue;
+      if (lf.clock.nowUs - lf.flow.lastUs > this.udpTimeoutUs) this.finalize(lf, true);
+    }
+  }
+
+  private finalize(lf: LiveFlow, timedOut: boolean): void {
+    if (lf.finalized) return;
+    lf.finalized = true;
+    const flow = lf.flow;
+    if (this.live.get(lf.key) === lf) this.live.delete(lf.key);
+    this.recent.set(lf.key, flow.id);
+    if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.keys().next().value as string);
+
+    finishStream(lf.fwdStream, flow.fwd, flow.lastUs);
+    finishStream(lf.revStream, flow.rev, flow.lastUs);
+    lf.fwdStream = null;
+    lf.revStream = null;
+    flow.fwd.retransmissions += lf.synRetrans[0];
+    flow.rev.retransmissions += lf.synRetrans[1];
+
+    if (flow.proto === PROTO_TCP) {
+      flow.state = tcpState(lf);
+      // Only one direction seen, and it went past the handshake: the other direction travels
+      // under another tuple on this interface (NAT'd replies, facts §3).
+      if (flow.rev.packets === 0 && (lf.established || lf.dataSeen)) flow.halfFlow = true;
+      if (flow.fwd.packets === 0) flow.halfFlow = true;
+      const http = peekHttp(flow.fwd.prefix, flow.rev.prefix);
+      const sni = peekTlsSni(flow.fwd.prefix);
+      if (http || sni !== null) lf.app = { http, dns: null, tls: sni !== null ? { sni } : null };
+    } else {
+      flow.state = timedOut ? 'timeout' : 'active';
+    }
+    flow.app = lf.app;
+    const types: number[] = [];
+    for (let t = 0; t < 31; t++) if (lf.sllMask & (1 << t)) types.push(t);
+    flow.sllPktTypes = types;
+    lf.samples.resize(lf.samples.count);
+
+    if (this.retain) this.done.push(flow);
+    this.onFlowClosed?.(flow);
+  }
+
+  private addArp(pkt: Packet, tsUs: number, ifaceName: string, ifaceKey: string): void {
+    let list = this.arp.get(ifaceKey);
+    if (list === undefined) {
+      list = [];
+      this.arp.set(ifaceKey, list);
+    }
+    if (list.length >= this.maxArp) {
+      this.arpDropped.set(ifaceKey, (this.arpDropped.get(ifaceKey) ?? 0) + 1);
+      return;
+    }
+    const d = pkt.data;
+    const ok = (off: number, n: number) => off >= 0 && off + n <= d.length;
+    list.push({
+      tsUs,
+      iface: ifaceName,
+      ifaceKey,
+      op: pkt.arpOp,
+      senderMac: ok(pkt.arpSenderMacOff, 6) ? formatMac(d, pkt.arpSenderMacOff) : '',
+      senderIp: ok(pkt.arpSenderIpOff, 4) ? formatIp(d, pkt.arpSenderIpOff, 4) : '',
+      targetMac: ok(pkt.arpTargetMacOff, 6) ? formatMac(d, pkt.arpTargetMacOff) : '',
+      targetIp: ok(pkt.arpTargetIpOff, 4) ? formatIp(d, pkt.arpTargetIpOff, 4) : '',
+    });
+  }
+}
+
+function isIcmpError(proto: number, type: number): boolean {
+  return proto === PROTO_ICMP ? ICMP4_ERRORS.has(type) : ICMP6_ERRORS.has(type);
+}
+
+function idNumber(id: string): number {
+  return Number(id.slice(1));
+}
+
+function synOptions(pkt: Packet): TcpSynOptions {
+  return {
+    mss: pkt.mss >= 0 ? pkt.mss : null,
+    wscale: pkt.wscale >= 0 ? pkt.wscale : null,
+    sackPermitted: pkt.sackPermitted,
+    tsVal: pkt.tsVal >= 0 ? pkt.tsVal : null,
+    tsEcr: pkt.tsEcr >= 0 ? pkt.tsEcr : null,
+  };
+}
+
+function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: number): void {
+  if (s === null) return;
+  s.flush(endUs);
+  st.retransmissions += s.retransmissions;
+  st.outOfOrder += s.outOfOrder;
+  st.gaps = s.gaps;
+  st.gapBytes = s.gapBytes;
+  st.gapList = s.gapList;
+  st.streamBytes = s.streamBytes;
+  st.firstDataUs = s.firstDataUs;
+  st.lastDataUs = s.lastDataUs;
+  st.digest = s.digest();
+  st.prefix = s.release();
+}
+
+function tcpState(lf: LiveFlow): FlowState {
+  const flow = lf.flow;
+  if (lf.rstSeen) {
+    if (lf.synSeen && !lf.synAckSeen && !lf.dataSeen && flow.resetBy === 'dst') return 'rejected';
+    return 'reset';
+  }
+  if (lf.finFwdSeq >= 0 && lf.finRevSeq >= 0) return 'closed-fin';
+  if (lf.finFwdSeq >= 0 || lf.finRevSeq >= 0) return 'half-closed';
+  if (flow.midStream) return 'mid-stream';
+  if (lf.established || lf.dataSeen) return 'open';
+  if (lf.synAckSeen) return 'syn-received';
+  return 'syn-sent';
+}
