@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { registerPacketsCommand } from './packets.js';
 
 /** Sets the process exit code a command wants, without exiting (output must flush first). */
 export type SetExitCode = (code: number) => void;
 
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
-  void program;
-  void setExitCode;
+  registerPacketsCommand(program, setExitCode);
 }

@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { readCapture, formatEpoch } from '../../read/index.js';
+import type { CaptureRecord } from '../../read/types.js';
+import { Packet, decodePacket } from '../../decode/index.js';
+import { formatPacketLine } from '../../present/packet-line.js';
+import { formatPacketJson } from '../../present/packet-json.js';
+import { sanitizeText } from '../../present/sanitize.js';
+import { BufferedOutput } from '../buffered-output.js';
+import { EXIT_BAD_INPUT } from '../exit-codes.js';
+import type { SetExitCode } from './index.js';
+
+export interface CaptureArg {
+  path: string;
+  /** Interface name given as `name=path`, for classic pcaps that cannot name it themselves. */
+  name: string | null;
+}
+
+/** `name=path` names the interface; an argument that exists as a file is always a path. */
+export function parseCaptureArg(arg: string): CaptureArg {
+  const eq = arg.indexOf('=');
+  if (eq > 0 && arg !== '-' && !existsSync(arg)) return { name: arg.slice(0, eq), path: arg.slice(eq + 1) };
+  return { path: arg, name: null };
+}
+
+/** `docker0.pcap` → `docker0`, `eth0.pcapng.gz` → `eth0`. */
+export function nameFromPath(path: string): string {
+  if (path === '-') return 'stdin';
+  const base = basename(path);
+  const dot = base.indexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/** Thrown from the record callback to stop reading once nobody reads our output any more. */
+class OutputClosed extends Error {}
+
+export function registerPacketsCommand(program: Command, setExitCode: SetExitCode): void {
+  program
+    .command('packets')
+    .description('print every packet decoded, one line each (like tcpdump -nn), or JSON Lines with --json')
+    .argument('<files...>', 'capture files (pcap, pcapng, gzip of either; - for stdin); name=file names the interface')
+    .option('--json', 'one JSON object per packet (JSON Lines)')
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      const out = new BufferedOutput();
+      const pkt = new Packet();
+      try {
+        for (const arg of files) {
+          const { path, name } = parseCaptureArg(arg);
+          const fallbackName = name ?? nameFromPath(path);
+          let n = 0;
+          const onRecord = (rec: CaptureRecord): void => {
+            if (out.closed) throw new OutputClosed();
+            n++;
+            decodePacket(pkt, rec.data, rec.linktype, rec.len);
+            const iface = name ?? rec.iface.name ?? (pkt.sllIfIndex >= 0 ? `if${pkt.sllIfIndex}` : fallbackName);
+            const ts = formatEpoch(rec.tsSec, rec.tsNsec);
+            out.line(opts.json ? formatPacketJson(pkt, { n, file: path, iface, ts }) : formatPacketLine(pkt, { ts, iface }));
+          };
+          let result;
+          try {
+            result = await readCapture(path, onRecord, { label: path });
+          } catch (err) {
+            if (err instanceof OutputClosed) return;
+            throw err;
+          }
+          if (result.error) {
+            // Packets before the fault go out first, then the one-line error.
+            await out.flush();
+            process.stderr.write(`natflow: ${sanitizeText(result.error.message)}\n`);
+            setExitCode(EXIT_BAD_INPUT);
+          }
+        }
+      } finally {
+        await out.close();
+      }
+    });
+}
