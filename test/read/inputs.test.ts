@@ -1,0 +1,208 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CaptureError, iterateCapture, readCapture, type CaptureRecord } from '../../src/read/index.js';
+import { pcapsDir, repoRoot } from './corpus.js';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(tmpdir(), 'natflow-read-'));
+});
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Flat {
+  tsSec: number;
+  tsNsec: number;
+  caplen: number;
+  len: number;
+  linktype: number;
+  hex: string;
+}
+
+async function collect(p: string, chunkSize?: number) {
+  const out: Flat[] = [];
+  const res = await readCapture(
+    p,
+    (r: CaptureRecord) => {
+      out.push({ tsSec: r.tsSec, tsNsec: r.tsNsec, caplen: r.caplen, len: r.len, linktype: r.linktype, hex: Buffer.from(r.data).toString('hex') });
+    },
+    { chunkSize },
+  );
+  return { res, out };
+}
+
+const samples = [
+  'tcpdump/print-flags.pcap',
+  'pcapplusplus/nanosecs_big_endian.pcap',
+  'pcapng-test-generator/output_be/difficult/test202.pcapng',
+  'rusticata-pcap-parser/wireshark_samples-test.pcapng',
+].map((p) => path.join(pcapsDir, p));
+
+describe('gzip', () => {
+  it.each(samples.map((s) => [path.basename(s), s] as const))('gzip of %s gives the same records, detected by content', async (_n, abs) => {
+    const plain = await collect(abs);
+    // A name that says nothing about gzip: detection must be by magic.
+    const gz = path.join(tmp, `${path.basename(abs)}.capture`);
+    writeFileSync(gz, gzipSync(readFileSync(abs)));
+    const packed = await collect(gz);
+    expect(plain.res.error).toBeNull();
+    expect(packed.res.error).toBeNull();
+    expect(packed.res.info?.compressed).toBe(true);
+    expect(plain.res.info?.compressed).toBe(false);
+    expect(packed.out).toEqual(plain.out);
+    expect(plain.out.length).toBeGreaterThan(0);
+  });
+
+  it('a gzip file cut short delivers the records before the cut, then a CaptureError', async () => {
+    const abs = samples[3];
+    const whole = gzipSync(readFileSync(abs));
+    const gz = path.join(tmp, 'cut.gz');
+    writeFileSync(gz, whole.subarray(0, Math.floor(whole.length / 2)));
+    const plain = await collect(abs);
+    const cut = await collect(gz);
+    expect(cut.res.error).toBeInstanceOf(CaptureError);
+    expect(cut.res.error!.message).toContain(gz);
+    expect(cut.out.length).toBeGreaterThan(0);
+    expect(cut.out.length).toBeLessThan(plain.out.length);
+    expect(cut.out).toEqual(plain.out.slice(0, cut.out.length));
+  });
+});
+
+describe('chunk boundaries', () => {
+  it.each(samples.map((s) => [path.basename(s), s] as const))('%s reads the same with tiny and odd chunk sizes', async (_n, abs) => {
+    const ref = await collect(abs);
+    for (const size of [64, 77, 1000, 4096]) {
+      const got = await collect(abs, size);
+      expect(got.res.error).toBeNull();
+      expect(got.out).toEqual(ref.out);
+    }
+  });
+});
+
+describe('iterateCapture', () => {
+  it('yields copies equal to what readCapture delivers, and throws the CaptureError at the end', async () => {
+    const abs = path.join(pcapsDir, 'derived/get-truncated-mid-record-data.pcap');
+    const ref = await collect(abs);
+    const got: Flat[] = [];
+    let thrown: unknown = null;
+    try {
+      for await (const r of iterateCapture(abs)) {
+        got.push({ tsSec: r.tsSec, tsNsec: r.tsNsec, caplen: r.caplen, len: r.len, linktype: r.linktype, hex: Buffer.from(r.data).toString('hex') });
+      }
+    } catch (e) {
+      thrown = e;
+    }
+    expect(got).toEqual(ref.out);
+    expect(thrown).toBeInstanceOf(CaptureError);
+    expect((thrown as CaptureError).message).toBe(ref.res.error!.message);
+  });
+});
+
+describe('inputs that are not captures', () => {
+  it('empty file (0 bytes) is an error, not a silent success', async () => {
+    const p = path.join(tmp, 'empty.pcap');
+    writeFileSync(p, '');
+    const { res } = await collect(p);
+    expect(res.error).toBeInstanceOf(CaptureError);
+    expect(res.error!.message).toBe(`${p}: empty file at byte 0`);
+  });
+
+  it('a header-only pcap (tcpdump/empty.pcap) is a valid capture with no records', async () => {
+    const { res } = await collect(path.join(pcapsDir, 'tcpdump/empty.pcap'));
+    expect(res.error).toBeNull();
+    expect(res.records).toBe(0);
+    expect(res.info?.format).toBe('pcap');
+  });
+
+  it('a directory', async () => {
+    const d = path.join(tmp, 'adir');
+    mkdirSync(d, { recursive: true });
+    const { res } = await collect(d);
+    expect(res.error?.message).toMatch(new RegExp(`^${escape(d)}: .*directory`));
+  });
+
+  it('a nonexistent file', async () => {
+    const p = path.join(tmp, 'nope.pcap');
+    const { res } = await collect(p);
+    expect(res.error?.message).toMatch(new RegExp(`^${escape(p)}: .*no such file`));
+  });
+
+  it('a text file names its first bytes', async () => {
+    const p = path.join(tmp, 'notes.txt');
+    writeFileSync(p, 'Hello, world\n');
+    const { res } = await collect(p);
+    expect(res.error?.message).toBe(`${p}: not a pcap, pcapng or gzip file (first bytes 48 65 6c 6c 6f 2c 20 77) at byte 0`);
+  });
+
+  it('uses the label option in messages', async () => {
+    const p = path.join(tmp, 'empty2.pcap');
+    writeFileSync(p, '');
+    const res = await readCapture(p, () => undefined, { label: 'capture #2' });
+    expect(res.error?.message).toBe('capture #2: empty file at byte 0');
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('standard input', () => {
+  let script: string;
+  beforeAll(() => {
+    // Compile just the reader so a plain node process can import it.
+    const out = path.join(tmp, 'build');
+    execFileSync(
+      process.execPath,
+      [
+        path.join(repoRoot, 'node_modules/typescript/bin/tsc'),
+        path.join(repoRoot, 'src/read/index.ts'),
+        '--outDir', out, '--rootDir', repoRoot, '--module', 'nodenext', '--moduleResolution', 'nodenext',
+        '--target', 'es2022', '--types', 'node', '--skipLibCheck', '--strict',
+      ],
+      { stdio: 'pipe' },
+    );
+    script = path.join(tmp, 'count-stdin.mjs');
+    writeFileSync(
+      script,
+      `import { readCapture } from ${JSON.stringify(path.join(out, 'src/read/index.js'))};
+let sum = 0;
+const res = await readCapture('-', (r) => { sum += r.caplen; });
+console.log(JSON.stringify({ records: res.records, sum, compressed: res.info?.compressed ?? null, error: res.error?.message ?? null }));
+`,
+    );
+  }, 120_000);
+
+  function viaStdin(bytes: Buffer): Promise<{ records: number; sum: number; compressed: boolean | null; error: string | null }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('close', () => {
+        try {
+          resolve(JSON.parse(out));
+        } catch (e) {
+          reject(new Error(`bad child output ${out}: ${String(e)}`));
+        }
+      });
+      child.stdin.end(bytes);
+    });
+  }
+
+  it.each(samples.map((s) => [path.basename(s), s] as const))("'-' reads %s piped on stdin, plain and gzipped", async (_n, abs) => {
+    const ref = await collect(abs);
+    const sum = ref.out.reduce((a, r) => a + r.caplen, 0);
+    const bytes = readFileSync(abs);
+    expect(await viaStdin(bytes)).toEqual({ records: ref.out.length, sum, compressed: false, error: null });
+    expect(await viaStdin(gzipSync(bytes))).toEqual({ records: ref.out.length, sum, compressed: true, error: null });
+  }, 30_000);
+
+  it("empty standard input is an 'empty file' error", async () => {
+    expect(await viaStdin(Buffer.alloc(0))).toEqual({ records: 0, sum: 0, compressed: null, error: '-: empty file at byte 0' });
+  }, 30_000);
+});
