@@ -3,6 +3,8 @@ import { u16 } from './bytes.js';
 import { NEXT_NONE, NEXT_OTHER, nextForIpProto, type NextLayer } from './layers.js';
 
 const IPV4_MIN_HEADER = 20;
+/** Standard Ethernet MTU: a TSO/GSO super-segment is always larger. */
+const TSO_MIN_PACKET = 1500;
 
 /**
  * IPv4 with options. Fills addresses, ID, TTL, protocol, fragment fields and the claimed total
@@ -47,6 +49,8 @@ export function decodeIpv4(pkt: Packet, d: Uint8Array, off: number, end: number)
     // TSO/GSO: the kernel hands the capture a super-segment whose length the NIC fills in later.
     total = Math.max(avail, pkt.len - off);
     pkt.ipTotalLenFromCapture = true;
+    // Segmentation offload only produces packets bigger than one MTU; a small one is just bogus.
+    if (total <= TSO_MIN_PACKET) pkt.warn(`IPv4 total length 0 in a ${total}-byte packet (too small for TSO)`);
   } else if (total < hlen) {
     pkt.warn(`bogus IPv4 total length ${total} (header is ${hlen})`);
     total = avail;
