@@ -7,6 +7,8 @@
  * with the endpoints ordered smaller-first, ICMP type/code standing in for ports.
  */
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Packet } from '../decode/packet.js';
 
 const PROTO_ICMP = 1;
 const PROTO_TCP = 6;
@@ -99,4 +101,52 @@ export function communityId(input: CommunityIdInput, base64 = true): string {
   }
   const digest = createHash('sha1').update(buf).digest();
   return '1:' + (base64 ? digest.toString('base64') : digest.toString('hex'));
+}
+
+/** Ports of a decoded packet as Community ID sees them (SCTP read from its common header). */
+export function packetPorts(pkt: Packet): [number, number] {
+  const proto = pkt.ipProto;
+  if (proto === PROTO_ICMP || proto === PROTO_ICMP6) return [pkt.icmpType, pkt.icmpCode];
+  if (proto === PROTO_SCTP && pkt.sport < 0 && pkt.l4Offset >= 0 && pkt.l4Offset + 4 <= pkt.data.length) {
+    const d = pkt.data;
+    const o = pkt.l4Offset;
+    return [(d[o] << 8) | d[o + 1], (d[o + 2] << 8) | d[o + 3]];
+  }
+  return [pkt.sport, pkt.dport];
+}
+
+/** Community ID of one decoded IP packet (what tshark shows per frame); null without IP. */
+export function packetCommunityId(pkt: Packet, seed = 0, base64 = true): string | null {
+  if (pkt.ipVersion === 0 || pkt.srcOff < 0 || pkt.dstOff < 0 || pkt.ipProto < 0) return null;
+  const [sport, dport] = packetPorts(pkt);
+  const d = pkt.data;
+  return communityId(
+    { seed, proto: pkt.ipProto, src: d, srcOff: pkt.srcOff, dst: d, dstOff: pkt.dstOff, addrLen: pkt.ipVersion === 6 ? 16 : 4, sport, dport },
+    base64,
+  );
+}
+
+/** Bytes of a textual IPv4 / IPv6 address (no zone, no embedded IPv4 in IPv6); null if invalid. */
+export function parseIp(text: string): Uint8Array | null {
+  if (isIP(text) === 4) return Uint8Array.from(text.split('.').map(Number));
+  if (isIP(text) !== 6 || text.includes('.')) return null;
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === null ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const v = parseInt(g, 16);
+    out[2 * i] = v >> 8;
+    out[2 * i + 1] = v & 0xff;
+  });
+  return out;
+}
+
+/** Community ID from textual endpoints (ICMP: type as sport, code as dport; -1 ports for port-less). */
+export function communityIdOf(seed: number, proto: number, saddr: string, daddr: string, sport: number, dport: number, base64 = true): string {
+  const s = parseIp(saddr);
+  const d = parseIp(daddr);
+  if (!s || !d || s.length !== d.length) throw new Error(`invalid address pair ${saddr} / ${daddr}`);
+  return communityId({ seed, proto, src: s, srcOff: 0, dst: d, dstOff: 0, addrLen: s.length as 4 | 16, sport, dport }, base64);
 }

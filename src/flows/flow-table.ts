@@ -7,7 +7,7 @@
  */
 import type { Packet } from '../decode/packet.js';
 import { addressKey, endpointKey, formatIp, formatMac } from '../decode/address.js';
-import { communityId, hasPorts } from './community-id.js';
+import { communityId, hasPorts, packetPorts } from './community-id.js';
 import { StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
 import { mergeDns, parseDns, peekHttp, peekTlsSni } from './app-peek.js';
 import type {
@@ -258,14 +258,10 @@ export class FlowTable {
       this.unattributedPackets++;
       return;
     }
+    const isIcmp = proto === PROTO_ICMP || proto === PROTO_ICMP6;
     let sport = pkt.sport;
     let dport = pkt.dport;
-    if (proto === PROTO_SCTP && sport < 0 && pkt.l4Offset >= 0 && pkt.l4Offset + 4 <= pkt.data.length) {
-      const d = pkt.data;
-      sport = (d[pkt.l4Offset] << 8) | d[pkt.l4Offset + 1];
-      dport = (d[pkt.l4Offset + 2] << 8) | d[pkt.l4Offset + 3];
-    }
-    const isIcmp = proto === PROTO_ICMP || proto === PROTO_ICMP6;
+    if (proto === PROTO_SCTP && sport < 0) [sport, dport] = packetPorts(pkt);
     const pk = this.packetKey(pkt, ifaceKey, proto, sport, dport, isIcmp);
     let lf = this.live.get(pk.key);
     const flags = proto === PROTO_TCP ? pkt.tcpFlags : 0;

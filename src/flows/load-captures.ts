@@ -1,0 +1,159 @@
+/**
+ * The one place that turns the CLI's capture arguments into flows: files, `name=path`,
+ * directories (every *.pcap/*.pcapng/*.cap/*.gz inside, sorted) and `-` (stdin), all read into
+ * one FlowTable. Used by `flows`, `analyze`, `check` and the TUI.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCapture } from '../read/index.js';
+import { CaptureError } from '../read/capture-error.js';
+import type { CaptureFileInfo, CaptureRecord } from '../read/types.js';
+import { decodePacket } from '../decode/index.js';
+import { Packet } from '../decode/packet.js';
+import { FlowTable } from './flow-table.js';
+import type { ArpEvent, Flow, FlowTableOptions } from './flow.js';
+import { InterfaceResolver, nameFromPath, type IfindexNames, type InterfaceIdentity } from './interface-names.js';
+
+const CAPTURE_EXT = /\.(pcap|pcapng|cap|gz)$/i;
+const PROGRESS_EVERY = 8192;
+
+/** One capture to read: a path plus the interface name given with `name=path`, if any. */
+export interface CaptureSpec {
+  path: string;
+  name: string | null;
+}
+
+export interface CaptureSummary {
+  /** Path as read ('-' for stdin). */
+  file: string;
+  format: CaptureFileInfo['format'] | null;
+  linktypes: number[];
+  interfaces: InterfaceIdentity[];
+  packets: number;
+  bytesRead: number;
+  /** Packets the decoder flagged (truncated / malformed layers). */
+  decodeWarnings: number;
+  error: CaptureError | null;
+}
+
+export interface LoadProgress {
+  file: string;
+  fileIndex: number;
+  fileCount: number;
+  /** Bytes of the current (decompressed) file consumed so far. */
+  bytesRead: number;
+  /** Packets read so far, all files. */
+  packets: number;
+}
+
+export interface LoadOptions {
+  flowOptions?: FlowTableOptions;
+  /** SLL2 interface index → name (from --iface-names / --links). */
+  ifindexNames?: IfindexNames;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+export interface LoadResult {
+  captures: CaptureSummary[];
+  /** Sorted by first packet time. */
+  flows: Flow[];
+  arpEvents: ArpEvent[];
+  /** Capture errors in argument order; the packets before each error were used. */
+  errors: CaptureError[];
+}
+
+/**
+ * Expands capture arguments. `name=path` names a single-interface capture; an argument that is an
+ * existing path is taken as a path even when it contains '='. Throws CaptureError for a directory
+ * without captures or a path that does not exist (offset 0).
+ */
+export function expandCaptureArgs(args: readonly string[]): CaptureSpec[] {
+  const out: CaptureSpec[] = [];
+  for (const arg of args) {
+    let path = arg;
+    let name: string | null = null;
+    const eq = arg.indexOf('=');
+    if (eq > 0 && arg !== '-' && !existsSync(arg)) {
+      name = arg.slice(0, eq);
+      path = arg.slice(eq + 1);
+    }
+    if (path !== '-' && existsSync(path) && statSync(path).isDirectory()) {
+      const files = readdirSync(path)
+        .filter((f) => CAPTURE_EXT.test(f))
+        .sort();
+      const inside = files.map((f) => join(path, f)).filter((p) => statSync(p).isFile());
+      if (inside.length === 0) throw new CaptureError(path, 0, 'no capture files (*.pcap, *.pcapng, *.cap, *.gz) in directory');
+      for (const p of inside) out.push({ path: p, name: null });
+      continue;
+    }
+    out.push({ path, name });
+  }
+  return out;
+}
+
+/** Reads every capture into one flow table. Never throws for bad input: errors are returned. */
+export async function loadCaptures(args: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
+  const errors: CaptureError[] = [];
+  let specs: CaptureSpec[];
+  try {
+    specs = expandCaptureArgs(args);
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    return { captures: [], flows: [], arpEvents: [], errors: [e] };
+  }
+  return loadCaptureSpecs(specs, opts);
+}
+
+export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: LoadOptions = {}): Promise<LoadResult> {
+  const table = new FlowTable(opts.flowOptions);
+  const captures: CaptureSummary[] = [];
+  const errors: CaptureError[] = [];
+  const pkt = new Packet();
+  const ifindexNames = opts.ifindexNames ?? new Map<number, string>();
+  let totalPackets = 0;
+
+  for (let fileIndex = 0; fileIndex < specs.length; fileIndex++) {
+    const spec = specs[fileIndex];
+    const resolver = new InterfaceResolver(fileIndex, nameFromPath(spec.path), spec.name, ifindexNames);
+    const linktypes = new Set<number>();
+    let interfaceCount = 0;
+    let packets = 0;
+    let decodeWarnings = 0;
+    const onRecord = (rec: CaptureRecord): void => {
+      decodePacket(pkt, rec.data, rec.linktype, rec.len);
+      if (pkt.warnings.length > 0) decodeWarnings++;
+      const id = resolver.resolve(rec.iface, pkt.sllIfIndex);
+      const tsUs = rec.tsSec * 1e6 + rec.tsNsec / 1e3;
+      table.add(pkt, tsUs, id.name, id.key, spec.path);
+      packets++;
+      totalPackets++;
+      if (opts.onProgress && totalPackets % PROGRESS_EVERY === 0) {
+        opts.onProgress({ file: spec.path, fileIndex, fileCount: specs.length, bytesRead: rec.offset, packets: totalPackets });
+      }
+    };
+    const res = await readCapture(spec.path, onRecord, {
+      onInterface: (iface) => {
+        interfaceCount++;
+        linktypes.add(iface.linktype);
+        resolver.setInterfaceCount(interfaceCount);
+      },
+    });
+    if (res.error) errors.push(res.error);
+    captures.push({
+      file: spec.path,
+      format: res.info?.format ?? null,
+      linktypes: [...linktypes],
+      interfaces: resolver.identities(),
+      packets,
+      bytesRead: res.bytesRead,
+      decodeWarnings,
+      error: res.error,
+    });
+    opts.onProgress?.({ file: spec.path, fileIndex, fileCount: specs.length, bytesRead: res.bytesRead, packets: totalPackets });
+  }
+  const flows = table.finish();
+  const arpEvents: ArpEvent[] = [];
+  for (const list of table.arpEvents.values()) arpEvents.push(...list);
+  arpEvents.sort((a, b) => a.tsUs - b.tsUs);
+  return { captures, flows, arpEvents, errors };
+}

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCapture } from '../../src/read/index.js';
+import { decodePacket } from '../../src/decode/index.js';
+import { Packet } from '../../src/decode/packet.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const pcaps = path.resolve(repoRoot, '../shared/pcaps');
+export const oracles = path.resolve(repoRoot, 'test/flows/oracles');
+
+/** Calls fn for every decoded packet (1-based frame number), like tshark's frame loop. */
+export async function eachPacket(file: string, fn: (pkt: Packet, frame: number) => void): Promise<number> {
+  const pkt = new Packet();
+  let frame = 0;
+  const res = await readCapture(file, (rec) => {
+    frame++;
+    decodePacket(pkt, rec.data, rec.linktype, rec.len);
+    fn(pkt, frame);
+  });
+  if (res.error) throw res.error;
+  return frame;
+}
+
+export function readTsv(file: string): string[][] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split('\t'));
+}
