@@ -336,10 +336,10 @@ run_traffic() {
         p+=("127.0.0.1:$port:nf-$SNUM-p$i")
         d+=("$HOST_IP:$port:nf-$SNUM-d$i")
       done
-      # Two clients at once, 20 ms apart each and offset by 10 ms: proxy and DNAT interleave.
-      nsx "$NS_H" "$PY" -u "$LIB/nf-client.py" many "${p[@]}" --gap 0.02 >"$WORK/many-p.log" &
+      # Two clients at once, 5 ms apart each and offset by 2.5 ms: proxy and DNAT interleave.
+      nsx "$NS_H" "$PY" -u "$LIB/nf-client.py" many "${p[@]}" --gap 0.005 >"$WORK/many-p.log" &
       local pp=$!; PIDS+=($pp)
-      nsx "$NS_X" "$PY" -u "$LIB/nf-client.py" many "${d[@]}" --gap 0.02 --offset 0.01 >"$WORK/many-d.log" &
+      nsx "$NS_X" "$PY" -u "$LIB/nf-client.py" many "${d[@]}" --gap 0.005 --offset 0.0025 >"$WORK/many-d.log" &
       local pd=$!; PIDS+=($pd)
       wait $pp; wait $pd
       cat "$WORK/many-p.log" "$WORK/many-d.log" >>"$OUT/client.log" ;;

@@ -26,10 +26,16 @@ import sys
 MARKER = re.compile(rb'nf-s\d\d[ab]?-[a-z]\d+')
 
 
-def parse_conntrack(path):
+def parse_conntrack(path, events=False):
     entries = []
     for line in open(path):
         line = line.strip()
+        if events:
+            # `[ts]\t [NEW] ipv4 ...`: only NEW matters; its reply tuple already carries the NAT.
+            m = re.match(r'\[[0-9.]+\]\s+\[NEW\]\s+(ipv4 .*)$', line)
+            if not m:
+                continue
+            line = m.group(1)
         if not line or not line.startswith('ipv4'):
             continue
         toks = line.split()
@@ -44,8 +50,8 @@ def parse_conntrack(path):
                 sides[side][k] = v
         if side < 1 or proto not in ('tcp', 'udp', 'icmp'):
             continue
-        state = toks[5] if proto == 'tcp' else None
-        entries.append({'line': line, 'proto': proto, 'orig': sides[0], 'reply': sides[1], 'state': state})
+        entries.append({'line': line, 'proto': proto, 'orig': sides[0], 'reply': sides[1],
+                        'source': 'conntrack-events.txt' if events else 'conntrack.txt'})
     return entries
 
 
@@ -77,7 +83,7 @@ def endpoint(t, side):
 
 
 FIELDS = ['frame.number', 'ip.src', 'ip.dst', 'ip.proto', 'tcp.srcport', 'tcp.dstport',
-          'udp.srcport', 'udp.dstport', 'icmp.type', 'icmp.ident', 'tcp.flags', 'tcp.seq_raw',
+          'udp.srcport', 'udp.dstport', 'icmp.type', 'icmp.ident', 'tcp.flags', 'tcp.seq_raw', 'tcp.ack_raw',
           'tcp.payload', 'udp.payload', 'data.data']
 
 
@@ -112,9 +118,30 @@ def index_capture(path):
         if payload:
             for m in MARKER.findall(bytes.fromhex(payload.replace(':', ''))):
                 rec['markers'].add(m.decode())
-        if proto == 'tcp' and v['tcp.flags'] and int(v['tcp.flags'], 16) & 0x12 == 0x02:
-            rec['synSeq'] = int(v['tcp.seq_raw'])
+        if proto == 'tcp' and v['tcp.flags']:
+            flags = int(v['tcp.flags'], 16)
+            if flags & 0x12 == 0x02:
+                rec['synSeq'] = int(v['tcp.seq_raw'])
+            elif flags & 0x12 == 0x12 or flags & 0x16 == 0x14:
+                # The SYN-ACK (or the RST refusing the SYN) acknowledges ISN+1: that is how a
+                # reply whose tuple NAT made different from the request's is tied to it.
+                idx.setdefault(('synack', (int(v['tcp.ack_raw']) - 1) & 0xFFFFFFFF), []).append(k)
     return idx
+
+
+def compact_json(v, ind=''):
+    """Indented JSON with flat objects (tuples, endpoints) on one line: reviewable, and the
+    100-connection scenario stays small."""
+    flat = lambda x: not isinstance(x, (dict, list)) or (isinstance(x, dict) and all(
+        not isinstance(y, (dict, list)) for y in x.values()))
+    if isinstance(v, dict) and v and not flat(v):
+        inner = ind + '  '
+        return '{\n' + ',\n'.join(inner + json.dumps(k) + ': ' + compact_json(x, inner) for k, x in v.items()) \
+            + '\n' + ind + '}'
+    if isinstance(v, list) and v and not all(flat(x) and not isinstance(x, dict) for x in v):
+        inner = ind + '  '
+        return '[\n' + ',\n'.join(inner + compact_json(x, inner) for x in v) + '\n' + ind + ']'
+    return json.dumps(v, separators=(', ', ': '))
 
 
 def main():
@@ -145,8 +172,21 @@ def main():
             caps[iface] = index_capture(os.path.join(d, meta['captures']['perInterface'][iface]))
         return caps[iface]
 
+    entries = parse_conntrack(os.path.join(d, 'conntrack.txt'))
+    # Connections refused by RST never become ASSURED and the kernel destroys them at once, so
+    # `conntrack -L` taken after the traffic misses them; the event log kept during the run has them.
+    seen = {json.dumps(e['orig'], sort_keys=True) for e in entries}
+    ev = os.path.join(d, 'conntrack-events.txt')
+    if os.path.exists(ev):
+        for e in parse_conntrack(ev, events=True):
+            k = json.dumps(e['orig'], sort_keys=True)
+            if k not in seen:
+                seen.add(k)
+                entries.append(e)
+    brnf = meta['sysctl'].get('net.bridge.bridge-nf-call-iptables') == '1'
+
     items = []
-    for e in parse_conntrack(os.path.join(d, 'conntrack.txt')):
+    for e in entries:
         pre, post = pre_post(e)
         # An ICMP echo id is rewritten like a source port (MASQUERADE), so it counts as SNAT.
         dnat = (pre['dst'], pre['dport']) != (post['dst'], post['dport'])
@@ -157,6 +197,15 @@ def main():
             mech = 'bridge'  # switched between bridge ports, never routed through docker0
             legs.append({'role': 'bridged', 'interfaces': [containers[pre['src']]['bridgePort'],
                                                            containers[post['dst']]['bridgePort']], 'tuple': pre})
+        elif brnf and dnat and pre['src'] in containers and post['dst'] in containers:
+            # br_netfilter runs nat PREROUTING at the bridge hook; when the new destination is
+            # behind the same bridge the frame is bridged back out (br_nf_pre_routing_finish_bridge)
+            # instead of being routed: docker0 only sees it on the way out, DNATed but not yet
+            # SNATed; the bridge ports see the untouched and the fully translated tuple.
+            mid = dict(pre, dst=post['dst'], dport=post['dport'])
+            legs.append({'role': 'ingress', 'interfaces': [containers[pre['src']]['bridgePort']], 'tuple': pre})
+            legs.append({'role': 'bridged-dnat', 'interfaces': ['docker0'], 'tuple': mid})
+            legs.append({'role': 'egress', 'interfaces': [containers[post['dst']]['bridgePort']], 'tuple': post})
         elif is_local(pre['src']) and is_local(post['dst']):
             legs.append({'role': 'local', 'interfaces': ['lo'], 'tuple': pre})
         else:
@@ -179,6 +228,10 @@ def main():
                     raise SystemExit('derive-truth: %s: conntrack entry %s: tuple %s not captured on %s'
                                      % (d, e['line'], key(leg['tuple']), iface))
                 markers |= rec['markers']
+                if rec['synSeq'] is not None:
+                    for rk in sorted(set(cap(iface).get(('synack', rec['synSeq']), []))):
+                        leg.setdefault('replies', {}).setdefault(iface, []).append({
+                            'proto': rk[0], 'src': rk[1], 'sport': rk[2], 'dst': rk[3], 'dport': rk[4], 'icmpId': None})
             if role:
                 leg['role'] = role
         if len(markers) > 1:
@@ -204,13 +257,13 @@ def main():
                 mate, how = cand, 'sole-candidate'
         if len(mate) > 1:
             raise SystemExit('derive-truth: %s: marker %s on several upstream connections' % (d, c['marker']))
-        legs = [dict(l, conntrack=c['entry']['line']) for l in c['legs']]
+        legs = [dict(l, conntrack=c['entry']['line'], conntrackSource=c['entry']['source']) for l in c['legs']]
         conv = {'marker': c['marker'], 'proto': 'tcp', 'mechanism': 'userland-proxy', 'linkedBy': None,
                 'legs': legs, 'translation': None}
         if mate:
             used.add(id(mate[0]))
             conv['linkedBy'] = how
-            conv['legs'] += [dict(l, conntrack=mate[0]['entry']['line']) for l in mate[0]['legs']]
+            conv['legs'] += [dict(l, conntrack=mate[0]['entry']['line'], conntrackSource=mate[0]['entry']['source']) for l in mate[0]['legs']]
         convs.append(conv)
     for i in items:
         if i['role'] == 'client' or (i['role'] == 'upstream' and id(i) in used):
@@ -224,7 +277,7 @@ def main():
             mech = 'userland-proxy'  # an upstream leg whose client side we could not link
         convs.append({'marker': i['marker'], 'proto': i['pre']['proto'], 'mechanism': mech,
                       'linkedBy': None, 'translation': tr,
-                      'legs': [dict(l, conntrack=i['entry']['line']) for l in i['legs']]})
+                      'legs': [dict(l, conntrack=i['entry']['line'], conntrackSource=i['entry']['source']) for l in i['legs']]})
 
     def natkey(s):
         return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', s)]
@@ -245,7 +298,7 @@ def main():
         'schema': 'natflow-capture-truth/1',
         'scenario': meta['scenario'],
         'mode': meta['mode'],
-        'derivedFrom': ['conntrack.txt', 'meta.json'] + sorted(meta['captures']['perInterface'][i] for i in caps),
+        'derivedFrom': sorted({l['conntrackSource'] for c in out for l in c['legs']}) + ['meta.json'] + sorted(meta['captures']['perInterface'][i] for i in caps),
         'conversations': [
             {'id': c['id'], 'marker': c['marker'], 'markerKind': kinds[c['proto']] if c['marker'] else None,
              'proto': c['proto'], 'mechanism': c['mechanism'], 'linkedBy': c['linkedBy'],
@@ -254,8 +307,7 @@ def main():
         ],
     }
     with open(os.path.join(d, 'truth.json'), 'w') as f:
-        json.dump(result, f, indent=2)
-        f.write('\n')
+        f.write(compact_json(result) + '\n')
     print('derive-truth: %d conversations (%s)' % (len(out), ', '.join(
         '%s=%d' % (m, sum(1 for c in out if c['mechanism'] == m))
         for m in sorted({c['mechanism'] for c in out}))), file=sys.stderr)
