@@ -67,6 +67,10 @@ export interface RuleRef {
   text: string;
   /** Where the rule came from (file and line) when --rules was given. */
   source?: string;
+  /** Packet / byte counters printed with the rule, when the dump had them. */
+  counters?: { packets: number; bytes: number };
+  /** Further rules that took part in the same rewrite (dnat+snat: the source-NAT rule after the DNAT). */
+  also?: RuleRef[];
 }
 
 export interface Hop {
