@@ -1,0 +1,67 @@
+/**
+ * What `check` selects and asserts on: conversations. A correlation is one conversation (its legs
+ * in path order); a flow that no correlation covers is a conversation of one leg, with no
+ * mechanism. Selectors look at the entry leg (what the client did), `reaches` at the final leg.
+ */
+import type { Analysis, FlowSummary, Hop, Mechanism } from '../correlate/model.js';
+import type { ConversationState } from './schema.js';
+
+export interface Conversation {
+  /** Correlation id, or the flow id for an uncorrelated flow. */
+  id: string;
+  correlated: boolean;
+  mechanism: Mechanism | null;
+  confidence: number | null;
+  legs: FlowSummary[];
+  hops: Hop[];
+  notes: string[];
+}
+
+export function buildConversations(analysis: Analysis): Conversation[] {
+  const flows = new Map<string, FlowSummary>();
+  for (const f of analysis.flows) flows.set(f.id, f);
+  const covered = new Set<string>();
+  const out: Conversation[] = [];
+  for (const c of analysis.correlations) {
+    const legs: FlowSummary[] = [];
+    for (const id of c.legs) {
+      const f = flows.get(id);
+      if (f) legs.push(f);
+      covered.add(id);
+    }
+    if (legs.length === 0) continue;
+    out.push({ id: c.id, correlated: true, mechanism: c.mechanism, confidence: c.confidence, legs, hops: c.hops, notes: c.notes });
+  }
+  for (const f of analysis.flows) {
+    if (covered.has(f.id)) continue;
+    out.push({ id: f.id, correlated: false, mechanism: null, confidence: null, legs: [f], hops: [], notes: [] });
+  }
+  return out;
+}
+
+export function entryLeg(c: Conversation): FlowSummary {
+  return c.legs[0];
+}
+
+export function finalLeg(c: Conversation): FlowSummary {
+  return c.legs[c.legs.length - 1];
+}
+
+const DONE_STATES = new Set(['closed-fin', 'half-closed', 'open', 'established', 'mid-stream', 'active', 'timeout']);
+const UNANSWERED_STATES = new Set(['syn-sent', 'syn-received']);
+
+/**
+ * One word for the whole conversation: a refusal anywhere on the path (the proxy's upstream
+ * connection refused while the client's was accepted) makes it `refused`; then a reset anywhere;
+ * `completed` when every leg got through its handshake (datagram flows count as completed);
+ * `unanswered` when a leg never got (or finished) its handshake. An unknown leg state is returned
+ * as is, so the report shows what was seen.
+ */
+export function conversationState(c: Conversation): ConversationState | string {
+  const states = c.legs.map((l) => l.state);
+  if (states.includes('rejected')) return 'refused';
+  if (states.includes('reset')) return 'reset';
+  if (states.some((s) => UNANSWERED_STATES.has(s))) return 'unanswered';
+  const odd = states.find((s) => !DONE_STATES.has(s));
+  return odd ?? 'completed';
+}

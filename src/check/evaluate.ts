@@ -1,0 +1,274 @@
+/**
+ * Runs validated expectations against an Analysis. Each expectation and each global assertion
+ * becomes one result (one line of output, one JUnit test case). An expectation's assertions must
+ * hold for every conversation it selects; `count` (default "at least 1") bounds how many it selects.
+ */
+import type { Analysis, FlowSummary } from '../correlate/model.js';
+import { countHolds, describeCount } from './count-spec.js';
+import { conversationState, type Conversation, buildConversations, entryLeg, finalLeg } from './conversations.js';
+import { formatDuration } from './duration.js';
+import { endpointHost, endpointMatches } from './endpoint-pattern.js';
+import { parseIp, sameIp } from './ip-address.js';
+import type { Expectation, ExpectationSet, GlobalAssertion, Selector } from './schema.js';
+
+export interface AssertionResult {
+  assertion: string;
+  expected: string;
+  found: string;
+  passed: boolean;
+  /** Flows behind a failure (all legs of the offending conversations); empty when it passed. */
+  flows: string[];
+}
+
+export interface CaseResult {
+  /** `1`, `2`, … for expectations; `global.noUnpaired` etc. for global assertions. */
+  id: string;
+  kind: 'expectation' | 'global';
+  /** The expectation's name, or a generated description. */
+  title: string;
+  line: number;
+  passed: boolean;
+  /** Conversations selected (correlation or flow ids). */
+  matched: string[];
+  /** Flow ids of every selected conversation's legs. */
+  flows: string[];
+  assertions: AssertionResult[];
+}
+
+export interface CheckReport {
+  file: string;
+  passed: boolean;
+  total: number;
+  failures: number;
+  results: CaseResult[];
+}
+
+export interface CheckInputs {
+  analysis: Analysis;
+  /** TCP retransmissions per flow id (both directions), when the caller has the flow records. */
+  retransmissions?: ReadonlyMap<string, number>;
+}
+
+/** Offenders listed by id in a "found" text before the rest are only counted. */
+const LIST_LIMIT = 5;
+
+export function evaluate(set: ExpectationSet, inputs: CheckInputs): CheckReport {
+  const conversations = buildConversations(inputs.analysis);
+  const results: CaseResult[] = [];
+  for (const e of set.expectations) results.push(evaluateExpectation(e, conversations));
+  for (const g of set.global) results.push(evaluateGlobal(g, inputs, conversations));
+  const failures = results.filter((r) => !r.passed).length;
+  return { file: set.file, passed: failures === 0, total: results.length, failures, results };
+}
+
+export function selects(sel: Selector, c: Conversation): boolean {
+  const entry = entryLeg(c);
+  if (sel.to && !endpointMatches(sel.to, entry.dst)) return false;
+  if (sel.from && !endpointMatches(sel.from, entry.src)) return false;
+  if (sel.interface && !sel.interface.some((g) => g.re.test(entry.iface))) return false;
+  if (sel.protocol && !sel.protocol.includes(entry.proto.toLowerCase())) return false;
+  const app = (get: (l: FlowSummary) => string | undefined, re: RegExp): boolean =>
+    c.legs.some((l) => {
+      const v = get(l);
+      return v !== undefined && re.test(v);
+    });
+  if (sel['http.path'] && !app((l) => l.app?.http?.path, sel['http.path'].re)) return false;
+  if (sel['http.host'] && !app((l) => l.app?.http?.host, sel['http.host'].re)) return false;
+  if (sel['http.method'] && !app((l) => l.app?.http?.method, sel['http.method'].re)) return false;
+  if (sel['dns.qname'] && !app((l) => l.app?.dns?.qname?.replace(/\.$/, ''), sel['dns.qname'].re)) return false;
+  if (sel['tls.sni'] && !app((l) => l.app?.tls?.sni, sel['tls.sni'].re)) return false;
+  return true;
+}
+
+/** A readable description of what an expectation selects, for unnamed expectations. */
+export function describeSelector(sel: Selector): string {
+  const parts: string[] = [];
+  if (sel.protocol) parts.push(sel.protocol.join('/'));
+  if (sel.from) parts.push(`from ${sel.from.text}`);
+  if (sel.to) parts.push(`to ${sel.to.text}`);
+  if (sel.interface) parts.push(`on ${sel.interface.map((g) => g.text).join('/')}`);
+  for (const k of ['http.method', 'http.host', 'http.path', 'dns.qname', 'tls.sni'] as const) {
+    const g = sel[k];
+    if (g) parts.push(`${k} ${g.text}`);
+  }
+  return parts.length > 0 ? parts.join(' ') : 'every conversation';
+}
+
+function evaluateExpectation(e: Expectation, all: Conversation[]): CaseResult {
+  const selected = all.filter((c) => selects(e.match, c));
+  const flows = uniq(selected.flatMap((c) => c.legs.map((l) => l.id)));
+  const assertions: AssertionResult[] = [];
+  const x = e.expect;
+  const count = x.count ?? { min: 1, max: null };
+  const countOk = countHolds(count, selected.length);
+  assertions.push({
+    assertion: 'count',
+    expected: describeCount(count),
+    found: `${selected.length}${selected.length > 0 ? ` (${listIds(selected.map((c) => c.id))})` : ''}`,
+    passed: countOk,
+    flows: countOk ? [] : flows,
+  });
+  if (x.via) {
+    const via = x.via;
+    assertions.push(
+      perConversation('via', via.join(' or '), selected, (c) => ({ ok: c.mechanism !== null && via.includes(c.mechanism), found: c.mechanism ?? 'not correlated' })),
+    );
+  }
+  if (x.reaches) {
+    const p = x.reaches;
+    assertions.push(perConversation('reaches', p.text, selected, (c) => ({ ok: endpointMatches(p, finalLeg(c).dst), found: finalLeg(c).dst })));
+  }
+  if (x.clientIpPreserved !== undefined) {
+    const want = x.clientIpPreserved;
+    assertions.push(
+      perConversation('clientIpPreserved', String(want), selected, (c) => {
+        const client = endpointHost(entryLeg(c).src);
+        const server = endpointHost(finalLeg(c).src);
+        const a = parseIp(client);
+        const b = parseIp(server);
+        const preserved = a !== null && b !== null ? sameIp(a, b) : client === server;
+        return { ok: preserved === want, found: preserved ? `${String(preserved)} (server sees ${server})` : `false (client ${client}, server sees ${server})` };
+      }),
+    );
+  }
+  if (x.minConfidence !== undefined) {
+    const min = x.minConfidence;
+    assertions.push(
+      perConversation('minConfidence', `≥ ${min}`, selected, (c) =>
+        c.confidence === null ? { ok: false, found: 'not correlated' } : { ok: c.confidence >= min, found: c.confidence.toFixed(2) },
+      ),
+    );
+  }
+  if (x.maxLatency !== undefined) {
+    const max = x.maxLatency;
+    assertions.push(
+      perConversation('maxLatency', `≤ ${formatDuration(max)} per hop`, selected, (c) => {
+        let worst: number | null = null;
+        for (const h of c.hops) {
+          // A hop whose latency cannot be measured cannot be shown to be fast enough.
+          if (h.latency === null) return { ok: false, found: `hop ${h.from}→${h.to} not measurable` };
+          if (worst === null || h.latency > worst) worst = h.latency;
+        }
+        return worst === null ? { ok: true, found: 'no hop' } : { ok: worst <= max, found: formatDuration(worst) };
+      }),
+    );
+  }
+  if (x.state) {
+    const want = x.state;
+    assertions.push(
+      perConversation('state', want.join(' or '), selected, (c) => {
+        const s = conversationState(c);
+        const detail = c.legs.length > 1 ? ` (${c.legs.map((l) => `${l.id} ${l.state}`).join(', ')})` : ` (${c.legs[0].state})`;
+        return { ok: (want as string[]).includes(s), found: `${s}${detail}` };
+      }),
+    );
+  }
+  return {
+    id: String(e.index),
+    kind: 'expectation',
+    title: e.name ?? describeSelector(e.match),
+    line: e.pos.line,
+    passed: assertions.every((a) => a.passed),
+    matched: selected.map((c) => c.id),
+    flows,
+    assertions,
+  };
+}
+
+/** An assertion that must hold for each selected conversation; `found` lists the offenders. */
+function perConversation(
+  name: string,
+  expected: string,
+  selected: Conversation[],
+  test: (c: Conversation) => { ok: boolean; found: string },
+): AssertionResult {
+  const bad: { c: Conversation; found: string }[] = [];
+  const seen = new Set<string>();
+  for (const c of selected) {
+    const r = test(c);
+    if (r.ok) seen.add(r.found);
+    else bad.push({ c, found: r.found });
+  }
+  if (bad.length === 0) {
+    const shown = [...seen].slice(0, LIST_LIMIT).join(', ');
+    return { assertion: name, expected, found: selected.length === 0 ? 'nothing selected' : shown, passed: true, flows: [] };
+  }
+  const shown = bad.slice(0, LIST_LIMIT).map((b) => `${b.found} in ${b.c.id} [${b.c.legs.map((l) => l.id).join('→')}]`);
+  if (bad.length > LIST_LIMIT) shown.push(`and ${bad.length - LIST_LIMIT} more`);
+  return {
+    assertion: name,
+    expected,
+    found: `${shown.join('; ')} (${bad.length} of ${selected.length})`,
+    passed: false,
+    flows: uniq(bad.flatMap((b) => b.c.legs.map((l) => l.id))),
+  };
+}
+
+function evaluateGlobal(g: GlobalAssertion, inputs: CheckInputs, conversations: Conversation[]): CaseResult {
+  const a = inputs.analysis;
+  const flowById = new Map(a.flows.map((f) => [f.id, f]));
+  let result: AssertionResult;
+  let title: string;
+  let matched: string[] = [];
+  if (g.kind === 'noUnpaired') {
+    const ifaces = g.interfaces;
+    const bad = a.unpaired.filter((id) => {
+      if (ifaces === null) return true;
+      const f = flowById.get(id);
+      return f !== undefined && ifaces.includes(f.iface);
+    });
+    title = ifaces === null ? 'no unpaired flows' : `no unpaired flows on ${ifaces.join(', ')}`;
+    matched = bad;
+    result = {
+      assertion: 'noUnpaired',
+      expected: 'no unpaired flow',
+      found: bad.length === 0 ? 'none' : `${bad.length} unpaired: ${listIds(bad.map((id) => describeFlow(id, flowById.get(id))))}`,
+      passed: bad.length === 0,
+      flows: bad,
+    };
+  } else if (g.kind === 'noMechanism') {
+    const bad = conversations.filter((c) => c.mechanism !== null && g.mechanisms.includes(c.mechanism));
+    title = `no conversation via ${g.mechanisms.join(' or ')}`;
+    matched = bad.map((c) => c.id);
+    result = {
+      assertion: 'noMechanism',
+      expected: `no ${g.mechanisms.join(' or ')}`,
+      found: bad.length === 0 ? 'none' : `${bad.length}: ${listIds(bad.map((c) => `${c.id} ${c.mechanism} ${entryLeg(c).src} → ${entryLeg(c).dst}`))}`,
+      passed: bad.length === 0,
+      flows: uniq(bad.flatMap((c) => c.legs.map((l) => l.id))),
+    };
+  } else {
+    title = `at most ${g.max} retransmissions per conversation`;
+    const rt = inputs.retransmissions;
+    if (!rt) {
+      result = { assertion: 'maxRetransmissions', expected: `≤ ${g.max}`, found: 'retransmission counts not available', passed: false, flows: [] };
+    } else {
+      // The same retransmitted segment shows on every interface it crosses: count it once.
+      const per = conversations.map((c) => ({ c, n: Math.max(0, ...c.legs.map((l) => rt.get(l.id) ?? 0)) }));
+      const bad = per.filter((p) => p.n > g.max).sort((x, y) => y.n - x.n);
+      const worst = per.reduce((m, p) => Math.max(m, p.n), 0);
+      matched = bad.map((b) => b.c.id);
+      result = {
+        assertion: 'maxRetransmissions',
+        expected: `≤ ${g.max}`,
+        found: bad.length === 0 ? `at most ${worst}` : listIds(bad.map((b) => `${b.n} in ${b.c.id} [${b.c.legs.map((l) => l.id).join('→')}]`)),
+        passed: bad.length === 0,
+        flows: uniq(bad.flatMap((b) => b.c.legs.map((l) => l.id))),
+      };
+    }
+  }
+  return { id: `global.${g.kind}`, kind: 'global', title, line: g.pos.line, passed: result.passed, matched, flows: result.flows, assertions: [result] };
+}
+
+function describeFlow(id: string, f: FlowSummary | undefined): string {
+  return f ? `${id} ${f.iface} ${f.proto} ${f.src} → ${f.dst}` : id;
+}
+
+function listIds(ids: string[]): string {
+  const head = ids.slice(0, LIST_LIMIT).join(', ');
+  return ids.length > LIST_LIMIT ? `${head}, and ${ids.length - LIST_LIMIT} more` : head;
+}
+
+function uniq(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
