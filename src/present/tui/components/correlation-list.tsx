@@ -1,0 +1,86 @@
+import { Box, Text } from 'ink';
+import type { ListRow } from '../list-rows.js';
+import { fit, fitRight } from '../text-fit.js';
+import { useTheme } from '../theme.js';
+
+export interface ListLayout {
+  mech: number;
+  entry: number;
+  final: number;
+  ifaces: number;
+  conf: number;
+  packets: number;
+  state: number;
+}
+
+/** Column widths for a terminal `width` wide: the state column only when there is room. */
+export function listLayout(width: number): ListLayout {
+  const mech = 15;
+  const conf = 5;
+  const packets = 7;
+  const state = width >= 110 ? 14 : 0;
+  const rest = Math.max(24, width - 2 - mech - conf - packets - state - 1);
+  const ifaces = Math.min(16, Math.max(8, Math.floor(rest * 0.15)));
+  const entry = Math.floor((rest - ifaces) / 2);
+  return { mech, entry, final: rest - ifaces - entry, ifaces, conf, packets, state };
+}
+
+function cells(l: ListLayout, mech: string, entry: string, final: string, ifaces: string, conf: string, pk: string, state: string): string {
+  let s = fit(mech, l.mech) + fit(entry, l.entry) + fit(final, l.final) + fit(ifaces, l.ifaces) + fitRight(conf, l.conf) + fitRight(pk, l.packets);
+  if (l.state > 0) s += ` ${fit(state, l.state - 1)}`;
+  return s;
+}
+
+/** `a → b` as `a→b`: two full IPv4 tuples then fit in a 100-column terminal. */
+function compactTuple(t: string): string {
+  return t.replace(' → ', '→');
+}
+
+export function ListHeader({ width }: { width: number }) {
+  const l = listLayout(width);
+  return (
+    <Text bold wrap="truncate-end">
+      {`  ${cells(l, 'MECHANISM', 'ENTRY', 'FINAL', 'IFACES', 'CONF', 'PKTS', 'STATE')}`}
+    </Text>
+  );
+}
+
+/** Renders rows indices[top .. top+height) only: the list may hold 100,000 rows. */
+export function CorrelationList(props: {
+  rows: readonly ListRow[];
+  indices: readonly number[];
+  cursor: number;
+  top: number;
+  height: number;
+  width: number;
+}) {
+  const { rows, indices, cursor, top, height, width } = props;
+  const theme = useTheme();
+  const l = listLayout(width);
+  const end = Math.min(indices.length, top + height);
+  const out = [];
+  for (let i = top; i < end; i++) {
+    const r = rows[indices[i]];
+    const sel = i === cursor;
+    const text = cells(
+      l,
+      r.mechanism,
+      compactTuple(r.entry),
+      compactTuple(r.final),
+      r.ifaces.join(','),
+      r.confidence === null ? '-' : r.confidence.toFixed(2),
+      String(r.packets),
+      r.state,
+    );
+    out.push(
+      <Text key={i} wrap="truncate-end" inverse={sel} color={sel ? undefined : theme.mechanism(r.mechanism)}>
+        {`${sel ? '>' : ' '} ${text}`}
+      </Text>,
+    );
+  }
+  return (
+    <Box flexDirection="column" height={height}>
+      {indices.length === 0 ? <Text>  (nothing matches)</Text> : out}
+    </Box>
+  );
+}
