@@ -53,6 +53,7 @@ function emptyStats(): DirectionStats {
   return {
     packets: 0,
     bytes: 0,
+    ipBytes: 0,
     payloadBytes: 0,
     retransmissions: 0,
     outOfOrder: 0,
@@ -466,6 +467,7 @@ export class FlowTable {
     }
     st.packets++;
     st.bytes += pkt.len;
+    st.ipBytes += pkt.ipTotalLen >= 0 ? pkt.ipTotalLen : pkt.l3Offset >= 0 ? pkt.caplen - pkt.l3Offset : 0;
     const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
     st.payloadBytes += wire;
     if (pkt.sllPktType >= 0 && pkt.sllPktType < 31) lf.sllMask |= 1 << pkt.sllPktType;

@@ -65,6 +65,8 @@ export interface DirectionStats {
   packets: number;
   /** Sum of the original (wire) frame lengths, as tshark's conversation tables count bytes. */
   bytes: number;
+  /** Sum of IP lengths (header + payload, as claimed), as Zeek's *_ip_bytes count. */
+  ipBytes: number;
   /** Sum of transport payload lengths as claimed by the headers (captured or not). */
   payloadBytes: number;
   retransmissions: number;
