@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { pcaps, readTsv } from './helpers.js';
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    cb?.();
+    return true;
+  }) as typeof process.stdout.write);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stderr.write);
+  try {
+    const code = await main(['node', 'natflow', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+const STABLE = ['id', 'iface', 'proto', 'src', 'dst', 'communityId', 'firstTs', 'lastTs', 'state', 'packets', 'bytes', 'isn', 'app'];
+
+describe('natflow flows', () => {
+  it('--json: one object per flow with the stable fields, times, ISNs and endpoints as tshark decodes them', async () => {
+    const file = path.join(pcaps, 'pcapplusplus', 'three_http_streams.pcap');
+    const { code, stdout, stderr } = await run(['flows', '--json', file]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const flows = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // tshark fields: 2 time_epoch, 7/8 ip.src/dst, 14/15 ports, 16 seq_raw, 18 flags, 23 tcp.stream
+    const rows = readTsv(`${file}.fields.tsv`);
+    const streams = new Set(rows.map((r) => r[22]));
+    expect(flows).toHaveLength(streams.size);
+    for (const f of flows) {
+      for (const k of STABLE) expect(f, k).toHaveProperty(k);
+      const syn = rows.find((r) => Number.parseInt(r[17], 16) === 0x002 && `${r[6]}:${r[13]}` === f.src)!;
+      expect(syn, `SYN of ${String(f.src)}`).toBeDefined();
+      expect(f.dst).toBe(`${syn[7]}:${syn[14]}`);
+      const stream = rows.filter((r) => r[22] === syn[22]);
+      expect(f.packets).toBe(stream.length);
+      expect(f.firstTs).toBe(stream[0][1].slice(0, -3));
+      expect(f.lastTs).toBe(stream[stream.length - 1][1].slice(0, -3));
+      expect((f.isn as { src: number }).src).toBe(Number(syn[15]));
+      expect(f.proto).toBe('tcp');
+      expect(f.state).toBe('closed-fin');
+      expect((f.app as { http: { method: string } }).http.method).toBe('GET');
+    }
+  });
+
+  it('writes IPv6 endpoints in brackets', async () => {
+    const { stdout } = await run(['flows', '--json', path.join(pcaps, 'pcapplusplus', 'four_ipv6_http_streams.pcap')]);
+    const f = JSON.parse(stdout.split('\n')[0]) as { src: string; dst: string };
+    expect(f.src).toMatch(/^\[[0-9a-f:]+\]:\d+$/);
+    expect(f.dst).toMatch(/^\[[0-9a-f:]+\]:80$/);
+  });
+
+  it('--format zeek: a conn.log with a community_id column holding tshark\'s Community ID, and --community-id-seed changes it', async () => {
+    const file = path.join(pcaps, 'community-id', 'pcaps', 'tcp.pcap');
+    const tshark = readTsv(`${file}.communityid.tsv`)[0][1];
+    const { code, stdout } = await run(['flows', '--format', 'zeek', file]);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    const fields = lines.find((l) => l.startsWith('#fields'))!.split('\t').slice(1);
+    expect(fields.slice(0, 6)).toEqual(['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p']);
+    const rows = lines.filter((l) => !l.startsWith('#')).map((l) => l.split('\t'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toHaveLength(fields.length);
+    expect(rows[0][fields.indexOf('community_id')]).toBe(tshark);
+    const seeded = await run(['flows', '--format', 'zeek', '--community-id-seed', '1', file]);
+    expect(seeded.stdout).not.toContain(tshark);
+  });
+
+  it('text listing fits 80 columns', async () => {
+    const { stdout } = await run(['flows', path.join(pcaps, 'rusticata-pcap-parser', 'wireshark_samples-test.pcapng')]);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(20);
+    for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(80);
+  });
+
+  it('a truncated capture: flows before the fault are printed, one error line, exit 2', async () => {
+    const good = path.join(pcaps, 'pcapplusplus', 'three_http_streams.pcap');
+    const bad = path.join(pcaps, 'derived', 'get-truncated-mid-record-data.pcap');
+    const { code, stdout, stderr } = await run(['flows', '--json', good, bad]);
+    expect(code).toBe(2);
+    const ifaces = stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { iface: string }).iface);
+    expect(ifaces.filter((n) => n === 'three_http_streams')).toHaveLength(3);
+    expect(ifaces).toContain('get-truncated-mid-record-data');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(new RegExp(`^natflow: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ at byte \\d+\\n$`));
+  });
+});
