@@ -211,6 +211,10 @@ def main():
         else:
             if not is_local(pre['src']):
                 legs.append({'role': 'ingress', 'interfaces': ifaces_for(pre['src']), 'tuple': pre})
+            elif dnat or snat:
+                # A local process's connection NATed in OUTPUT/POSTROUTING: the tuple it
+                # opened is on no wire at all (not even lo); recorded so a reader knows that.
+                legs.append({'role': 'local-origin', 'interfaces': [], 'tuple': pre})
             if not is_local(post['dst']):
                 legs.append({'role': 'egress', 'interfaces': ifaces_for(post['dst']), 'tuple': post})
         role = None
@@ -222,6 +226,10 @@ def main():
                 role = 'upstream'
         markers = set()
         for leg in legs:
+            if leg['role'] == 'local-origin':
+                for iface in meta['captures']['perInterface']:
+                    if key(pre) in cap(iface):
+                        raise SystemExit('derive-truth: %s: %s NATed locally yet seen on %s' % (d, key(pre), iface))
             for iface in leg['interfaces']:
                 rec = cap(iface).get(key(leg['tuple']))
                 if rec is None or rec['packets'] == 0:

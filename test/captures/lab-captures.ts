@@ -1,0 +1,139 @@
+/**
+ * Reads the lab recordings under captures/ with natflow's own reader and decoder, and indexes
+ * every packet by its initiator-direction tuple, so truth.json can be checked against the bytes.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodePacket, formatIp, Packet } from '../../src/decode/index.js';
+import { readCapture } from '../../src/read/index.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const capturesDir = path.join(repoRoot, 'captures');
+
+export interface Tuple {
+  proto: 'tcp' | 'udp' | 'icmp';
+  src: string;
+  sport: number | null;
+  dst: string;
+  dport: number | null;
+  icmpId: number | null;
+}
+
+export interface Leg {
+  role: string;
+  interfaces: string[];
+  tuple: Tuple;
+  replies?: Record<string, Tuple[]>;
+  conntrack: string;
+  conntrackSource: string;
+}
+
+export interface Endpoint {
+  ip: string;
+  port?: number;
+  icmpId?: number;
+}
+
+export interface Conversation {
+  id: string;
+  marker: string | null;
+  markerKind: string | null;
+  proto: 'tcp' | 'udp' | 'icmp';
+  mechanism: 'userland-proxy' | 'dnat' | 'snat' | 'dnat+snat' | 'bridge' | 'none';
+  linkedBy: 'marker' | 'sole-candidate' | null;
+  translation: { dnat: { from: Endpoint; to: Endpoint } | null; snat: { from: Endpoint; to: Endpoint } | null } | null;
+  legs: Leg[];
+}
+
+export interface Truth {
+  schema: string;
+  scenario: string;
+  mode: 'userland-proxy' | 'no-proxy';
+  derivedFrom: string[];
+  conversations: Conversation[];
+}
+
+export interface Meta {
+  scenario: string;
+  mode: string;
+  interfaces: Record<string, string>;
+  captures: { perInterface: Record<string, string>; any: string; pcapng: string };
+  sysctl: Record<string, string | boolean | null>;
+}
+
+export function scenarioDirs(): string[] {
+  return readdirSync(capturesDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(capturesDir, d.name, 'truth.json')))
+    .map((d) => d.name)
+    .sort();
+}
+
+export function loadJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+export function tupleKey(t: Tuple): string {
+  return t.proto === 'icmp' ? `icmp ${t.src} > ${t.dst} id ${t.icmpId}` : `${t.proto} ${t.src}:${t.sport} > ${t.dst}:${t.dport}`;
+}
+
+/** What one capture shows for one tuple in the initiator's direction. */
+export interface TupleSeen {
+  packets: number;
+  /** ISN of the first SYN (TCP), else null. */
+  synSeq: number | null;
+  /** Payload bytes of the first packets, latin1, to look for the marker. */
+  payload: string;
+}
+
+export interface CaptureIndex {
+  /** Keyed by `${ifaceName}|${tupleKey}`; ifaceName is '' for single-interface captures. */
+  byTuple: Map<string, TupleSeen>;
+  /** Link types of the file's interfaces (header / IDBs), whether or not they hold packets. */
+  linktypes: Set<number>;
+  interfaceNames: Set<string>;
+  records: number;
+  decodeWarnings: number;
+}
+
+/**
+ * Index a capture. `ifaceOf` names the interface of a record: from the pcapng IDB, from the
+ * SLL2 interface index, or '' for a per-interface pcap.
+ */
+export async function indexCapture(
+  file: string,
+  ifaceOf: (pkt: Packet, ifaceName: string | null) => string,
+): Promise<CaptureIndex> {
+  const pkt = new Packet();
+  const idx: CaptureIndex = { byTuple: new Map(), linktypes: new Set(), interfaceNames: new Set(), records: 0, decodeWarnings: 0 };
+  const res = await readCapture(file, (rec) => {
+    idx.records++;
+    if (rec.iface.name) idx.interfaceNames.add(rec.iface.name);
+    decodePacket(pkt, rec.data, rec.linktype, rec.len);
+    if (pkt.warnings.length > 0) idx.decodeWarnings++;
+    if (pkt.ipVersion !== 4 || pkt.srcOff < 0) return;
+    const src = formatIp(pkt.data, pkt.srcOff, 4);
+    const dst = formatIp(pkt.data, pkt.dstOff, 4);
+    let key: string;
+    if (pkt.ipProto === 6 || pkt.ipProto === 17) {
+      if (pkt.sport < 0) return;
+      key = `${pkt.ipProto === 6 ? 'tcp' : 'udp'} ${src}:${pkt.sport} > ${dst}:${pkt.dport}`;
+    } else if (pkt.ipProto === 1 && pkt.icmpType === 8) {
+      key = `icmp ${src} > ${dst} id ${pkt.icmpId}`;
+    } else return;
+    const k = `${ifaceOf(pkt, rec.iface.name)}|${key}`;
+    let seen = idx.byTuple.get(k);
+    if (!seen) {
+      seen = { packets: 0, synSeq: null, payload: '' };
+      idx.byTuple.set(k, seen);
+    }
+    seen.packets++;
+    if (pkt.ipProto === 6 && (pkt.tcpFlags & 0x12) === 0x02 && seen.synSeq === null) seen.synSeq = pkt.seq;
+    if (pkt.payloadLen > 0 && seen.payload.length < 4096) {
+      seen.payload += Buffer.from(pkt.data.subarray(pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLen)).toString('latin1');
+    }
+  });
+  if (res.error) throw res.error;
+  for (const i of res.info?.interfaces ?? []) idx.linktypes.add(i.linktype);
+  return idx;
+}
