@@ -1,0 +1,209 @@
+import type { Flow } from '../flows/flow.js';
+import type { Correlation, Hop } from '../correlate/model.js';
+import {
+  aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
+} from './describe.js';
+
+export interface ExplainContext {
+  /** True when --rules was given: a missing rule is then a finding, not just unknown. */
+  rulesGiven?: boolean;
+  /** Interfaces present in the input (display names), to say when the other side was not captured. */
+  capturedIfaces?: string[];
+}
+
+/**
+ * Plain-language steps (without numbers) for one correlation, built from its flows and hops:
+ * which tuple appeared where, what rewrote it, what the server saw, how replies went back.
+ * Every statement follows docker-nat-facts.md; what is inferred rather than seen is said so.
+ */
+export function explainCorrelation(c: Correlation, flows: Map<string, Flow>, ctx: ExplainContext = {}): string[] {
+  const legs = c.legs.map((id) => flows.get(id)).filter((f): f is Flow => f !== undefined);
+  if (legs.length === 0) return [`The flows of this correlation (${c.legs.join(', ')}) are not in the input.`];
+  let steps: string[];
+  switch (c.mechanism) {
+    case 'userland-proxy': steps = explainProxy(c, legs, flows); break;
+    case 'dnat': steps = explainDnat(c, legs, flows, ctx); break;
+    case 'snat': steps = explainSnat(c, legs, flows, ctx); break;
+    case 'dnat+snat': steps = explainDnatSnat(c, legs, flows, ctx); break;
+    case 'bridge': steps = explainBridge(legs); break;
+    default: steps = explainUnpaired(legs[0], ctx); break;
+  }
+  steps.push(...noteSteps(c));
+  return steps;
+}
+
+function hopOf(c: Correlation, mech: string): Hop | undefined {
+  return c.hops.find((h) => h.mechanism === mech) ?? c.hops.find((h) => h.mechanism.includes(mech));
+}
+
+/** Legs after `f` joined to it by bridge hops (docker0 → vethX copies). */
+function bridgeCopies(c: Correlation, f: Flow, flows: Map<string, Flow>): Flow[] {
+  const out: Flow[] = [];
+  let cur = f.id;
+  for (;;) {
+    const h = c.hops.find((x) => x.from === cur && x.mechanism === 'bridge');
+    const next = h ? flows.get(h.to) : undefined;
+    if (!h || !next) break;
+    out.push(next);
+    cur = h.to;
+  }
+  return out;
+}
+
+function alsoSeen(copies: Flow[]): string {
+  if (copies.length === 0) return '';
+  return ` (the same packets also appear on ${copies.map(iface).join(' and ')}, the container's bridge port)`;
+}
+
+function ruleClause(h: Hop | undefined, what: string, ctx: ExplainContext): string {
+  if (h?.rule) {
+    const also = h.rule.also?.length ? `, then ${h.rule.also.map(ruleText).join(', then ')}` : '';
+    return `by the rule ${ruleText(h.rule)}${also}`;
+  }
+  if (ctx.rulesGiven) return `by ${what}; no rule in the ruleset given explains this rewrite`;
+  return `by ${what} (inferred from the capture; give --rules to name the rule)`;
+}
+
+function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): string[] {
+  const h = hopOf(c, 'userland-proxy');
+  const client = (h && flows.get(h.from)) ?? legs[0];
+  const upstream = (h && flows.get(h.to)) ?? legs.find((f) => f !== client) ?? legs[legs.length - 1];
+  const copies = bridgeCopies(c, upstream, flows);
+  const noun = conversationNoun(client.proto);
+  const steps: string[] = [];
+  steps.push(`The client ${endpointText(client, 'src')} opened ${aConversation(client.proto)} to ${endpointText(client, 'dst')}; it appears on ${iface(client)}.`);
+  steps.push(`The userland proxy (docker-proxy) listening on port ${client.dst.port} accepted it: this connection ends at the proxy, and nothing in the kernel rewrote it.`);
+  const delay = h?.latency != null ? `, ${durationText(h.latency)} after the client's first packet` : '';
+  steps.push(
+    `The proxy then opened a second, separate ${noun} from ${endpointText(upstream, 'src')} to the container at ${endpointText(upstream, 'dst')}, seen on ${iface(upstream)}${alsoSeen(copies)}${delay}. ` +
+    `Its sequence numbers, IP IDs and TCP timestamps are unrelated to the first connection; only the payload bytes are the same.`,
+  );
+  steps.push(`The container therefore saw the client as ${upstream.src.ip} (the address the proxy connected from), not ${client.src.ip}.`);
+  steps.push(`Replies travel back the same way: the container answered the proxy over the ${iface(upstream)} connection, and the proxy wrote the same bytes to the client over the ${iface(client)} connection. No reverse NAT is involved.`);
+  if (isLoopback(client.dst.ip)) {
+    steps.push(
+      `A correction, kindly meant: this \`localhost:${client.dst.port}\` trace is often described (among others by the article natflow's sample comes from) as DNAT + MASQUERADE. ` +
+      `With Docker's default userland-proxy=true it is not DNAT: Docker's nat OUTPUT rule skips 127.0.0.0/8, and the two independent TCP connections above are the userland proxy at work. ` +
+      `(With userland-proxy=false the kernel does DNAT and MASQUERADE it, and then nothing appears on lo.)`,
+    );
+  }
+  return steps;
+}
+
+function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx: ExplainContext): string[] {
+  const h = hopOf(c, 'dnat');
+  const before = (h && flows.get(h.from)) ?? legs[0];
+  const after = (h && flows.get(h.to)) ?? legs[legs.length - 1];
+  const copies = bridgeCopies(c, after, flows);
+  const local = before.iface === 'lo' || isLoopback(before.src.ip);
+  const steps: string[] = [];
+  steps.push(
+    `The client ${endpointText(before, 'src')} opened ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${iface(before)} with that original destination` +
+    (local ? '.' : ` (tcpdump's copy of an incoming packet is taken before the nat PREROUTING hook, i.e. before DNAT).`),
+  );
+  steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'} the kernel rewrote the destination ${endpointText(before, 'dst')} → ${endpointText(after, 'dst')}, ${ruleClause(h, 'a DNAT rule for the published port', ctx)}.`);
+  const ttl = fieldOf(h, 'ttl');
+  const ttlText = ttl && ttl.from !== ttl.to ? `; TTL ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
+  steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}. Sequence numbers, IP ID and payload are unchanged: it is the same packet.`);
+  steps.push(`The container saw the real client address ${endpointText(after, 'src')}: DNAT changes only the destination, so the client IP is preserved.`);
+  steps.push(`Replies from ${endpointText(after, 'dst')} were translated back by conntrack (reverse NAT) to come from ${endpointText(before, 'dst')}, which is what the client saw on ${iface(before)}.`);
+  return steps;
+}
+
+function explainSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx: ExplainContext): string[] {
+  const h = hopOf(c, 'snat');
+  const before = (h && flows.get(h.from)) ?? legs[0];
+  const after = (h && flows.get(h.to)) ?? legs[legs.length - 1];
+  const icmp = before.proto === 1 || before.proto === 58;
+  const oldId = icmp ? before.icmp?.echoId ?? null : before.src.port;
+  const newId = icmp ? after.icmp?.echoId ?? null : after.src.port;
+  const remapped = oldId !== null && newId !== null && oldId !== newId;
+  const what = icmp ? 'echo id' : 'source port';
+  const steps: string[] = [];
+  steps.push(`The container ${endpointText(before, 'src')} opened ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${iface(before)}.`);
+  const keep = remapped
+    ? `and changed the ${what} ${oldId} → ${newId}: another connection already used ${oldId} from ${after.src.ip} to the same destination, so the kernel picked a free one (it keeps the ${what} whenever it is free)`
+    : `keeping the ${what}${oldId !== null ? ` ${oldId}` : ''}, which was free`;
+  steps.push(`On the way out, in nat POSTROUTING, MASQUERADE rewrote the source address ${before.src.ip} → ${after.src.ip} (the address of the outgoing interface) ${keep}, ${ruleClause(h, 'the MASQUERADE rule for the container subnet', ctx)}.`);
+  steps.push(`It left on ${iface(after)} as ${tupleText(after)}; the server saw the client as ${endpointText(after, 'src')}, the host, not the container.`);
+  steps.push(`Replies to ${endpointText(after, 'src')} were mapped back by conntrack (reverse NAT) to ${endpointText(before, 'src')} and delivered on ${iface(before)}.`);
+  return steps;
+}
+
+function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx: ExplainContext): string[] {
+  const h = hopOf(c, 'dnat+snat') ?? c.hops.find((x) => x.mechanism !== 'bridge');
+  const full = legs.filter((f) => !f.halfFlow);
+  // Path order: the last complete leg is what the server received (both rewrites done).
+  const to = full[full.length - 1] ?? legs[legs.length - 1];
+  const first = legs[0];
+  const preNat = first !== to && !first.halfFlow && first.dst.ip !== to.dst.ip ? first : null;
+  // With br_netfilter the replies on docker0 form a half-flow under another tuple (facts §3);
+  // its src is the side that opened the connection, i.e. the client before any rewrite.
+  const replyHalf = legs.find((f) => f.halfFlow && f.src.ip !== to.src.ip) ?? null;
+  const clientEp = preNat ? endpointText(preNat, 'src') : replyHalf ? endpointText(replyHalf, 'src') : null;
+  const clientIp = preNat ? preNat.src.ip : replyHalf ? replyHalf.src.ip : null;
+  const fromLocal = preNat ? preNat.iface === 'lo' || isLoopback(preNat.src.ip) : clientIp !== null && isLoopback(clientIp);
+  const steps: string[] = [];
+  if (preNat) {
+    steps.push(`The client ${clientEp} opened ${aConversation(preNat.proto)} to ${endpointText(preNat, 'dst')}; it appears on ${iface(preNat)}.`);
+  } else if (clientEp) {
+    steps.push(`The client ${clientEp} opened ${aConversation(to.proto)} to a port published on the host. Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, before it reached lo (this needs route_localnet=1, which Docker sets for userland-proxy=false).`);
+  } else {
+    steps.push(`The client opened ${aConversation(to.proto)} to a port published on the host; the capture shows it only after the rewrite.`);
+  }
+  const origDst = preNat ? endpointText(preNat, 'dst') : 'the published port';
+  steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'} DNAT rewrote the destination ${origDst} → ${endpointText(to, 'dst')}, and in nat POSTROUTING MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${ruleClause(h, 'DNAT and MASQUERADE rules', ctx)}.`);
+  for (const mid of full.slice(preNat ? 1 : 0, -1)) {
+    if (mid.src.ip === to.src.ip && mid.dst.ip === to.dst.ip) continue;
+    steps.push(`Between the two rewrites the packet was captured on ${iface(mid)} as ${tupleText(mid)}.`);
+  }
+  steps.push(`The packet reached the container on ${iface(to)} as ${tupleText(to)}.`);
+  steps.push(`The container saw the client as ${to.src.ip}${clientIp && clientIp !== to.src.ip ? `, not ${clientIp}` : ''}: MASQUERADE replaced the source address.`);
+  steps.push(`Replies were translated back by conntrack (both rewrites reversed), so the client got them from the address it had connected to.`);
+  if (replyHalf) {
+    const req = legs.find((f) => f.iface === replyHalf.iface && f !== replyHalf) ?? to;
+    steps.push(
+      `On ${iface(replyHalf)} the replies show a different tuple (${endpointText(replyHalf, 'dst')} → ${endpointText(replyHalf, 'src')}) from the requests (${tupleText(req)}): with br_netfilter, ` +
+      `the reverse NAT of the container's replies happens at the bridge hook, before tcpdump on ${iface(replyHalf)} sees them. Both are one connection.`,
+    );
+  }
+  const isn = c.evidence.find((e) => e.kind === 'isn');
+  if (isn) steps.push(`This is kernel NAT, not the userland proxy: ${isn.detail}.`);
+  return steps;
+}
+
+function explainBridge(legs: Flow[]): string[] {
+  const [a, ...rest] = legs;
+  return [
+    `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${[a, ...rest].map(iface).join(' and ')} with the same addresses, ports and sequence numbers.`,
+    `The Linux bridge forwarded the frames between ${iface(a)} and the container's port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`,
+  ];
+}
+
+function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
+  const steps = [`${protoText(f.proto)} ${tupleText(f)} on ${iface(f)}: ${f.fwd.packets + f.rev.packets} packets, state ${f.state}. No counterpart was found in the other captures.`];
+  const reasons: string[] = [];
+  const ifaces = ctx.capturedIfaces ?? [];
+  if (ifaces.length <= 1) reasons.push('only one interface was captured, so a counterpart on another interface could not be seen');
+  if (f.dst.ip.startsWith('224.') || f.dst.ip.startsWith('ff0')) reasons.push('it is multicast (for example the IGMPv3 report to 224.0.0.22 the host sends on docker0), which is never NATed');
+  else if (isLoopback(f.src.ip) && isLoopback(f.dst.ip)) reasons.push('it is local traffic on the loopback interface (a host process, or a container using host networking), which stays inside the host and needs no rewrite');
+  else if (f.iface !== 'docker0' && !f.iface.startsWith('veth')) reasons.push('it may be host traffic or a container using host networking, which uses the host\'s own addresses and needs no rewrite');
+  else reasons.push('traffic between containers on the same bridge, or to the host itself, needs no rewrite');
+  if (f.state === 'rejected' || f.state === 'syn-sent') reasons.push(`the connection never completed (${f.state}), so there may have been nothing to relay or forward`);
+  steps.push(`Possible reasons: ${reasons.join('; ')}.`);
+  return steps;
+}
+
+function noteSteps(c: Correlation): string[] {
+  const out: string[] = [];
+  for (const n of c.notes) {
+    const l = n.toLowerCase();
+    if (l.includes('helper') || l.includes('synproxy')) {
+      const ev = c.evidence.find((e) => e.kind === 'seq' || e.kind === 'seq-offset');
+      out.push(`The TCP sequence numbers differ by a constant offset between the two sides${ev ? ` (${ev.detail})` : ''}. Plain NAT never changes them; only conntrack sequence adjustment does, used by NAT helpers (FTP, SIP) and SYNPROXY. Docker installs neither, so a NAT helper or SYNPROXY is suspected on this host.`);
+    } else if (l.includes('upstream refused') || l.includes('refused')) {
+      out.push(`The proxy accepted the client's connection, but its own connection to the container was refused (RST): nothing was listening on that port in the container. The client's connection was accepted and then closed by the proxy, not refused by the kernel.`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+export { explainCorrelation, type ExplainContext } from './explain-correlation.js';
+export { summarizeAnalysis } from './summarize-analysis.js';

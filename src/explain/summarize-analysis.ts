@@ -1,0 +1,52 @@
+import type { Analysis, Mechanism } from '../correlate/model.js';
+import { sanitizeText } from '../present/sanitize.js';
+
+const PHRASE: Record<Mechanism, string> = {
+  'userland-proxy': 'through the userland proxy',
+  dnat: 'through DNAT',
+  snat: 'through SNAT/MASQUERADE',
+  'dnat+snat': 'through DNAT + MASQUERADE',
+  bridge: 'bridged without rewrite',
+  none: 'without counterpart',
+};
+const ORDER: Mechanism[] = ['userland-proxy', 'dnat', 'snat', 'dnat+snat', 'bridge'];
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** One paragraph: conversations per mechanism, unpaired flows per interface, clock offsets. */
+export function summarizeAnalysis(a: Analysis): string {
+  const paired = a.correlations.filter((c) => c.mechanism !== 'none');
+  const parts: string[] = [];
+  const byMech = ORDER.map((m) => [m, paired.filter((c) => c.mechanism === m)] as const).filter(([, cs]) => cs.length > 0);
+  let head = paired.length === 0
+    ? 'No conversations were paired across the captures'
+    : `${plural(paired.length, 'conversation')}: ${byMech.map(([m, cs]) => `${cs.length} ${PHRASE[m]}`).join(', ')}`;
+  const remaps = paired.filter((c) => c.notes.some((n) => /remap/i.test(n))).length;
+  const helpers = paired.filter((c) => c.notes.some((n) => /helper|synproxy/i.test(n))).length;
+  const refused = paired.filter((c) => c.notes.some((n) => /refused/i.test(n))).length;
+  const extras: string[] = [];
+  if (remaps) extras.push(`${remaps} with a remapped source port`);
+  if (helpers) extras.push(`${helpers} with a constant sequence offset (NAT helper or SYNPROXY suspected)`);
+  if (refused) extras.push(`${refused} where the proxy's upstream refused the connection`);
+  if (extras.length) head += ` (${extras.join('; ')})`;
+  parts.push(head);
+
+  const flowIface = new Map(a.flows.map((f) => [f.id, f.iface]));
+  const unpairedIds = [...a.unpaired, ...a.correlations.filter((c) => c.mechanism === 'none').flatMap((c) => c.legs)];
+  const unique = [...new Set(unpairedIds)];
+  if (unique.length) {
+    const perIface = new Map<string, number>();
+    for (const id of unique) {
+      const i = sanitizeText(flowIface.get(id) ?? '?');
+      perIface.set(i, (perIface.get(i) ?? 0) + 1);
+    }
+    const list = [...perIface].sort((x, y) => y[1] - x[1]);
+    parts.push(list.map(([i, n], k) => (k === 0 ? `${plural(n, 'unpaired flow')} on ${i}` : `${n} on ${i}`)).join(', '));
+  }
+  let text = parts.join('; ') + '.';
+  const offsets = a.captures.filter((c) => c.clockOffset !== null && Math.abs(c.clockOffset) >= 1e-6);
+  if (offsets.length) {
+    text += ` Clock offsets applied: ${offsets.map((c) => `${sanitizeText(c.file)} ${c.clockOffset! >= 0 ? '+' : ''}${(c.clockOffset! * 1000).toFixed(3)} ms${c.clockOffsetBasis ? ` (${sanitizeText(c.clockOffsetBasis)})` : ''}`).join(', ')}.`;
+  }
+  return text;
+}
