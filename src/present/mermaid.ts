@@ -1,0 +1,69 @@
+/**
+ * Mermaid `sequenceDiagram` of one correlation, for `natflow analyze --markdown`: GitHub and
+ * GitLab render it as a picture when the report is pasted into an issue.
+ *
+ * Emits a small subset of the grammar — `participant ID as TEXT`, `ID->>ID: TEXT`,
+ * `Note over ID[,ID]: TEXT` — and escapes every piece of text so nothing from a capture can end
+ * a statement, open a directive or carry HTML: `;` and `#` become Mermaid entity codes (`#59;`,
+ * `#35;`), `&` too, angle brackets become look-alike guillemets (‹ ›), line breaks are only the
+ * `<br/>` this module writes itself.
+ */
+import type { Correlation } from '../correlate/model.js';
+import type { Flow } from '../flows/flow.js';
+import { buildLadder, type BuildLadderOptions } from './ladder/build-ladder.js';
+import type { Ladder } from './ladder/ladder-model.js';
+import { formatRelative } from './ladder/time-scale.js';
+import { sanitizeText } from './sanitize.js';
+
+/** Packets per leg in the Markdown diagram: a pasted issue must stay readable. */
+export const MERMAID_MAX_PACKETS_PER_LEG = 24;
+
+/** Text safe inside a Mermaid sequence-diagram label (message, note or participant alias). */
+export function mermaidText(s: string): string {
+  // One pass, so the '#' and ';' of an inserted entity code are never escaped again.
+  return sanitizeText(s)
+    .replace(/[&#;<>]/g, (ch) => MERMAID_ESCAPES[ch])
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const MERMAID_ESCAPES: Record<string, string> = { '&': '#38;', '#': '#35;', ';': '#59;', '<': '‹', '>': '›' };
+
+/** The `sequenceDiagram` text of a ladder (no code fence). */
+export function ladderToMermaid(l: Ladder): string {
+  const out: string[] = ['sequenceDiagram'];
+  const id = (lane: number): string => `L${lane}`;
+  for (const lane of l.lanes) {
+    const addr = lane.addresses.length > 0 ? `<br/>${lane.addresses.map(mermaidText).join('<br/>')}` : '';
+    out.push(`  participant ${id(lane.index)} as ${mermaidText(lane.title)}${addr}`);
+  }
+  const legNoted = new Set<number>();
+  for (const ev of l.events) {
+    if (ev.timeBreak) out.push(`  Note over ${id(0)},${id(l.lanes.length - 1)}: ${mermaidText(`… ${formatRelative(ev.relUs)}`)}`);
+    if (ev.kind === 'crossing') {
+      const lines = [ev.title, ...ev.changed.map((d) => `${d.field}: ${d.from} → ${d.to} (${d.verdict})`)];
+      out.push(`  Note over ${id(ev.lane)}: ${lines.map(mermaidText).join('<br/>')}`);
+      continue;
+    }
+    if (!legNoted.has(ev.leg)) {
+      legNoted.add(ev.leg);
+      const leg = l.legs[ev.leg];
+      out.push(`  Note over ${id(leg.fromLane)},${id(leg.toLane)}: ${mermaidText(`${leg.iface}: ${leg.src} → ${leg.dst}`)}`);
+    }
+    const arrow = ev.flags === 'RST' || ev.flags.startsWith('RST-') ? '-x' : '->>';
+    const text = ev.app ? `${ev.label} | ${ev.app}` : ev.label;
+    out.push(`  ${id(ev.fromLane)}${arrow}${id(ev.toLane)}: ${mermaidText(text)}`);
+  }
+  for (const n of l.notes) out.push(`  Note over ${id(0)},${id(l.lanes.length - 1)}: ${mermaidText(n)}`);
+  return out.join('\n');
+}
+
+/** The Mermaid diagram of one correlation, built from its flows (first 24 packets per leg by default). */
+export function correlationMermaid(c: Correlation, flows: ReadonlyMap<string, Flow>, opts: BuildLadderOptions = {}): string {
+  return ladderToMermaid(buildLadder(c, flows, { maxPacketsPerLeg: MERMAID_MAX_PACKETS_PER_LEG, ...opts }));
+}
+
+/** The same, fenced for Markdown. */
+export function correlationMermaidBlock(c: Correlation, flows: ReadonlyMap<string, Flow>, opts: BuildLadderOptions = {}): string {
+  return `\`\`\`mermaid\n${correlationMermaid(c, flows, opts)}\n\`\`\``;
+}
