@@ -104,7 +104,7 @@ function evaluateExpectation(e: Expectation, all: Conversation[]): CaseResult {
   assertions.push({
     assertion: 'count',
     expected: describeCount(count),
-    found: `${selected.length}${selected.length > 0 ? ` (${listIds(selected.map((c) => c.id))})` : ''}`,
+    found: countOk || selected.length === 0 ? String(selected.length) : `${selected.length} (${listIds(selected.map((c) => c.id))})`,
     passed: countOk,
     flows: countOk ? [] : flows,
   });
@@ -127,7 +127,7 @@ function evaluateExpectation(e: Expectation, all: Conversation[]): CaseResult {
         const a = parseIp(client);
         const b = parseIp(server);
         const preserved = a !== null && b !== null ? sameIp(a, b) : client === server;
-        return { ok: preserved === want, found: preserved ? `${String(preserved)} (server sees ${server})` : `false (client ${client}, server sees ${server})` };
+        return { ok: preserved === want, found: String(preserved), detail: preserved ? `server sees ${server}` : `client ${client}, server sees ${server}` };
       }),
     );
   }
@@ -158,8 +158,7 @@ function evaluateExpectation(e: Expectation, all: Conversation[]): CaseResult {
     assertions.push(
       perConversation('state', want.join(' or '), selected, (c) => {
         const s = conversationState(c);
-        const detail = c.legs.length > 1 ? ` (${c.legs.map((l) => `${l.id} ${l.state}`).join(', ')})` : ` (${c.legs[0].state})`;
-        return { ok: (want as string[]).includes(s), found: `${s}${detail}` };
+        return { ok: (want as string[]).includes(s), found: s, detail: c.legs.map((l) => `${l.id} ${l.state}`).join(', ') };
       }),
     );
   }
@@ -180,14 +179,14 @@ function perConversation(
   name: string,
   expected: string,
   selected: Conversation[],
-  test: (c: Conversation) => { ok: boolean; found: string },
+  test: (c: Conversation) => { ok: boolean; found: string; detail?: string },
 ): AssertionResult {
   const bad: { c: Conversation; found: string }[] = [];
   const seen = new Set<string>();
   for (const c of selected) {
     const r = test(c);
     if (r.ok) seen.add(r.found);
-    else bad.push({ c, found: r.found });
+    else bad.push({ c, found: r.detail ? `${r.found} (${r.detail})` : r.found });
   }
   if (bad.length === 0) {
     const shown = [...seen].slice(0, LIST_LIMIT).join(', ');

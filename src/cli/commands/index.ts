@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerPacketsCommand } from './packets.js';
 import { registerFlowsCommand } from './flows.js';
 import { registerTuiCommand } from './tui.js';
+import { registerCheckCommand } from './check.js';
 
 /** Sets the process exit code a command wants, without exiting (output must flush first). */
 export type SetExitCode = (code: number) => void;
@@ -10,4 +11,5 @@ export function registerCommands(program: Command, setExitCode: SetExitCode): vo
   registerPacketsCommand(program, setExitCode);
   registerFlowsCommand(program, setExitCode);
   registerTuiCommand(program, setExitCode);
+  registerCheckCommand(program, setExitCode);
 }
