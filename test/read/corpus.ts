@@ -9,6 +9,8 @@ export interface ManifestRow {
   path: string;
   abs: string;
   format: string;
+  /** "1:EN10MB,113:LINUX_SLL" as found by the MANIFEST's header/IDB walk. */
+  linktypes: string;
   packets: string;
   broken: string;
   tsharkRead: string;
@@ -30,6 +32,7 @@ export function manifest(): ManifestRow[] {
       path: f[col('path')],
       abs: path.join(pcapsDir, f[col('path')]),
       format: f[col('format')],
+      linktypes: f[col('linktypes')],
       packets: f[col('packets')],
       broken: f[col('broken_on_purpose')],
       tsharkRead: f[col('tshark_read')],
