@@ -1,0 +1,95 @@
+import type { Flow } from '../flows/flow.js';
+import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
+import { sanitizeText } from './sanitize.js';
+
+export interface AnalysisMarkdownOptions {
+  /**
+   * Optional per-correlation diagram (e.g. a Mermaid sequenceDiagram in a ```mermaid fence),
+   * placed between a correlation's legs and its hops. Return null to leave it out.
+   */
+  renderCorrelationDiagram?: (c: Correlation, flows: Map<string, Flow>, summaries: Map<string, FlowSummary>) => string | null;
+}
+
+/** Text from captures or rule files, safe inside Markdown prose and table cells. */
+function md(s: string): string {
+  return sanitizeText(s).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** Inline code that cannot be broken out of: longest backtick run + 1 as the fence. */
+function code(s: string): string {
+  const t = sanitizeText(s);
+  const run = Math.max(0, ...(t.match(/`+/g) ?? []).map((x) => x.length));
+  const fence = '`'.repeat(run + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${t.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+/** Explanation steps keep their `rule` code spans; everything else is escaped. */
+function prose(s: string): string {
+  return sanitizeText(s).split(/(`[^`]*`)/).map((part, i) => (i % 2 === 1 ? part : md(part))).join('');
+}
+
+/** The `analyze` report as Markdown, to paste into an issue or a wiki. */
+export function renderAnalysisMarkdown(a: Analysis, flows: Map<string, Flow>, opts: AnalysisMarkdownOptions = {}): string {
+  const out: string[] = [];
+  const summaries = new Map(a.flows.map((f) => [f.id, f]));
+  out.push('# natflow analysis', '', prose(a.summary), '');
+  if (a.captures.length) {
+    out.push('## Captures', '', '| file | format | interfaces | packets | clock offset |', '|---|---|---|---:|---:|');
+    for (const c of a.captures) {
+      const off = c.clockOffset === null ? 'unknown' : `${(c.clockOffset * 1000).toFixed(3)} ms`;
+      out.push(`| ${md(c.file)} | ${c.format ?? '?'} | ${c.interfaces.map(md).join(', ')} | ${c.packets} | ${off} |`);
+    }
+    out.push('');
+  }
+  if (a.correlations.length) out.push('## Conversations', '');
+  for (const c of a.correlations) {
+    out.push(`### ${md(c.id)}: ${c.mechanism} (confidence ${c.confidence.toFixed(2)})`, '');
+    out.push('| # | interface | flow | source | destination |', '|---:|---|---|---|---|');
+    c.legs.forEach((id, i) => {
+      const s = summaries.get(id);
+      const f = flows.get(id);
+      const iface = s?.iface ?? f?.iface ?? '?';
+      const src = s?.src ?? (f ? `${f.src.ip}:${f.src.port}` : '?');
+      const dst = s?.dst ?? (f ? `${f.dst.ip}:${f.dst.port}` : '?');
+      out.push(`| ${i + 1} | ${md(iface)} | ${md(id)} | ${md(src)} | ${md(dst)} |`);
+    });
+    out.push('');
+    const diagram = opts.renderCorrelationDiagram?.(c, flows, summaries);
+    if (diagram) out.push(diagram, '');
+    if (c.hops.length) {
+      out.push('**Hops**', '');
+      for (const h of c.hops) {
+        const lat = h.latency !== null ? `, +${(h.latency * 1000).toFixed(3)} ms` : '';
+        out.push(`- ${md(h.from)} → ${md(h.to)} (${h.mechanism}): ${md(h.rewrite)}${lat}`);
+        if (h.rule) {
+          out.push(`  - rule (${md(h.rule.table)} ${md(h.rule.chain)}${h.rule.source ? `, ${md(h.rule.source)}` : ''}): ${code(h.rule.text)}`);
+          for (const r of h.rule.also ?? []) out.push(`  - then (${md(r.table)} ${md(r.chain)}${r.source ? `, ${md(r.source)}` : ''}): ${code(r.text)}`);
+        }
+        if (h.fields.length) out.push(`  - fields: ${h.fields.map((f) => `${md(f.field)} ${f.verdict}${f.verdict === 'preserved' ? '' : ` (${md(f.from)} → ${md(f.to)})`}`).join(', ')}`);
+      }
+      out.push('');
+    }
+    if (c.evidence.length) {
+      out.push('**Evidence**', '');
+      for (const e of c.evidence) out.push(`- ${md(e.detail)} _(${md(e.kind)})_`);
+      out.push('');
+    }
+    if (c.notes.length) out.push(`> **Note:** ${c.notes.map(md).join('; ')}`, '');
+    if (c.explanation.length) {
+      out.push('**What happened**', '');
+      c.explanation.forEach((s, i) => out.push(`${i + 1}. ${prose(s)}`));
+      out.push('');
+    }
+  }
+  const unpaired = a.unpaired.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);
+  if (unpaired.length) {
+    out.push('## Unpaired flows', '', '| flow | interface | proto | source | destination | packets | state |', '|---|---|---|---|---|---:|---|');
+    for (const f of unpaired) out.push(`| ${md(f.id)} | ${md(f.iface)} | ${md(f.proto)} | ${md(f.src)} | ${md(f.dst)} | ${f.packets} | ${md(f.state)} |`);
+    out.push('');
+  }
+  if (a.inferences.length) {
+    out.push('## Inferences', '');
+    for (const i of a.inferences) out.push(`- ${md(i)}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

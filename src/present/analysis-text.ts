@@ -1,0 +1,91 @@
+import type { Flow } from '../flows/flow.js';
+import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
+import { palette, type Palette } from './colour.js';
+import { sanitizeText as clean } from './sanitize.js';
+import { wrapText } from './wrap-text.js';
+
+export interface AnalysisTextOptions {
+  color: boolean;
+  width: number;
+}
+
+/**
+ * `natflow analyze` default output: the summary, each correlation (legs, mechanism, confidence,
+ * hops with rewrite and rule, evidence, numbered explanation), then unpaired flows and what was
+ * inferred. Every string that can come from a capture or a rules file is sanitized; lines are
+ * wrapped to `width` (at least 40).
+ */
+export function renderAnalysisText(a: Analysis, flows: Map<string, Flow>, opts: AnalysisTextOptions): string {
+  const width = Math.max(40, opts.width || 80);
+  const p = palette(opts.color);
+  const out: string[] = [];
+  const summaries = new Map(a.flows.map((f) => [f.id, f]));
+  const para = (text: string, first = '', rest = ' '.repeat(first.length)) => out.push(...wrapText(clean(text), width, first, rest));
+
+  out.push(p.bold('natflow analysis'));
+  para(a.summary);
+  for (const c of a.correlations) {
+    out.push('');
+    renderCorrelation(c, summaries, flows, p, width, out);
+  }
+  const unpaired = a.unpaired.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);
+  if (unpaired.length) {
+    out.push('', p.bold(`Unpaired flows (${unpaired.length})`));
+    for (const f of unpaired) para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
+  }
+  if (a.inferences.length) {
+    out.push('', p.bold('Inferences'));
+    for (const i of a.inferences) para(i, '  - ', '    ');
+  }
+  return out.join('\n') + '\n';
+}
+
+function appText(f: FlowSummary): string {
+  const h = f.app?.http;
+  if (h) return ` [HTTP ${[h.method, h.path, h.status].filter((x) => x != null).join(' ')}]`;
+  if (f.app?.dns?.qname) return ` [DNS ${f.app.dns.qname}]`;
+  if (f.app?.tls?.sni) return ` [TLS ${f.app.tls.sni}]`;
+  return '';
+}
+
+function legLine(id: string, summaries: Map<string, FlowSummary>, flows: Map<string, Flow>): { iface: string; text: string } {
+  const s = summaries.get(id);
+  if (s) return { iface: clean(s.iface), text: `${s.src} → ${s.dst} (${s.proto}, ${id})${appText(s)}` };
+  const f = flows.get(id);
+  if (f) return { iface: clean(f.iface), text: `${f.src.ip}:${f.src.port} → ${f.dst.ip}:${f.dst.port} (${id})` };
+  return { iface: '?', text: id };
+}
+
+function renderCorrelation(c: Correlation, summaries: Map<string, FlowSummary>, flows: Map<string, Flow>, p: Palette, width: number, out: string[]): void {
+  const para = (text: string, first: string, rest = ' '.repeat(first.length)) => out.push(...wrapText(clean(text), width, first, rest));
+  out.push(`${p.bold(clean(c.id))}  ${p.mechanism(c.mechanism)}  confidence ${c.confidence.toFixed(2)}`);
+  const legs = c.legs.map((id) => legLine(id, summaries, flows));
+  const w = Math.min(16, Math.max(...legs.map((l) => l.iface.length), 3));
+  out.push('  legs:');
+  legs.forEach((l, i) => para(l.text, `    ${i + 1}. ${l.iface.padEnd(w)} `));
+  if (c.hops.length) {
+    out.push('  hops:');
+    for (const h of c.hops) {
+      const lat = h.latency !== null ? `, +${(h.latency * 1000).toFixed(3)} ms` : '';
+      para(`${h.from} → ${h.to} ${h.mechanism}: ${h.rewrite}${lat}`, '    - ', '      ');
+      if (h.rule) {
+        para(`rule: ${h.rule.table} ${h.rule.chain}: ${h.rule.text}${h.rule.source ? ` (${h.rule.source})` : ''}`, '      ', '        ');
+        for (const r of h.rule.also ?? []) para(`then: ${r.table} ${r.chain}: ${r.text}${r.source ? ` (${r.source})` : ''}`, '      ', '        ');
+      }
+      if (h.fields.length) para(`fields: ${h.fields.map((f) => `${f.field} ${f.verdict}${f.verdict === 'preserved' ? '' : ` (${f.from} → ${f.to})`}`).join(', ')}`, '      ', '        ');
+    }
+  }
+  if (c.evidence.length) {
+    out.push('  evidence:');
+    for (const e of c.evidence) para(`${e.detail} [${e.kind}]`, '    - ', '      ');
+  }
+  if (c.notes.length) {
+    const first = '  notes: ';
+    const lines = wrapText(clean(c.notes.join('; ')), width, first, ' '.repeat(first.length));
+    out.push(...lines.map((l) => p.warn(l)));
+  }
+  if (c.explanation.length) {
+    out.push('  explanation:');
+    c.explanation.forEach((s, i) => para(s, `    ${i + 1}. `.padEnd(8)));
+  }
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { explainCorrelation, summarizeAnalysis } from '../../src/explain/index.js';
+import { renderAnalysisText } from '../../src/present/analysis-text.js';
+import { renderAnalysisMarkdown } from '../../src/present/analysis-markdown.js';
+import { wrapText } from '../../src/present/wrap-text.js';
+import type { Analysis, FlowSummary } from '../../src/correlate/model.js';
+import type { Flow } from '../../src/flows/flow.js';
+import { loadScenario } from './scenario.js';
+
+const HOSTILE_PATH = '/\x1b[2J\x1b]0;owned\x07index\x9b31m.html\x7f';
+
+function summary(f: Flow): FlowSummary {
+  return {
+    id: f.id, iface: f.iface, proto: f.proto === 6 ? 'tcp' : f.proto === 17 ? 'udp' : 'icmp',
+    src: `${f.src.ip}:${f.src.port}`, dst: `${f.dst.ip}:${f.dst.port}`, communityId: f.communityId,
+    firstTs: (f.firstUs / 1e6).toFixed(6), lastTs: (f.lastUs / 1e6).toFixed(6),
+    packets: f.fwd.packets + f.rev.packets, bytes: f.fwd.bytes + f.rev.bytes, state: f.state, app: null,
+  };
+}
+
+async function analysisOf(name: string): Promise<{ a: Analysis; flows: Map<string, Flow> }> {
+  const s = await loadScenario(name);
+  const correlations = s.correlations.map((c) => ({ ...c, explanation: explainCorrelation(c, s.flows, { capturedIfaces: s.ifaces }) }));
+  const used = new Set(correlations.flatMap((c) => c.legs));
+  const a: Analysis = {
+    version: 'test', captures: [], flows: [...s.flows.values()].map(summary), correlations,
+    unpaired: [...s.flows.keys()].filter((id) => !used.has(id)), summary: '', inferences: [],
+  };
+  a.summary = summarizeAnalysis(a);
+  return { a, flows: s.flows };
+}
+
+describe('renderAnalysisText', () => {
+  it('scenario 01 at 80 columns: summary, legs, explanation; no line wider than 80; no colour when off', async () => {
+    const { a, flows } = await analysisOf('01-localhost-proxy');
+    const t = renderAnalysisText(a, flows, { color: false, width: 80 });
+    for (const line of t.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(t).toContain('1 conversation: 1 through the userland proxy');
+    expect(t).toMatch(/1\. lo +127\.0\.0\.1:\d+ → 127\.0\.0\.1:5000/);
+    expect(t).toMatch(/2\. docker0 +172\.17\.0\.1:\d+ → 172\.17\.0\.2:5000/);
+    expect(t).toContain('userland proxy (docker-proxy)');
+    expect(t).not.toContain('\x1b');
+    // Sections in order: summary, correlation, unpaired.
+    const iC = t.indexOf('s01-c1');
+    const iU = t.indexOf('Unpaired flows');
+    expect(iC).toBeGreaterThan(0);
+    if (iU >= 0) expect(iU).toBeGreaterThan(iC);
+  });
+
+  it('colour only when asked', async () => {
+    const { a, flows } = await analysisOf('02-external-dnat');
+    expect(renderAnalysisText(a, flows, { color: true, width: 80 })).toContain('\x1b[');
+  });
+
+  it('strips escape sequences from capture text (an HTTP path) and from evidence', async () => {
+    const { a, flows } = await analysisOf('07-host-network');
+    const f = a.flows.find((x) => x.iface === 'lo')!;
+    f.app = { http: { method: 'GET', path: HOSTILE_PATH, status: 200 } };
+    a.correlations = [];
+    a.unpaired = [f.id];
+    a.inferences = [`evidence quoting ${HOSTILE_PATH}`];
+    const t = renderAnalysisText(a, flows, { color: false, width: 80 });
+    expect(t.replace(/\n +/g, ' ')).toContain('[HTTP GET /index.html 200]');
+    expect(t).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    const m = renderAnalysisMarkdown(a, flows);
+    expect(m).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  });
+});
+
+describe('wrapText', () => {
+  it('wraps with a hanging indent and cuts words longer than a line', () => {
+    const lines = wrapText('alpha beta gamma delta epsilon ' + 'x'.repeat(100), 30, '  1. ');
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(30);
+    expect(lines[0].startsWith('  1. alpha')).toBe(true);
+    expect(lines[1].startsWith('     ')).toBe(true);
+    expect(lines.join('').replace(/\s/g, '')).toContain('x'.repeat(100).slice(0, 20));
+  });
+});
+
+describe('renderAnalysisMarkdown', () => {
+  it('report sections, escaped table cells, and the diagram hook between legs and hops', async () => {
+    const { a, flows } = await analysisOf('04-port-collision');
+    a.flows[0].iface = 'eth|0';
+    const m = renderAnalysisMarkdown(a, flows, { renderCorrelationDiagram: (c) => `\`\`\`mermaid\nsequenceDiagram\n%% ${c.id}\n\`\`\`` });
+    expect(m.startsWith('# natflow analysis\n')).toBe(true);
+    expect(m).toContain('### s04-t2: snat');
+    expect(m).toContain('source port 40000 → 60538');
+    expect(m).toContain('eth\\|0');
+    const iLegs = m.indexOf('| 1 |', m.indexOf('### s04-t2'));
+    const iDiagram = m.indexOf('%% s04-t2');
+    const iHops = m.indexOf('**Hops**', m.indexOf('### s04-t2'));
+    expect(iLegs).toBeGreaterThan(0);
+    expect(iDiagram).toBeGreaterThan(iLegs);
+    expect(iHops).toBeGreaterThan(iDiagram);
+  });
+});
