@@ -76,57 +76,71 @@ function emptyStats(): DirectionStats {
   };
 }
 
+// Bytes per sampled packet across the parallel arrays, 8-byte fields first so every view is aligned.
+const SAMPLE_STRIDE = 8 * 5 + 4 * 3 + 2 * 2 + 1;
+
 class SampleBuffer implements FlowSamples {
   count = 0;
   dropped = 0;
-  tsUs: Float64Array;
-  dir: Uint8Array;
-  flags: Uint16Array;
-  seq: Float64Array;
-  ack: Float64Array;
-  ipId: Int32Array;
-  ttl: Int16Array;
-  tsVal: Float64Array;
-  tsEcr: Float64Array;
-  payloadLen: Int32Array;
-  payloadHash: Uint32Array;
+  tsUs!: Float64Array;
+  seq!: Float64Array;
+  ack!: Float64Array;
+  tsVal!: Float64Array;
+  tsEcr!: Float64Array;
+  ipId!: Int32Array;
+  payloadLen!: Int32Array;
+  payloadHash!: Uint32Array;
+  flags!: Uint16Array;
+  ttl!: Int16Array;
+  dir!: Uint8Array;
 
   constructor(capacity: number) {
-    this.tsUs = new Float64Array(capacity);
-    this.dir = new Uint8Array(capacity);
-    this.flags = new Uint16Array(capacity);
-    this.seq = new Float64Array(capacity);
-    this.ack = new Float64Array(capacity);
-    this.ipId = new Int32Array(capacity);
-    this.ttl = new Int16Array(capacity);
-    this.tsVal = new Float64Array(capacity);
-    this.tsEcr = new Float64Array(capacity);
-    this.payloadLen = new Int32Array(capacity);
-    this.payloadHash = new Uint32Array(capacity);
+    this.allocate(capacity);
   }
 
-  /** Copies into arrays of exactly `size` entries (grow while live, trim when finalized). */
-  resize(size: number): void {
-    const n = Math.min(this.count, size);
-    const copy = <T extends Float64Array | Uint8Array | Uint16Array | Int32Array | Int16Array | Uint32Array>(
-      a: T,
-      make: (len: number) => T,
-    ): T => {
-      const b = make(size);
-      b.set(a.subarray(0, n) as never);
-      return b;
+  /** One ArrayBuffer holds all eleven arrays: one allocation per flow instead of eleven. */
+  private allocate(n: number): void {
+    const buf = new ArrayBuffer(n * SAMPLE_STRIDE);
+    let o = 0;
+    const f64 = () => {
+      const a = new Float64Array(buf, o, n);
+      o += 8 * n;
+      return a;
     };
-    this.tsUs = copy(this.tsUs, (l) => new Float64Array(l));
-    this.dir = copy(this.dir, (l) => new Uint8Array(l));
-    this.flags = copy(this.flags, (l) => new Uint16Array(l));
-    this.seq = copy(this.seq, (l) => new Float64Array(l));
-    this.ack = copy(this.ack, (l) => new Float64Array(l));
-    this.ipId = copy(this.ipId, (l) => new Int32Array(l));
-    this.ttl = copy(this.ttl, (l) => new Int16Array(l));
-    this.tsVal = copy(this.tsVal, (l) => new Float64Array(l));
-    this.tsEcr = copy(this.tsEcr, (l) => new Float64Array(l));
-    this.payloadLen = copy(this.payloadLen, (l) => new Int32Array(l));
-    this.payloadHash = copy(this.payloadHash, (l) => new Uint32Array(l));
+    this.tsUs = f64();
+    this.seq = f64();
+    this.ack = f64();
+    this.tsVal = f64();
+    this.tsEcr = f64();
+    this.ipId = new Int32Array(buf, o, n);
+    o += 4 * n;
+    this.payloadLen = new Int32Array(buf, o, n);
+    o += 4 * n;
+    this.payloadHash = new Uint32Array(buf, o, n);
+    o += 4 * n;
+    this.flags = new Uint16Array(buf, o, n);
+    o += 2 * n;
+    this.ttl = new Int16Array(buf, o, n);
+    o += 2 * n;
+    this.dir = new Uint8Array(buf, o, n);
+  }
+
+  /** Moves the samples into arrays of exactly `size` entries (grow while live, trim when finalized). */
+  resize(size: number): void {
+    const old = { ...this };
+    const n = Math.min(this.count, size);
+    this.allocate(size);
+    this.tsUs.set(old.tsUs.subarray(0, n));
+    this.seq.set(old.seq.subarray(0, n));
+    this.ack.set(old.ack.subarray(0, n));
+    this.tsVal.set(old.tsVal.subarray(0, n));
+    this.tsEcr.set(old.tsEcr.subarray(0, n));
+    this.ipId.set(old.ipId.subarray(0, n));
+    this.payloadLen.set(old.payloadLen.subarray(0, n));
+    this.payloadHash.set(old.payloadHash.subarray(0, n));
+    this.flags.set(old.flags.subarray(0, n));
+    this.ttl.set(old.ttl.subarray(0, n));
+    this.dir.set(old.dir.subarray(0, n));
   }
 }
 
@@ -183,7 +197,9 @@ export class FlowTable {
   private readonly clocks = new Map<string, IfaceClock>();
   private readonly closing: LiveFlow[] = [];
   private closingHead = 0;
-  private readonly recent = new Map<string, string>();
+  // Keys of recently finalized flows → id, in two generations (no per-key eviction cost).
+  private recent = new Map<string, string>();
+  private recentOld = new Map<string, string>();
   private readonly done: Flow[] = [];
   private readonly arp = new Map<string, ArpEvent[]>();
   private readonly limits: ReassemblyLimits;
@@ -411,7 +427,7 @@ export class FlowTable {
       samples: undefined as unknown as FlowSamples,
     };
     const srcIsLow = reversed ? !pk.fromLow : pk.fromLow;
-    const lf = new LiveFlow(flow, pk.key, clock, srcIsLow, Math.min(16, this.samplePackets));
+    const lf = new LiveFlow(flow, pk.key, clock, srcIsLow, Math.min(8, this.samplePackets));
     flow.samples = lf.samples;
     if (icmp?.linkedFlowId) {
       const target = this.findById(icmp.linkedFlowId);
@@ -451,7 +467,7 @@ export class FlowTable {
       key = `${ifaceKey}|${proto}|${a <= b ? a + b : b + a}`;
     } else return;
     const live = this.live.get(key);
-    icmp.linkedFlowId = live ? live.flow.id : (this.recent.get(key) ?? null);
+    icmp.linkedFlowId = live ? live.flow.id : (this.recent.get(key) ?? this.recentOld.get(key) ?? null);
   }
 
   private update(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, proto: number, flags: number): void {
@@ -618,7 +634,10 @@ export class FlowTable {
     const flow = lf.flow;
     if (this.live.get(lf.key) === lf) this.live.delete(lf.key);
     this.recent.set(lf.key, flow.id);
-    if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.keys().next().value as string);
+    if (this.recent.size >= RECENT_KEYS) {
+      this.recentOld = this.recent;
+      this.recent = new Map();
+    }
 
     finishStream(lf.fwdStream, flow.fwd, flow.lastUs);
     finishStream(lf.revStream, flow.rev, flow.lastUs);
@@ -643,7 +662,8 @@ export class FlowTable {
     const types: number[] = [];
     for (let t = 0; t < 31; t++) if (lf.sllMask & (1 << t)) types.push(t);
     flow.sllPktTypes = types;
-    lf.samples.resize(lf.samples.count);
+    // Trim only when it frees something worth a copy.
+    if (lf.samples.tsUs.length > lf.samples.count + 8) lf.samples.resize(lf.samples.count);
 
     if (this.retain) this.done.push(flow);
     this.onFlowClosed?.(flow);
