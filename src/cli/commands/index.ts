@@ -3,6 +3,7 @@ import { registerPacketsCommand } from './packets.js';
 import { registerFlowsCommand } from './flows.js';
 import { registerTuiCommand } from './tui.js';
 import { registerCheckCommand } from './check.js';
+import { registerReportCommand } from './report.js';
 
 /** Sets the process exit code a command wants, without exiting (output must flush first). */
 export type SetExitCode = (code: number) => void;
@@ -12,4 +13,5 @@ export function registerCommands(program: Command, setExitCode: SetExitCode): vo
   registerFlowsCommand(program, setExitCode);
   registerTuiCommand(program, setExitCode);
   registerCheckCommand(program, setExitCode);
+  registerReportCommand(program, setExitCode);
 }
