@@ -1,0 +1,249 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { findAll, parseXml } from './xml-tree.js';
+import { examplesDir, haveScenario, readTruth, run, scenarioCaptures, scratchFile, scratchPath } from './run-cli.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+const EXAMPLES = readdirSync(examplesDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+
+function lines(s: string): string[] {
+  return s.trimEnd().split('\n');
+}
+
+function esc(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('natflow check: the documented examples hold on their recorded scenarios', () => {
+  it('there is one example per recorded scenario', () => {
+    const scenarios = readdirSync(path.join(examplesDir, '../../captures')).filter((d) => /^\d\d[a-z]?-/.test(d) && haveScenario(d));
+    expect(EXAMPLES.map((f) => f.replace(/\.yaml$/, ''))).toEqual(scenarios.sort());
+  });
+
+  it.each(EXAMPLES)('%s → exit 0, every line PASS', async (file) => {
+    const scenario = file.replace(/\.yaml$/, '');
+    const exp = path.join(examplesDir, file);
+    const { code, stdout, stderr } = await run(['check', '--expect', exp, ...scenarioCaptures(scenario)]);
+    expect(stderr).toBe('');
+    const out = lines(stdout);
+    for (const l of out.slice(0, -1)) expect(l).toMatch(/^PASS {2}\[/);
+    expect(out.at(-1)).toMatch(/^natflow check: all \d+ expectations hold/);
+    expect(code).toBe(0);
+  });
+});
+
+describe('natflow check: expectations that do not hold → exit 1, with what was found', () => {
+  it('wrong mechanism: localhost through docker-proxy is not DNAT', async () => {
+    const truth = readTruth('01-localhost-proxy')[0];
+    const client = truth.legs[0].tuple;
+    const exp = scratchFile(
+      'wrong-mech.yaml',
+      `expectations:\n  - name: localhost via dnat\n    match:\n      to: ${client.dst}:${client.dport}\n    expect:\n      via: dnat\n`,
+    );
+    const { code, stdout } = await run(['check', '--expect', exp, ...scenarioCaptures('01-localhost-proxy')]);
+    expect(code).toBe(1);
+    expect(lines(stdout)[0]).toMatch(
+      new RegExp(`^FAIL {2}\\[1\\] localhost via dnat: via: expected dnat, found ${esc(truth.mechanism)} in c\\d+ \\[f\\d+(→f\\d+)+\\] \\(1 of 1\\) \\{flows( f\\d+)+\\}$`),
+    );
+    expect(lines(stdout).at(-1)).toMatch(/^natflow check: 1 of 1 expectations failed, 0 held/);
+  });
+
+  it('wrong destination: reaches names the container actually reached', async () => {
+    const truth = readTruth('02-external-dnat')[0];
+    const entry = truth.legs[0].tuple;
+    const last = truth.legs.at(-1)!.tuple;
+    const exp = scratchFile('wrong-dst.yaml', `expectations:\n  - match: { to: "${entry.dst}:${entry.dport}" }\n    expect: { reaches: "172.17.0.3:5000" }\n`);
+    const { code, stdout } = await run(['check', '--expect', exp, ...scenarioCaptures('02-external-dnat')]);
+    expect(code).toBe(1);
+    expect(lines(stdout)[0]).toMatch(
+      new RegExp(`^FAIL {2}\\[1\\] to ${esc(entry.dst)}:${entry.dport}: reaches: expected 172\\.17\\.0\\.3:5000, found ${esc(`${last.dst}:${last.dport}`)} in c\\d+ `),
+    );
+  });
+
+  it('count off by one fails, the exact count passes', async () => {
+    const dnat5000 = readTruth('08-concurrent').filter((c) => c.mechanism === 'dnat' && c.legs[0].tuple.dport === 5000).length;
+    expect(dnat5000).toBeGreaterThan(1);
+    const exp = (n: number): string =>
+      scratchFile(`count-${n}.yaml`, `expectations:\n  - name: dnat 5000\n    match: { to: "198.18.0.1:5000" }\n    expect: { count: ${n}, via: dnat }\n`);
+    const caps = scenarioCaptures('08-concurrent');
+    const off = await run(['check', '--expect', exp(dnat5000 - 1), ...caps]);
+    expect(off.code).toBe(1);
+    expect(lines(off.stdout)[0]).toMatch(new RegExp(`^FAIL {2}\\[1\\] dnat 5000: count: expected exactly ${dnat5000 - 1}, found ${dnat5000} \\(c\\d+, `));
+    const exact = await run(['check', '--expect', exp(dnat5000), ...caps]);
+    expect(exact.code).toBe(0);
+    expect(lines(exact.stdout)[0]).toMatch(new RegExp(`^PASS {2}\\[1\\] dnat 5000: ${dnat5000} matched; via dnat`));
+  });
+
+  it('an expectation that selects nothing fails by default', async () => {
+    const exp = scratchFile('nothing.yaml', 'expectations:\n  - match: { to: "203.0.113.9:443" }\n');
+    const { code, stdout } = await run(['check', '--expect', exp, ...scenarioCaptures('02-external-dnat')]);
+    expect(code).toBe(1);
+    expect(lines(stdout)[0]).toBe('FAIL  [1] to 203.0.113.9:443: count: expected at least 1, found 0');
+  });
+
+  it('global noMechanism: userland-proxy fails where docker-proxy relayed the connection', async () => {
+    const exp = scratchFile('no-proxy.yaml', 'global:\n  noMechanism: userland-proxy\n');
+    const { code, stdout } = await run(['check', '--expect', exp, ...scenarioCaptures('05a-hairpin-proxy')]);
+    const t = readTruth('05a-hairpin-proxy')[0].legs[0].tuple;
+    expect(code).toBe(1);
+    expect(lines(stdout)[0]).toMatch(
+      new RegExp(`^FAIL {2}\\[global\\.noMechanism\\] no conversation via userland-proxy: noMechanism: expected no userland-proxy, found 1: c\\d+ userland-proxy ${esc(`${t.src}:${t.sport} → ${t.dst}:${t.dport}`)}`),
+    );
+  });
+
+  it('state: the closed port is refused, not completed', async () => {
+    const exp = scratchFile('state.yaml', 'expectations:\n  - match: { to: "198.18.0.1:5002" }\n    expect: { state: completed }\n');
+    const { code, stdout } = await run(['check', '--expect', exp, ...scenarioCaptures('09-closed-port')]);
+    expect(code).toBe(1);
+    expect(lines(stdout)[0]).toMatch(/^FAIL {2}\[1\] to 198\.18\.0\.1:5002: state: expected completed, found refused \((f\d+ rejected(, )?)+\) in c\d+/);
+  });
+
+  it('maxRetransmissions: the SYN retransmitted under load (tshark: one segment, seen on 3 interfaces) counts once', async () => {
+    const exp0 = scratchFile('rt0.yaml', 'global:\n  maxRetransmissions: 0\n');
+    const exp1 = scratchFile('rt1.yaml', 'global:\n  maxRetransmissions: 1\n');
+    const caps = scenarioCaptures('08-concurrent');
+    const strict = await run(['check', '--expect', exp0, ...caps]);
+    expect(strict.code).toBe(1);
+    expect(lines(strict.stdout)[0]).toMatch(/^FAIL {2}\[global\.maxRetransmissions\] .*: maxRetransmissions: expected ≤ 0, found 1 in c\d+ \[f\d+→f\d+→f\d+\] \{flows f\d+ f\d+ f\d+\}$/);
+    const loose = await run(['check', '--expect', exp1, ...caps]);
+    expect(loose.code).toBe(0);
+  });
+});
+
+describe('natflow check: bad input → exit 2, nothing evaluated', () => {
+  it('unknown key: names file, line and column, suggests the right key', async () => {
+    const exp = scratchFile('typo.yaml', 'expectations:\n  - match:\n      to: 198.18.0.1:5000\n    expect:\n      mechanism: dnat\n      reachs: 172.17.0.2:5000\n');
+    const { code, stdout, stderr } = await run(['check', '--expect', exp, ...scenarioCaptures('02-external-dnat')]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(lines(stderr)).toEqual([
+      `natflow: ${exp}:5:7: unknown key "mechanism" in expectation 1 expect: did you mean "via"?`,
+      `natflow: ${exp}:6:7: unknown key "reachs" in expectation 1 expect: did you mean "reaches"?`,
+    ]);
+  });
+
+  it('malformed YAML: the parser position, exit 2', async () => {
+    const exp = scratchFile('broken.yaml', 'expectations:\n  - match: { to: "198.18.0.1:5000"\n    expect:\n      via: dnat\n');
+    const { code, stdout, stderr } = await run(['check', '--expect', exp, ...scenarioCaptures('02-external-dnat')]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(lines(stderr)[0]).toMatch(new RegExp(`^natflow: ${esc(exp)}:\\d+:\\d+: invalid YAML: `));
+  });
+
+  it('unknown mechanism value and unquoted wildcard', async () => {
+    const exp = scratchFile('values.yaml', 'expectations:\n  - match:\n      to: *:5000\n    expect:\n      via: docker-proxy\n');
+    const { code, stderr } = await run(['check', '--expect', exp, ...scenarioCaptures('02-external-dnat')]);
+    expect(code).toBe(2);
+    expect(lines(stderr)).toEqual([
+      `natflow: ${exp}:3:11: "*:5000" is read as a YAML alias: quote values that start with "*", e.g. "*:5000"`,
+      `natflow: ${exp}:5:12: via: unknown mechanism "docker-proxy" (one of: userland-proxy, dnat, snat, dnat+snat, bridge, none)`,
+    ]);
+  });
+
+  it('missing expectations file, missing capture, missing --expect', async () => {
+    const gone = scratchPath('does-not-exist.yaml');
+    const a = await run(['check', '--expect', gone, ...scenarioCaptures('02-external-dnat')]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toBe(`natflow: ${gone}:1:1: cannot read expectations: no such file\n`);
+    const exp = path.join(examplesDir, '02-external-dnat.yaml');
+    const b = await run(['check', '--expect', exp, scratchPath('nope.pcap')]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/^natflow: .*nope\.pcap/);
+    const c = await run(['check', ...scenarioCaptures('02-external-dnat')]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toBe('natflow: check: --expect FILE is required (or --init to write one)\n');
+  });
+});
+
+describe('natflow check: --json and --junit', () => {
+  const mixed = (): string =>
+    scratchFile(
+      'mixed.yaml',
+      [
+        'expectations:',
+        '  - name: "api <v1> & \\"quotes\\" \\x01\\u001b[31m"',
+        '    match: { to: "198.18.0.1:5000" }',
+        '    expect: { via: dnat }',
+        '  - name: wrong on purpose',
+        '    match: { to: "198.18.0.1:5000" }',
+        '    expect: { via: userland-proxy, clientIpPreserved: false }',
+        'global:',
+        '  noUnpaired: true',
+        '',
+      ].join('\n'),
+    );
+
+  it('--junit writes well-formed XML: one testsuite, one testcase per expectation, failures with message and details', async () => {
+    const junit = scratchPath('junit.xml');
+    const { code, stdout } = await run(['check', '--expect', mixed(), '--junit', junit, ...scenarioCaptures('02-external-dnat')]);
+    expect(code).toBe(1);
+    // The terminal line is stripped of control characters; the XML keeps them visible but valid.
+    expect(stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    const root = parseXml(readFileSync(junit, 'utf8'));
+    const suites = findAll(root, 'testsuite');
+    expect(suites).toHaveLength(1);
+    expect(suites[0].attrs.tests).toBe('3');
+    expect(suites[0].attrs.failures).toBe('1');
+    const cases = findAll(root, 'testcase');
+    expect(cases.map((c) => c.attrs.name)).toEqual(['[1] api <v1> & "quotes" \\x01\\x1b[31m', '[2] wrong on purpose', '[global.noUnpaired] no unpaired flows']);
+    expect(cases.map((c) => c.attrs.line)).toEqual(['2', '5', '9']);
+    expect(findAll(cases[0], 'failure')).toHaveLength(0);
+    const failure = findAll(cases[1], 'failure');
+    expect(failure).toHaveLength(1);
+    expect(failure[0].attrs.message).toMatch(/^via: expected userland-proxy, found dnat in c\d+ .*; clientIpPreserved: expected false, found true/);
+    expect(failure[0].text).toMatch(/via\n {2}expected: userland-proxy\n {2}found: {4}dnat in c\d+/);
+  });
+
+  it('--json: the same results as data', async () => {
+    const { code, stdout } = await run(['check', '--expect', mixed(), '--json', ...scenarioCaptures('02-external-dnat')]);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as { passed: boolean; total: number; failures: number; results: { id: string; passed: boolean; flows: string[]; assertions: { assertion: string; passed: boolean }[] }[] };
+    expect(report.passed).toBe(false);
+    expect([report.total, report.failures]).toEqual([3, 1]);
+    expect(report.results.map((r) => [r.id, r.passed])).toEqual([
+      ['1', true],
+      ['2', false],
+      ['global.noUnpaired', true],
+    ]);
+    // The DNAT conversation of scenario 02 crosses eth0, docker0 and the container's veth.
+    const legs = readTruth('02-external-dnat')[0].legs.flatMap((l) => l.interfaces);
+    expect(report.results[0].flows).toHaveLength(legs.length);
+    expect(report.results[1].assertions.filter((a) => !a.passed).map((a) => a.assertion)).toEqual(['via', 'clientIpPreserved']);
+  });
+});
+
+describe('natflow check --init', () => {
+  const scenarios = EXAMPLES.map((f) => f.replace(/\.yaml$/, ''));
+
+  it.each(scenarios)('%s: the generated file passes against the same captures', async (scenario) => {
+    const out = scratchPath(`init-${scenario}.yaml`);
+    const caps = scenarioCaptures(scenario);
+    const init = await run(['check', '--init', '-o', out, ...caps]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toBe('');
+    const text = readFileSync(out, 'utf8');
+    // Every conversation the lab recorded with a NAT mechanism shows up in the generated file.
+    for (const c of readTruth(scenario)) {
+      if (c.mechanism === 'none' || c.legs[0].interfaces.length === 0) continue;
+      expect(text).toContain(`via: ${c.mechanism}`);
+    }
+    const check = await run(['check', '--expect', out, ...caps]);
+    expect(check.stderr).toBe('');
+    expect(check.code).toBe(0);
+  });
+
+  it('to stdout, and the result can be tightened into a failing check', async () => {
+    const caps = scenarioCaptures('02-external-dnat');
+    const { code, stdout } = await run(['check', '--init', ...caps]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^# natflow check expectations/);
+    expect(stdout).toContain('      to: "198.18.0.1:5000"\n');
+    const edited = scratchFile('edited.yaml', stdout.replace('count: 1', 'count: 2'));
+    const check = await run(['check', '--expect', edited, ...caps]);
+    expect(check.code).toBe(1);
+  });
+});
