@@ -78,6 +78,7 @@ export function buildDetailLines(
   for (const e of corr.evidence) lines.push({ text: `  • ${e.kind}: ${e.detail} (${e.weight.toFixed(2)})` });
   lines.push({ text: '' }, { text: 'Explanation', tone: 'title' });
   corr.explanation.forEach((step, i) => lines.push({ text: `  ${i + 1}. ${step}` }));
+  if (corr.explanation.length === 0) lines.push({ text: '  (no explanation written for this correlation)', tone: 'dim' });
   if (corr.notes.length > 0) {
     lines.push({ text: '' }, { text: 'Notes', tone: 'title' });
     for (const n of corr.notes) lines.push({ text: `  ! ${n}`, tone: 'warn' });

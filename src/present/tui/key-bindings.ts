@@ -3,7 +3,7 @@
  * overlay prints: both live here so the help always lists what the keys really do.
  */
 import type { Key } from 'ink';
-import type { UiAction, UiState } from './ui-state.js';
+import { uiReducer, type UiAction, type UiState } from './ui-state.js';
 
 /** What the key handler needs to know about the data on screen. */
 export interface KeyContext {
@@ -11,8 +11,8 @@ export interface KeyContext {
   count: number;
   /** Rows of the list that fit on screen. */
   listHeight: number;
-  /** Id of the row under the cursor, null when the list is empty. */
-  cursorId: string | null;
+  /** Id of the row at a position of the visible list, null when there is none. */
+  idAt: (position: number) => string | null;
   /** Legs of the opened item. */
   legs: number;
   /** Lines the current pane can scroll, and how many fit on screen. */
@@ -63,7 +63,10 @@ export function keyToAction(input: string, key: Key, s: UiState, ctx: KeyContext
     if (key.pageDown || input === ' ') return { type: 'move', delta: h, count: ctx.count, height: h };
     if (key.home || input === 'g') return { type: 'jump', to: 'first', count: ctx.count, height: h };
     if (key.end || input === 'G') return { type: 'jump', to: 'last', count: ctx.count, height: h };
-    if (key.return && ctx.cursorId !== null) return { type: 'open', id: ctx.cursorId };
+    if (key.return) {
+      const id = ctx.idAt(s.cursor);
+      return id === null ? null : { type: 'open', id };
+    }
     return null;
   }
   const ph = Math.max(1, ctx.paneHeight);
@@ -80,4 +83,13 @@ export function keyToAction(input: string, key: Key, s: UiState, ctx: KeyContext
   if (key.home || input === 'g') return { type: 'scroll', delta: -Infinity, max: ctx.scrollMax };
   if (key.end || input === 'G') return { type: 'scroll', delta: Infinity, max: ctx.scrollMax };
   return null;
+}
+
+/** A key press, resolved against the state it lands on (several keys can arrive between renders). */
+export type AppAction = UiAction | { type: 'key'; input: string; key: Key; ctx: KeyContext };
+
+export function appReducer(s: UiState, a: AppAction): UiState {
+  if (a.type !== 'key') return uiReducer(s, a);
+  const action = keyToAction(a.input, a.key, s, a.ctx);
+  return action ? uiReducer(s, action) : s;
 }

@@ -1,10 +1,10 @@
-import { useEffect, useMemo, useReducer } from 'react';
+import { useEffect, useMemo, useReducer, useRef } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { Correlation, FlowSummary } from '../../../correlate/model.js';
 import type { Flow } from '../../../flows/flow.js';
 import { buildRows, flowIndex, visibleIndices, type ListRow } from '../list-rows.js';
-import { initialUiState, uiReducer, windowTop, type UiState } from '../ui-state.js';
-import { keyToAction, type KeyContext } from '../key-bindings.js';
+import { initialUiState, windowTop, type UiState } from '../ui-state.js';
+import { appReducer, type KeyContext } from '../key-bindings.js';
 import { buildDetailLines } from '../detail-lines.js';
 import { buildLadder } from '../ladder.js';
 import { payloadLines, type FlowPackets } from '../flow-packets.js';
@@ -59,11 +59,12 @@ export function App({ loader, noColor, initial }: AppProps) {
   const { exit } = useApp();
   const { columns, rows: termRows } = useTerminalSize();
   const load = useAnalysisLoad(loader);
-  const [ui, dispatch] = useReducer(uiReducer, { ...initialUiState, ...initial });
+  const [ui, dispatch] = useReducer(appReducer, { ...initialUiState, ...initial });
   const theme = useMemo(() => makeTheme(noColor), [noColor]);
 
   const analysis = load.data?.analysis ?? null;
   const rows = useMemo<ListRow[]>(() => (analysis ? buildRows(analysis) : []), [analysis]);
+  const ifacesNeeded = useMemo(() => rows.reduce((m, r) => Math.max(m, r.ifaces.join(',').length), 0), [rows]);
   const rowById = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
   const summaries = useMemo<Map<string, FlowSummary>>(() => (analysis ? flowIndex(analysis) : new Map()), [analysis]);
   const corrById = useMemo(() => new Map<string, Correlation>((analysis?.correlations ?? []).map((c) => [c.id, c])), [analysis]);
@@ -108,15 +109,15 @@ export function App({ loader, noColor, initial }: AppProps) {
   const ctx: KeyContext = {
     count: indices.length,
     listHeight: listH,
-    cursorId: cursorRow?.id ?? null,
+    idAt: (i) => (i >= 0 && i < indices.length ? rows[indices[i]].id : null),
     legs: legCount,
     scrollMax: Math.max(0, paneLines.length - paneH),
     paneHeight: paneH,
   };
-  useInput((input, key) => {
-    const a = keyToAction(input, key, ui, ctx);
-    if (a) dispatch(a);
-  });
+  // Keys are resolved inside the reducer against the latest state; the context is the latest render's.
+  const ctxRef = useRef(ctx);
+  ctxRef.current = ctx;
+  useInput((input, key) => dispatch({ type: 'key', input, key, ctx: ctxRef.current }));
 
   const top = windowTop(ui.cursor, ui.top, listH, indices.length);
   const scroll = Math.min(ui.scroll, ctx.scrollMax);
@@ -138,8 +139,8 @@ export function App({ loader, noColor, initial }: AppProps) {
     const preview = cursorRow ? `${cursorRow.id}: ${cursorRow.entry}  ⇒  ${cursorRow.final}  [${cursorRow.state}]` : ' ';
     body = (
       <Box flexDirection="column" height={bodyH}>
-        <ListHeader width={width} />
-        <CorrelationList rows={rows} indices={indices} cursor={ui.cursor} top={top} height={listH} width={width} />
+        <ListHeader width={width} ifacesNeeded={ifacesNeeded} />
+        <CorrelationList rows={rows} indices={indices} cursor={ui.cursor} top={top} height={listH} width={width} ifacesNeeded={ifacesNeeded} />
         <Text wrap="truncate-end" dimColor={theme.dim}>
           {preview}
         </Text>

@@ -13,20 +13,25 @@ export interface ListLayout {
   state: number;
 }
 
-/** Column widths for a terminal `width` wide: the state column only when there is room. */
-export function listLayout(width: number): ListLayout {
+/**
+ * Column widths for a terminal `width` wide. The interfaces column is as wide as the widest
+ * entry needs (up to 16), the tuples share the rest; the state column only when there is room.
+ */
+export function listLayout(width: number, ifacesNeeded = 12): ListLayout {
   const mech = 15;
   const conf = 5;
-  const packets = 7;
-  const state = width >= 110 ? 14 : 0;
-  const rest = Math.max(24, width - 2 - mech - conf - packets - state - 1);
-  const ifaces = Math.min(16, Math.max(8, Math.floor(rest * 0.15)));
+  const packets = 6;
+  const state = width >= 120 ? 14 : 0;
+  const rest = Math.max(30, width - 1 - mech - conf - packets - state);
+  const ifaces = Math.min(16, Math.max(7, ifacesNeeded + 1), Math.floor(rest / 3));
   const entry = Math.floor((rest - ifaces) / 2);
   return { mech, entry, final: rest - ifaces - entry, ifaces, conf, packets, state };
 }
 
 function cells(l: ListLayout, mech: string, entry: string, final: string, ifaces: string, conf: string, pk: string, state: string): string {
-  let s = fit(mech, l.mech) + fit(entry, l.entry) + fit(final, l.final) + fit(ifaces, l.ifaces) + fitRight(conf, l.conf) + fitRight(pk, l.packets);
+  // Every column keeps one blank on its right so neighbours never run together.
+  const col = (t: string, w: number): string => `${fit(t, w - 1)} `;
+  let s = col(mech, l.mech) + col(entry, l.entry) + col(final, l.final) + col(ifaces, l.ifaces) + fitRight(conf, l.conf) + fitRight(pk, l.packets);
   if (l.state > 0) s += ` ${fit(state, l.state - 1)}`;
   return s;
 }
@@ -36,11 +41,11 @@ function compactTuple(t: string): string {
   return t.replace(' → ', '→');
 }
 
-export function ListHeader({ width }: { width: number }) {
-  const l = listLayout(width);
+export function ListHeader({ width, ifacesNeeded }: { width: number; ifacesNeeded: number }) {
+  const l = listLayout(width, ifacesNeeded);
   return (
     <Text bold wrap="truncate-end">
-      {`  ${cells(l, 'MECHANISM', 'ENTRY', 'FINAL', 'IFACES', 'CONF', 'PKTS', 'STATE')}`}
+      {` ${cells(l, 'MECHANISM', 'ENTRY', 'FINAL', 'IFACES', 'CONF', 'PKTS', 'STATE')}`}
     </Text>
   );
 }
@@ -53,10 +58,11 @@ export function CorrelationList(props: {
   top: number;
   height: number;
   width: number;
+  ifacesNeeded: number;
 }) {
   const { rows, indices, cursor, top, height, width } = props;
   const theme = useTheme();
-  const l = listLayout(width);
+  const l = listLayout(width, props.ifacesNeeded);
   const end = Math.min(indices.length, top + height);
   const out = [];
   for (let i = top; i < end; i++) {
@@ -74,7 +80,7 @@ export function CorrelationList(props: {
     );
     out.push(
       <Text key={i} wrap="truncate-end" inverse={sel} color={sel ? undefined : theme.mechanism(r.mechanism)}>
-        {`${sel ? '>' : ' '} ${text}`}
+        {`${sel ? '>' : ' '}${text}`}
       </Text>,
     );
   }
