@@ -57,53 +57,62 @@ export class PcapngReader implements FormatReader {
     return r;
   }
 
-  async run(onRecord: RecordCallback, budget: number): Promise<boolean> {
+  /** Records delivered by the last scan. */
+  private scanned = 0;
 
+  /**
+   * The per-record path, synchronous so V8 optimizes the loop as a whole: well-formed EPBs
+   * that are wholly in the buffer. Anything else, including every malformed case, is left to
+   * block(), which reports it. Returns the position after the last block consumed.
+   */
+  private scan(onRecord: RecordCallback, budget: number): number {
+    const src = this.ctx.src;
+    const rec = this.ctx.rec;
+    const info = this.ctx.info;
+    const b = src.buf;
+    const e = src.end;
+    const base = src.at(0);
+    const le = this.le;
+    const ifaces = this.ifaces;
+    let p = src.start;
+    let n = 0;
+    while (n < budget && e - p >= 32) {
+      const type = le ? u32le(b, p) : u32be(b, p);
+      if (type !== EPB) break;
+      const blen = le ? u32le(b, p + 4) : u32be(b, p + 4);
+      if (blen > e - p || blen < 32 || (blen & 3) !== 0) break;
+      if ((le ? u32le(b, p + blen - 4) : u32be(b, p + blen - 4)) !== blen) break;
+      const id = le ? u32le(b, p + 8) : u32be(b, p + 8);
+      const caplen = le ? u32le(b, p + 20) : u32be(b, p + 20);
+      if (id >= ifaces.length || caplen > blen - 32 || caplen > MAX_CAPLEN) break;
+      const si = ifaces[id];
+      if (si.snaplen !== 0 && caplen > si.snaplen) break;
+      rec.offset = base + p;
+      rec.iface = si.iface;
+      rec.linktype = si.iface.linktype;
+      rec.len = le ? u32le(b, p + 24) : u32be(b, p + 24);
+      rec.setBytes(b, p + 28, caplen);
+      setPcapngTime(rec, le ? u32le(b, p + 12) : u32be(b, p + 12), le ? u32le(b, p + 16) : u32be(b, p + 16), si.res, si.offsetSec);
+      onRecord(rec, info);
+      p += blen;
+      n++;
+    }
+    this.scanned = n;
+    return p;
+  }
+
+  async run(onRecord: RecordCallback, budget: number): Promise<boolean> {
     const ctx = this.ctx;
     const src = ctx.src;
-    const rec = ctx.rec;
-    const info = ctx.info;
     let n = 0;
-    let counted = 0;
     for (;;) {
-      // Fast path: well-formed EPBs that are wholly in the buffer. Anything else, including
-      // every malformed case, goes to block(), which reports it.
-      const b = src.buf;
-      const e = src.end;
-      const le = this.le;
-      const ifaces = this.ifaces;
-      let p = src.start;
-      while (n < budget && e - p >= 32) {
-        const type = le ? u32le(b, p) : u32be(b, p);
-        if (type !== EPB) break;
-        const blen = le ? u32le(b, p + 4) : u32be(b, p + 4);
-        if (blen > e - p || blen < 32 || (blen & 3) !== 0) break;
-        if ((le ? u32le(b, p + blen - 4) : u32be(b, p + blen - 4)) !== blen) break;
-        const id = le ? u32le(b, p + 8) : u32be(b, p + 8);
-        const caplen = le ? u32le(b, p + 20) : u32be(b, p + 20);
-        if (id >= ifaces.length || caplen > blen - 32 || caplen > MAX_CAPLEN) break;
-        const si = ifaces[id];
-        if (si.snaplen !== 0 && caplen > si.snaplen) break;
-        rec.offset = src.at(p);
-        rec.iface = si.iface;
-        rec.linktype = si.iface.linktype;
-        rec.len = le ? u32le(b, p + 24) : u32be(b, p + 24);
-        rec.setBytes(b, p + 28, caplen);
-        setPcapngTime(rec, le ? u32le(b, p + 12) : u32be(b, p + 12), le ? u32le(b, p + 16) : u32be(b, p + 16), si.res, si.offsetSec);
-        onRecord(rec, info);
-        p += blen;
-        n++;
-      }
-      src.start = p;
-      ctx.records += n - counted;
-      counted = n;
+      src.start = this.scan(onRecord, budget - n);
+      n += this.scanned;
+      ctx.records += this.scanned;
       if (n >= budget) return false;
       const r = await this.block(onRecord);
       if (r === 'eof') return true;
-      if (r === 'record') {
-        n++;
-        counted++;
-      }
+      if (r === 'record') n++; // block() has counted it in ctx.records
     }
   }
 

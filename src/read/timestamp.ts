@@ -53,8 +53,18 @@ export function setPcapngTime(out: TsTarget, high: number, low: number, res: TsR
   const u = res.unitsPerSec;
   if (high < TWO21 && u !== 0) {
     const ts = high * TWO32 + low;
-    const frac = ts % u;
-    out.tsSec = (ts - frac) / u + offsetSec;
+    // Division + exact correction is much cheaper than a floating-point modulo; sec * u is
+    // exact because it does not exceed ts < 2^53.
+    let sec = Math.floor(ts / u);
+    let frac = ts - sec * u;
+    if (frac < 0) {
+      sec--;
+      frac += u;
+    } else if (frac >= u) {
+      sec++;
+      frac -= u;
+    }
+    out.tsSec = sec + offsetSec;
     if (res.nsMul !== 0) out.tsNsec = frac * res.nsMul;
     else if (res.nsDiv !== 0) out.tsNsec = (frac - (frac % res.nsDiv)) / res.nsDiv;
     else out.tsNsec = Math.floor((frac * 1e9) / u);
