@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findAll, parseXml } from './xml-tree.js';
@@ -245,5 +245,47 @@ describe('natflow check --init', () => {
     const edited = scratchFile('edited.yaml', stdout.replace('count: 1', 'count: 2'));
     const check = await run(['check', '--expect', edited, ...caps]);
     expect(check.code).toBe(1);
+  });
+});
+
+describe('natflow check: selectors on application fields and damaged captures', () => {
+  it('dns.qname selects the query by name (case-insensitive glob), a different name selects nothing', async () => {
+    // The lab's DNS client asks for "<marker>.lab.test".
+    const marker = readTruth('03-egress-masquerade').find((c) => c.proto === 'udp')!.marker!;
+    const exp = scratchFile(
+      'dns.yaml',
+      [
+        'expectations:',
+        `  - match: { dns.qname: "${marker.toUpperCase()}.*" }`,
+        '    expect: { count: 1, via: snat }',
+        '  - match: { dns.qname: "*.example.com" }',
+        '    expect: { count: none }',
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout } = await run(['check', '--expect', exp, ...scenarioCaptures('03-egress-masquerade')]);
+    expect(stdout).toMatch(new RegExp(`^PASS {2}\\[1\\] dns\\.qname ${esc(marker.toUpperCase())}\\.\\*: 1 matched; via snat`));
+    expect(code).toBe(0);
+  });
+
+  it('a capture cut short: results still printed, exit 2 (the verdict cannot be trusted)', async () => {
+    const caps = scenarioCaptures('02-external-dnat');
+    const eth0 = caps.find((c) => c.endsWith('eth0.pcap'))!;
+    const bytes = readFileSync(eth0);
+    // Cut in the middle of the last packet record, as a killed tcpdump without -U leaves it.
+    const cut = scratchFile('eth0.pcap', '');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    const exp = path.join(examplesDir, '02-external-dnat.yaml');
+    const { code, stdout, stderr } = await run(['check', '--expect', exp, ...caps.filter((c) => c !== eth0), cut]);
+    expect(stderr).toMatch(new RegExp(`^natflow: ${esc(cut)}: `));
+    expect(stdout).toMatch(/^(PASS|FAIL) {2}\[1\]/);
+    expect(code).toBe(2);
+  });
+
+  it('--init and --expect together are refused', async () => {
+    const exp = path.join(examplesDir, '02-external-dnat.yaml');
+    const { code, stderr } = await run(['check', '--init', '--expect', exp, ...scenarioCaptures('02-external-dnat')]);
+    expect(code).toBe(2);
+    expect(stderr).toBe('natflow: check: give either --expect FILE or --init, not both\n');
   });
 });

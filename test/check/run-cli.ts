@@ -61,6 +61,8 @@ export interface TruthTuple {
 
 export interface TruthConversation {
   id: string;
+  /** Text the lab client put in the request (HTTP query, DNS name, ICMP payload). */
+  marker: string | null;
   proto: string;
   mechanism: string;
   legs: { role: string; interfaces: string[]; tuple: TruthTuple }[];
