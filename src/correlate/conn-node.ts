@@ -1,0 +1,154 @@
+/**
+ * A connection as seen at one capture point: one flow, or two half-flows of one TCP connection
+ * joined (docker-nat-facts §3: with br_netfilter, the replies of a no-proxy localhost or hairpin
+ * connection leave docker0 already reverse-NATed, so the two directions show different tuples).
+ */
+import type { Endpoint, Flow } from '../flows/flow.js';
+
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_ICMP = 1;
+export const PROTO_ICMP6 = 58;
+
+const SYN = 0x02;
+const ACK = 0x10;
+
+export interface ConnNode {
+  idx: number;
+  /** parts[0] carries the client's packets; parts[1] (when joined) the reply half. */
+  parts: Flow[];
+  ifaceKey: string;
+  iface: string;
+  file: string;
+  fileIdx: number;
+  proto: number;
+  /** Tuple of the client → server packets on the wire here (ICMP: echo id as the client port). */
+  client: Endpoint;
+  server: Endpoint;
+  /** Joined half-flow: the reply half's tuple (its client is the address replies are sent to). */
+  replyClient: Endpoint | null;
+  replyServer: Endpoint | null;
+  fwdIsn: number | null;
+  revIsn: number | null;
+  /** First packet of the client → server direction (raw capture clock), or first packet at all. */
+  firstUs: number;
+  /** Clock-corrected time of the same packet, set once offsets are known. */
+  t0: number;
+  samples: number;
+}
+
+export function isIcmp(proto: number): boolean {
+  return proto === PROTO_ICMP || proto === PROTO_ICMP6;
+}
+
+/** The endpoints the correlator compares: ICMP echo id stands in for the client port. */
+export function wireEndpoints(f: Flow): { client: Endpoint; server: Endpoint } {
+  if (isIcmp(f.proto)) {
+    const id = f.icmp?.echoId ?? -1;
+    return { client: { ip: f.src.ip, port: id }, server: { ip: f.dst.ip, port: -1 } };
+  }
+  return { client: f.src, server: f.dst };
+}
+
+export function endpointText(e: Endpoint): string {
+  const ip = e.ip.includes(':') ? `[${e.ip}]` : e.ip;
+  return e.port >= 0 ? `${ip}:${e.port}` : ip;
+}
+
+export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
+  return a.ip === b.ip && a.port === b.port;
+}
+
+function firstFwdUs(f: Flow): number {
+  const s = f.samples;
+  for (let i = 0; i < s.count; i++) if (s.dir[i] === 0) return s.tsUs[i];
+  return f.firstUs;
+}
+
+function makeNode(idx: number, parts: Flow[], fileIdx: number): ConnNode {
+  const a = parts[0];
+  const b = parts.length > 1 ? parts[1] : null;
+  const { client, server } = wireEndpoints(a);
+  const reply = b ? wireEndpoints(b) : null;
+  let samples = 0;
+  for (const p of parts) samples += p.samples.count;
+  const firstUs = a.fwd.packets > 0 ? firstFwdUs(a) : a.firstUs;
+  return {
+    idx,
+    parts,
+    ifaceKey: a.ifaceKey,
+    iface: a.iface,
+    file: a.file,
+    fileIdx,
+    proto: a.proto,
+    client,
+    server,
+    replyClient: reply ? reply.client : null,
+    replyServer: reply ? reply.server : null,
+    fwdIsn: a.fwd.isn ?? b?.fwd.isn ?? null,
+    revIsn: a.rev.isn ?? b?.rev.isn ?? null,
+    firstUs,
+    t0: firstUs,
+    samples,
+  };
+}
+
+/** The ack a half-flow's server sent in reply to the client's SYN (= client ISN + 1), or the first ack it sent. */
+function replyAck(f: Flow): number | null {
+  const s = f.samples;
+  let first: number | null = null;
+  for (let i = 0; i < s.count; i++) {
+    if (s.dir[i] !== 1 || s.ack[i] < 0 || (s.flags[i] & ACK) === 0) continue;
+    if ((s.flags[i] & (SYN | ACK)) === (SYN | ACK)) return s.ack[i];
+    if (first === null) first = s.ack[i];
+  }
+  return first;
+}
+
+/**
+ * Builds the connection nodes: every flow is one node, except TCP half-flows, which are joined
+ * to the flow on the same interface whose client sequence space they acknowledge.
+ */
+export function buildNodes(flows: readonly Flow[], fileIndex: ReadonlyMap<string, number>): { nodes: ConnNode[]; joined: number } {
+  // Reply halves: only the server's packets were seen on this tuple (the flow table marks both
+  // halves of such a connection as halfFlow; the client half is the one that has a SYN / data).
+  const halves = flows.filter((f) => f.halfFlow && f.proto === PROTO_TCP && f.fwd.packets === 0 && f.rev.packets > 0);
+  const partnerOf = new Map<Flow, Flow>();
+  if (halves.length > 0) {
+    const halfIfaces = new Set(halves.map((f) => f.ifaceKey));
+    // Client halves: a SYN (or data) went out, nothing came back on this tuple.
+    const bySeq = new Map<string, Flow>();
+    for (const f of flows) {
+      if (f.proto !== PROTO_TCP || f.rev.packets > 0 || f.fwd.packets === 0 || !halfIfaces.has(f.ifaceKey)) continue;
+      const s = f.samples;
+      if (f.fwd.isn !== null) bySeq.set(`${f.ifaceKey}|${(f.fwd.isn + 1) >>> 0}`, f);
+      for (let i = 0; i < s.count; i++) if (s.dir[i] === 0 && s.seq[i] >= 0) bySeq.set(`${f.ifaceKey}|${s.seq[i]}`, f);
+    }
+    for (const h of halves) {
+      const ack = replyAck(h);
+      if (ack === null) continue;
+      const a = bySeq.get(`${h.ifaceKey}|${ack}`);
+      if (a === undefined || partnerOf.has(a) || a === h) continue;
+      partnerOf.set(a, h);
+      partnerOf.set(h, a);
+    }
+  }
+  const nodes: ConnNode[] = [];
+  const done = new Set<Flow>();
+  for (const f of flows) {
+    if (done.has(f)) continue;
+    const p = partnerOf.get(f);
+    const fileIdx = fileIndex.get(f.file) ?? 0;
+    if (p !== undefined) {
+      const half = f.fwd.packets === 0 ? f : p;
+      const client = half === f ? p : f;
+      done.add(client);
+      done.add(half);
+      nodes.push(makeNode(nodes.length, [client, half], fileIdx));
+    } else {
+      done.add(f);
+      nodes.push(makeNode(nodes.length, [f], fileIdx));
+    }
+  }
+  return { nodes, joined: partnerOf.size / 2 };
+}

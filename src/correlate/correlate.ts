@@ -1,0 +1,175 @@
+/**
+ * The correlator: flows from every capture point → conversations across NAT and proxies.
+ *
+ *   1. connection nodes (half-flows joined)              ./conn-node.ts
+ *   2. same-packet candidates from hash buckets          ./candidate-index.ts
+ *   3. same-packet verification                          ./same-packet.ts
+ *   4. per-file clock offsets, then a time-window check  ./clock-offset.ts
+ *   5. relay pairing between the resulting groups        ./relay.ts
+ *   6. legs ordered along the path, hops, evidence       ./path-order.ts, ./hop-fields.ts, ./describe.ts
+ */
+import type { Flow } from '../flows/flow.js';
+import type { Analysis, CaptureSummary, Correlation } from './model.js';
+import { buildNodes, PROTO_TCP, type ConnNode } from './conn-node.js';
+import { samePacketCandidates } from './candidate-index.js';
+import { matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
+import { appliedOffsetUs, estimateOffsets } from './clock-offset.js';
+import { isRelayCandidate, matchRelays, relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
+import { orderGroup } from './path-order.js';
+import { tupleChange } from './hop-fields.js';
+import { UnionFind } from './union-find.js';
+import { buildCorrelation, isSelfHairpin, type Segment } from './describe.js';
+import { summarizeFlow } from './flow-summary.js';
+import type { HopToAttribute } from './rules/attribute-rule.js';
+
+export type CaptureInput = Omit<CaptureSummary, 'clockOffset' | 'clockOffsetBasis'>;
+
+export interface CorrelateOptions {
+  version?: string;
+  /** Largest |residual| between two copies of one packet after clock correction, microseconds (default 2 s). */
+  samePacketWindowUs?: number;
+}
+
+/** Internal result, before the explainer and side inputs fill in their parts. */
+export interface Correlated {
+  analysis: Analysis;
+  /** Flow id → flow, for the explainer. */
+  flowsById: Map<string, Flow>;
+  /** Per correlation id, its hops as the rules module sees them (same order as `hops`). */
+  hopTuples: Map<string, HopToAttribute[]>;
+}
+
+export function correlate(flows: readonly Flow[], captures: readonly CaptureInput[], opts: CorrelateOptions = {}): Correlated {
+  const window = opts.samePacketWindowUs ?? 2_000_000;
+  const files = captures.map((c) => c.file);
+  for (const f of flows) if (!files.includes(f.file)) files.push(f.file);
+  const fileIndex = new Map(files.map((f, i) => [f, i]));
+
+  const { nodes, joined } = buildNodes(flows, fileIndex);
+
+  const raw: SamePacketMatch[] = [];
+  for (const [a, b] of samePacketCandidates(nodes)) {
+    const m = matchSamePacket(nodes[a], nodes[b]);
+    if (m) raw.push(m);
+  }
+  const offsets = estimateOffsets(files, nodes, raw);
+  const offUs = (n: ConnNode): number => appliedOffsetUs(offsets[n.fileIdx]);
+  for (const n of nodes) n.t0 = n.firstUs - offUs(n);
+  const matches = raw.filter((m) => {
+    const r = pairOffsetUs(m) - (offUs(nodes[m.b]) - offUs(nodes[m.a]));
+    return Math.abs(r) <= window;
+  });
+
+  // Same-packet groups.
+  const uf = new UnionFind(nodes.length);
+  for (const m of matches) uf.union(m.a, m.b);
+  const groupNodes = new Map<number, ConnNode[]>();
+  for (const n of nodes) {
+    const g = uf.find(n.idx);
+    const l = groupNodes.get(g);
+    if (l) l.push(n);
+    else groupNodes.set(g, [n]);
+  }
+  const matchOf = new Map<string, SamePacketMatch>();
+  const kernelNat = new Set<number>();
+  for (const m of matches) {
+    matchOf.set(`${m.a}|${m.b}`, m);
+    const c = tupleChange(nodes[m.a], nodes[m.b]);
+    if (c.srcIp || c.srcPort || c.dstIp || c.dstPort) kernelNat.add(uf.find(m.a));
+  }
+  for (const n of nodes) if (n.parts.length > 1) kernelNat.add(uf.find(n.idx));
+
+  // Relays between groups that kernel NAT did not touch (a proxy terminates TCP; NAT never does).
+  const ends: RelayEnd[] = [];
+  for (const [g, ns] of groupNodes) {
+    if (kernelNat.has(g) || !ns.every(isRelayCandidate)) continue;
+    let rep = ns[0];
+    for (const n of ns) if (n.samples > rep.samples) rep = n;
+    ends.push(relayEnd(g, rep, offUs(rep)));
+  }
+  const relays = matchRelays(ends);
+  const relayUp = new Map<number, RelayMatch>();
+  const relayDown = new Map<number, RelayMatch>();
+  for (const r of relays) {
+    relayDown.set(r.up.group, r);
+    relayUp.set(r.down.group, r);
+  }
+  const identicalStreams = countIdenticalStreams(ends);
+
+  const correlations: Correlation[] = [];
+  const hopTuples = new Map<string, HopToAttribute[]>();
+  const paired = new Set<string>();
+  const heads = [...groupNodes.keys()].filter((g) => !relayUp.has(g));
+  heads.sort((a, b) => minT0(groupNodes.get(a)!) - minT0(groupNodes.get(b)!));
+  for (const head of heads) {
+    const segments: Segment[] = [];
+    let g: number | undefined = head;
+    let via: RelayMatch | null = null;
+    while (g !== undefined) {
+      segments.push({ nodes: orderGroup(groupNodes.get(g)!), relayFromPrevious: via });
+      via = relayDown.get(g) ?? null;
+      g = via ? via.down.group : undefined;
+    }
+    const total = segments.reduce((s, x) => s + x.nodes.length, 0);
+    const single = segments[0].nodes[0];
+    if (total === 1 && single.parts.length === 1 && !isSelfHairpin(single)) continue;
+    const { correlation: c, attribute } = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, identicalStreams);
+    hopTuples.set(c.id, attribute);
+    for (const id of c.legs) paired.add(id);
+    correlations.push(c);
+  }
+
+  const unpaired = flows.filter((f) => !paired.has(f.id)).map((f) => f.id);
+  const captureSummaries: CaptureSummary[] = captures.map((c, i) => ({
+    ...c,
+    clockOffset: offsets[i]?.offsetUs === null || offsets[i] === undefined ? null : round6(offsets[i].offsetUs! / 1e6),
+    clockOffsetBasis: offsets[i]?.basis ?? null,
+  }));
+
+  const inferences: string[] = [];
+  if (joined > 0) {
+    inferences.push(
+      `${joined} TCP connection${joined === 1 ? '' : 's'} showed two tuples on one interface (replies reverse-NATed at the bridge hook, br_netfilter) and ${joined === 1 ? 'was' : 'were'} joined by ISN/ack`,
+    );
+  }
+  const proxied = correlations.filter((c) => c.mechanism === 'userland-proxy').length;
+  if (proxied > 0) inferences.push(`userland proxy in use: ${proxied} conversation${proxied === 1 ? '' : 's'} relayed as two TCP connections (docker-proxy, userland-proxy=true)`);
+  const multiFile = captureSummaries.filter((c, i) => appliedOffsetUs(offsets[i]) !== 0);
+  for (const c of multiFile) inferences.push(`clock of ${c.file} is ${fmtOffset(c.clockOffset!)} against the reference (${c.clockOffsetBasis}); corrected before timing decisions`);
+
+  const analysis: Analysis = {
+    version: opts.version ?? '0.0.0',
+    captures: captureSummaries,
+    flows: flows.map(summarizeFlow),
+    correlations,
+    unpaired,
+    summary: '',
+    inferences,
+  };
+  const flowsById = new Map(flows.map((f) => [f.id, f]));
+  return { analysis, flowsById, hopTuples };
+}
+
+function minT0(ns: ConnNode[]): number {
+  let m = Infinity;
+  for (const n of ns) if (n.t0 < m) m = n.t0;
+  return m;
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function fmtOffset(s: number): string {
+  return `${s >= 0 ? '+' : ''}${s.toFixed(6)} s`;
+}
+
+/** How many relay ends share each client→server stream digest (health checks and the like). */
+function countIdenticalStreams(ends: readonly RelayEnd[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const e of ends) {
+    if (e.fwdDigest === null || e.node.proto !== PROTO_TCP) continue;
+    m.set(e.fwdDigest, (m.get(e.fwdDigest) ?? 0) + 1);
+  }
+  return m;
+}

@@ -1,0 +1,54 @@
+/** Flow → the JSON/presenter summary (model.ts FlowSummary). */
+import type { AppPeek, Flow } from '../flows/flow.js';
+import type { AppSummary, FlowSummary } from './model.js';
+import { endpointText, isIcmp, wireEndpoints } from './conn-node.js';
+
+const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
+
+const QTYPES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 65: 'HTTPS' };
+
+export function protoName(p: number): string {
+  return PROTO_NAMES[p] ?? String(p);
+}
+
+export function tsText(us: number): string {
+  const sec = Math.floor(us / 1e6);
+  const frac = Math.round(us - sec * 1e6);
+  return `${sec}.${String(frac).padStart(6, '0')}`;
+}
+
+function appSummary(a: AppPeek | null): AppSummary | null {
+  if (a === null) return null;
+  const out: AppSummary = {};
+  if (a.http) {
+    const h: NonNullable<AppSummary['http']> = {};
+    if (a.http.method !== null) h.method = a.http.method;
+    if (a.http.path !== null) h.path = a.http.path;
+    if (a.http.host !== null) h.host = a.http.host;
+    if (a.http.status !== null) h.status = a.http.status;
+    out.http = h;
+  }
+  if (a.dns) out.dns = { qname: a.dns.qname, qtype: QTYPES[a.dns.qtype] ?? String(a.dns.qtype), answers: a.dns.answers };
+  if (a.tls) out.tls = a.tls.sni !== null ? { sni: a.tls.sni } : {};
+  return out.http || out.dns || out.tls ? out : null;
+}
+
+export function summarizeFlow(f: Flow): FlowSummary {
+  const { client, server } = wireEndpoints(f);
+  const icmp = isIcmp(f.proto);
+  return {
+    id: f.id,
+    iface: f.iface,
+    proto: protoName(f.proto),
+    src: endpointText(client),
+    // ICMP: the echo id is the conversation's "port" on both ends.
+    dst: icmp && client.port >= 0 ? endpointText({ ip: server.ip, port: client.port }) : endpointText(server),
+    communityId: f.communityId,
+    firstTs: tsText(f.firstUs),
+    lastTs: tsText(f.lastUs),
+    packets: f.fwd.packets + f.rev.packets,
+    bytes: f.fwd.bytes + f.rev.bytes,
+    state: f.state,
+    app: appSummary(f.app),
+  };
+}

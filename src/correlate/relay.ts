@@ -1,0 +1,201 @@
+/**
+ * Relay matching (docker-proxy, or any L4 proxy): a second TCP connection that the proxy opens
+ * right after accepting the first one and that carries the same reassembled byte stream in each
+ * direction. ISN, IP ID and TSval are unrelated, so only streams and timing can pair them; when
+ * many conversations carry identical bytes, a global greedy assignment by lowest delay decides
+ * and the result says it was ambiguous.
+ */
+import type { Flow } from '../flows/flow.js';
+import { PROTO_TCP, type ConnNode } from './conn-node.js';
+
+const SYN = 0x02;
+const FIN = 0x01;
+const RST = 0x04;
+const ACK = 0x10;
+
+/** Clock error tolerated when ordering events on two legs, microseconds. */
+const TOLERANCE_US = 1_000;
+/** Longest accepted delay between the client's handshake and the proxy's dial. */
+const DIAL_WINDOW_US = 1_000_000;
+/** Without any payload to compare, only a very prompt dial counts. */
+const NO_DATA_WINDOW_US = 100_000;
+
+export interface RelayEnd {
+  group: number;
+  node: ConnNode;
+  syn: number;
+  accept: number | null;
+  fwdData: number | null;
+  revData: number | null;
+  fwdFin: number | null;
+  revFin: number | null;
+  fwdDigest: string | null;
+  revDigest: string | null;
+  fwdBytes: number;
+  revBytes: number;
+  rejected: boolean;
+}
+
+export interface RelayMatch {
+  up: RelayEnd;
+  down: RelayEnd;
+  /** Microseconds from the upstream leg's SYN-ACK to the downstream SYN. */
+  dialDelay: number;
+  cost: number;
+  /** Other feasible partners each side had (identical payloads within the window). */
+  rivals: number;
+  kind: 'stream' | 'refused' | 'no-data';
+}
+
+function replyFlow(n: ConnNode): Flow {
+  return n.parts.length > 1 ? n.parts[1] : n.parts[0];
+}
+
+/** Event times of one connection node, on the reference clock. */
+export function relayEnd(group: number, n: ConnNode, offsetUs: number): RelayEnd {
+  let syn: number | null = null;
+  let accept: number | null = null;
+  let fwdData: number | null = null;
+  let revData: number | null = null;
+  let fwdFin: number | null = null;
+  let revFin: number | null = null;
+  for (const f of n.parts) {
+    const s = f.samples;
+    for (let i = 0; i < s.count; i++) {
+      const t = s.tsUs[i] - offsetUs;
+      const fl = s.flags[i];
+      if (s.dir[i] === 0) {
+        if (syn === null && (fl & (SYN | ACK)) === SYN) syn = t;
+        if (fwdData === null && s.payloadLen[i] > 0) fwdData = t;
+        if (fwdFin === null && (fl & (FIN | RST)) !== 0) fwdFin = t;
+      } else {
+        if (accept === null && (fl & (SYN | ACK)) === (SYN | ACK)) accept = t;
+        if (revData === null && s.payloadLen[i] > 0) revData = t;
+        if (revFin === null && (fl & (FIN | RST)) !== 0) revFin = t;
+      }
+    }
+  }
+  const a = n.parts[0];
+  const r = replyFlow(n);
+  return {
+    group,
+    node: n,
+    syn: syn ?? n.firstUs - offsetUs,
+    accept,
+    fwdData,
+    revData,
+    fwdFin,
+    revFin,
+    fwdDigest: a.fwd.digest,
+    revDigest: r.rev.digest,
+    fwdBytes: a.fwd.streamBytes,
+    revBytes: r.rev.streamBytes,
+    rejected: a.state === 'rejected',
+  };
+}
+
+function bucketKey(e: RelayEnd): string {
+  if (e.fwdBytes > 0 && e.fwdDigest !== null) return `d${e.fwdDigest}`;
+  return e.rejected ? 'refused' : 'nodata';
+}
+
+/** Feasibility and cost of `up` relayed into `down`; null when impossible. */
+function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatch['kind'] } | null {
+  if (up.group === down.group) return null;
+  if (down.syn <= up.syn) return null;
+  const acceptedAt = up.accept ?? up.syn;
+  const dial = down.syn - acceptedAt;
+  if (dial < -TOLERANCE_US || dial > DIAL_WINDOW_US) return null;
+  let kind: RelayMatch['kind'];
+  let cost = Math.max(0, dial);
+  if (up.fwdBytes > 0 && down.fwdBytes > 0) {
+    if (up.fwdDigest !== down.fwdDigest) return null;
+    if (up.revBytes > 0 && down.revBytes > 0 && up.revDigest !== down.revDigest) return null;
+    if (up.revBytes > 0 && down.revBytes === 0) return null;
+    if (up.fwdData !== null && down.fwdData !== null) {
+      if (down.fwdData < up.fwdData - TOLERANCE_US) return null;
+      cost += Math.max(0, down.fwdData - up.fwdData);
+    }
+    if (up.revData !== null && down.revData !== null) {
+      // The proxy can only send the reply to the client after the server sent it.
+      if (up.revData < down.revData - TOLERANCE_US) return null;
+      cost += Math.max(0, up.revData - down.revData);
+    }
+    kind = 'stream';
+  } else if (down.rejected && down.fwdBytes === 0 && up.revBytes === 0) {
+    // Proxy accepted, its upstream connection was refused: the client got nothing back.
+    if (dial > NO_DATA_WINDOW_US) return null;
+    kind = 'refused';
+  } else if (up.fwdBytes === 0 && down.fwdBytes === 0 && up.revBytes === 0 && down.revBytes === 0) {
+    if (dial > NO_DATA_WINDOW_US) return null;
+    kind = 'no-data';
+    cost += NO_DATA_WINDOW_US;
+  } else {
+    return null;
+  }
+  return { cost, kind };
+}
+
+/**
+ * Pairs upstream and downstream relay ends one-to-one, lowest cost first (a global greedy
+ * assignment: it settles identical-payload conversations by dial delay and data ordering).
+ */
+export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
+  const buckets = new Map<string, RelayEnd[]>();
+  for (const e of ends) {
+    const k = bucketKey(e);
+    const b = buckets.get(k);
+    if (b) b.push(e);
+    else buckets.set(k, [e]);
+  }
+  for (const b of buckets.values()) b.sort((x, y) => x.syn - y.syn);
+  const cands: Array<{ up: RelayEnd; down: RelayEnd; cost: number; kind: RelayMatch['kind'] }> = [];
+  const rivalsUp = new Map<number, number>();
+  const rivalsDown = new Map<number, number>();
+  for (const up of ends) {
+    const keys = [bucketKey(up)];
+    if (up.revBytes === 0 && keys[0] !== 'refused') keys.push('refused');
+    for (const k of keys) {
+      const b = buckets.get(k);
+      if (!b) continue;
+      const lo = (up.accept ?? up.syn) - TOLERANCE_US;
+      let i = lowerBound(b, lo);
+      const hi = (up.accept ?? up.syn) + DIAL_WINDOW_US;
+      for (; i < b.length && b[i].syn <= hi; i++) {
+        const down = b[i];
+        const ev = evaluate(up, down);
+        if (ev === null) continue;
+        cands.push({ up, down, cost: ev.cost, kind: ev.kind });
+        rivalsUp.set(up.group, (rivalsUp.get(up.group) ?? 0) + 1);
+        rivalsDown.set(down.group, (rivalsDown.get(down.group) ?? 0) + 1);
+      }
+    }
+  }
+  cands.sort((x, y) => x.cost - y.cost || x.up.syn - y.up.syn);
+  const hasDown = new Set<number>();
+  const hasUp = new Set<number>();
+  const out: RelayMatch[] = [];
+  for (const c of cands) {
+    if (hasDown.has(c.up.group) || hasUp.has(c.down.group)) continue;
+    hasDown.add(c.up.group);
+    hasUp.add(c.down.group);
+    const rivals = Math.max(rivalsUp.get(c.up.group) ?? 1, rivalsDown.get(c.down.group) ?? 1) - 1;
+    out.push({ up: c.up, down: c.down, dialDelay: c.down.syn - (c.up.accept ?? c.up.syn), cost: c.cost, rivals, kind: c.kind });
+  }
+  return out;
+}
+
+function lowerBound(b: readonly RelayEnd[], t: number): number {
+  let lo = 0;
+  let hi = b.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (b[m].syn < t) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+export function isRelayCandidate(n: ConnNode): boolean {
+  return n.proto === PROTO_TCP && (n.fwdIsn !== null || n.parts[0].fwd.packets > 0);
+}

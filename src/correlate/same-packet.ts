@@ -1,0 +1,166 @@
+/**
+ * Decides whether two connection nodes are the same packets seen at two capture points (kernel
+ * NAT or a bridge): the fields NAT preserves (seq/ack, IP ID, payload) must line up packet by
+ * packet, and the tuple change must be a translation (only source, only destination, or both).
+ */
+import { PROTO_TCP, sameEndpoint, type ConnNode } from './conn-node.js';
+
+export interface SamePacketMatch {
+  a: number;
+  b: number;
+  /** Packets of `a` found in `b`. */
+  matched: number;
+  /** Smaller of the two sample counts. */
+  comparable: number;
+  /** Time of the copy in `b` minus the copy in `a`, per direction (raw clocks), microseconds. */
+  deltasFwd: number[];
+  deltasRev: number[];
+  /** Constant raw seq difference b − a in each direction when seq did not match but IP ID + payload did. */
+  seqOffsetFwd: number | null;
+  seqOffsetRev: number | null;
+  /** Matched packets whose TCP timestamp option was present (and, by the key, identical). */
+  tsvalMatched: number;
+  ipIdMatched: number;
+}
+
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ (v | 0), 0x01000193);
+  h = Math.imul(h ^ Math.floor(v / 4294967296), 0x01000193);
+  return h >>> 0;
+}
+
+/** Packet identity on the fields NAT keeps. */
+function fullKey(dir: number, seq: number, ack: number, ipId: number, ph: number, plen: number, flags: number, tsv: number): number {
+  let h = 0x811c9dc5;
+  h = mix(h, dir);
+  h = mix(h, seq);
+  h = mix(h, ack);
+  h = mix(h, ipId);
+  h = mix(h, ph);
+  h = mix(h, plen);
+  h = mix(h, flags & 0x17);
+  h = mix(h, tsv);
+  return h;
+}
+
+function looseKey(dir: number, ipId: number, ph: number, plen: number, flags: number): number {
+  let h = 0x2545f491;
+  h = mix(h, dir);
+  h = mix(h, ipId);
+  h = mix(h, ph);
+  h = mix(h, plen);
+  h = mix(h, flags & 0x17);
+  return h;
+}
+
+interface Slot {
+  ts: number;
+  seq: number;
+}
+
+function index(n: ConnNode, loose: boolean): Map<number, Slot> {
+  const m = new Map<number, Slot>();
+  for (const f of n.parts) {
+    const s = f.samples;
+    for (let i = 0; i < s.count; i++) {
+      if (loose && s.ipId[i] <= 0 && s.payloadHash[i] === 0) continue;
+      const k = loose
+        ? looseKey(s.dir[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i])
+        : fullKey(s.dir[i], s.seq[i], s.ack[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i], s.tsVal[i]);
+      // First copy wins: a retransmission is the same packet again, later.
+      if (!m.has(k)) m.set(k, { ts: s.tsUs[i], seq: s.seq[i] });
+    }
+  }
+  return m;
+}
+
+function constant(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  for (const x of xs) if (x !== xs[0]) return null;
+  return xs[0];
+}
+
+/** True when b's tuple is a translation of a's: protocol equal, at least the packets agree on one side. */
+function plausibleTuple(a: ConnNode, b: ConnNode): boolean {
+  if (a.proto !== b.proto) return false;
+  // The same tuple on the same interface is a different connection (port reuse), not a copy.
+  if (a.ifaceKey === b.ifaceKey && sameEndpoint(a.client, b.client) && sameEndpoint(a.server, b.server)) return false;
+  return true;
+}
+
+export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | null {
+  if (!plausibleTuple(a, b)) return null;
+  const tcp = a.proto === PROTO_TCP;
+  if (tcp && a.fwdIsn !== null && b.fwdIsn !== null && a.fwdIsn !== b.fwdIsn) {
+    // Different ISNs can still be one connection under seqadj; only the loose pass can tell.
+  }
+  const bi = index(b, false);
+  const deltasFwd: number[] = [];
+  const deltasRev: number[] = [];
+  let tsvalMatched = 0;
+  let ipIdMatched = 0;
+  for (const f of a.parts) {
+    const s = f.samples;
+    for (let i = 0; i < s.count; i++) {
+      const k = fullKey(s.dir[i], s.seq[i], s.ack[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i], s.tsVal[i]);
+      const hit = bi.get(k);
+      if (hit === undefined) continue;
+      (s.dir[i] === 0 ? deltasFwd : deltasRev).push(hit.ts - s.tsUs[i]);
+      if (s.tsVal[i] >= 0) tsvalMatched++;
+      if (s.ipId[i] > 0) ipIdMatched++;
+      bi.delete(k);
+    }
+  }
+  let matched = deltasFwd.length + deltasRev.length;
+  const comparable = Math.min(a.samples, b.samples);
+  let seqOffsetFwd: number | null = null;
+  let seqOffsetRev: number | null = null;
+  if (tcp && matched === 0) {
+    // seqadj (NAT helper, SYNPROXY) shifts seq/ack by a constant: match on IP ID + payload instead.
+    const li = index(b, true);
+    const offF: number[] = [];
+    const offR: number[] = [];
+    for (const f of a.parts) {
+      const s = f.samples;
+      for (let i = 0; i < s.count; i++) {
+        if (s.ipId[i] <= 0 && s.payloadHash[i] === 0) continue;
+        const hit = li.get(looseKey(s.dir[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i]));
+        if (hit === undefined) continue;
+        (s.dir[i] === 0 ? deltasFwd : deltasRev).push(hit.ts - s.tsUs[i]);
+        (s.dir[i] === 0 ? offF : offR).push(((hit.seq - s.seq[i]) >>> 0));
+        if (s.ipId[i] > 0) ipIdMatched++;
+      }
+    }
+    matched = deltasFwd.length + deltasRev.length;
+    seqOffsetFwd = constant(offF);
+    seqOffsetRev = constant(offR);
+    // Only a constant offset is seqadj; anything else is a coincidence of IP ID and payload.
+    if (matched < 2 || (offF.length > 0 && seqOffsetFwd === null) || (offR.length > 0 && seqOffsetRev === null)) return null;
+  }
+  if (matched === 0) return null;
+  if (tcp) {
+    // TCP: the ISNs seen on both sides must agree (or differ by the seqadj constant).
+    if (seqOffsetFwd === null && a.fwdIsn !== null && b.fwdIsn !== null && a.fwdIsn !== b.fwdIsn) return null;
+    if (seqOffsetRev === null && a.revIsn !== null && b.revIsn !== null && a.revIsn !== b.revIsn) return null;
+  } else if (matched * 2 < Math.min(comparable, 8)) {
+    // Datagram flows: most packets must line up, not one coincidental IP ID + payload.
+    return null;
+  }
+  return { a: a.idx, b: b.idx, matched, comparable, deltasFwd, deltasRev, seqOffsetFwd, seqOffsetRev, tsvalMatched, ipIdMatched };
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = xs.slice().sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Clock difference b − a implied by one match: the mean of the two directions' medians cancels the forwarding delay. */
+export function pairOffsetUs(m: SamePacketMatch): number {
+  const f = median(m.deltasFwd);
+  const r = median(m.deltasRev);
+  if (Number.isNaN(f)) return r;
+  if (Number.isNaN(r)) return f;
+  return (f + r) / 2;
+}

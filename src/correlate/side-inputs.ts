@@ -1,0 +1,70 @@
+/**
+ * Optional side evidence: `--rules` attributes each kernel rewrite to the rule that did it and
+ * flags contradictions; `--conntrack` corroborates pairs. Both go through the rules module
+ * (./rules/, a colleague's); without them, the inferences say what came from the capture alone.
+ */
+import type { Analysis } from './model.js';
+import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, type HopToAttribute } from './rules/index.js';
+
+export interface SideInputs {
+  rules?: { text: string; source: string } | null;
+  conntrack?: { text: string; source: string } | null;
+}
+
+const KERNEL = new Set(['dnat', 'snat', 'dnat+snat']);
+
+export function applySideInputs(a: Analysis, hopTuples: Map<string, HopToAttribute[]>, side: SideInputs, seenDstPorts: Iterable<number>): void {
+  const kernelHops: HopToAttribute[] = [];
+  if (side.rules) {
+    const set = parseRules(side.rules.text, side.rules.source);
+    let attributed = 0;
+    let total = 0;
+    for (const c of a.correlations) {
+      const tuples = hopTuples.get(c.id) ?? [];
+      c.hops.forEach((h, i) => {
+        const t = tuples[i];
+        if (!t || !KERNEL.has(h.mechanism)) return;
+        total++;
+        kernelHops.push(t);
+        const r = attributeRule(t, set);
+        if (r) {
+          h.rule = r;
+          attributed++;
+          c.evidence.push({ kind: 'rule', detail: `${h.rewrite} matches ${r.table}/${r.chain}: ${r.text}${r.source ? ` (${r.source})` : ''}`, weight: 0.1 });
+        }
+      });
+    }
+    a.inferences.push(`--rules ${side.rules.source}: ${set.rules.length} NAT rule${set.rules.length === 1 ? '' : 's'} read (${set.format}); ${attributed} of ${total} kernel rewrite${total === 1 ? '' : 's'} attributed to a rule`);
+    if (set.skipped.length > 0) a.inferences.push(`--rules ${side.rules.source}: ${set.skipped.length} line(s) looked like rules but could not be parsed`);
+    for (const k of findContradictions(set, kernelHops, { seenDstPorts })) a.inferences.push(`contradiction: ${k.detail}`);
+  } else {
+    const kinds = new Set(a.correlations.flatMap((c) => c.hops.map((h) => h.mechanism)).filter((m) => KERNEL.has(m)));
+    a.inferences.push(
+      `no --rules given: ${kinds.size > 0 ? `the ${[...kinds].join(', ')} rewrites were` : 'mechanisms were'} inferred from the capture alone (which tuple fields changed between capture points, which fields were preserved), not attributed to a rule`,
+    );
+  }
+  if (side.conntrack) {
+    const entries = parseConntrack(side.conntrack.text);
+    let confirmed = 0;
+    let contradicted = 0;
+    for (const c of a.correlations) {
+      const tuples = hopTuples.get(c.id) ?? [];
+      c.hops.forEach((h, i) => {
+        const t = tuples[i];
+        if (!t || h.mechanism === 'bridge') return;
+        const v = corroborate(entries, t);
+        if (v.verdict === 'absent') return;
+        c.evidence.push(v.evidence);
+        if (v.verdict === 'confirms') confirmed++;
+        else {
+          contradicted++;
+          c.notes.push(`conntrack contradicts this hop: ${v.evidence.detail}`);
+          c.confidence = Math.round(Math.max(0, c.confidence - 0.2) * 100) / 100;
+        }
+      });
+    }
+    a.inferences.push(`--conntrack ${side.conntrack.source}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}; ${confirmed} hop(s) confirmed, ${contradicted} contradicted`);
+  } else {
+    a.inferences.push('no --conntrack given: pairs rest on packet evidence only');
+  }
+}

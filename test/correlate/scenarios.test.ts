@@ -1,0 +1,37 @@
+/**
+ * Every recorded lab scenario (captures/NN-name with a truth.json) is paired exactly as its truth
+ * says, whichever way it was captured: one file per interface, one `-i any` capture (interfaces
+ * named through --links), or the multi-interface pcapng.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeCaptures } from '../../src/correlate/analyze.js';
+import { parseLinksDump } from '../../src/flows/interface-names.js';
+import { checkAgainstTruth, scenarios } from './truth.js';
+
+const all = scenarios();
+
+describe.skipIf(all.length === 0)('lab scenarios against truth.json', () => {
+  for (const s of all) {
+    it(`${s.name}: per-interface files`, async () => {
+      const r = await analyzeCaptures(Object.values(s.perInterface));
+      expect(r.errors).toEqual([]);
+      expect(checkAgainstTruth(s, r.analysis, r.flows, new Set(Object.keys(s.perInterface)))).toEqual([]);
+    });
+
+    it.skipIf(s.any === null)(`${s.name}: -i any capture with --links`, async () => {
+      const names = parseLinksDump(readFileSync(join(s.dir, 'ip-link.txt'), 'utf8'));
+      const r = await analyzeCaptures([s.any!], { ifindexNames: names });
+      expect(r.errors).toEqual([]);
+      expect(checkAgainstTruth(s, r.analysis, r.flows, new Set(names.values()))).toEqual([]);
+    });
+
+    it.skipIf(s.pcapng === null)(`${s.name}: pcapng`, async () => {
+      const r = await analyzeCaptures([s.pcapng!]);
+      expect(r.errors).toEqual([]);
+      const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));
+      expect(checkAgainstTruth(s, r.analysis, r.flows, present)).toEqual([]);
+    });
+  }
+});

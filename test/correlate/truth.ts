@@ -1,0 +1,127 @@
+/** Reads the lab's truth.json (captures/README.md) and finds the flows each truth leg names. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Flow } from '../../src/flows/flow.js';
+import type { Analysis } from '../../src/correlate/model.js';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const capturesDir = join(repoRoot, 'captures');
+
+export interface TruthTuple {
+  proto: string;
+  src: string;
+  sport: number | null;
+  dst: string;
+  dport: number | null;
+  icmpId: number | null;
+}
+
+export interface TruthLeg {
+  role: string;
+  interfaces: string[];
+  tuple: TruthTuple;
+  replies?: Record<string, TruthTuple[]>;
+}
+
+export interface TruthConversation {
+  id: string;
+  proto: string;
+  mechanism: string;
+  translation: { dnat: unknown; snat: { from: { ip: string; port?: number; icmpId?: number }; to: { ip: string; port?: number; icmpId?: number } } | null } | null;
+  legs: TruthLeg[];
+}
+
+export interface Scenario {
+  name: string;
+  dir: string;
+  conversations: TruthConversation[];
+  perInterface: Record<string, string>;
+  any: string | null;
+  pcapng: string | null;
+}
+
+/** Every scenario under captures/ that has a truth.json. */
+export function scenarios(): Scenario[] {
+  if (!existsSync(capturesDir)) return [];
+  const out: Scenario[] = [];
+  for (const name of readdirSync(capturesDir).sort()) {
+    const dir = join(capturesDir, name);
+    const tp = join(dir, 'truth.json');
+    if (!existsSync(tp)) continue;
+    const truth = JSON.parse(readFileSync(tp, 'utf8')) as { conversations: TruthConversation[] };
+    const metaPath = join(dir, 'meta.json');
+    const meta = existsSync(metaPath)
+      ? (JSON.parse(readFileSync(metaPath, 'utf8')) as { captures?: { perInterface?: Record<string, string>; any?: string; pcapng?: string } })
+      : {};
+    const per = meta.captures?.perInterface ?? {};
+    const perInterface: Record<string, string> = {};
+    for (const [iface, file] of Object.entries(per)) if (existsSync(join(dir, file))) perInterface[iface] = join(dir, file);
+    const any = meta.captures?.any && existsSync(join(dir, meta.captures.any)) ? join(dir, meta.captures.any) : null;
+    const pcapng = meta.captures?.pcapng && existsSync(join(dir, meta.captures.pcapng)) ? join(dir, meta.captures.pcapng) : null;
+    out.push({ name, dir, conversations: truth.conversations, perInterface, any, pcapng });
+  }
+  return out;
+}
+
+function protoNum(p: string): number {
+  return p === 'tcp' ? 6 : p === 'udp' ? 17 : p === 'icmp' ? 1 : p === 'icmpv6' ? 58 : -1;
+}
+
+export function flowMatches(f: Flow, t: TruthTuple): boolean {
+  if (f.proto !== protoNum(t.proto)) return false;
+  if (f.proto === 1 || f.proto === 58) {
+    const ips = (f.src.ip === t.src && f.dst.ip === t.dst) || (f.src.ip === t.dst && f.dst.ip === t.src);
+    return ips && f.icmp?.echoId === t.icmpId;
+  }
+  const fwd = f.src.ip === t.src && f.src.port === t.sport && f.dst.ip === t.dst && f.dst.port === t.dport;
+  const rev = f.src.ip === t.dst && f.src.port === t.dport && f.dst.ip === t.src && f.dst.port === t.sport;
+  return fwd || rev;
+}
+
+/**
+ * Flow ids a truth conversation names on the interfaces present in this run, and the
+ * (leg, interface) pairs for which no flow was found.
+ */
+export function expectedFlows(c: TruthConversation, flows: readonly Flow[], present: ReadonlySet<string>): { ids: Set<string>; missing: string[] } {
+  const ids = new Set<string>();
+  const missing: string[] = [];
+  for (const leg of c.legs) {
+    for (const iface of leg.interfaces) {
+      if (!present.has(iface)) continue;
+      const tuples = [leg.tuple, ...(leg.replies?.[iface] ?? [])];
+      const hits = flows.filter((f) => f.iface === iface && tuples.some((t) => flowMatches(f, t)));
+      if (hits.length === 0) missing.push(`${leg.role}@${iface}`);
+      for (const h of hits) ids.add(h.id);
+    }
+  }
+  return { ids, missing };
+}
+
+/** Checks one run against the truth; returns human-readable failures (empty = all good). */
+export function checkAgainstTruth(s: Scenario, a: Analysis, flows: readonly Flow[], present: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const expected = s.conversations.map((c) => ({ c, ...expectedFlows(c, flows, present) }));
+  const owner = new Map<string, string>();
+  for (const e of expected) for (const id of e.ids) owner.set(id, e.c.id);
+  for (const e of expected) {
+    if (e.missing.length > 0) problems.push(`${e.c.id}: no flow for ${e.missing.join(', ')}`);
+    if (e.ids.size === 0) continue;
+    const holding = a.correlations.filter((c) => c.legs.some((l) => e.ids.has(l)));
+    if (e.c.mechanism === 'none') {
+      for (const c of holding) if (c.mechanism !== 'none') problems.push(`${e.c.id}: expected no counterpart, got ${c.id} (${c.mechanism})`);
+      continue;
+    }
+    if (holding.length !== 1) {
+      problems.push(`${e.c.id}: legs spread over ${holding.length} correlations (${holding.map((c) => c.id).join(', ') || 'none'})`);
+      continue;
+    }
+    const c = holding[0];
+    const absent = [...e.ids].filter((id) => !c.legs.includes(id));
+    if (absent.length > 0) problems.push(`${e.c.id}: ${c.id} lacks ${absent.join(', ')}`);
+    if (c.mechanism !== e.c.mechanism) problems.push(`${e.c.id}: mechanism ${c.mechanism}, truth ${e.c.mechanism}`);
+    const foreign = c.legs.filter((l) => owner.has(l) && owner.get(l) !== e.c.id);
+    if (foreign.length > 0) problems.push(`${e.c.id}: ${c.id} also holds ${foreign.map((l) => `${l} (${owner.get(l)})`).join(', ')}`);
+  }
+  return problems;
+}
