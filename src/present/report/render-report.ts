@@ -109,6 +109,18 @@ function appText(f: FlowSummary | undefined): string {
   return '';
 }
 
+/** The request from whichever leg saw it (a reply half sees only the status), plus the status. */
+function conversationApp(legs: Array<FlowSummary | undefined>): string {
+  const req = legs.find((f) => f?.app?.http?.method !== undefined || f?.app?.http?.path !== undefined)?.app?.http;
+  const status = legs.find((f) => f?.app?.http?.status !== undefined)?.app?.http?.status;
+  if (req || status !== undefined) return [req?.method, req?.path, status !== undefined ? String(status) : undefined].filter((x) => x !== undefined).join(' ');
+  for (const f of legs) {
+    const t = appText(f);
+    if (t) return t;
+  }
+  return '';
+}
+
 interface DiagramInput {
   flows: ReadonlyMap<string, Flow>;
   maxPackets: number;
@@ -119,9 +131,9 @@ function renderCorrelation(c: Correlation, summaries: Map<string, FlowSummary>, 
   const legs = c.legs.map((id) => summaries.get(id));
   const first = legs[0];
   const last = legs[legs.length - 1];
-  const app = appText(first) || appText(last);
+  const app = conversationApp(legs);
   const path = legs.map((f, i) => legText(f, c.legs[i]));
-  const search = [c.id, c.mechanism, ...path, app, ...c.hops.map((h) => h.rewrite), ...c.notes].join(' ').toLowerCase();
+  const search = [c.id, c.mechanism, ...path, app, ...legs.map(appText), ...c.hops.map((h) => h.rewrite), ...c.notes].join(' ').toLowerCase();
   const head =
     `<span class="mech">${e(c.mechanism)}</span>${e(c.id)} · ` +
     `<span class="mono">${e(first ? first.src : '?')} → ${e(last ? last.dst : '?')}</span>` +

@@ -1,0 +1,65 @@
+/** The recorded lab scenarios (captures/NN-name/) as the report tests read them. */
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
+import type { Flow } from '../../src/flows/flow.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const capturesDir = path.join(repoRoot, 'captures');
+
+export interface TruthEndpoint {
+  ip: string;
+  port?: number;
+  icmpId?: number;
+}
+
+export interface TruthConversation {
+  id: string;
+  marker: string | null;
+  markerKind: 'http-query' | 'dns-qname' | 'icmp-payload' | null;
+  proto: string;
+  mechanism: string;
+  translation: null | { dnat: null | { from: TruthEndpoint; to: TruthEndpoint }; snat: null | { from: TruthEndpoint; to: TruthEndpoint } };
+  legs: Array<{ role: string; interfaces: string[]; tuple: { src: string; sport: number | null; dst: string; dport: number | null } }>;
+}
+
+export interface Scenario {
+  name: string;
+  dir: string;
+  /** Every per-interface capture of the scenario. */
+  files: string[];
+  truth: { conversations: TruthConversation[] };
+}
+
+export function scenarios(): Scenario[] {
+  return readdirSync(capturesDir)
+    .filter((d) => /^\d\d[a-z]?-/.test(d))
+    .sort()
+    .map((name) => {
+      const dir = path.join(capturesDir, name);
+      const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { captures: { perInterface: Record<string, string> } };
+      const files = Object.values(meta.captures.perInterface).map((f) => path.join(dir, f));
+      const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')) as Scenario['truth'];
+      return { name, dir, files, truth };
+    });
+}
+
+export async function analyze(files: string[]): Promise<AnalyzeResult & { flowMap: Map<string, Flow> }> {
+  const r = await analyzeCaptures(files);
+  return { ...r, flowMap: new Map(r.flows.map((f) => [f.id, f])) };
+}
+
+/** The `<section class="correlation" …>…</section>` blocks of a report, in order. */
+export function correlationSections(html: string): string[] {
+  return [...html.matchAll(/<section class="correlation"[\s\S]*?<\/section>/g)].map((m) => m[0]);
+}
+
+/** Decodes the five entities the report writes, to compare attribute values with plain text. */
+export function unescapeHtml(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+}
+
+export function attrValues(html: string, attr: string): string[] {
+  return [...html.matchAll(new RegExp(`${attr}="([^"]*)"`, 'g'))].map((m) => unescapeHtml(m[1]));
+}
