@@ -10,7 +10,7 @@ import type { IfindexNames } from '../flows/interface-names.js';
 import type { Analysis } from './model.js';
 import { correlate, type CaptureInput } from './correlate.js';
 import { applySideInputs } from './side-inputs.js';
-import { fallbackExplain, fallbackSummary } from './explain-fallback.js';
+import { explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
 export interface AnalyzeOptions {
   /** Paths of `--rules` / `--conntrack` files. */
@@ -24,6 +24,7 @@ export interface AnalyzeOptions {
 export interface AnalyzeResult {
   analysis: Analysis;
   flows: Flow[];
+  flowsById: Map<string, Flow>;
   /** Capture faults in argument order; what was read before each still counts. */
   errors: CaptureError[];
   bytesRead: number;
@@ -47,8 +48,9 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const conntrack = opts.conntrackFile ? { text: readFileSync(opts.conntrackFile, 'utf8'), source: opts.conntrackFile } : null;
   const { analysis, flowsById, hopTuples } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
   applySideInputs(analysis, hopTuples, { rules, conntrack }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
-  for (const c of analysis.correlations) c.explanation = fallbackExplain(c, flowsById);
-  analysis.summary = fallbackSummary(analysis);
+  const capturedIfaces = [...new Set(analysis.captures.flatMap((c) => c.interfaces))];
+  for (const c of analysis.correlations) c.explanation = explainCorrelation(c, flowsById, { rulesGiven: rules !== null, capturedIfaces });
+  analysis.summary = summarizeAnalysis(analysis);
   const bytesRead = loaded.captures.reduce((s, c) => s + c.bytesRead, 0);
-  return { analysis, flows: loaded.flows, errors: loaded.errors, bytesRead };
+  return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, bytesRead };
 }
