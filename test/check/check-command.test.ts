@@ -34,6 +34,14 @@ describe('natflow check: the documented examples hold on their recorded scenario
     expect(out.at(-1)).toMatch(/^natflow check: all \d+ expectations hold/);
     expect(code).toBe(0);
   });
+  it.each(EXAMPLES)('%s → also holds on the single `-i any` capture named with --links', async (file) => {
+    const scenario = file.replace(/\.yaml$/, '');
+    const dir = path.join(examplesDir, '../../captures', scenario);
+    const exp = path.join(examplesDir, file);
+    const { code, stdout } = await run(['check', '--expect', exp, '--links', path.join(dir, 'ip-link.json'), path.join(dir, 'any.pcap')]);
+    expect(lines(stdout).at(-1)).toMatch(/^natflow check: all \d+ expectations hold/);
+    expect(code).toBe(0);
+  });
 });
 
 describe('natflow check: expectations that do not hold → exit 1, with what was found', () => {
