@@ -14,6 +14,9 @@ const EPB = 6;
 /** Blocks we must hold whole to parse (SHB, IDB, packets): a packet at the caplen limit plus generous options. */
 export const MAX_PARSED_BLOCK = 1 << 20;
 
+/** Interfaces are kept for the whole file; a cap stops a file of nothing but IDBs growing memory. */
+export const MAX_INTERFACES = 1 << 16;
+
 interface SectionIface {
   iface: CaptureInterface;
   res: TsResolution;
@@ -200,6 +203,7 @@ export class PcapngReader implements FormatReader {
     const ctx = this.ctx;
     const le = this.le;
     if (blen < 20) fail(ctx, at, `Interface Description Block total length ${blen} is less than 20`);
+    if (ctx.info.interfaces.length >= MAX_INTERFACES) fail(ctx, at, `more than ${MAX_INTERFACES} interfaces in one file`);
     const iface: CaptureInterface = {
       index: ctx.info.interfaces.length,
       section: this.section,
