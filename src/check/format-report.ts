@@ -10,11 +10,10 @@ import type { CaseResult, CheckReport } from './evaluate.js';
 const FLOW_LIMIT = 8;
 
 export function formatCaseLine(r: CaseResult): string {
-  const label = r.kind === 'expectation' ? `[${r.id}] ${r.title}` : `[${r.id}] ${r.title}`;
+  const label = `[${r.id}] ${r.title}`;
   let body: string;
   if (r.passed) {
-    const shown = r.assertions.filter((a) => a.assertion !== 'count' || r.kind === 'expectation');
-    body = shown.map((a) => (a.assertion === 'count' ? `${a.found} matched` : `${a.assertion} ${a.found}`)).join('; ');
+    body = r.assertions.map((a) => (a.assertion === 'count' ? `${a.found} matched` : `${a.assertion} ${a.found}`)).join('; ');
   } else {
     body = r.assertions
       .filter((a) => !a.passed)
