@@ -21,7 +21,7 @@ export const MERMAID_MAX_PACKETS_PER_LEG = 24;
 /** Text safe inside a Mermaid sequence-diagram label (message, note or participant alias). */
 export function mermaidText(s: string): string {
   // One pass, so the '#' and ';' of an inserted entity code are never escaped again.
-  return sanitizeText(s)
+  return sanitizeText(s.replace(/[\r\n\t]+/g, ' '))
     .replace(/[&#;<>]/g, (ch) => MERMAID_ESCAPES[ch])
     .replace(/\s+/g, ' ')
     .trim();
