@@ -19,6 +19,8 @@ export interface AnalyzeOptions {
   ifindexNames?: IfindexNames;
   version?: string;
   flowOptions?: LoadOptions['flowOptions'];
+  /** Called while the captures are read (the TUI shows bytes read and packets/s). */
+  onProgress?: LoadOptions['onProgress'];
 }
 
 export interface AnalyzeResult {
@@ -42,7 +44,7 @@ export function captureInputs(loaded: LoadResult): CaptureInput[] {
 }
 
 export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions: opts.flowOptions });
+  const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions: opts.flowOptions, onProgress: opts.onProgress });
   // Side files are read before correlating so an unreadable one fails fast (a plain Error: bad argument).
   const rules = opts.rulesFile ? { text: readFileSync(opts.rulesFile, 'utf8'), source: opts.rulesFile } : null;
   const conntrack = opts.conntrackFile ? { text: readFileSync(opts.conntrackFile, 'utf8'), source: opts.conntrackFile } : null;

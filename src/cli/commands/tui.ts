@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT_BAD_INPUT } from '../exit-codes.js';
 import { reportError } from '../report-error.js';
-import { loadCaptures } from '../../flows/load-captures.js';
+import { analyzeCaptures } from '../../correlate/analyze.js';
 import { parseIfaceNames, parseLinksDump } from '../../flows/interface-names.js';
-import { correlate } from '../../correlate/correlate.js';
+import { readPackageVersion } from '../version.js';
 import type { TuiLoader } from '../../present/tui/load-source.js';
 import type { SetExitCode } from './index.js';
 
@@ -25,28 +25,19 @@ function ifindexNames(opts: TuiOptions): Map<number, string> {
   return names;
 }
 
-/** Captures → Analysis + flows, reporting read progress to the UI. */
+/** Captures → Analysis + flows through analyze's pipeline, reporting read progress to the UI. */
 export function pipelineLoader(captures: string[], opts: TuiOptions): TuiLoader {
   return async (events) => {
-    const loaded = await loadCaptures(captures, {
+    const result = await analyzeCaptures(captures, {
+      rulesFile: opts.rules ?? null,
+      conntrackFile: opts.conntrack ?? null,
       ifindexNames: ifindexNames(opts),
+      version: readPackageVersion(),
       onProgress: (p) => events.progress({ phase: 'reading', ...p }),
     });
-    if (loaded.captures.length === 0 && loaded.errors.length > 0) throw loaded.errors[0];
-    const packets = loaded.captures.reduce((n, c) => n + c.packets, 0);
-    events.progress({ phase: 'correlating', file: '', fileIndex: 0, fileCount: loaded.captures.length, bytesRead: 0, packets });
-    const { analysis } = correlate(
-      loaded.flows,
-      loaded.captures.map((c) => ({
-        file: c.file,
-        format: c.format,
-        linktype: c.linktypes,
-        interfaces: c.interfaces.map((i) => i.name),
-        packets: c.packets,
-        error: c.error ? c.error.message : null,
-      })),
-    );
-    return { analysis, flows: loaded.flows };
+    // Nothing readable at all: say why instead of showing an empty list.
+    if (result.analysis.captures.every((c) => c.packets === 0) && result.errors.length > 0) throw result.errors[0];
+    return { analysis: result.analysis, flows: result.flows };
   };
 }
 
@@ -68,6 +59,7 @@ export function registerTuiCommand(program: Command, setExitCode: SetExitCode): 
       // Bad side inputs are reported before the screen is taken over.
       try {
         ifindexNames(opts);
+        for (const f of [opts.rules, opts.conntrack]) if (f !== undefined) readFileSync(f);
       } catch (e) {
         reportError(e);
         setExitCode(EXIT_BAD_INPUT);
