@@ -8,9 +8,9 @@
  * `#35;`), `&` too, angle brackets become look-alike guillemets (‹ ›), line breaks are only the
  * `<br/>` this module writes itself.
  */
-import type { Correlation } from '../correlate/model.js';
+import type { Analysis, Correlation } from '../correlate/model.js';
 import type { Flow } from '../flows/flow.js';
-import { buildLadder, type BuildLadderOptions } from './ladder/build-ladder.js';
+import { buildLadder, clockOffsetsUs, type BuildLadderOptions } from './ladder/build-ladder.js';
 import type { Ladder } from './ladder/ladder-model.js';
 import { formatRelative } from './ladder/time-scale.js';
 import { sanitizeText } from './sanitize.js';
@@ -66,4 +66,13 @@ export function correlationMermaid(c: Correlation, flows: ReadonlyMap<string, Fl
 /** The same, fenced for Markdown. */
 export function correlationMermaidBlock(c: Correlation, flows: ReadonlyMap<string, Flow>, opts: BuildLadderOptions = {}): string {
   return `\`\`\`mermaid\n${correlationMermaid(c, flows, opts)}\n\`\`\``;
+}
+
+/**
+ * The per-correlation diagram hook of `renderAnalysisMarkdown` (./analysis-markdown.ts): a fenced
+ * Mermaid diagram per correlation, times corrected by the analysis' clock offsets.
+ */
+export function mermaidDiagramHook(a: Pick<Analysis, 'captures'>): (c: Correlation, flows: ReadonlyMap<string, Flow>) => string {
+  const offsets = clockOffsetsUs(a);
+  return (c, flows) => correlationMermaidBlock(c, flows, { clockOffsetsUs: offsets });
 }

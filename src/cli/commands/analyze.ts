@@ -6,6 +6,7 @@ import { analyzeCaptures } from '../../correlate/analyze.js';
 import { parseIfaceNames, parseLinksDump } from '../../flows/interface-names.js';
 import { renderAnalysisText } from '../../present/analysis-text.js';
 import { renderAnalysisMarkdown } from '../../present/analysis-markdown.js';
+import { mermaidDiagramHook } from '../../present/mermaid.js';
 import { sanitizeText } from '../../present/sanitize.js';
 import { BufferedOutput } from '../buffered-output.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
@@ -75,7 +76,7 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
       const out = new BufferedOutput();
       try {
         if (opts.json) out.line(JSON.stringify(result.analysis, null, 2));
-        else if (opts.markdown) out.line(renderAnalysisMarkdown(result.analysis, result.flowsById).replace(/\n$/, ''));
+        else if (opts.markdown) out.line(renderAnalysisMarkdown(result.analysis, result.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(result.analysis) }).replace(/\n$/, ''));
         else {
           const tty = process.stdout.isTTY === true;
           const color = tty && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
