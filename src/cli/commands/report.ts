@@ -60,6 +60,11 @@ export function registerReportCommand(program: Command, setExitCode: SetExitCode
         version: readPackageVersion(),
       });
       for (const e of result.errors) process.stderr.write(`natflow: ${sanitizeText(e.message)}\n`);
+      // Nothing readable at all: an empty page would only hide the error.
+      if (result.errors.length > 0 && result.analysis.captures.every((c) => c.packets === 0)) {
+        setExitCode(EXIT_BAD_INPUT);
+        return;
+      }
       const flows = new Map(result.flows.map((f) => [f.id, f]));
       const html = renderReport(result.analysis, flows, { maxPacketsPerLeg, maxDiagrams, title: opts.title });
       if (opts.output) writeFileSync(opts.output, html);
