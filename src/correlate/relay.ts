@@ -14,7 +14,7 @@ const RST = 0x04;
 const ACK = 0x10;
 
 /** Clock error tolerated when ordering events on two legs, microseconds. */
-const TOLERANCE_US = 1_000;
+const TOLERANCE_US = 200;
 /** Longest accepted delay between the client's handshake and the proxy's dial. */
 const DIAL_WINDOW_US = 1_000_000;
 /** Without any payload to compare, only a very prompt dial counts. */
@@ -172,13 +172,14 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     }
   }
   cands.sort((x, y) => x.cost - y.cost || x.up.syn - y.up.syn);
-  const hasDown = new Set<number>();
-  const hasUp = new Set<number>();
+  // One relay per connection: chains of proxies are rare, while a chain built from unrelated
+  // identical-payload conversations (A's upstream leg "relaying" into B's client leg) is not.
+  const used = new Set<number>();
   const out: RelayMatch[] = [];
   for (const c of cands) {
-    if (hasDown.has(c.up.group) || hasUp.has(c.down.group)) continue;
-    hasDown.add(c.up.group);
-    hasUp.add(c.down.group);
+    if (used.has(c.up.group) || used.has(c.down.group)) continue;
+    used.add(c.up.group);
+    used.add(c.down.group);
     const rivals = Math.max(rivalsUp.get(c.up.group) ?? 1, rivalsDown.get(c.down.group) ?? 1) - 1;
     out.push({ up: c.up, down: c.down, dialDelay: c.down.syn - (c.up.accept ?? c.up.syn), cost: c.cost, rivals, kind: c.kind });
   }

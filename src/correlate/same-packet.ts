@@ -115,7 +115,7 @@ export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | nul
   const comparable = Math.min(a.samples, b.samples);
   let seqOffsetFwd: number | null = null;
   let seqOffsetRev: number | null = null;
-  if (tcp && matched === 0) {
+  if (tcp && matched === 0 && a.ifaceKey !== b.ifaceKey) {
     // seqadj (NAT helper, SYNPROXY) shifts seq/ack by a constant: match on IP ID + payload instead.
     const li = index(b, true);
     const offF: number[] = [];
@@ -128,14 +128,16 @@ export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | nul
         if (hit === undefined) continue;
         (s.dir[i] === 0 ? deltasFwd : deltasRev).push(hit.ts - s.tsUs[i]);
         (s.dir[i] === 0 ? offF : offR).push(((hit.seq - s.seq[i]) >>> 0));
-        if (s.ipId[i] > 0) ipIdMatched++;
+        // Fresh sockets start IP IDs at 0 or 1 (and SYN-ACKs carry 0): only higher ones identify.
+        if (s.ipId[i] > 16) ipIdMatched++;
       }
     }
     matched = deltasFwd.length + deltasRev.length;
     seqOffsetFwd = constant(offF);
     seqOffsetRev = constant(offR);
     // Only a constant offset is seqadj; anything else is a coincidence of IP ID and payload.
-    if (matched < 2 || (offF.length > 0 && seqOffsetFwd === null) || (offR.length > 0 && seqOffsetRev === null)) return null;
+    if (matched < 2 || ipIdMatched < 2 || matched * 2 < comparable) return null;
+    if ((offF.length > 0 && seqOffsetFwd === null) || (offR.length > 0 && seqOffsetRev === null)) return null;
   }
   if (matched === 0) return null;
   if (tcp) {

@@ -1,0 +1,24 @@
+/**
+ * The bench generator's capture (lo/docker0/eth0 mixing docker-proxy, DNAT and MASQUERADE, a
+ * third with identical payloads), small instance: pairing against the generator's own truth.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { generateNatScenarios } from '../../bench/gen-nat-scenarios.js';
+import { measureCorrelate } from '../../bench/correlate-bench.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'natflow-corr-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('pairs 600 generated conversations with precision and recall >= 99.5%', async () => {
+  const pcapng = join(dir, 'nat.pcapng');
+  const truthPath = join(dir, 'truth.json');
+  const gen = generateNatScenarios(pcapng, truthPath, 600);
+  expect(gen.truth.filter((t) => t.identicalPayload).length).toBeGreaterThan(100);
+  const r = await measureCorrelate(pcapng, truthPath);
+  expect(r.truePairs).toBe(600);
+  expect(r.precision).toBeGreaterThanOrEqual(0.995);
+  expect(r.recall).toBeGreaterThanOrEqual(0.995);
+}, 60_000);
