@@ -60,6 +60,7 @@ function main(): void {
   process.stdout.write(`\nreader/decoder: ${small} (${(bytes / 1e6).toFixed(0)} MB, ${packets} packets, Ethernet/IPv4/TCP, ~4,000 interleaved flows)\n`);
   line('bare chunked record walk (floor)', walk);
   line('natflow reader', worker('read', small));
+  line('pcap-parser (npm) reader', worker('pcap-parser', small));
   const dec = worker('decode', small);
   line('natflow reader + full decode', dec);
   const td = external('tcpdump', 'tcpdump', ['-nn', '-q', '-r', small], bytes, packets);
