@@ -66,6 +66,11 @@ function main(): void {
   const td = external('tcpdump', 'tcpdump', ['-nn', '-q', '-r', small], bytes, packets);
   line('tcpdump -nn -q -r > /dev/null', td);
   if (dec?.mbPerSec && td?.mbPerSec) process.stdout.write(`  decode vs tcpdump: ${(dec.mbPerSec / td.mbPerSec).toFixed(1)}x\n`);
+  // Flow table on 1M short TCP connections (target: peak RSS < 300 MB), in its own process.
+  const conns = process.env.NATFLOW_BENCH_CONNECTIONS ?? '1000000';
+  process.stdout.write(`\nflow table: ${conns} short TCP connections\n`);
+  const fb = spawnSync(process.execPath, [join(here, 'flows-bench.js'), conns], { encoding: 'utf8' });
+  process.stdout.write(`  ${(fb.status === 0 ? fb.stdout : `failed: ${fb.stderr}`).trim()}\n`);
 }
 
 main();
