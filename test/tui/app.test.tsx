@@ -45,7 +45,7 @@ describe('natflow tui on the article scenario (curl 127.0.0.1:5000 through docke
     expect(f).toMatch(/src +127\.0\.0\.1:\d+ +172\.17\.0\.1:\d+/);
     expect(f).toContain('Hop 1');
     // docker-proxy opens a new connection: the ISN is unrelated, the payload identical (facts §2).
-    expect(f).toContain('rule: unknown');
+    expect(f).toContain('rule: none (docker-proxy relays in user space');
     for (let i = 0; i < 6; i++) ui.stdin.write('j');
     f = await ui.press('j', (x) => /isn +\d+/.test(x));
     expect(f).toMatch(/isn +\d+ +\d+ +unrelated/);

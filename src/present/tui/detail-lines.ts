@@ -62,8 +62,13 @@ export function buildDetailLines(
     lines.push({ text: `Hop ${i + 1}: ${h.from} → ${h.to}  ${h.mechanism}${lat}`, tone: 'title' });
     lines.push({ text: `  rewrite: ${h.rewrite}` });
     if (h.rule) {
-      const src = h.rule.source ? `  (${h.rule.source})` : '';
-      lines.push({ text: `  rule: ${h.rule.table}/${h.rule.chain}: ${h.rule.text}${src}`, tone: 'accent' });
+      for (const r of [h.rule, ...(h.rule.also ?? [])]) {
+        const src = r.source ? ` (${r.source})` : '';
+        const hits = r.counters ? ` [${r.counters.packets} pkts]` : '';
+        lines.push({ text: `  rule: ${r.table}/${r.chain}: ${r.text}${src}${hits}`, tone: 'accent' });
+      }
+    } else if (h.mechanism === 'userland-proxy') {
+      lines.push({ text: '  rule: none (docker-proxy relays in user space; no NAT rule rewrote this)', tone: 'dim' });
     } else {
       lines.push({ text: '  rule: unknown (give --rules to name it)', tone: 'dim' });
     }
