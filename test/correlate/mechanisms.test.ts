@@ -1,0 +1,126 @@
+/**
+ * What each mechanism's correlation says, checked against docker-nat-facts.md with the values of
+ * the lab's truth.json (never values computed by natflow itself).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
+import type { Correlation } from '../../src/correlate/model.js';
+import { parseLinksDump } from '../../src/flows/interface-names.js';
+import { expectedFlows, scenarios, type Scenario, type TruthConversation } from './truth.js';
+
+const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
+
+async function run(s: Scenario, ifaces?: string[]): Promise<AnalyzeResult> {
+  const files = ifaces ? ifaces.map((i) => s.perInterface[i]) : Object.values(s.perInterface);
+  return analyzeCaptures(files);
+}
+
+function correlationOf(r: AnalyzeResult, s: Scenario, t: TruthConversation): Correlation {
+  const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));
+  const { ids } = expectedFlows(t, r.flows, present);
+  const c = r.analysis.correlations.find((x) => x.legs.some((l) => ids.has(l)));
+  if (!c) throw new Error(`${s.name}/${t.id}: no correlation`);
+  return c;
+}
+
+function conv(s: Scenario, pred: (t: TruthConversation) => boolean): TruthConversation {
+  const t = s.conversations.find(pred);
+  if (!t) throw new Error(`${s.name}: no such truth conversation`);
+  return t;
+}
+
+describe.skipIf(!byName.has('01'))('01 localhost through docker-proxy (the article)', () => {
+  it('is the userland proxy, not DNAT: two connections, unrelated ISNs, the container sees the bridge address', async () => {
+    const s = byName.get('01')!;
+    const r = await run(s, ['lo', 'docker0']);
+    const t = conv(s, (x) => x.mechanism === 'userland-proxy');
+    const up = t.legs.find((l) => l.role === 'upstream')!.tuple;
+    const c = correlationOf(r, s, t);
+    expect(c.mechanism).toBe('userland-proxy');
+    const hop = c.hops.find((h) => h.mechanism === 'userland-proxy')!;
+    expect(hop.fields.find((f) => f.field === 'isn')?.verdict).toBe('unrelated');
+    expect(hop.fields.find((f) => f.field === 'payload')?.verdict).toBe('preserved');
+    expect(c.evidence.some((e) => e.kind === 'payload')).toBe(true);
+    const text = c.explanation.join(' ');
+    expect(text).toMatch(/userland proxy|docker-proxy/);
+    expect(text).toContain(up.src);
+  });
+});
+
+describe.skipIf(!byName.has('02'))('02 external client through DNAT', () => {
+  it('keeps ISN and source, rewrites the destination, decrements TTL', async () => {
+    const s = byName.get('02')!;
+    const r = await run(s);
+    const t = conv(s, (x) => x.mechanism === 'dnat');
+    const c = correlationOf(r, s, t);
+    expect(c.mechanism).toBe('dnat');
+    const eth = r.flows.find((f) => f.id === c.legs[0])!;
+    expect(eth.iface).toBe('eth0');
+    const hop = c.hops[0];
+    expect(hop.mechanism).toBe('dnat');
+    const d = (t.translation as { dnat: { from: { ip: string; port: number }; to: { ip: string; port: number } } }).dnat;
+    expect(hop.rewrite).toContain(`${d.from.ip}:${d.from.port} → ${d.to.ip}:${d.to.port}`);
+    const field = (n: string) => hop.fields.find((f) => f.field === n)!;
+    expect(field('isn').verdict).toBe('preserved');
+    expect(field('src-ip').verdict).toBe('preserved');
+    expect(field('dst-ip')).toMatchObject({ from: d.from.ip, to: d.to.ip, verdict: 'rewritten' });
+    expect(field('ttl').verdict).toBe('shifted');
+    expect(c.evidence.map((e) => e.detail)).toContain(`SYN ISN ${eth.fwd.isn} identical on eth0 and docker0`);
+    expect(hop.latency).toBeGreaterThan(0);
+  });
+
+  it('orders an -i any capture along the path: eth0, docker0, then the container port', async () => {
+    const s = byName.get('02')!;
+    const names = parseLinksDump(readFileSync(join(s.dir, 'ip-link.txt'), 'utf8'));
+    const r = await analyzeCaptures([s.any!], { ifindexNames: names });
+    const c = correlationOf(r, s, conv(s, (x) => x.mechanism === 'dnat'));
+    const ifaces = c.legs.map((l) => r.flows.find((f) => f.id === l)!.iface);
+    expect(ifaces[0]).toBe('eth0');
+    expect(ifaces[1]).toBe('docker0');
+    expect(ifaces[2]).toMatch(/^veth/);
+    expect(c.hops.map((h) => h.mechanism)).toEqual(['dnat', 'bridge']);
+  });
+});
+
+describe.skipIf(!byName.has('04'))('04 MASQUERADE port collision', () => {
+  it('reports the remapped source port and ICMP id with the real values', async () => {
+    const s = byName.get('04')!;
+    const r = await run(s);
+    for (const t of s.conversations) {
+      const c = correlationOf(r, s, t);
+      expect(c.mechanism).toBe('snat');
+      const sn = t.translation!.snat!;
+      const from = sn.from.port ?? sn.from.icmpId;
+      const to = sn.to.port ?? sn.to.icmpId;
+      const remap = c.notes.filter((n) => /remapped/.test(n));
+      if (from === to) expect(remap).toEqual([]);
+      else expect(remap.join(' ')).toContain(`${from} → ${to}`);
+    }
+  });
+});
+
+describe.skipIf(!byName.has('06'))('06 localhost without the proxy', () => {
+  it('joins the two tuples of one connection on docker0 and calls it DNAT + MASQUERADE', async () => {
+    const s = byName.get('06')!;
+    const r = await run(s, ['docker0']);
+    const t = conv(s, (x) => x.mechanism === 'dnat+snat');
+    const c = correlationOf(r, s, t);
+    expect(c.mechanism).toBe('dnat+snat');
+    expect(c.legs).toHaveLength(2);
+    const origin = t.legs.find((l) => l.interfaces.length === 0)!.tuple;
+    expect(c.notes.join(' ')).toContain(`${origin.src}:${origin.sport}`);
+  });
+});
+
+describe.skipIf(!byName.has('09'))('09 published port with nothing listening', () => {
+  it('says the proxy accepted but its upstream was refused', async () => {
+    const s = byName.get('09')!;
+    const r = await run(s);
+    const c = correlationOf(r, s, conv(s, (x) => x.mechanism === 'userland-proxy'));
+    expect(c.mechanism).toBe('userland-proxy');
+    expect(c.notes.join(' ')).toMatch(/refused/);
+    expect(c.confidence).toBeLessThan(0.9);
+  });
+});
