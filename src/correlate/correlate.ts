@@ -42,7 +42,13 @@ export interface Correlated {
 export function correlate(flows: readonly Flow[], captures: readonly CaptureInput[], opts: CorrelateOptions = {}): Correlated {
   const window = opts.samePacketWindowUs ?? 2_000_000;
   const files = captures.map((c) => c.file);
-  for (const f of flows) if (!files.includes(f.file)) files.push(f.file);
+  const known = new Set(files);
+  for (const f of flows) {
+    if (!known.has(f.file)) {
+      known.add(f.file);
+      files.push(f.file);
+    }
+  }
   const fileIndex = new Map(files.map((f, i) => [f, i]));
 
   const { nodes, joined } = buildNodes(flows, fileIndex);
@@ -100,7 +106,9 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const hopTuples = new Map<string, HopToAttribute[]>();
   const paired = new Set<string>();
   const heads = [...groupNodes.keys()].filter((g) => !relayUp.has(g));
-  heads.sort((a, b) => minT0(groupNodes.get(a)!) - minT0(groupNodes.get(b)!));
+  const startOf = new Map<number, number>();
+  for (const g of heads) startOf.set(g, minT0(groupNodes.get(g)!));
+  heads.sort((a, b) => startOf.get(a)! - startOf.get(b)!);
   for (const head of heads) {
     const segments: Segment[] = [];
     let g: number | undefined = head;

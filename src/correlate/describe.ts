@@ -6,7 +6,7 @@
 import type { Correlation, Evidence, Hop, Mechanism } from './model.js';
 import { endpointText, isIcmp, PROTO_TCP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, tupleChange, type TupleChange } from './hop-fields.js';
-import { matchSamePacket, median, type SamePacketMatch } from './same-packet.js';
+import { matchSamePacket, median, reverseMatch, type SamePacketMatch } from './same-packet.js';
 import type { RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
@@ -247,7 +247,7 @@ export function buildCorrelation(
         } else {
           const m = matchOf.get(`${prev.idx}|${n.idx}`) ?? matchOf.get(`${n.idx}|${prev.idx}`) ?? matchSamePacket(prev, n);
           if (m) {
-            const oriented = m.a === prev.idx ? m : matchSamePacket(prev, n) ?? m;
+            const oriented = m.a === prev.idx ? m : reverseMatch(m);
             apply(samePacketHop(prev, n, oriented, evidence, notes));
           }
         }

@@ -166,3 +166,17 @@ export function pairOffsetUs(m: SamePacketMatch): number {
   if (Number.isNaN(r)) return f;
   return (f + r) / 2;
 }
+
+/** The same match seen from the other side (b → a). */
+export function reverseMatch(m: SamePacketMatch): SamePacketMatch {
+  const neg = (x: number | null): number | null => (x === null ? null : (4294967296 - x) % 4294967296);
+  return {
+    ...m,
+    a: m.b,
+    b: m.a,
+    deltasFwd: m.deltasFwd.map((d) => -d),
+    deltasRev: m.deltasRev.map((d) => -d),
+    seqOffsetFwd: neg(m.seqOffsetFwd),
+    seqOffsetRev: neg(m.seqOffsetRev),
+  };
+}
