@@ -10,7 +10,7 @@
  */
 import type { Flow } from '../flows/flow.js';
 import type { Analysis, CaptureSummary, Correlation } from './model.js';
-import { buildNodes, PROTO_TCP, type ConnNode } from './conn-node.js';
+import { buildNodes, PROTO_TCP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { samePacketCandidates } from './candidate-index.js';
 import { matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
 import { appliedOffsetUs, estimateOffsets } from './clock-offset.js';
@@ -103,6 +103,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const identicalStreams = countIdenticalStreams(ends);
 
   const correlations: Correlation[] = [];
+  const duplicates: Duplicate[] = [];
   const hopTuples = new Map<string, HopToAttribute[]>();
   const paired = new Set<string>();
   const heads = [...groupNodes.keys()].filter((g) => !relayUp.has(g));
@@ -114,7 +115,9 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     let g: number | undefined = head;
     let via: RelayMatch | null = null;
     while (g !== undefined) {
-      segments.push({ nodes: orderGroup(groupNodes.get(g)!), relayFromPrevious: via });
+      const { kept, dropped } = dropRepeatedCapturePoints(orderGroup(groupNodes.get(g)!));
+      for (const d of dropped) duplicates.push(d);
+      segments.push({ nodes: kept, relayFromPrevious: via });
       via = relayDown.get(g) ?? null;
       g = via ? via.down.group : undefined;
     }
@@ -123,6 +126,10 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     if (total === 1 && single.parts.length === 1 && !isSelfHairpin(single)) continue;
     const { correlation: c, attribute } = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, identicalStreams);
     hopTuples.set(c.id, attribute);
+    for (const d of duplicates.splice(0)) {
+      for (const p of d.node.parts) paired.add(p.id);
+      c.notes.push(`${d.node.parts.map((p) => p.id).join('+')} in ${d.node.file} is the same capture point as ${d.of.parts[0].id} (${d.of.iface} in ${d.of.file}), recorded twice: not a separate leg`);
+    }
     for (const id of c.legs) paired.add(id);
     correlations.push(c);
   }
@@ -180,4 +187,28 @@ function countIdenticalStreams(ends: readonly RelayEnd[]): Map<string, number> {
     m.set(e.fwdDigest, (m.get(e.fwdDigest) ?? 0) + 1);
   }
   return m;
+}
+
+interface Duplicate {
+  node: ConnNode;
+  of: ConnNode;
+}
+
+/**
+ * The same interface recorded in two files (e.g. a directory holding eth0.pcap and all.pcapng)
+ * gives identical copies under the same interface name: keep the first as the leg, report the
+ * others. Unnamed SLL2 interfaces (`ifN`) are left alone: which named one they are cannot be told
+ * from timestamps (each capture process stamps its own copy), so --links must name them.
+ */
+function dropRepeatedCapturePoints(nodes: ConnNode[]): { kept: ConnNode[]; dropped: Duplicate[] } {
+  const kept: ConnNode[] = [];
+  const dropped: Duplicate[] = [];
+  for (const n of nodes) {
+    const twin = kept.find(
+      (k) => k.file !== n.file && k.iface === n.iface && k.parts.length === n.parts.length && sameEndpoint(k.client, n.client) && sameEndpoint(k.server, n.server),
+    );
+    if (twin) dropped.push({ node: n, of: twin });
+    else kept.push(n);
+  }
+  return { kept, dropped };
 }

@@ -84,6 +84,19 @@ describe.skipIf(!byName.has('02'))('02 external client through DNAT', () => {
   });
 });
 
+describe.skipIf(!byName.has('02') || !byName.get('02')!.pcapng)('one interface recorded in two files', () => {
+  it('is one leg, the copy is reported, not chained as another hop', async () => {
+    const s = byName.get('02')!;
+    const r = await analyzeCaptures([s.perInterface.eth0, s.perInterface.docker0, s.pcapng!]);
+    const c = correlationOf(r, s, conv(s, (x) => x.mechanism === 'dnat'));
+    const ifaces = c.legs.map((l) => r.flows.find((f) => f.id === l)!.iface);
+    expect(new Set(ifaces).size).toBe(ifaces.length);
+    expect(c.mechanism).toBe('dnat');
+    expect(c.notes.filter((n) => /recorded twice/.test(n)).length).toBeGreaterThanOrEqual(2);
+    expect(r.analysis.unpaired.filter((id) => r.flows.find((f) => f.id === id)!.proto === 6)).toEqual([]);
+  });
+});
+
 describe.skipIf(!byName.has('04'))('04 MASQUERADE port collision', () => {
   it('reports the remapped source port and ICMP id with the real values', async () => {
     const s = byName.get('04')!;
