@@ -9,7 +9,7 @@ import { PROTO_TCP, type ConnNode } from './conn-node.js';
 /** Buckets larger than this are noise (IP ID 0 + identical payloads): they prove nothing. */
 const MAX_BUCKET = 64;
 
-function addKey(map: Map<string, number[]>, key: string, idx: number): void {
+function addKey<K>(map: Map<K, number[]>, key: K, idx: number): void {
   const b = map.get(key);
   if (b === undefined) map.set(key, [idx]);
   else if (b.length <= MAX_BUCKET) b.push(idx);
@@ -29,11 +29,14 @@ function firstSampleKey(n: ConnNode, dir: number, needPayload: boolean): string 
 
 /** Candidate pairs [a, b] with a < b, each once. */
 export function samePacketCandidates(nodes: readonly ConnNode[]): Array<[number, number]> {
+  // ISNs get numeric-keyed maps: two per TCP node, the bulk of the keys, no string per key.
+  const byFwdIsn = new Map<number, number[]>();
+  const byRevIsn = new Map<number, number[]>();
   const buckets = new Map<string, number[]>();
   for (const n of nodes) {
     if (n.proto === PROTO_TCP) {
-      if (n.fwdIsn !== null) addKey(buckets, `i${n.fwdIsn}`, n.idx);
-      if (n.revIsn !== null) addKey(buckets, `r${n.revIsn}`, n.idx);
+      if (n.fwdIsn !== null) addKey(byFwdIsn, n.fwdIsn, n.idx);
+      if (n.revIsn !== null) addKey(byRevIsn, n.revIsn, n.idx);
       // A data segment's IP ID + payload survives a seq rewrite (helper / SYNPROXY) too.
       const k = firstSampleKey(n, 0, true);
       if (k !== null) addKey(buckets, `d${k}`, n.idx);
@@ -47,8 +50,8 @@ export function samePacketCandidates(nodes: readonly ConnNode[]): Array<[number,
   const seen = new Set<number>();
   const out: Array<[number, number]> = [];
   const N = nodes.length;
-  for (const b of buckets.values()) {
-    if (b.length < 2 || b.length > MAX_BUCKET) continue;
+  const emit = (b: number[]): void => {
+    if (b.length < 2 || b.length > MAX_BUCKET) return;
     for (let i = 0; i < b.length; i++) {
       for (let j = i + 1; j < b.length; j++) {
         const a = Math.min(b[i], b[j]);
@@ -60,6 +63,9 @@ export function samePacketCandidates(nodes: readonly ConnNode[]): Array<[number,
         out.push([a, c]);
       }
     }
-  }
+  };
+  for (const b of byFwdIsn.values()) emit(b);
+  for (const b of byRevIsn.values()) emit(b);
+  for (const b of buckets.values()) emit(b);
   return out;
 }
