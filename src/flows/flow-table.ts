@@ -9,6 +9,7 @@ import type { Packet } from '../decode/packet.js';
 import { addressKey, endpointKey, formatIp, formatMac } from '../decode/address.js';
 import { communityId, hasPorts, packetPorts } from './community-id.js';
 import { StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
+import { BytePool, PackedSamples, SAMPLE_CHUNK, SamplePool, Slab, packSamples } from './flow-storage.js';
 import { mergeDns, parseDns, peekHttp, peekTlsSni } from './app-peek.js';
 import type {
   AppPeek,
@@ -41,6 +42,9 @@ const ICMP4_ECHO = new Set([0, 8]);
 const ICMP6_ECHO = new Set([128, 129]);
 
 const RECENT_KEYS = 4096;
+
+/** Placeholder until finalization packs the flow's samples (flows are handed out only then). */
+const NO_SAMPLES: FlowSamples = new PackedSamples(0, 0, new ArrayBuffer(0), 0);
 const SWEEP_EVERY_PACKETS = 1024;
 const IDLE_SWEEP_EVERY_PACKETS = 65536;
 const MAX_CLOSING = 100_000;
@@ -76,74 +80,6 @@ function emptyStats(): DirectionStats {
   };
 }
 
-// Bytes per sampled packet across the parallel arrays, 8-byte fields first so every view is aligned.
-const SAMPLE_STRIDE = 8 * 5 + 4 * 3 + 2 * 2 + 1;
-
-class SampleBuffer implements FlowSamples {
-  count = 0;
-  dropped = 0;
-  tsUs!: Float64Array;
-  seq!: Float64Array;
-  ack!: Float64Array;
-  tsVal!: Float64Array;
-  tsEcr!: Float64Array;
-  ipId!: Int32Array;
-  payloadLen!: Int32Array;
-  payloadHash!: Uint32Array;
-  flags!: Uint16Array;
-  ttl!: Int16Array;
-  dir!: Uint8Array;
-
-  constructor(capacity: number) {
-    this.allocate(capacity);
-  }
-
-  /** One ArrayBuffer holds all eleven arrays: one allocation per flow instead of eleven. */
-  private allocate(n: number): void {
-    const buf = new ArrayBuffer(n * SAMPLE_STRIDE);
-    let o = 0;
-    const f64 = () => {
-      const a = new Float64Array(buf, o, n);
-      o += 8 * n;
-      return a;
-    };
-    this.tsUs = f64();
-    this.seq = f64();
-    this.ack = f64();
-    this.tsVal = f64();
-    this.tsEcr = f64();
-    this.ipId = new Int32Array(buf, o, n);
-    o += 4 * n;
-    this.payloadLen = new Int32Array(buf, o, n);
-    o += 4 * n;
-    this.payloadHash = new Uint32Array(buf, o, n);
-    o += 4 * n;
-    this.flags = new Uint16Array(buf, o, n);
-    o += 2 * n;
-    this.ttl = new Int16Array(buf, o, n);
-    o += 2 * n;
-    this.dir = new Uint8Array(buf, o, n);
-  }
-
-  /** Moves the samples into arrays of exactly `size` entries (grow while live, trim when finalized). */
-  resize(size: number): void {
-    const old = { ...this };
-    const n = Math.min(this.count, size);
-    this.allocate(size);
-    this.tsUs.set(old.tsUs.subarray(0, n));
-    this.seq.set(old.seq.subarray(0, n));
-    this.ack.set(old.ack.subarray(0, n));
-    this.tsVal.set(old.tsVal.subarray(0, n));
-    this.tsEcr.set(old.tsEcr.subarray(0, n));
-    this.ipId.set(old.ipId.subarray(0, n));
-    this.payloadLen.set(old.payloadLen.subarray(0, n));
-    this.payloadHash.set(old.payloadHash.subarray(0, n));
-    this.flags.set(old.flags.subarray(0, n));
-    this.ttl.set(old.ttl.subarray(0, n));
-    this.dir.set(old.dir.subarray(0, n));
-  }
-}
-
 /** 32-bit FNV-1a of d[off, off+len). */
 export function fnv1a32(d: Uint8Array, off: number, len: number): number {
   let h = 0x811c9dc5;
@@ -160,7 +96,11 @@ class LiveFlow {
   readonly clock: IfaceClock;
   /** Whether the flow's src endpoint sorts first in the key (tells a packet's direction). */
   readonly srcIsLow: boolean;
-  readonly samples: SampleBuffer;
+  // Samples while live: a chain of SamplePool chunks; packed into the flow at finalization.
+  sampleHead = -1;
+  sampleTail = -1;
+  sampleCount = 0;
+  sampleDropped = 0;
   fwdStream: StreamReassembler | null = null;
   revStream: StreamReassembler | null = null;
   synSeen = false;
@@ -177,12 +117,11 @@ class LiveFlow {
   synRetrans = [0, 0];
   app: AppPeek | null = null;
 
-  constructor(flow: Flow, key: string, clock: IfaceClock, srcIsLow: boolean, sampleCapacity: number) {
+  constructor(flow: Flow, key: string, clock: IfaceClock, srcIsLow: boolean) {
     this.flow = flow;
     this.key = key;
     this.clock = clock;
     this.srcIsLow = srcIsLow;
-    this.samples = new SampleBuffer(sampleCapacity);
   }
 }
 
@@ -203,6 +142,9 @@ export class FlowTable {
   private readonly done: Flow[] = [];
   private readonly arp = new Map<string, ArpEvent[]>();
   private readonly limits: ReassemblyLimits;
+  private readonly samplePool = new SamplePool();
+  private readonly bytePool = new BytePool();
+  private readonly slab = new Slab();
   private readonly prefixBytes: number;
   private readonly samplePackets: number;
   private readonly udpTimeoutUs: number;
@@ -424,11 +366,10 @@ export class FlowTable {
       icmp,
       icmpErrorFlowIds: [],
       sllPktTypes: [],
-      samples: undefined as unknown as FlowSamples,
+      samples: NO_SAMPLES,
     };
     const srcIsLow = reversed ? !pk.fromLow : pk.fromLow;
-    const lf = new LiveFlow(flow, pk.key, clock, srcIsLow, Math.min(8, this.samplePackets));
-    flow.samples = lf.samples;
+    const lf = new LiveFlow(flow, pk.key, clock, srcIsLow);
     if (icmp?.linkedFlowId) {
       const target = this.findById(icmp.linkedFlowId);
       target?.icmpErrorFlowIds.push(flow.id);
@@ -493,7 +434,7 @@ export class FlowTable {
     else if (pkt.payloadLen > 0 && pkt.payloadOffset >= 0) {
       let s = dir === 0 ? lf.fwdStream : lf.revStream;
       if (s === null) {
-        s = new StreamReassembler(this.limits);
+        s = new StreamReassembler(this.limits, this.bytePool);
         if (dir === 0) lf.fwdStream = s;
         else lf.revStream = s;
       }
@@ -570,7 +511,7 @@ export class FlowTable {
   private stream(lf: LiveFlow, dir: number): StreamReassembler {
     let s = dir === 0 ? lf.fwdStream : lf.revStream;
     if (s === null) {
-      s = new StreamReassembler(this.limits);
+      s = new StreamReassembler(this.limits, this.bytePool);
       if (dir === 0) lf.fwdStream = s;
       else lf.revStream = s;
     }
@@ -578,13 +519,20 @@ export class FlowTable {
   }
 
   private sample(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: number, wire: number): void {
-    const s = lf.samples;
-    if (s.count >= this.samplePackets) {
-      s.dropped++;
+    if (lf.sampleCount >= this.samplePackets) {
+      lf.sampleDropped++;
       return;
     }
-    if (s.count === s.tsUs.length) s.resize(Math.min(this.samplePackets, s.tsUs.length * 2));
-    const i = s.count++;
+    const s = this.samplePool;
+    const slot = lf.sampleCount % SAMPLE_CHUNK;
+    if (slot === 0) {
+      const c = s.alloc();
+      if (lf.sampleTail >= 0) s.next[lf.sampleTail] = c;
+      else lf.sampleHead = c;
+      lf.sampleTail = c;
+    }
+    lf.sampleCount++;
+    const i = lf.sampleTail * SAMPLE_CHUNK + slot;
     s.tsUs[i] = tsUs;
     s.dir[i] = dir;
     s.flags[i] = flags < 0 ? 0 : flags;
@@ -639,8 +587,8 @@ export class FlowTable {
       this.recent = new Map();
     }
 
-    finishStream(lf.fwdStream, flow.fwd, flow.lastUs);
-    finishStream(lf.revStream, flow.rev, flow.lastUs);
+    finishStream(lf.fwdStream, flow.fwd, flow.lastUs, this.slab);
+    finishStream(lf.revStream, flow.rev, flow.lastUs, this.slab);
     lf.fwdStream = null;
     lf.revStream = null;
     flow.fwd.retransmissions += lf.synRetrans[0];
@@ -662,8 +610,9 @@ export class FlowTable {
     const types: number[] = [];
     for (let t = 0; t < 31; t++) if (lf.sllMask & (1 << t)) types.push(t);
     flow.sllPktTypes = types;
-    // Trim only when it frees something worth a copy.
-    if (lf.samples.tsUs.length > lf.samples.count + 8) lf.samples.resize(lf.samples.count);
+    flow.samples = packSamples(this.samplePool, lf.sampleHead, lf.sampleCount, lf.sampleDropped, this.slab);
+    this.samplePool.freeList(lf.sampleHead);
+    lf.sampleHead = lf.sampleTail = -1;
 
     if (this.retain) this.done.push(flow);
     this.onFlowClosed?.(flow);
@@ -712,7 +661,7 @@ function synOptions(pkt: Packet): TcpSynOptions {
   };
 }
 
-function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: number): void {
+function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: number, slab: Slab): void {
   if (s === null) return;
   s.flush(endUs);
   st.retransmissions += s.retransmissions;
@@ -724,7 +673,7 @@ function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: nu
   st.firstDataUs = s.firstDataUs;
   st.lastDataUs = s.lastDataUs;
   st.digest = s.digest();
-  st.prefix = s.release();
+  st.prefix = s.release(slab);
 }
 
 function tcpState(lf: LiveFlow): FlowState {

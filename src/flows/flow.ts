@@ -87,7 +87,11 @@ export interface DirectionStats {
   gapList: StreamGap[];
   /** The first bytes of the reassembled stream (TCP) or concatenated datagrams (UDP), bounded. */
   prefix: Uint8Array;
-  /** Hex SHA-1 of the whole reassembled stream (gaps skipped); null when no payload was seen. */
+  /**
+   * Hash of the whole reassembled stream (gaps skipped), 32 hex characters: MurmurHash3 x86_128,
+   * not cryptographic; only meant for equality between two captures of one stream (the same bytes
+   * give the same digest however they were segmented). null when no payload was seen.
+   */
   digest: string | null;
   /** In-order bytes delivered by reassembly (excluding gaps). */
   streamBytes: number;

@@ -1,11 +1,17 @@
 /**
  * One direction of a TCP stream, reassembled: payload delivered in sequence order with
  * retransmissions and overlaps resolved (first copy wins), holes recorded as gaps. Only a bounded
- * prefix is kept; the whole stream goes through a SHA-1 so two captures of one stream can be
- * compared without keeping either.
+ * prefix is kept; the whole stream is hashed (./stream-hash.ts) so two captures of one stream can be
+ * compared without keeping either. While the stream still fits its prefix nothing is hashed per
+ * segment: the prefix is hashed once at the end, and only a stream outgrowing it is hashed as it goes.
  */
-import { createHash, type Hash } from 'node:crypto';
 import type { StreamGap } from './flow.js';
+import { StreamHash } from './stream-hash.js';
+import { BytePool, type Slab } from './flow-storage.js';
+
+const CHUNK = BytePool.CHUNK;
+/** For reassemblers made without a pool (tests, one-off use). */
+const sharedPool = new BytePool();
 
 interface PendingSegment {
   seq: number;
@@ -39,10 +45,14 @@ export class StreamReassembler {
   private nextSeq = 0;
   private pending: PendingSegment[] = [];
   private pendingBytes = 0;
-  private hash: Hash | null = null;
-  private prefixBuf: Uint8Array = EMPTY;
+  /** Created when the prefix is full: from then on delivered bytes are hashed as they arrive. */
+  private hash: StreamHash | null = null;
+  // The prefix lives in a chain of pool chunks until release() copies it out.
+  private prefixHead = -1;
+  private prefixTail = -1;
   private prefixLen = 0;
   private readonly limits: ReassemblyLimits;
+  private readonly pool: BytePool;
 
   streamBytes = 0;
   gaps = 0;
@@ -53,8 +63,9 @@ export class StreamReassembler {
   firstDataUs: number | null = null;
   lastDataUs: number | null = null;
 
-  constructor(limits: ReassemblyLimits = DEFAULT_REASSEMBLY_LIMITS) {
+  constructor(limits: ReassemblyLimits = DEFAULT_REASSEMBLY_LIMITS, pool: BytePool = sharedPool) {
     this.limits = limits;
+    this.pool = pool;
   }
 
   /** The SYN's sequence number: the stream starts right after it. Ignored once data has started. */
@@ -123,22 +134,64 @@ export class StreamReassembler {
     while (this.pending.length > 0) this.skipToPending(tsUs);
   }
 
+  /** A copy of the prefix kept so far. */
   get prefix(): Uint8Array {
-    return this.prefixBuf.subarray(0, this.prefixLen);
+    const out = new Uint8Array(this.prefixLen);
+    this.copyPrefix(out, 0);
+    return out;
   }
 
-  /** Hex SHA-1 of the delivered stream; finalizes the hash (call once, at the end). */
+  private copyPrefix(dst: Uint8Array, at: number): void {
+    const bytes = this.pool.bytes;
+    let left = this.prefixLen;
+    for (let c = this.prefixHead; c >= 0 && left > 0; c = this.pool.next[c]) {
+      const n = Math.min(CHUNK, left);
+      dst.set(bytes.subarray(c * CHUNK, c * CHUNK + n), at);
+      at += n;
+      left -= n;
+    }
+  }
+
+  private hashPrefix(h: StreamHash): void {
+    const bytes = this.pool.bytes;
+    let left = this.prefixLen;
+    for (let c = this.prefixHead; c >= 0 && left > 0; c = this.pool.next[c]) {
+      const n = Math.min(CHUNK, left);
+      h.update(bytes, c * CHUNK, n);
+      left -= n;
+    }
+  }
+
+  /** Hex digest of the delivered stream (./stream-hash.ts); null when nothing was delivered. Call once, at the end. */
   digest(): string | null {
-    if (this.hash === null) return null;
-    const d = this.hash.digest('hex');
-    this.hash = null;
-    return d;
+    if (this.hash !== null) {
+      const d = this.hash.digest();
+      this.hash = null;
+      return d;
+    }
+    if (this.streamBytes === 0) return null;
+    // Never outgrew the prefix: the prefix is the whole stream.
+    scratchHash.reset();
+    this.hashPrefix(scratchHash);
+    return scratchHash.digest();
   }
 
-  /** Drops the buffers (the prefix is returned as an exact-size copy first). */
-  release(): Uint8Array {
-    const prefix = this.prefixBuf.slice(0, this.prefixLen);
-    this.prefixBuf = EMPTY;
+  /**
+   * Drops the buffers and returns the prefix as an exact-size copy: a view of `slab` when one is
+   * given (no buffer of its own), else a fresh array.
+   */
+  release(slab?: Slab): Uint8Array {
+    let prefix = EMPTY;
+    if (this.prefixLen > 0) {
+      if (slab) {
+        const off = slab.reserve(this.prefixLen);
+        prefix = new Uint8Array(slab.buf, off, this.prefixLen);
+      } else prefix = new Uint8Array(this.prefixLen);
+      this.copyPrefix(prefix, 0);
+    }
+    this.pool.freeList(this.prefixHead);
+    this.prefixHead = this.prefixTail = -1;
+    this.prefixLen = 0;
     this.pending = [];
     this.pendingBytes = 0;
     return prefix;
@@ -170,10 +223,14 @@ export class StreamReassembler {
 
   private deliver(data: Uint8Array, off: number, capLen: number, wireLen: number, tsUs: number): void {
     if (capLen > 0) {
-      const chunk = data.subarray(off, off + capLen);
-      if (this.hash === null) this.hash = createHash('sha1');
-      this.hash.update(chunk);
-      this.appendPrefix(chunk);
+      const kept = this.hash === null ? this.appendPrefix(data, off, capLen) : 0;
+      if (kept < capLen) {
+        if (this.hash === null) {
+          this.hash = new StreamHash();
+          this.hashPrefix(this.hash);
+        }
+        this.hash.update(data, off + kept, capLen - kept);
+      }
       this.streamBytes += capLen;
       if (this.firstDataUs === null) this.firstDataUs = tsUs;
       this.lastDataUs = tsUs;
@@ -190,18 +247,34 @@ export class StreamReassembler {
     }
   }
 
-  private appendPrefix(chunk: Uint8Array): void {
+  /** Appends what fits of data[off, off+len) to the prefix; returns the number of bytes kept. */
+  private appendPrefix(data: Uint8Array, off: number, len: number): number {
     const room = this.limits.prefixBytes - this.prefixLen;
-    if (room <= 0) return;
-    const n = Math.min(room, chunk.length);
-    if (this.prefixLen + n > this.prefixBuf.length) {
-      let cap = Math.max(256, this.prefixBuf.length * 2);
-      while (cap < this.prefixLen + n) cap *= 2;
-      const next = new Uint8Array(Math.min(cap, this.limits.prefixBytes));
-      next.set(this.prefixBuf.subarray(0, this.prefixLen));
-      this.prefixBuf = next;
+    if (room <= 0) return 0;
+    const n = Math.min(room, len);
+    const pool = this.pool;
+    let done = 0;
+    while (done < n) {
+      let used = this.prefixLen % CHUNK;
+      if (used === 0 && (this.prefixTail < 0 || this.prefixLen > 0)) {
+        // Current chunk full (or none yet): link a fresh one.
+        const c = pool.alloc();
+        if (this.prefixTail >= 0) pool.next[this.prefixTail] = c;
+        else this.prefixHead = c;
+        this.prefixTail = c;
+        used = 0;
+      }
+      const bytes = pool.bytes;
+      const m = Math.min(CHUNK - used, n - done);
+      let p = this.prefixTail * CHUNK + used;
+      // Segments here are small: a byte loop beats set(subarray()) and allocates nothing.
+      if (m <= 64) for (let i = off + done, end = off + done + m; i < end; i++) bytes[p++] = data[i];
+      else bytes.set(data.subarray(off + done, off + done + m), p);
+      done += m;
+      this.prefixLen += m;
     }
-    this.prefixBuf.set(chunk.subarray(0, n), this.prefixLen);
-    this.prefixLen += n;
+    return n;
   }
 }
+
+const scratchHash = new StreamHash();

@@ -1,0 +1,305 @@
+/**
+ * Where the flow table keeps bytes, without one ArrayBuffer per flow (each costs a native
+ * allocation, zero-fill and GC bookkeeping, which dominated the per-flow cost):
+ * - live flows' samples and stream prefixes sit in recycled fixed-size chunks of shared pools;
+ * - a finalized flow's samples and prefixes are copied, exactly sized, into a shared slab and
+ *   exposed as views of it.
+ */
+import type { FlowSamples } from './flow.js';
+
+/** Packets per sample chunk. */
+export const SAMPLE_CHUNK = 8;
+
+/** Columnar sample storage for live flows: chunk c holds packets at indices [c*8, c*8+8). */
+export class SamplePool {
+  private cap = 0;
+  private used = 0;
+  private freeHead = -1;
+  next = new Int32Array(0);
+  tsUs = new Float64Array(0);
+  seq = new Float64Array(0);
+  ack = new Float64Array(0);
+  tsVal = new Float64Array(0);
+  tsEcr = new Float64Array(0);
+  ipId = new Int32Array(0);
+  payloadLen = new Int32Array(0);
+  payloadHash = new Uint32Array(0);
+  flags = new Uint16Array(0);
+  ttl = new Int16Array(0);
+  dir = new Uint8Array(0);
+
+  alloc(): number {
+    let c = this.freeHead;
+    if (c >= 0) this.freeHead = this.next[c];
+    else {
+      if (this.used === this.cap) this.grow();
+      c = this.used++;
+    }
+    this.next[c] = -1;
+    return c;
+  }
+
+  /** Returns a linked list of chunks (as built by the caller through `next`). */
+  freeList(head: number): void {
+    let c = head;
+    while (c >= 0) {
+      const n = this.next[c];
+      this.next[c] = this.freeHead;
+      this.freeHead = c;
+      c = n;
+    }
+  }
+
+  private grow(): void {
+    const cap = Math.max(64, this.cap * 2);
+    const n = cap * SAMPLE_CHUNK;
+    const g = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array>(old: T, fresh: T): T => {
+      fresh.set(old as never);
+      return fresh;
+    };
+    const next = new Int32Array(cap);
+    next.set(this.next);
+    this.next = next;
+    this.tsUs = g(this.tsUs, new Float64Array(n));
+    this.seq = g(this.seq, new Float64Array(n));
+    this.ack = g(this.ack, new Float64Array(n));
+    this.tsVal = g(this.tsVal, new Float64Array(n));
+    this.tsEcr = g(this.tsEcr, new Float64Array(n));
+    this.ipId = g(this.ipId, new Int32Array(n));
+    this.payloadLen = g(this.payloadLen, new Int32Array(n));
+    this.payloadHash = g(this.payloadHash, new Uint32Array(n));
+    this.flags = g(this.flags, new Uint16Array(n));
+    this.ttl = g(this.ttl, new Int16Array(n));
+    this.dir = g(this.dir, new Uint8Array(n));
+    this.cap = cap;
+  }
+}
+
+/** Recycled fixed-size byte chunks (live stream prefixes), linked through `next`. */
+export class BytePool {
+  static readonly CHUNK = 128;
+  private cap = 0;
+  private used = 0;
+  private freeHead = -1;
+  next = new Int32Array(0);
+  /** Re-read after alloc(): growing replaces it. */
+  bytes = new Uint8Array(0);
+
+  alloc(): number {
+    let c = this.freeHead;
+    if (c >= 0) this.freeHead = this.next[c];
+    else {
+      if (this.used === this.cap) this.grow();
+      c = this.used++;
+    }
+    this.next[c] = -1;
+    return c;
+  }
+
+  freeList(head: number): void {
+    let c = head;
+    while (c >= 0) {
+      const n = this.next[c];
+      this.next[c] = this.freeHead;
+      this.freeHead = c;
+      c = n;
+    }
+  }
+
+  private grow(): void {
+    const cap = Math.max(256, this.cap * 2);
+    const next = new Int32Array(cap);
+    next.set(this.next);
+    const bytes = new Uint8Array(cap * BytePool.CHUNK);
+    bytes.set(this.bytes);
+    this.next = next;
+    this.bytes = bytes;
+    this.cap = cap;
+  }
+}
+
+const SLAB_BYTES = 1 << 16;
+/** Anything larger gets its own buffer rather than a slab tail. */
+const SLAB_MAX_ITEM = 1 << 14;
+
+/** Bump allocator over 64 KiB ArrayBuffers for finalized flows' bytes (never freed piecemeal). */
+export class Slab {
+  buf = new ArrayBuffer(0);
+  pos = 0;
+  f64 = new Float64Array(0);
+  i32 = new Int32Array(0);
+  u32 = new Uint32Array(0);
+  u16 = new Uint16Array(0);
+  i16 = new Int16Array(0);
+  u8 = new Uint8Array(0);
+
+  /**
+   * Reserves `bytes` (8-byte aligned) and returns their offset in `this.buf`; the typed views of
+   * this slab (f64 … u8) then cover them. The slab may switch to a fresh buffer, so read `buf`
+   * and the views after calling.
+   */
+  reserve(bytes: number): number {
+    const need = (bytes + 7) & ~7;
+    if (need > SLAB_MAX_ITEM) {
+      this.open(need);
+      this.pos = need;
+      return 0;
+    }
+    if (this.pos + need > this.buf.byteLength) {
+      this.open(SLAB_BYTES);
+    }
+    const off = this.pos;
+    this.pos += need;
+    return off;
+  }
+
+  private open(size: number): void {
+    this.buf = new ArrayBuffer(size);
+    this.pos = 0;
+    this.f64 = new Float64Array(this.buf);
+    this.i32 = new Int32Array(this.buf);
+    this.u32 = new Uint32Array(this.buf);
+    this.u16 = new Uint16Array(this.buf);
+    this.i16 = new Int16Array(this.buf);
+    this.u8 = new Uint8Array(this.buf);
+  }
+}
+
+interface SampleViews {
+  tsUs: Float64Array;
+  seq: Float64Array;
+  ack: Float64Array;
+  tsVal: Float64Array;
+  tsEcr: Float64Array;
+  ipId: Int32Array;
+  payloadLen: Int32Array;
+  payloadHash: Uint32Array;
+  flags: Uint16Array;
+  ttl: Int16Array;
+  dir: Uint8Array;
+}
+
+/** Bytes per sampled packet across the eleven arrays (8-byte fields first so every view is aligned). */
+export const SAMPLE_STRIDE = 8 * 5 + 4 * 3 + 2 * 2 + 1;
+
+/**
+ * A finalized flow's samples: `count` packets packed in one slab region, column after column. The
+ * eleven typed-array views are made on first access (and then kept), so a flow nobody inspects
+ * costs its bytes and one small object.
+ */
+export class PackedSamples implements FlowSamples {
+  count: number;
+  dropped: number;
+  private readonly buf: ArrayBuffer;
+  private readonly off: number;
+  private views: SampleViews | null = null;
+
+  constructor(count: number, dropped: number, buf: ArrayBuffer, off: number) {
+    this.count = count;
+    this.dropped = dropped;
+    this.buf = buf;
+    this.off = off;
+  }
+
+  private v(): SampleViews {
+    if (this.views !== null) return this.views;
+    const n = this.count;
+    const b = this.buf;
+    let o = this.off;
+    const f64 = () => {
+      const a = new Float64Array(b, o, n);
+      o += 8 * n;
+      return a;
+    };
+    const tsUs = f64();
+    const seq = f64();
+    const ack = f64();
+    const tsVal = f64();
+    const tsEcr = f64();
+    const ipId = new Int32Array(b, o, n);
+    const payloadLen = new Int32Array(b, o + 4 * n, n);
+    const payloadHash = new Uint32Array(b, o + 8 * n, n);
+    o += 12 * n;
+    const flags = new Uint16Array(b, o, n);
+    const ttl = new Int16Array(b, o + 2 * n, n);
+    const dir = new Uint8Array(b, o + 4 * n, n);
+    this.views = { tsUs, seq, ack, tsVal, tsEcr, ipId, payloadLen, payloadHash, flags, ttl, dir };
+    return this.views;
+  }
+
+  get tsUs(): Float64Array {
+    return this.v().tsUs;
+  }
+  get seq(): Float64Array {
+    return this.v().seq;
+  }
+  get ack(): Float64Array {
+    return this.v().ack;
+  }
+  get tsVal(): Float64Array {
+    return this.v().tsVal;
+  }
+  get tsEcr(): Float64Array {
+    return this.v().tsEcr;
+  }
+  get ipId(): Int32Array {
+    return this.v().ipId;
+  }
+  get payloadLen(): Int32Array {
+    return this.v().payloadLen;
+  }
+  get payloadHash(): Uint32Array {
+    return this.v().payloadHash;
+  }
+  get flags(): Uint16Array {
+    return this.v().flags;
+  }
+  get ttl(): Int16Array {
+    return this.v().ttl;
+  }
+  get dir(): Uint8Array {
+    return this.v().dir;
+  }
+
+  /** Plain data for JSON / structured clone (accessors live on the prototype, so spell them out). */
+  toJSON(): Record<string, unknown> {
+    const v = this.v();
+    return { count: this.count, dropped: this.dropped, ...v };
+  }
+}
+
+/**
+ * Copies `count` samples from a pool chunk list into an exact-size slab region and wraps them.
+ * Chunks are walked in order: packet i lives in the (i / 8)-th chunk of the list.
+ */
+export function packSamples(pool: SamplePool, head: number, count: number, dropped: number, slab: Slab): PackedSamples {
+  const n = count;
+  const off = slab.reserve(n * SAMPLE_STRIDE);
+  const { f64, i32, u32, u16, i16, u8 } = slab;
+  const o8 = off >> 3;
+  const o4 = (off + 40 * n) >> 2;
+  const o2 = (off + 52 * n) >> 1;
+  const o1 = off + 56 * n;
+  let c = head;
+  for (let i = 0; i < n; i += SAMPLE_CHUNK) {
+    const base = c * SAMPLE_CHUNK;
+    const m = Math.min(SAMPLE_CHUNK, n - i);
+    for (let j = 0; j < m; j++) {
+      const k = i + j;
+      const p = base + j;
+      f64[o8 + k] = pool.tsUs[p];
+      f64[o8 + n + k] = pool.seq[p];
+      f64[o8 + 2 * n + k] = pool.ack[p];
+      f64[o8 + 3 * n + k] = pool.tsVal[p];
+      f64[o8 + 4 * n + k] = pool.tsEcr[p];
+      i32[o4 + k] = pool.ipId[p];
+      i32[o4 + n + k] = pool.payloadLen[p];
+      u32[o4 + 2 * n + k] = pool.payloadHash[p];
+      u16[o2 + k] = pool.flags[p];
+      i16[o2 + n + k] = pool.ttl[p];
+      u8[o1 + k] = pool.dir[p];
+    }
+    c = pool.next[c];
+  }
+  return new PackedSamples(count, dropped, slab.buf, off);
+}
