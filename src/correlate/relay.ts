@@ -6,7 +6,9 @@
  * and the result says it was ambiguous.
  */
 import type { Flow } from '../flows/flow.js';
-import { PROTO_TCP, type ConnNode } from './conn-node.js';
+import { PROTO_TCP, sameEndpoint, type ConnNode } from './conn-node.js';
+import { minCostAssignment } from './assignment.js';
+import { UnionFind } from './union-find.js';
 
 const SYN = 0x02;
 const FIN = 0x01;
@@ -102,6 +104,11 @@ function bucketKey(e: RelayEnd): string {
 /** Feasibility and cost of `up` relayed into `down`; null when impossible. */
 function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatch['kind'] } | null {
   if (up.group === down.group) return null;
+  // The proxy dials somewhere else than the endpoint it accepted on (or it would call itself).
+  if (sameEndpoint(up.node.server, down.node.server)) return null;
+  // The proxy dials from its own address, never from the client's (a host process reaching a
+  // published port from the very address the proxy would use goes through DNAT in OUTPUT).
+  if (up.node.client.ip === down.node.client.ip) return null;
   if (down.syn <= up.syn) return null;
   const acceptedAt = up.accept ?? up.syn;
   const dial = down.syn - acceptedAt;
@@ -171,17 +178,64 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
       }
     }
   }
-  cands.sort((x, y) => x.cost - y.cost || x.up.syn - y.up.syn);
-  // One relay per connection: chains of proxies are rare, while a chain built from unrelated
-  // identical-payload conversations (A's upstream leg "relaying" into B's client leg) is not.
-  const used = new Set<number>();
-  const out: RelayMatch[] = [];
+  // Candidates fall into small clusters (ends that compete for each other); each cluster is
+  // settled by a minimum-total-delay assignment, large ones greedily by lowest delay.
+  const endIdx = new Map<number, number>();
+  const idxOf = (g: number): number => {
+    let i = endIdx.get(g);
+    if (i === undefined) endIdx.set(g, (i = endIdx.size));
+    return i;
+  };
   for (const c of cands) {
-    if (used.has(c.up.group) || used.has(c.down.group)) continue;
+    idxOf(c.up.group);
+    idxOf(c.down.group);
+  }
+  const uf = new UnionFind(endIdx.size);
+  for (const c of cands) uf.union(idxOf(c.up.group), idxOf(c.down.group));
+  const clusters = new Map<number, typeof cands>();
+  for (const c of cands) {
+    const k = uf.find(idxOf(c.up.group));
+    const l = clusters.get(k);
+    if (l) l.push(c);
+    else clusters.set(k, [c]);
+  }
+  const out: RelayMatch[] = [];
+  const used = new Set<number>();
+  const accept = (c: (typeof cands)[number]): void => {
     used.add(c.up.group);
     used.add(c.down.group);
     const rivals = Math.max(rivalsUp.get(c.up.group) ?? 1, rivalsDown.get(c.down.group) ?? 1) - 1;
     out.push({ up: c.up, down: c.down, dialDelay: c.down.syn - (c.up.accept ?? c.up.syn), cost: c.cost, rivals, kind: c.kind });
+  };
+  for (const cl of clusters.values()) {
+    const ups = [...new Set(cl.map((c) => c.up.group))];
+    const downs = [...new Set(cl.map((c) => c.down.group))];
+    // One relay per connection: a group may not be both an upstream and a downstream here,
+    // which the bipartite assignment cannot express; those clusters go greedy.
+    const both = ups.some((g) => downs.includes(g));
+    if (cl.length === 1 || both || ups.length > 40 || downs.length > 40) {
+      cl.sort((x, y) => x.cost - y.cost || x.up.syn - y.up.syn);
+      // Chains built from unrelated identical-payload conversations (A's upstream leg
+      // "relaying" into B's client leg) are refused: one relay per connection.
+      for (const c of cl) if (!used.has(c.up.group) && !used.has(c.down.group)) accept(c);
+      continue;
+    }
+    const ui = new Map(ups.map((g, i) => [g, i]));
+    const di = new Map(downs.map((g, i) => [g, i]));
+    const cost = ups.map(() => new Array<number>(downs.length).fill(Infinity));
+    const pick = ups.map(() => new Array<(typeof cands)[number] | null>(downs.length).fill(null));
+    for (const c of cl) {
+      const i = ui.get(c.up.group)!;
+      const j = di.get(c.down.group)!;
+      if (c.cost < cost[i][j]) {
+        cost[i][j] = c.cost;
+        pick[i][j] = c;
+      }
+    }
+    const asg = minCostAssignment(cost, downs.length);
+    asg.forEach((j, i) => {
+      if (j >= 0 && pick[i][j]) accept(pick[i][j]!);
+    });
   }
   return out;
 }
