@@ -69,7 +69,7 @@ export function estimateOffsets(
       const small = Math.abs(off) < MIN_APPLIED_OFFSET_US;
       out[e.to] = {
         offsetUs: off,
-        basis: `median of ${e.n} same-packet match${e.n === 1 ? '' : 'es'} with ${files[i]}${small ? ' (under 1 ms: same clock, not applied)' : ''}`,
+        basis: `median of ${e.n} same-packet match${e.n === 1 ? '' : 'es'} with ${files[i]}${small ? ` (${Math.round(off)} µs: within forwarding delay, same clock)` : ''}`,
       };
       queue.push(e.to);
     }

@@ -137,7 +137,8 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const unpaired = flows.filter((f) => !paired.has(f.id)).map((f) => f.id);
   const captureSummaries: CaptureSummary[] = captures.map((c, i) => ({
     ...c,
-    clockOffset: offsets[i]?.offsetUs === null || offsets[i] === undefined ? null : round6(offsets[i].offsetUs! / 1e6),
+    // Under 1 ms the files share a clock (the basis keeps the measured value): report 0.
+    clockOffset: offsets[i]?.offsetUs === null || offsets[i] === undefined ? null : round6(appliedOffsetUs(offsets[i]) / 1e6),
     clockOffsetBasis: offsets[i]?.basis ?? null,
   }));
 

@@ -49,9 +49,18 @@ export function applySideInputs(a: Analysis, hopTuples: Map<string, HopToAttribu
     let contradicted = 0;
     for (const c of a.correlations) {
       const tuples = hopTuples.get(c.id) ?? [];
-      c.hops.forEach((h, i) => {
-        const t = tuples[i];
-        if (!t || h.mechanism === 'bridge') return;
+      // Kernel NAT is one conntrack entry for the whole path: compare the tuple on the first leg
+      // with the one on the last (a middle copy, e.g. between DNAT and hairpin MASQUERADE, is
+      // neither the original nor the reply direction). A proxy leaves one entry per connection.
+      const checks: HopToAttribute[] = [];
+      if (KERNEL.has(c.mechanism) && tuples.length > 0) {
+        checks.push({ ...tuples[0], mechanism: c.mechanism, after: tuples[tuples.length - 1].after, egressIface: tuples[tuples.length - 1].egressIface });
+      } else if (c.mechanism === 'userland-proxy') {
+        c.hops.forEach((h, i) => {
+          if (h.mechanism === 'userland-proxy' && tuples[i]) checks.push(tuples[i]);
+        });
+      }
+      checks.forEach((t) => {
         const v = corroborate(entries, t);
         if (v.verdict === 'absent') return;
         c.evidence.push(v.evidence);

@@ -71,6 +71,21 @@ describe.skipIf(!byName.has('02'))('02 external client through DNAT', () => {
     expect(hop.latency).toBeGreaterThan(0);
   });
 
+  it('with --rules names the DNAT rule, with --conntrack confirms the pair; without them says it inferred', async () => {
+    const s = byName.get('02')!;
+    const t = conv(s, (x) => x.mechanism === 'dnat');
+    const d = (t.translation as { dnat: { to: { ip: string; port: number } } }).dnat;
+    const bare = await run(s);
+    expect(bare.analysis.inferences.some((i) => /no --rules/.test(i))).toBe(true);
+    expect(correlationOf(bare, s, t).hops[0].rule).toBeNull();
+    const r = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: join(s.dir, 'iptables-save.txt'), conntrackFile: join(s.dir, 'conntrack.txt') });
+    const c = correlationOf(r, s, t);
+    expect(c.hops[0].rule?.text).toContain(`--to-destination ${d.to.ip}:${d.to.port}`);
+    expect(c.hops[0].rule?.table).toBe('nat');
+    expect(c.evidence.some((e) => e.kind === 'conntrack')).toBe(true);
+    expect(c.notes.filter((n) => /contradicts/.test(n))).toEqual([]);
+  });
+
   it('orders an -i any capture along the path: eth0, docker0, then the container port', async () => {
     const s = byName.get('02')!;
     const names = parseLinksDump(readFileSync(join(s.dir, 'ip-link.txt'), 'utf8'));
