@@ -10,23 +10,23 @@ import type { FlowSamples } from './flow.js';
 /** Packets per sample chunk. */
 export const SAMPLE_CHUNK = 8;
 
-/** Columnar sample storage for live flows: chunk c holds packets at indices [c*8, c*8+8). */
+/**
+ * Sample storage for live flows, one 64-byte row per packet (one cache line: packets of thousands
+ * of interleaved flows land in scattered places, and a column layout cost a cache miss per field).
+ * Chunk c holds rows [c*8, c*8+8). Row layout: tsUs, seq, ack, tsVal, tsEcr as f64 (bytes 0-39),
+ * ipId, payloadLen i32, payloadHash u32 (40-51), flags u16, ttl i16 (52-55), dir u8 (56).
+ */
 export class SamplePool {
   private cap = 0;
   private used = 0;
   private freeHead = -1;
   next = new Int32Array(0);
-  tsUs = new Float64Array(0);
-  seq = new Float64Array(0);
-  ack = new Float64Array(0);
-  tsVal = new Float64Array(0);
-  tsEcr = new Float64Array(0);
-  ipId = new Int32Array(0);
-  payloadLen = new Int32Array(0);
-  payloadHash = new Uint32Array(0);
-  flags = new Uint16Array(0);
-  ttl = new Int16Array(0);
-  dir = new Uint8Array(0);
+  f64 = new Float64Array(0);
+  i32 = new Int32Array(0);
+  u32 = new Uint32Array(0);
+  u16 = new Uint16Array(0);
+  i16 = new Int16Array(0);
+  u8 = new Uint8Array(0);
 
   alloc(): number {
     let c = this.freeHead;
@@ -52,28 +52,24 @@ export class SamplePool {
 
   private grow(): void {
     const cap = Math.max(64, this.cap * 2);
-    const n = cap * SAMPLE_CHUNK;
-    const g = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array>(old: T, fresh: T): T => {
-      fresh.set(old as never);
-      return fresh;
-    };
     const next = new Int32Array(cap);
     next.set(this.next);
+    const bytes = new Uint8Array(cap * SAMPLE_CHUNK * SAMPLE_ROW);
+    bytes.set(this.u8);
+    const buf = bytes.buffer;
     this.next = next;
-    this.tsUs = g(this.tsUs, new Float64Array(n));
-    this.seq = g(this.seq, new Float64Array(n));
-    this.ack = g(this.ack, new Float64Array(n));
-    this.tsVal = g(this.tsVal, new Float64Array(n));
-    this.tsEcr = g(this.tsEcr, new Float64Array(n));
-    this.ipId = g(this.ipId, new Int32Array(n));
-    this.payloadLen = g(this.payloadLen, new Int32Array(n));
-    this.payloadHash = g(this.payloadHash, new Uint32Array(n));
-    this.flags = g(this.flags, new Uint16Array(n));
-    this.ttl = g(this.ttl, new Int16Array(n));
-    this.dir = g(this.dir, new Uint8Array(n));
+    this.f64 = new Float64Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.u16 = new Uint16Array(buf);
+    this.i16 = new Int16Array(buf);
+    this.u8 = bytes;
     this.cap = cap;
   }
 }
+
+/** Bytes per row of SamplePool. */
+export const SAMPLE_ROW = 64;
 
 /** Recycled fixed-size byte chunks (live stream prefixes), linked through `next`. */
 export class BytePool {
@@ -280,24 +276,25 @@ export function packSamples(pool: SamplePool, head: number, count: number, dropp
   const o4 = (off + 40 * n) >> 2;
   const o2 = (off + 52 * n) >> 1;
   const o1 = off + 56 * n;
+  const { f64: pf64, i32: pi32, u32: pu32, u16: pu16, i16: pi16, u8: pu8 } = pool;
   let c = head;
   for (let i = 0; i < n; i += SAMPLE_CHUNK) {
-    const base = c * SAMPLE_CHUNK;
     const m = Math.min(SAMPLE_CHUNK, n - i);
     for (let j = 0; j < m; j++) {
       const k = i + j;
-      const p = base + j;
-      f64[o8 + k] = pool.tsUs[p];
-      f64[o8 + n + k] = pool.seq[p];
-      f64[o8 + 2 * n + k] = pool.ack[p];
-      f64[o8 + 3 * n + k] = pool.tsVal[p];
-      f64[o8 + 4 * n + k] = pool.tsEcr[p];
-      i32[o4 + k] = pool.ipId[p];
-      i32[o4 + n + k] = pool.payloadLen[p];
-      u32[o4 + 2 * n + k] = pool.payloadHash[p];
-      u16[o2 + k] = pool.flags[p];
-      i16[o2 + n + k] = pool.ttl[p];
-      u8[o1 + k] = pool.dir[p];
+      const r = (c * SAMPLE_CHUNK + j) * SAMPLE_ROW;
+      const r8 = r >> 3;
+      f64[o8 + k] = pf64[r8];
+      f64[o8 + n + k] = pf64[r8 + 1];
+      f64[o8 + 2 * n + k] = pf64[r8 + 2];
+      f64[o8 + 3 * n + k] = pf64[r8 + 3];
+      f64[o8 + 4 * n + k] = pf64[r8 + 4];
+      i32[o4 + k] = pi32[(r >> 2) + 10];
+      i32[o4 + n + k] = pi32[(r >> 2) + 11];
+      u32[o4 + 2 * n + k] = pu32[(r >> 2) + 12];
+      u16[o2 + k] = pu16[(r >> 1) + 26];
+      i16[o2 + n + k] = pi16[(r >> 1) + 27];
+      u8[o1 + k] = pu8[r + 56];
     }
     c = pool.next[c];
   }

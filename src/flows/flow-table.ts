@@ -6,10 +6,11 @@
  * keeps only its compact record (prefix, digest, trimmed samples).
  */
 import type { Packet } from '../decode/packet.js';
-import { addressKey, endpointKey, formatIp, formatMac } from '../decode/address.js';
+import { formatIp, formatMac } from '../decode/address.js';
 import { communityId, hasPorts, packetPorts } from './community-id.js';
 import { StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
-import { BytePool, PackedSamples, SAMPLE_CHUNK, SamplePool, Slab, packSamples } from './flow-storage.js';
+import { KeyTable, MAX_KEY_WORDS, hashWords, type KeyEntry } from './flow-key.js';
+import { BytePool, PackedSamples, SAMPLE_CHUNK, SAMPLE_ROW, SamplePool, Slab, packSamples } from './flow-storage.js';
 import { mergeDns, parseDns, peekHttp, peekTlsSni } from './app-peek.js';
 import type {
   AppPeek,
@@ -51,7 +52,17 @@ const MAX_CLOSING = 100_000;
 
 interface IfaceClock {
   nowUs: number;
+  /** Small number standing for the interface key in flow keys. */
+  id: number;
 }
+
+/** A recently finalized flow's key, for linking ICMP errors that arrive after it closed. */
+interface RecentKey extends KeyEntry {
+  id: string;
+}
+
+// Shared by every direction that carried no payload (a zero-length array cannot be written to).
+const EMPTY_BYTES = new Uint8Array(0);
 
 function emptyStats(): DirectionStats {
   return {
@@ -72,7 +83,7 @@ function emptyStats(): DirectionStats {
     gaps: 0,
     gapBytes: 0,
     gapList: [],
-    prefix: new Uint8Array(0),
+    prefix: EMPTY_BYTES,
     digest: null,
     streamBytes: 0,
     firstDataUs: null,
@@ -90,9 +101,12 @@ export function fnv1a32(d: Uint8Array, off: number, len: number): number {
   return h >>> 0;
 }
 
-class LiveFlow {
+class LiveFlow implements KeyEntry {
   readonly flow: Flow;
-  readonly key: string;
+  readonly keyWords: number[];
+  readonly keyHash: number;
+  /** Creation order (the number in flow.id). */
+  readonly seq: number;
   readonly clock: IfaceClock;
   /** Whether the flow's src endpoint sorts first in the key (tells a packet's direction). */
   readonly srcIsLow: boolean;
@@ -117,28 +131,31 @@ class LiveFlow {
   synRetrans = [0, 0];
   app: AppPeek | null = null;
 
-  constructor(flow: Flow, key: string, clock: IfaceClock, srcIsLow: boolean) {
+  constructor(flow: Flow, seq: number, keyWords: number[], keyHash: number, clock: IfaceClock, srcIsLow: boolean) {
     this.flow = flow;
-    this.key = key;
+    this.seq = seq;
+    this.keyWords = keyWords;
+    this.keyHash = keyHash;
     this.clock = clock;
     this.srcIsLow = srcIsLow;
   }
 }
 
-interface PacketKey {
-  key: string;
-  /** The packet's source sorts first in the key. */
-  fromLow: boolean;
-}
-
 export class FlowTable {
-  private readonly live = new Map<string, LiveFlow>();
+  private readonly live = new KeyTable<LiveFlow>();
   private readonly clocks = new Map<string, IfaceClock>();
   private readonly closing: LiveFlow[] = [];
   private closingHead = 0;
   // Keys of recently finalized flows → id, in two generations (no per-key eviction cost).
-  private recent = new Map<string, string>();
-  private recentOld = new Map<string, string>();
+  private recent = new KeyTable<RecentKey>();
+  private recentOld = new KeyTable<RecentKey>();
+  // Scratch for building keys: the packet's (kw) and an ICMP error's quoted tuple (kw2).
+  private readonly kw = new Int32Array(MAX_KEY_WORDS);
+  private readonly kw2 = new Int32Array(MAX_KEY_WORDS);
+  private readonly epA = new Int32Array(5);
+  private readonly epB = new Int32Array(5);
+  /** Set by buildKey: the packet's source endpoint sorts first. */
+  private keyFromLow = false;
   private readonly done: Flow[] = [];
   private readonly arp = new Map<string, ArpEvent[]>();
   private readonly limits: ReassemblyLimits;
@@ -156,7 +173,7 @@ export class FlowTable {
   private nextId = 1;
   private packetCount = 0;
   private lastClockKey = '';
-  private lastClock: IfaceClock = { nowUs: 0 };
+  private lastClock: IfaceClock = { nowUs: 0, id: -1 };
 
   /** Packets that could not be attributed to a flow (non-IP other than ARP, non-first fragments). */
   unattributedPackets = 0;
@@ -221,13 +238,16 @@ export class FlowTable {
     let sport = pkt.sport;
     let dport = pkt.dport;
     if (proto === PROTO_SCTP && sport < 0) [sport, dport] = packetPorts(pkt);
-    const pk = this.packetKey(pkt, ifaceKey, proto, sport, dport, isIcmp);
-    let lf = this.live.get(pk.key);
+    const kw = this.kw;
+    const kn = this.packetKey(kw, pkt, clock.id, proto, sport, dport, isIcmp);
+    const fromLow = this.keyFromLow;
+    const hash = hashWords(kw, kn);
+    let lf = this.live.get(kw, kn, hash);
     const flags = proto === PROTO_TCP ? pkt.tcpFlags : 0;
 
     if (lf !== undefined && proto === PROTO_TCP && (flags & (SYN | ACK)) === SYN) {
       // A new SYN on a closed tuple, or with a different ISN: port reuse, a new connection.
-      const dir = pk.fromLow === lf.srcIsLow ? 0 : 1;
+      const dir = fromLow === lf.srcIsLow ? 0 : 1;
       const isn = dir === 0 ? lf.flow.fwd.isn : lf.flow.rev.isn;
       if (lf.closedAtUs >= 0 || (isn !== null && isn !== pkt.seq) || (dir === 1 && lf.synSeen)) {
         this.finalize(lf, false);
@@ -235,16 +255,16 @@ export class FlowTable {
       }
     }
     if (lf === undefined) {
-      lf = this.createFlow(pkt, tsUs, ifaceName, ifaceKey, file, proto, sport, dport, pk, clock, isIcmp);
-      this.live.set(pk.key, lf);
+      lf = this.createFlow(pkt, tsUs, ifaceName, ifaceKey, file, proto, sport, dport, copyWords(kw, kn), hash, fromLow, clock, isIcmp);
+      this.live.set(lf);
     }
-    const dir = pk.fromLow === lf.srcIsLow ? 0 : 1;
+    const dir = fromLow === lf.srcIsLow ? 0 : 1;
     this.update(lf, pkt, tsUs, dir, proto, flags);
   }
 
   /** Finalizes every live flow and returns all retained flows sorted by first packet time. */
   finish(): Flow[] {
-    for (const lf of [...this.live.values()]) this.finalize(lf, false);
+    for (const lf of this.liveInCreationOrder()) this.finalize(lf, false);
     this.closing.length = 0;
     this.closingHead = 0;
     const out = this.done.slice();
@@ -256,7 +276,7 @@ export class FlowTable {
     if (ifaceKey === this.lastClockKey) return this.lastClock;
     let c = this.clocks.get(ifaceKey);
     if (c === undefined) {
-      c = { nowUs: -Infinity };
+      c = { nowUs: -Infinity, id: this.clocks.size };
       this.clocks.set(ifaceKey, c);
     }
     this.lastClockKey = ifaceKey;
@@ -264,32 +284,73 @@ export class FlowTable {
     return c;
   }
 
-  private packetKey(pkt: Packet, ifaceKey: string, proto: number, sport: number, dport: number, isIcmp: boolean): PacketKey {
+  /** Live flows in creation order (the order a Map keyed by insertion would give). */
+  private liveInCreationOrder(): LiveFlow[] {
+    return this.live.values().sort((x, y) => x.seq - y.seq);
+  }
+
+  /**
+   * Writes the packet's flow key into w and returns its length; keyFromLow tells whether the
+   * packet's source is the endpoint written first. Endpoints are ordered by their bytes (address,
+   * then port), ICMP flows add what tells their messages apart (echo id, quoted tuple, type/code).
+   */
+  private packetKey(w: Int32Array, pkt: Packet, ifaceId: number, proto: number, sport: number, dport: number, isIcmp: boolean): number {
     const d = pkt.data;
     const v = pkt.ipVersion;
     if (isIcmp) {
-      const a = addressKey(d, pkt.srcOff, v);
-      const b = addressKey(d, pkt.dstOff, v);
-      const fromLow = a <= b;
-      const pair = fromLow ? a + b : b + a;
       const type = pkt.icmpType;
       const echo = proto === PROTO_ICMP ? ICMP4_ECHO.has(type) : ICMP6_ECHO.has(type);
-      let tail: string;
-      if (echo && pkt.icmpId >= 0) tail = `e${pkt.icmpId}`;
-      else if (isIcmpError(proto, type)) tail = `x${a}${b}${type}/${pkt.icmpCode}`;
-      else tail = `t${type}/${pkt.icmpCode}`;
-      return { key: `${ifaceKey}|${proto}|${pair}|${tail}`, fromLow };
+      const kind = echo && pkt.icmpId >= 0 ? KIND_ICMP_ECHO : isIcmpError(proto, type) ? KIND_ICMP_ERROR : KIND_ICMP_OTHER;
+      let n = this.pairKey(w, ifaceId, proto, kind, v, d, pkt.srcOff, pkt.dstOff, -1, -1);
+      if (kind === KIND_ICMP_ECHO) w[n++] = pkt.icmpId;
+      else {
+        if (kind === KIND_ICMP_ERROR) {
+          n = putAddr(w, n, d, pkt.srcOff, v);
+          n = putAddr(w, n, d, pkt.dstOff, v);
+        }
+        w[n++] = ((type & 0xffff) << 16) | (pkt.icmpCode & 0xffff);
+      }
+      return n;
     }
-    if (sport >= 0 && dport >= 0) {
-      const a = endpointKey(d, pkt.srcOff, v, sport);
-      const b = endpointKey(d, pkt.dstOff, v, dport);
-      const fromLow = a <= b;
-      return { key: `${ifaceKey}|${proto}|${fromLow ? a + b : b + a}`, fromLow };
+    if (sport >= 0 && dport >= 0) return this.pairKey(w, ifaceId, proto, KIND_PORTS, v, d, pkt.srcOff, pkt.dstOff, sport, dport);
+    return this.pairKey(w, ifaceId, proto, KIND_ADDRESSES, v, d, pkt.srcOff, pkt.dstOff, -1, -1);
+  }
+
+  /** Header words and both endpoints (ports when >= 0), lower first; sets keyFromLow. */
+  private pairKey(
+    w: Int32Array,
+    ifaceId: number,
+    proto: number,
+    kind: number,
+    v: number,
+    d: Uint8Array,
+    srcOff: number,
+    dstOff: number,
+    sport: number,
+    dport: number,
+  ): number {
+    const a = this.epA;
+    const b = this.epB;
+    let la = putAddr(a, 0, d, srcOff, v);
+    putAddr(b, 0, d, dstOff, v);
+    if (sport >= 0) {
+      a[la] = sport;
+      b[la] = dport;
+      la++;
     }
-    const a = addressKey(d, pkt.srcOff, v);
-    const b = addressKey(d, pkt.dstOff, v);
-    const fromLow = a <= b;
-    return { key: `${ifaceKey}|${proto}|${fromLow ? a + b : b + a}`, fromLow };
+    let c = 0;
+    for (let i = 0; i < la && c === 0; i++) if (a[i] !== b[i]) c = a[i] >>> 0 < b[i] >>> 0 ? -1 : 1;
+    const fromLow = c <= 0;
+    this.keyFromLow = fromLow;
+    const lo = fromLow ? a : b;
+    const hi = fromLow ? b : a;
+    w[0] = ifaceId;
+    w[1] = proto | (kind << 8) | (v << 12);
+    for (let i = 0; i < la; i++) {
+      w[2 + i] = lo[i];
+      w[2 + la + i] = hi[i];
+    }
+    return 2 + 2 * la;
   }
 
   private createFlow(
@@ -301,7 +362,9 @@ export class FlowTable {
     proto: number,
     sport: number,
     dport: number,
-    pk: PacketKey,
+    keyWords: number[],
+    keyHash: number,
+    fromLow: boolean,
     clock: IfaceClock,
     isIcmp: boolean,
   ): LiveFlow {
@@ -327,7 +390,7 @@ export class FlowTable {
         linkedFlowId: null,
         inner: null,
       };
-      if (isIcmpError(proto, pkt.icmpType) && pkt.innerIpVersion !== 0) this.linkIcmpError(pkt, icmp, ifaceKey);
+      if (isIcmpError(proto, pkt.icmpType) && pkt.innerIpVersion !== 0) this.linkIcmpError(pkt, icmp, clock.id);
     }
     const cid = communityId({
       seed: this.seed,
@@ -342,8 +405,9 @@ export class FlowTable {
     });
     const a: Endpoint = { ip: formatIp(d, pkt.srcOff, v), port: srcPort < 0 ? -1 : srcPort };
     const b: Endpoint = { ip: formatIp(d, pkt.dstOff, v), port: dstPort < 0 ? -1 : dstPort };
+    const seq = this.nextId++;
     const flow: Flow = {
-      id: `f${this.nextId++}`,
+      id: `f${seq}`,
       iface: ifaceName,
       ifaceKey,
       file,
@@ -368,8 +432,8 @@ export class FlowTable {
       sllPktTypes: [],
       samples: NO_SAMPLES,
     };
-    const srcIsLow = reversed ? !pk.fromLow : pk.fromLow;
-    const lf = new LiveFlow(flow, pk.key, clock, srcIsLow);
+    const srcIsLow = reversed ? !fromLow : fromLow;
+    const lf = new LiveFlow(flow, seq, keyWords, keyHash, clock, srcIsLow);
     if (icmp?.linkedFlowId) {
       const target = this.findById(icmp.linkedFlowId);
       target?.icmpErrorFlowIds.push(flow.id);
@@ -385,7 +449,7 @@ export class FlowTable {
     return undefined;
   }
 
-  private linkIcmpError(pkt: Packet, icmp: IcmpInfo, ifaceKey: string): void {
+  private linkIcmpError(pkt: Packet, icmp: IcmpInfo, ifaceId: number): void {
     const d = pkt.data;
     const v = pkt.innerIpVersion;
     const proto = pkt.innerProto;
@@ -397,18 +461,17 @@ export class FlowTable {
       src: { ip: formatIp(d, pkt.innerSrcOff, v), port: sport },
       dst: { ip: formatIp(d, pkt.innerDstOff, v), port: dport },
     };
-    let key: string;
-    if (sport >= 0 && dport >= 0 && proto !== PROTO_ICMP && proto !== PROTO_ICMP6) {
-      const a = endpointKey(d, pkt.innerSrcOff, v, sport);
-      const b = endpointKey(d, pkt.innerDstOff, v, dport);
-      key = `${ifaceKey}|${proto}|${a <= b ? a + b : b + a}`;
-    } else if (proto !== PROTO_ICMP && proto !== PROTO_ICMP6) {
-      const a = addressKey(d, pkt.innerSrcOff, v);
-      const b = addressKey(d, pkt.innerDstOff, v);
-      key = `${ifaceKey}|${proto}|${a <= b ? a + b : b + a}`;
-    } else return;
-    const live = this.live.get(key);
-    icmp.linkedFlowId = live ? live.flow.id : (this.recent.get(key) ?? this.recentOld.get(key) ?? null);
+    if (proto === PROTO_ICMP || proto === PROTO_ICMP6) return;
+    const w = this.kw2;
+    const saved = this.keyFromLow;
+    const n =
+      sport >= 0 && dport >= 0
+        ? this.pairKey(w, ifaceId, proto, KIND_PORTS, v, d, pkt.innerSrcOff, pkt.innerDstOff, sport, dport)
+        : this.pairKey(w, ifaceId, proto, KIND_ADDRESSES, v, d, pkt.innerSrcOff, pkt.innerDstOff, -1, -1);
+    this.keyFromLow = saved;
+    const h = hashWords(w, n);
+    const live = this.live.get(w, n, h);
+    icmp.linkedFlowId = live ? live.flow.id : (this.recent.get(w, n, h)?.id ?? this.recentOld.get(w, n, h)?.id ?? null);
   }
 
   private update(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, proto: number, flags: number): void {
@@ -532,18 +595,21 @@ export class FlowTable {
       lf.sampleTail = c;
     }
     lf.sampleCount++;
-    const i = lf.sampleTail * SAMPLE_CHUNK + slot;
-    s.tsUs[i] = tsUs;
-    s.dir[i] = dir;
-    s.flags[i] = flags < 0 ? 0 : flags;
-    s.seq[i] = pkt.seq;
-    s.ack[i] = pkt.ack;
-    s.ipId[i] = pkt.ipId;
-    s.ttl[i] = pkt.ttl;
-    s.tsVal[i] = pkt.tsVal;
-    s.tsEcr[i] = pkt.tsEcr;
-    s.payloadLen[i] = wire;
-    s.payloadHash[i] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? fnv1a32(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
+    const r = (lf.sampleTail * SAMPLE_CHUNK + slot) * SAMPLE_ROW;
+    const r8 = r >> 3;
+    const r4 = r >> 2;
+    const r2 = r >> 1;
+    s.f64[r8] = tsUs;
+    s.f64[r8 + 1] = pkt.seq;
+    s.f64[r8 + 2] = pkt.ack;
+    s.f64[r8 + 3] = pkt.tsVal;
+    s.f64[r8 + 4] = pkt.tsEcr;
+    s.i32[r4 + 10] = pkt.ipId;
+    s.i32[r4 + 11] = wire;
+    s.u32[r4 + 12] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? fnv1a32(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
+    s.u16[r2 + 26] = flags < 0 ? 0 : flags;
+    s.i16[r2 + 27] = pkt.ttl;
+    s.u8[r + 56] = dir;
   }
 
   private markClosed(lf: LiveFlow, tsUs: number): void {
@@ -570,7 +636,7 @@ export class FlowTable {
   }
 
   private sweepIdle(): void {
-    for (const lf of this.live.values()) {
+    for (const lf of this.liveInCreationOrder()) {
       if (lf.flow.proto === PROTO_TCP) continue;
       if (lf.clock.nowUs - lf.flow.lastUs > this.udpTimeoutUs) this.finalize(lf, true);
     }
@@ -580,11 +646,11 @@ export class FlowTable {
     if (lf.finalized) return;
     lf.finalized = true;
     const flow = lf.flow;
-    if (this.live.get(lf.key) === lf) this.live.delete(lf.key);
-    this.recent.set(lf.key, flow.id);
+    this.live.delete(lf);
+    this.recent.set({ keyWords: lf.keyWords, keyHash: lf.keyHash, id: flow.id });
     if (this.recent.size >= RECENT_KEYS) {
       this.recentOld = this.recent;
-      this.recent = new Map();
+      this.recent = new KeyTable();
     }
 
     finishStream(lf.fwdStream, flow.fwd, flow.lastUs, this.slab);
@@ -641,6 +707,26 @@ export class FlowTable {
       targetIp: ok(pkt.arpTargetIpOff, 4) ? formatIp(d, pkt.arpTargetIpOff, 4) : '',
     });
   }
+}
+
+const KIND_PORTS = 0;
+const KIND_ADDRESSES = 1;
+const KIND_ICMP_ECHO = 2;
+const KIND_ICMP_ERROR = 3;
+const KIND_ICMP_OTHER = 4;
+
+/** Address bytes (4 or 16) as big-endian words at w[p]; returns the position after them. */
+function putAddr(w: Int32Array, p: number, d: Uint8Array, off: number, v: number): number {
+  const end = off + (v === 6 ? 16 : 4);
+  for (let o = off; o < end; o += 4) w[p++] = (d[o] << 24) | (d[o + 1] << 16) | (d[o + 2] << 8) | d[o + 3];
+  return p;
+}
+
+/** A key kept with its flow: a plain array (a typed array would cost an ArrayBuffer per flow). */
+function copyWords(w: Int32Array, n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = w[i];
+  return out;
 }
 
 function isIcmpError(proto: number, type: number): boolean {
