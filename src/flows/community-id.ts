@@ -6,7 +6,6 @@
  *
  * with the endpoints ordered smaller-first, ICMP type/code standing in for ports.
  */
-import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Packet } from '../decode/packet.js';
 
@@ -84,8 +83,10 @@ export function communityId(input: CommunityIdInput, base64 = true): string {
     const c = compareBytes(src, srcOff, dst, dstOff, addrLen);
     swap = c > 0 || (c === 0 && withPorts && sport > dport);
   }
-  const buf = Buffer.allocUnsafe(2 + 2 * addrLen + 2 + (withPorts ? 4 : 0));
-  buf.writeUInt16BE(input.seed & 0xffff, 0);
+  const buf = MSG;
+  const seed = input.seed & 0xffff;
+  buf[0] = seed >> 8;
+  buf[1] = seed & 0xff;
   let o = 2;
   const a = swap ? dst : src;
   const aOff = swap ? dstOff : srcOff;
@@ -96,11 +97,113 @@ export function communityId(input: CommunityIdInput, base64 = true): string {
   buf[o++] = proto & 0xff;
   buf[o++] = 0;
   if (withPorts) {
-    buf.writeUInt16BE((swap ? dport : sport) & 0xffff, o);
-    buf.writeUInt16BE((swap ? sport : dport) & 0xffff, o + 2);
+    const p1 = (swap ? dport : sport) & 0xffff;
+    const p2 = (swap ? sport : dport) & 0xffff;
+    buf[o++] = p1 >> 8;
+    buf[o++] = p1 & 0xff;
+    buf[o++] = p2 >> 8;
+    buf[o++] = p2 & 0xff;
   }
-  const digest = createHash('sha1').update(buf).digest();
-  return '1:' + (base64 ? digest.toString('base64') : digest.toString('hex'));
+  const digest = sha1Block(buf, o);
+  return base64 ? '1:' + base64Of20(digest) : '1:' + hexOf(digest);
+}
+
+// One flow tuple message (at most 2 + 32 + 2 + 4 = 40 bytes) fits a single SHA-1 block; hashing it
+// in JS avoids a native Hash object per flow, which dominated flow creation.
+const MSG = new Uint8Array(64);
+const W = new Int32Array(80);
+const OUT = new Uint8Array(20);
+
+/** SHA-1 (FIPS 180-4) of m[0, len), len <= 55: one padded block. The result is reused scratch. */
+function sha1Block(m: Uint8Array, len: number): Uint8Array {
+  for (let i = len; i < 64; i++) m[i] = 0;
+  m[len] = 0x80;
+  const bits = len * 8;
+  m[62] = bits >>> 8;
+  m[63] = bits & 0xff;
+  const w = W;
+  for (let i = 0; i < 16; i++) w[i] = (m[4 * i] << 24) | (m[4 * i + 1] << 16) | (m[4 * i + 2] << 8) | m[4 * i + 3];
+  for (let i = 16; i < 80; i++) {
+    const x = w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16];
+    w[i] = (x << 1) | (x >>> 31);
+  }
+  const h0 = 0x67452301;
+  const h1 = 0xefcdab89 | 0;
+  const h2 = 0x98badcfe | 0;
+  const h3 = 0x10325476;
+  const h4 = 0xc3d2e1f0 | 0;
+  let a = h0;
+  let b = h1;
+  let c = h2;
+  let d = h3;
+  let e = h4;
+  for (let i = 0; i < 80; i++) {
+    let f: number;
+    let k: number;
+    if (i < 20) {
+      f = (b & c) | (~b & d);
+      k = 0x5a827999;
+    } else if (i < 40) {
+      f = b ^ c ^ d;
+      k = 0x6ed9eba1;
+    } else if (i < 60) {
+      f = (b & c) | (b & d) | (c & d);
+      k = 0x8f1bbcdc | 0;
+    } else {
+      f = b ^ c ^ d;
+      k = 0xca62c1d6 | 0;
+    }
+    const t = (((a << 5) | (a >>> 27)) + f + e + k + w[i]) | 0;
+    e = d;
+    d = c;
+    c = (b << 30) | (b >>> 2);
+    b = a;
+    a = t;
+  }
+  const out = OUT;
+  const put = (i: number, v: number) => {
+    out[i] = v >>> 24;
+    out[i + 1] = (v >>> 16) & 0xff;
+    out[i + 2] = (v >>> 8) & 0xff;
+    out[i + 3] = v & 0xff;
+  };
+  put(0, (h0 + a) | 0);
+  put(4, (h1 + b) | 0);
+  put(8, (h2 + c) | 0);
+  put(12, (h3 + d) | 0);
+  put(16, (h4 + e) | 0);
+  return out;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const HEX = '0123456789abcdef';
+const CODES: number[] = new Array<number>(40).fill(0);
+
+/** Standard base64 of 20 bytes: 27 characters and one '='. */
+function base64Of20(b: Uint8Array): string {
+  let n = 0;
+  for (let i = 0; i < 18; i += 3) {
+    const v = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
+    CODES[n++] = B64.charCodeAt(v >> 18);
+    CODES[n++] = B64.charCodeAt((v >> 12) & 63);
+    CODES[n++] = B64.charCodeAt((v >> 6) & 63);
+    CODES[n++] = B64.charCodeAt(v & 63);
+  }
+  const v = (b[18] << 16) | (b[19] << 8);
+  CODES[n++] = B64.charCodeAt(v >> 18);
+  CODES[n++] = B64.charCodeAt((v >> 12) & 63);
+  CODES[n++] = B64.charCodeAt((v >> 6) & 63);
+  CODES[n++] = 61; // '='
+  return String.fromCharCode.apply(null, CODES.slice(0, n));
+}
+
+function hexOf(b: Uint8Array): string {
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    CODES[n++] = HEX.charCodeAt(b[i] >> 4);
+    CODES[n++] = HEX.charCodeAt(b[i] & 15);
+  }
+  return String.fromCharCode.apply(null, CODES.slice(0, n));
 }
 
 /** Ports of a decoded packet as Community ID sees them (SCTP read from its common header). */

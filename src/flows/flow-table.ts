@@ -162,6 +162,7 @@ export class FlowTable {
   private readonly samplePool = new SamplePool();
   private readonly bytePool = new BytePool();
   private readonly slab = new Slab();
+  private readonly strings = new StringCache();
   private readonly prefixBytes: number;
   private readonly samplePackets: number;
   private readonly udpTimeoutUs: number;
@@ -403,8 +404,8 @@ export class FlowTable {
       sport: cidSport,
       dport: cidDport,
     });
-    const a: Endpoint = { ip: formatIp(d, pkt.srcOff, v), port: srcPort < 0 ? -1 : srcPort };
-    const b: Endpoint = { ip: formatIp(d, pkt.dstOff, v), port: dstPort < 0 ? -1 : dstPort };
+    const a: Endpoint = { ip: this.strings.ip(d, pkt.srcOff, v), port: srcPort < 0 ? -1 : srcPort };
+    const b: Endpoint = { ip: this.strings.ip(d, pkt.dstOff, v), port: dstPort < 0 ? -1 : dstPort };
     const seq = this.nextId++;
     const flow: Flow = {
       id: `f${seq}`,
@@ -482,8 +483,8 @@ export class FlowTable {
     if (tsUs < flow.firstUs) flow.firstUs = tsUs;
     if (st.packets === 0) {
       st.firstTtl = pkt.ttl >= 0 ? pkt.ttl : null;
-      if (pkt.ethSrcOff >= 0) st.firstMacSrc = formatMac(d, pkt.ethSrcOff);
-      if (pkt.ethDstOff >= 0) st.firstMacDst = formatMac(d, pkt.ethDstOff);
+      if (pkt.ethSrcOff >= 0) st.firstMacSrc = this.strings.mac(d, pkt.ethSrcOff);
+      if (pkt.ethDstOff >= 0) st.firstMacDst = this.strings.mac(d, pkt.ethDstOff);
     }
     st.packets++;
     st.bytes += pkt.len;
@@ -707,6 +708,49 @@ export class FlowTable {
       targetIp: ok(pkt.arpTargetIpOff, 4) ? formatIp(d, pkt.arpTargetIpOff, 4) : '',
     });
   }
+}
+
+const STRING_CACHE_MAX = 8192;
+
+/**
+ * Address strings shared between flows: thousands of flows name the same server address and MACs,
+ * and one flat string each beats a formatted copy (a rope of pieces) per flow.
+ */
+class StringCache {
+  private macs = new Map<number, string>();
+  private ips = new Map<number, string>();
+
+  mac(d: Uint8Array, off: number): string {
+    const hi = (d[off] << 8) | d[off + 1];
+    const lo = ((d[off + 2] << 24) | (d[off + 3] << 16) | (d[off + 4] << 8) | d[off + 5]) >>> 0;
+    const k = hi * 4294967296 + lo;
+    let s = this.macs.get(k);
+    if (s === undefined) {
+      if (this.macs.size >= STRING_CACHE_MAX) this.macs = new Map();
+      s = flat(formatMac(d, off));
+      this.macs.set(k, s);
+    }
+    return s;
+  }
+
+  ip(d: Uint8Array, off: number, v: number): string {
+    if (v === 6) return flat(formatIp(d, off, 6));
+    const k = ((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0;
+    let s = this.ips.get(k);
+    if (s === undefined) {
+      if (this.ips.size >= STRING_CACHE_MAX) this.ips = new Map();
+      s = flat(formatIp(d, off, 4));
+      this.ips.set(k, s);
+    }
+    return s;
+  }
+}
+
+/** A sequential copy of a (possibly concatenated) string. */
+function flat(s: string): string {
+  const codes = new Array<number>(s.length);
+  for (let i = 0; i < s.length; i++) codes[i] = s.charCodeAt(i);
+  return String.fromCharCode.apply(null, codes);
 }
 
 const KIND_PORTS = 0;

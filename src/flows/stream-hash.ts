@@ -25,8 +25,11 @@ function word(d: Uint8Array, i: number): number {
   return d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24);
 }
 
-function hex8(x: number): string {
-  return (x >>> 0).toString(16).padStart(8, '0');
+const HEX = '0123456789abcdef';
+const CODES: number[] = new Array<number>(32).fill(0);
+
+function putHex8(at: number, x: number): void {
+  for (let i = 0; i < 8; i++) CODES[at + i] = HEX.charCodeAt((x >>> (28 - 4 * i)) & 15);
 }
 
 export class StreamHash {
@@ -132,6 +135,11 @@ export class StreamHash {
     h2 = (h2 + h1) | 0;
     h3 = (h3 + h1) | 0;
     h4 = (h4 + h1) | 0;
-    return hex8(h1) + hex8(h2) + hex8(h3) + hex8(h4);
+    putHex8(0, h1);
+    putHex8(8, h2);
+    putHex8(16, h3);
+    putHex8(24, h4);
+    // One flat string (concatenating pieces would keep a rope of four per digest).
+    return String.fromCharCode.apply(null, CODES);
   }
 }
