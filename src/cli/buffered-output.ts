@@ -53,3 +53,13 @@ export class BufferedOutput {
     this.stream.off('error', this.onError);
   }
 }
+
+/** Runs `write` with a BufferedOutput on stdout, which is flushed and released however it ends. */
+export async function withOutput<T>(write: (out: BufferedOutput) => Promise<T> | T): Promise<T> {
+  const out = new BufferedOutput();
+  try {
+    return await write(out);
+  } finally {
+    await out.close();
+  }
+}

@@ -4,3 +4,6 @@ export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
 /** Bad input: unreadable or corrupt capture, invalid arguments or expectations file. */
 export const EXIT_BAD_INPUT = 2;
+
+/** Sets the process exit code a command wants, without exiting (output must flush first). */
+export type SetExitCode = (code: number) => void;

@@ -1,16 +1,34 @@
-import { CaptureError } from '../read/capture-error.js';
+import type { CaptureError } from '../read/capture-error.js';
+import { sanitizeText } from '../present/sanitize.js';
+import { EXIT_BAD_INPUT, type SetExitCode } from './exit-codes.js';
 
-/** Prints one line on stderr, `natflow: ...`; a stack trace only with NATFLOW_DEBUG=1. */
-export function reportError(err: unknown): void {
-  const debug = process.env.NATFLOW_DEBUG === '1';
-  let text: string;
-  if (err instanceof CaptureError) text = err.message;
-  else if (err instanceof Error) text = err.message;
-  else text = String(err);
-  process.stderr.write(`natflow: ${oneLine(text)}\n`);
-  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+/**
+ * Prints one line on stderr, `natflow: ...`. Messages can quote file names and capture text, so
+ * they are kept to one line and stripped of terminal controls.
+ */
+export function printErrorLine(text: string): void {
+  process.stderr.write(`natflow: ${sanitizeText(text.replace(/[\r\n]+/g, ' ').trim())}\n`);
 }
 
-function oneLine(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').trim();
+/** Prints an error as one line; a stack trace only with NATFLOW_DEBUG=1. */
+export function reportError(err: unknown): void {
+  printErrorLine(err instanceof Error ? err.message : String(err));
+  if (process.env.NATFLOW_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+}
+
+/** A bad argument or side file: one line, exit 2. */
+export function reportBadInput(err: unknown, setExitCode: SetExitCode): void {
+  reportError(err);
+  setExitCode(EXIT_BAD_INPUT);
+}
+
+/**
+ * The faults met while reading captures (`<file>: <reason> at byte <offset>`), one line each, in
+ * argument order; any fault makes the exit code 2, since what was read before it still counted.
+ * Returns whether there was one.
+ */
+export function reportCaptureErrors(errors: readonly CaptureError[], setExitCode: SetExitCode): boolean {
+  for (const e of errors) printErrorLine(e.message);
+  if (errors.length > 0) setExitCode(EXIT_BAD_INPUT);
+  return errors.length > 0;
 }

@@ -5,9 +5,9 @@ import { registerTuiCommand } from './tui.js';
 import { registerCheckCommand } from './check.js';
 import { registerReportCommand } from './report.js';
 import { registerAnalyzeCommand } from './analyze.js';
+import type { SetExitCode } from '../exit-codes.js';
 
-/** Sets the process exit code a command wants, without exiting (output must flush first). */
-export type SetExitCode = (code: number) => void;
+export type { SetExitCode };
 
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
   registerPacketsCommand(program, setExitCode);

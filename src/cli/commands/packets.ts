@@ -6,10 +6,9 @@ import type { CaptureRecord } from '../../read/types.js';
 import { Packet, decodePacket } from '../../decode/index.js';
 import { formatPacketLine } from '../../present/packet-line.js';
 import { formatPacketJson } from '../../present/packet-json.js';
-import { sanitizeText } from '../../present/sanitize.js';
-import { BufferedOutput } from '../buffered-output.js';
-import { EXIT_BAD_INPUT } from '../exit-codes.js';
-import type { SetExitCode } from './index.js';
+import { withOutput } from '../buffered-output.js';
+import type { SetExitCode } from '../exit-codes.js';
+import { reportCaptureErrors } from '../report-error.js';
 
 export interface CaptureArg {
   path: string;
@@ -42,9 +41,8 @@ export function registerPacketsCommand(program: Command, setExitCode: SetExitCod
     .argument('<files...>', 'capture files (pcap, pcapng, gzip of either; - for stdin); name=file names the interface')
     .option('--json', 'one JSON object per packet (JSON Lines)')
     .action(async (files: string[], opts: { json?: boolean }) => {
-      const out = new BufferedOutput();
       const pkt = new Packet();
-      try {
+      await withOutput(async (out) => {
         for (const arg of files) {
           const { path, name } = parseCaptureArg(arg);
           const fallbackName = name ?? nameFromPath(path);
@@ -67,12 +65,9 @@ export function registerPacketsCommand(program: Command, setExitCode: SetExitCod
           if (result.error) {
             // Packets before the fault go out first, then the one-line error.
             await out.flush();
-            process.stderr.write(`natflow: ${sanitizeText(result.error.message)}\n`);
-            setExitCode(EXIT_BAD_INPUT);
+            reportCaptureErrors([result.error], setExitCode);
           }
         }
-      } finally {
-        await out.close();
-      }
+      });
     });
 }
