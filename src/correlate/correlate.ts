@@ -21,6 +21,8 @@ import { UnionFind } from './union-find.js';
 import { buildCorrelation, isSelfHairpin, type Segment } from './describe.js';
 import { summarizeFlow } from './flow-summary.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
+import { LazyCorrelation, type Explainer } from './lazy-correlation.js';
+import { defineLazy } from './lazy-field.js';
 
 export type CaptureInput = Omit<CaptureSummary, 'clockOffset' | 'clockOffsetBasis'>;
 
@@ -35,8 +37,10 @@ export interface Correlated {
   analysis: Analysis;
   /** Flow id → flow, for the explainer. */
   flowsById: Map<string, Flow>;
-  /** Per correlation id, its hops as the rules module sees them (same order as `hops`). */
-  hopTuples: Map<string, HopToAttribute[]>;
+  /** A correlation's hops as the rules module sees them (same order as `hops`). */
+  hopTuples: (c: Correlation) => HopToAttribute[];
+  /** Sets what writes the correlations' explanations (on first read of each). */
+  explainWith: (explain: (c: Correlation) => string[]) => void;
 }
 
 export function correlate(flows: readonly Flow[], captures: readonly CaptureInput[], opts: CorrelateOptions = {}): Correlated {
@@ -76,10 +80,12 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     if (l) l.push(n);
     else groupNodes.set(g, [n]);
   }
-  const matchOf = new Map<string, SamePacketMatch>();
+  // Keyed a·N + b (a < b): one number per match instead of a string.
+  const N = nodes.length;
+  const matchOf = new Map<number, SamePacketMatch>();
   const kernelNat = new Set<number>();
   for (const m of matches) {
-    matchOf.set(`${m.a}|${m.b}`, m);
+    matchOf.set(m.a * N + m.b, m);
     const c = tupleChange(nodes[m.a], nodes[m.b]);
     if (c.srcIp || c.srcPort || c.dstIp || c.dstPort) kernelNat.add(uf.find(m.a));
   }
@@ -104,7 +110,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
 
   const correlations: Correlation[] = [];
   const duplicates: Duplicate[] = [];
-  const hopTuples = new Map<string, HopToAttribute[]>();
+  const explainer: Explainer = { explain: null };
   const paired = new Set<string>();
   const heads = [...groupNodes.keys()].filter((g) => !relayUp.has(g));
   const startOf = new Map<number, number>();
@@ -124,8 +130,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     const total = segments.reduce((s, x) => s + x.nodes.length, 0);
     const single = segments[0].nodes[0];
     if (total === 1 && single.parts.length === 1 && !isSelfHairpin(single)) continue;
-    const { correlation: c, attribute } = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, identicalStreams);
-    hopTuples.set(c.id, attribute);
+    const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, N, identicalStreams, explainer);
     for (const d of duplicates.splice(0)) {
       for (const p of d.node.parts) paired.add(p.id);
       c.notes.push(`${d.node.parts.map((p) => p.id).join('+')} in ${d.node.file} is the same capture point as ${d.of.parts[0].id} (${d.of.iface} in ${d.of.file}), recorded twice: not a separate leg`);
@@ -156,14 +161,23 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const analysis: Analysis = {
     version: opts.version ?? '0.0.0',
     captures: captureSummaries,
-    flows: flows.map(summarizeFlow),
+    flows: [],
     correlations,
     unpaired,
     summary: '',
     inferences,
   };
+  // Flow summaries are text for presenters: written when first read.
+  defineLazy(analysis, 'flows', () => flows.map(summarizeFlow));
   const flowsById = new Map(flows.map((f) => [f.id, f]));
-  return { analysis, flowsById, hopTuples };
+  return {
+    analysis,
+    flowsById,
+    hopTuples: (c) => (c instanceof LazyCorrelation ? c.hopTuples() : []),
+    explainWith: (explain) => {
+      explainer.explain = explain;
+    },
+  };
 }
 
 function minT0(ns: ConnNode[]): number {

@@ -2,14 +2,19 @@
  * Turns one chain of connection nodes into a Correlation: legs in path order, a hop per step
  * with its mechanism, rewrite, field diff and latency, evidence sentences with the real values,
  * notes, and the confidence.
+ *
+ * Two passes over the same steps: the first (at correlation time) decides mechanism, confidence
+ * and notes; the second writes hops and evidence, only when a presenter reads them
+ * (./lazy-correlation.ts). Each hop function does both, `ev === null` meaning the first pass.
  */
-import type { Correlation, Evidence, Hop, Mechanism } from './model.js';
+import type { Evidence, Hop, Mechanism } from './model.js';
 import { endpointText, isIcmp, PROTO_TCP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, tupleChange, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, median, reverseMatch, type SamePacketMatch } from './same-packet.js';
 import type { RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
+import { LazyCorrelation, type CorrelationDetails, type Explainer } from './lazy-correlation.js';
 
 export interface Segment {
   /** Same-packet copies of one connection, in path order. */
@@ -19,12 +24,18 @@ export interface Segment {
 }
 
 interface HopResult {
-  hop: Hop;
+  /** Written in the second pass only. */
+  hop: Hop | null;
+  mechanism: Mechanism;
   confidence: number;
   change: TupleChange | null;
-  /** The hop as the rules module sees it (tuples before and after the rewrite). */
-  attribute: HopToAttribute;
 }
+
+/** One hop of a correlation, as found; enough to write it later. */
+type Step =
+  | { kind: 'half'; n: ConnNode }
+  | { kind: 'same'; x: ConnNode; y: ConnNode; m: SamePacketMatch }
+  | { kind: 'relay'; x: ConnNode; y: ConnNode; r: RelayMatch };
 
 function attributeInput(mechanism: Mechanism, proto: number, bc: ConnNode['client'], bs: ConnNode['server'], ac: ConnNode['client'], as: ConnNode['server'], ingress: string, egress: string): HopToAttribute {
   const p = protoName(proto);
@@ -54,7 +65,7 @@ function seconds(us: number): number {
   return Math.round(us) / 1e6;
 }
 
-function halfHop(n: ConnNode, ev: Evidence[], notes: string[]): HopResult {
+function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): HopResult {
   const client = n.parts[0];
   const half = n.parts[1];
   const rc = n.replyClient!;
@@ -69,142 +80,171 @@ function halfHop(n: ConnNode, ev: Evidence[], notes: string[]): HopResult {
   if (isLoopback(rc.ip) && !change.dstIp) {
     // A loopback client cannot reach a container address except through DNAT in OUTPUT.
     mechanism = 'dnat+snat';
-    notes.push(
+    notes?.push(
       `the client is ${endpointText(rc)} (loopback): it connected to a local address that DNAT in OUTPUT sent to ${endpointText(n.server)}, and MASQUERADE rewrote the source to ${endpointText(n.client)} (no-proxy localhost, route_localnet=1); the pre-DNAT destination is not on the wire`,
     );
   }
-  ev.push({
-    kind: 'ack',
-    detail: `replies ${endpointText(rs)} → ${endpointText(rc)} on ${n.iface} acknowledge ISN ${client.fwd.isn ?? '?'} of ${endpointText(n.client)} → ${endpointText(n.server)}: one connection, reverse-NATed at the bridge hook before the capture point`,
-    weight: 0.9,
-  });
-  const rewrite = `src ${endpointText(rc)} → ${endpointText(n.client)}${change.dstIp || change.dstPort ? `, dst ${endpointText(rs)} → ${endpointText(n.server)}` : ''}`;
-  const hop: Hop = {
-    from: half.id,
-    to: client.id,
-    mechanism,
-    rewrite,
-    rule: null,
-    latency: null,
-    fields: [
-      { field: 'src-ip', from: rc.ip, to: n.client.ip, verdict: rc.ip === n.client.ip ? 'preserved' : 'rewritten' },
-      { field: 'src-port', from: String(rc.port), to: String(n.client.port), verdict: rc.port === n.client.port ? 'preserved' : 'rewritten' },
-      { field: 'dst-ip', from: rs.ip, to: n.server.ip, verdict: rs.ip === n.server.ip ? 'preserved' : 'rewritten' },
-      { field: 'dst-port', from: String(rs.port), to: String(n.server.port), verdict: rs.port === n.server.port ? 'preserved' : 'rewritten' },
-    ],
-  };
+  let hop: Hop | null = null;
+  if (ev !== null) {
+    ev.push({
+      kind: 'ack',
+      detail: `replies ${endpointText(rs)} → ${endpointText(rc)} on ${n.iface} acknowledge ISN ${client.fwd.isn ?? '?'} of ${endpointText(n.client)} → ${endpointText(n.server)}: one connection, reverse-NATed at the bridge hook before the capture point`,
+      weight: 0.9,
+    });
+    const rewrite = `src ${endpointText(rc)} → ${endpointText(n.client)}${change.dstIp || change.dstPort ? `, dst ${endpointText(rs)} → ${endpointText(n.server)}` : ''}`;
+    hop = {
+      from: half.id,
+      to: client.id,
+      mechanism,
+      rewrite,
+      rule: null,
+      latency: null,
+      fields: [
+        { field: 'src-ip', from: rc.ip, to: n.client.ip, verdict: rc.ip === n.client.ip ? 'preserved' : 'rewritten' },
+        { field: 'src-port', from: String(rc.port), to: String(n.client.port), verdict: rc.port === n.client.port ? 'preserved' : 'rewritten' },
+        { field: 'dst-ip', from: rs.ip, to: n.server.ip, verdict: rs.ip === n.server.ip ? 'preserved' : 'rewritten' },
+        { field: 'dst-port', from: String(rs.port), to: String(n.server.port), verdict: rs.port === n.server.port ? 'preserved' : 'rewritten' },
+      ],
+    };
+  }
   return {
     hop,
+    mechanism,
     confidence: 0.9,
     change: mechanism === 'dnat+snat' ? { srcIp: true, srcPort: false, dstIp: true, dstPort: false } : change,
-    attribute: attributeInput(mechanism, n.proto, rc, rs, n.client, n.server, isLoopback(rc.ip) ? 'lo' : n.iface, n.iface),
   };
 }
 
-function samePacketHop(x: ConnNode, y: ConnNode, m: SamePacketMatch, ev: Evidence[], notes: string[]): HopResult {
+function halfAttribute(n: ConnNode, mechanism: Mechanism): HopToAttribute {
+  const rc = n.replyClient!;
+  return attributeInput(mechanism, n.proto, rc, n.replyServer!, n.client, n.server, isLoopback(rc.ip) ? 'lo' : n.iface, n.iface);
+}
+
+/** A seqadj offset seen from the other side (reverseMatch's, without copying the match). */
+function negSeq(x: number | null): number | null {
+  return x === null ? null : (4294967296 - x) % 4294967296;
+}
+
+/** `m` as found (a → b); `x`, `y` in path order, which may be b → a. */
+function samePacketHop(x: ConnNode, y: ConnNode, m: SamePacketMatch, ev: Evidence[] | null, notes: string[] | null): HopResult {
+  const reversed = m.a !== x.idx;
+  const seqOffsetFwd = reversed ? negSeq(m.seqOffsetFwd) : m.seqOffsetFwd;
+  const seqOffsetRev = reversed ? negSeq(m.seqOffsetRev) : m.seqOffsetRev;
   const c = tupleChange(x, y);
-  const lx = label(x, y);
-  const ly = label(y, x);
+  const lx = ev !== null || notes !== null ? label(x, y) : '';
+  const ly = ev !== null || notes !== null ? label(y, x) : '';
   const tcp = x.proto === PROTO_TCP;
   let confidence: number;
   if (tcp) {
-    const seqadj = m.seqOffsetFwd !== null || m.seqOffsetRev !== null;
-    if (!seqadj && x.fwdIsn !== null && x.fwdIsn === y.fwdIsn) ev.push({ kind: 'isn', detail: `SYN ISN ${x.fwdIsn} identical on ${lx} and ${ly}`, weight: 0.5 });
-    if (!seqadj && x.revIsn !== null && x.revIsn === y.revIsn) ev.push({ kind: 'isn', detail: `SYN-ACK ISN ${x.revIsn} identical on ${lx} and ${ly}`, weight: 0.3 });
+    const seqadj = seqOffsetFwd !== null || seqOffsetRev !== null;
+    if (ev !== null && !seqadj && x.fwdIsn !== null && x.fwdIsn === y.fwdIsn) ev.push({ kind: 'isn', detail: `SYN ISN ${x.fwdIsn} identical on ${lx} and ${ly}`, weight: 0.5 });
+    if (ev !== null && !seqadj && x.revIsn !== null && x.revIsn === y.revIsn) ev.push({ kind: 'isn', detail: `SYN-ACK ISN ${x.revIsn} identical on ${lx} and ${ly}`, weight: 0.3 });
     if (seqadj) {
       const parts: string[] = [];
-      if (m.seqOffsetFwd !== null && m.seqOffsetFwd !== 0) parts.push(`client→server ${m.seqOffsetFwd}`);
-      if (m.seqOffsetRev !== null && m.seqOffsetRev !== 0) parts.push(`server→client ${m.seqOffsetRev}`);
-      ev.push({ kind: 'seq-offset', detail: `seq numbers differ by a constant between ${lx} and ${ly} (${parts.join(', ') || '0'}); IP ID and payload match`, weight: 0.3 });
-      notes.push(`NAT helper or SYNPROXY suspected: constant seq offset between ${lx} and ${ly} (${parts.join(', ')})`);
+      if (seqOffsetFwd !== null && seqOffsetFwd !== 0) parts.push(`client→server ${seqOffsetFwd}`);
+      if (seqOffsetRev !== null && seqOffsetRev !== 0) parts.push(`server→client ${seqOffsetRev}`);
+      ev?.push({ kind: 'seq-offset', detail: `seq numbers differ by a constant between ${lx} and ${ly} (${parts.join(', ') || '0'}); IP ID and payload match`, weight: 0.3 });
+      notes?.push(`NAT helper or SYNPROXY suspected: constant seq offset between ${lx} and ${ly} (${parts.join(', ')})`);
     }
     confidence = seqadj ? 0.85 : x.fwdIsn !== null && x.revIsn !== null && x.revIsn === y.revIsn ? 0.99 : 0.96;
   } else {
     confidence = Math.min(0.97, 0.75 + 0.05 * m.matched);
   }
-  const dF = median(m.deltasFwd);
-  const corrected = Number.isNaN(dF) ? NaN : dF - (y.firstUs - y.t0) + (x.firstUs - x.t0);
-  ev.push({
-    kind: 'packets',
-    detail: `${m.matched} packet${m.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${tcp ? 'seq/ack, ' : ''}IP ID${m.tsvalMatched > 0 ? ', TSval' : ''} and payload${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
-    weight: 0.3,
-  });
-  const tsv = x.parts[0].fwd.firstTsVal;
-  if (m.tsvalMatched > 0 && tsv !== null) ev.push({ kind: 'tsval', detail: `TSval ${tsv} identical on ${lx} and ${ly}`, weight: 0.1 });
-  const ttlX = x.parts[0].fwd.firstTtl;
-  const ttlY = y.parts[0].fwd.firstTtl;
-  if (ttlX !== null && ttlY !== null) {
-    const how = ttlY === ttlX - 1 ? 'decremented: routed by the host' : ttlY === ttlX ? 'unchanged' : 'changed';
-    ev.push({ kind: 'ttl', detail: `TTL ${ttlX} on ${lx}, ${ttlY} on ${ly} (${how})`, weight: 0.05 });
-  }
   const mech = mechanismOf(c);
-  const rewrite = rewriteText(x, y, c);
-  ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${endpointText(x.client)} → ${endpointText(x.server)} on ${lx} and ${ly} (bridged)` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1 });
-  if ((c.srcIp || c.srcPort) && c.srcPort && x.client.port >= 0 && y.client.port >= 0) {
+  let hop: Hop | null = null;
+  if (ev !== null) {
+    const o = reversed ? reverseMatch(m) : m;
+    const dF = median(o.deltasFwd);
+    const corrected = Number.isNaN(dF) ? NaN : dF - (y.firstUs - y.t0) + (x.firstUs - x.t0);
+    ev.push({
+      kind: 'packets',
+      detail: `${o.matched} packet${o.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${tcp ? 'seq/ack, ' : ''}IP ID${o.tsvalMatched > 0 ? ', TSval' : ''} and payload${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
+      weight: 0.3,
+    });
+    const tsv = x.parts[0].fwd.firstTsVal;
+    if (o.tsvalMatched > 0 && tsv !== null) ev.push({ kind: 'tsval', detail: `TSval ${tsv} identical on ${lx} and ${ly}`, weight: 0.1 });
+    const ttlX = x.parts[0].fwd.firstTtl;
+    const ttlY = y.parts[0].fwd.firstTtl;
+    if (ttlX !== null && ttlY !== null) {
+      const how = ttlY === ttlX - 1 ? 'decremented: routed by the host' : ttlY === ttlX ? 'unchanged' : 'changed';
+      ev.push({ kind: 'ttl', detail: `TTL ${ttlX} on ${lx}, ${ttlY} on ${ly} (${how})`, weight: 0.05 });
+    }
+    const rewrite = rewriteText(x, y, c);
+    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${endpointText(x.client)} → ${endpointText(x.server)} on ${lx} and ${ly} (bridged)` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1 });
+    hop = {
+      from: x.parts[0].id,
+      to: firstLegId(y),
+      mechanism: mech,
+      rewrite,
+      rule: null,
+      latency: seconds(y.t0 - x.t0),
+      fields: fieldDiffs(x, y, false, o.seqOffsetFwd),
+    };
+  }
+  if (notes !== null && (c.srcIp || c.srcPort) && c.srcPort && x.client.port >= 0 && y.client.port >= 0) {
     notes.push(
       isIcmp(x.proto)
         ? `ICMP echo id remapped ${x.client.port} → ${y.client.port} (another conversation already held ${x.client.port})`
         : `source port remapped ${x.client.port} → ${y.client.port} (the port was taken: SNAT/MASQUERADE picked another)`,
     );
   }
-  const hop: Hop = {
-    from: x.parts[0].id,
-    to: firstLegId(y),
-    mechanism: mech,
-    rewrite,
-    rule: null,
-    latency: seconds(y.t0 - x.t0),
-    fields: fieldDiffs(x, y, false, m.seqOffsetFwd),
-  };
-  return { hop, confidence, change: c, attribute: attributeInput(mech, x.proto, x.client, x.server, y.client, y.server, x.iface, y.iface) };
+  return { hop, mechanism: mech, confidence, change: c };
 }
 
-function relayHop(r: RelayMatch, x: ConnNode, y: ConnNode, identical: Map<string, number>, ev: Evidence[], notes: string[]): HopResult {
+function relayHop(r: RelayMatch, x: ConnNode, y: ConnNode, identical: Map<string, number>, ev: Evidence[] | null, notes: string[] | null): HopResult {
   const up = r.up;
   const down = r.down;
-  const lx = label(x, y);
-  const ly = label(y, x);
+  const lx = ev !== null || notes !== null ? label(x, y) : '';
+  const ly = ev !== null || notes !== null ? label(y, x) : '';
   let confidence: number;
-  ev.push({
+  ev?.push({
     kind: 'timing',
     detail: `${endpointText(y.client)} → ${endpointText(y.server)} opened on ${ly} ${usText(r.dialDelay)} after ${endpointText(x.server)} accepted ${endpointText(x.client)} on ${lx}`,
     weight: 0.2,
   });
   if (r.kind === 'stream') {
-    ev.push({ kind: 'payload', detail: `client→server byte stream identical on ${lx} and ${ly} (${up.fwdBytes} B, SHA-1 ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4 });
-    if (up.revBytes > 0 && down.revBytes > 0) ev.push({ kind: 'payload', detail: `server→client byte stream identical on ${ly} and ${lx} (${up.revBytes} B, SHA-1 ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2 });
-    if (up.fwdData !== null && down.fwdData !== null) ev.push({ kind: 'order', detail: `request relayed ${usText(down.fwdData - up.fwdData)} after it arrived on ${lx}${up.revData !== null && down.revData !== null ? `; response relayed ${usText(up.revData - down.revData)} after it arrived on ${ly}` : ''}`, weight: 0.1 });
+    if (ev !== null) {
+      ev.push({ kind: 'payload', detail: `client→server byte stream identical on ${lx} and ${ly} (${up.fwdBytes} B, SHA-1 ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4 });
+      if (up.revBytes > 0 && down.revBytes > 0) ev.push({ kind: 'payload', detail: `server→client byte stream identical on ${ly} and ${lx} (${up.revBytes} B, SHA-1 ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2 });
+      if (up.fwdData !== null && down.fwdData !== null) ev.push({ kind: 'order', detail: `request relayed ${usText(down.fwdData - up.fwdData)} after it arrived on ${lx}${up.revData !== null && down.revData !== null ? `; response relayed ${usText(up.revData - down.revData)} after it arrived on ${ly}` : ''}`, weight: 0.1 });
+    }
     confidence = up.revBytes > 0 && down.revBytes > 0 ? 0.93 : 0.88;
   } else if (r.kind === 'refused') {
-    ev.push({ kind: 'refused', detail: `SYN to ${endpointText(y.server)} on ${ly} answered by RST while ${lx} had accepted ${endpointText(x.client)}`, weight: 0.3 });
-    notes.push(`the proxy accepted ${endpointText(x.client)} on ${lx} but its upstream connection to ${endpointText(y.server)} was refused (RST); the client's connection was then closed without a reply`);
+    ev?.push({ kind: 'refused', detail: `SYN to ${endpointText(y.server)} on ${ly} answered by RST while ${lx} had accepted ${endpointText(x.client)}`, weight: 0.3 });
+    notes?.push(`the proxy accepted ${endpointText(x.client)} on ${lx} but its upstream connection to ${endpointText(y.server)} was refused (RST); the client's connection was then closed without a reply`);
     confidence = 0.6;
   } else {
-    ev.push({ kind: 'timing', detail: 'neither connection carried data: paired on timing alone', weight: 0.1 });
+    ev?.push({ kind: 'timing', detail: 'neither connection carried data: paired on timing alone', weight: 0.1 });
     confidence = 0.4;
   }
-  if (x.fwdIsn !== null && y.fwdIsn !== null) ev.push({ kind: 'isn', detail: `ISN unrelated (${x.fwdIsn} on ${lx}, ${y.fwdIsn} on ${ly}): two TCP connections, not one rewritten`, weight: 0.1 });
-  const ends = [up.fwdFin !== null && down.fwdFin !== null ? `client close on ${lx} propagated to ${ly} after ${usText(down.fwdFin - up.fwdFin)}` : null];
-  if (ends[0]) ev.push({ kind: 'fin', detail: ends[0], weight: 0.05 });
-  const same = up.fwdDigest !== null ? (identical.get(up.fwdDigest) ?? 1) : 1;
+  if (ev !== null) {
+    if (x.fwdIsn !== null && y.fwdIsn !== null) ev.push({ kind: 'isn', detail: `ISN unrelated (${x.fwdIsn} on ${lx}, ${y.fwdIsn} on ${ly}): two TCP connections, not one rewritten`, weight: 0.1 });
+    if (up.fwdFin !== null && down.fwdFin !== null) ev.push({ kind: 'fin', detail: `client close on ${lx} propagated to ${ly} after ${usText(down.fwdFin - up.fwdFin)}`, weight: 0.05 });
+  }
   if (r.rivals > 0) {
     confidence = Math.max(0.5, confidence - Math.min(0.3, 0.05 * r.rivals));
-    ev.push({
-      kind: 'ambiguity',
-      detail: `${r.rivals} other connection${r.rivals === 1 ? '' : 's'} with ${same > 1 ? 'identical payloads' : 'compatible timing'} could have been the relay${same > 1 ? ` (${same} carry this byte stream)` : ''}; paired by dial delay and data ordering`,
-      weight: -0.1,
-    });
+    if (ev !== null) {
+      const same = up.fwdDigest !== null ? (identical.get(up.fwdDigest) ?? 1) : 1;
+      ev.push({
+        kind: 'ambiguity',
+        detail: `${r.rivals} other connection${r.rivals === 1 ? '' : 's'} with ${same > 1 ? 'identical payloads' : 'compatible timing'} could have been the relay${same > 1 ? ` (${same} carry this byte stream)` : ''}; paired by dial delay and data ordering`,
+        weight: -0.1,
+      });
+    }
   }
-  const hop: Hop = {
-    from: x.parts[0].id,
-    to: firstLegId(y),
-    mechanism: 'userland-proxy',
-    rewrite: `new connection: ${endpointText(x.client)} → ${endpointText(x.server)} relayed as ${endpointText(y.client)} → ${endpointText(y.server)}`,
-    rule: null,
-    latency: seconds(down.syn - up.syn),
-    fields: fieldDiffs(x, y, true, null),
-  };
-  return { hop, confidence, change: null, attribute: attributeInput('userland-proxy', x.proto, x.client, x.server, y.client, y.server, x.iface, y.iface) };
+  let hop: Hop | null = null;
+  if (ev !== null) {
+    hop = {
+      from: x.parts[0].id,
+      to: firstLegId(y),
+      mechanism: 'userland-proxy',
+      rewrite: `new connection: ${endpointText(x.client)} → ${endpointText(x.server)} relayed as ${endpointText(y.client)} → ${endpointText(y.server)}`,
+      rule: null,
+      latency: seconds(down.syn - up.syn),
+      fields: fieldDiffs(x, y, true, null),
+    };
+  }
+  return { hop, mechanism: 'userland-proxy', confidence, change: null };
 }
 
 /** A flow from a container address to the same address on a bridge-side interface. */
@@ -212,16 +252,51 @@ export function isSelfHairpin(n: ConnNode): boolean {
   return (n.proto === PROTO_TCP || n.proto === 17) && n.client.ip === n.server.ip && !isLoopback(n.client.ip) && !n.iface.startsWith('lo');
 }
 
+/**
+ * The hops of one correlation, found at correlation time and written on demand. Keeps the
+ * connection nodes and matches it was built from (the flows are kept anyway).
+ */
+class Details implements CorrelationDetails {
+  readonly hopMechanisms: Mechanism[] = [];
+  readonly steps: Step[] = [];
+  /** The lone self-hairpin leg, when that is all the correlation is. */
+  hairpin: ConnNode | null = null;
+
+  constructor(private readonly identical: Map<string, number>) {}
+
+  build(): { hops: Hop[]; evidence: Evidence[] } {
+    const hops: Hop[] = [];
+    const evidence: Evidence[] = [];
+    for (const s of this.steps) {
+      const h = s.kind === 'half' ? halfHop(s.n, evidence, null) : s.kind === 'same' ? samePacketHop(s.x, s.y, s.m, evidence, null) : relayHop(s.r, s.x, s.y, this.identical, evidence, null);
+      hops.push(h.hop!);
+    }
+    const only = this.hairpin;
+    if (only !== null) {
+      evidence.push({ kind: 'tuple', detail: `${endpointText(only.client)} → ${endpointText(only.server)} on ${only.iface}: a container talking to its own address across the bridge`, weight: 0.6 });
+    }
+    return { hops, evidence };
+  }
+
+  attribute(): HopToAttribute[] {
+    return this.steps.map((s, i) => {
+      const mech = this.hopMechanisms[i];
+      if (s.kind === 'half') return halfAttribute(s.n, mech);
+      return attributeInput(mech, s.x.proto, s.x.client, s.x.server, s.y.client, s.y.server, s.x.iface, s.y.iface);
+    });
+  }
+}
+
 export function buildCorrelation(
   id: string,
   segments: Segment[],
-  matchOf: Map<string, SamePacketMatch>,
+  matchOf: Map<number, SamePacketMatch>,
+  nodeCount: number,
   identical: Map<string, number>,
-): { correlation: Correlation; attribute: HopToAttribute[] } {
-  const attribute: HopToAttribute[] = [];
+  explainer: Explainer,
+): LazyCorrelation {
+  const details = new Details(identical);
   const legs: string[] = [];
-  const hops: Hop[] = [];
-  const evidence: Evidence[] = [];
   const notes: string[] = [];
   let confidence = 1;
   let relay = false;
@@ -229,8 +304,7 @@ export function buildCorrelation(
   let dst = false;
   let prev: ConnNode | null = null;
   const apply = (h: HopResult): void => {
-    hops.push(h.hop);
-    attribute.push(h.attribute);
+    details.hopMechanisms.push(h.mechanism);
     confidence = Math.min(confidence, h.confidence);
     if (h.change) {
       src ||= h.change.srcIp || h.change.srcPort;
@@ -243,18 +317,20 @@ export function buildCorrelation(
       if (prev !== null) {
         if (i === 0 && seg.relayFromPrevious) {
           relay = true;
-          apply(relayHop(seg.relayFromPrevious, prev, n, identical, evidence, notes));
+          details.steps.push({ kind: 'relay', x: prev, y: n, r: seg.relayFromPrevious });
+          apply(relayHop(seg.relayFromPrevious, prev, n, identical, null, notes));
         } else {
-          const m = matchOf.get(`${prev.idx}|${n.idx}`) ?? matchOf.get(`${n.idx}|${prev.idx}`) ?? matchSamePacket(prev, n);
+          const m = matchOf.get(prev.idx * nodeCount + n.idx) ?? matchOf.get(n.idx * nodeCount + prev.idx) ?? matchSamePacket(prev, n);
           if (m) {
-            const oriented = m.a === prev.idx ? m : reverseMatch(m);
-            apply(samePacketHop(prev, n, oriented, evidence, notes));
+            details.steps.push({ kind: 'same', x: prev, y: n, m });
+            apply(samePacketHop(prev, n, m, null, notes));
           }
         }
       }
       if (n.parts.length > 1) {
         legs.push(n.parts[1].id, n.parts[0].id);
-        apply(halfHop(n, evidence, notes));
+        details.steps.push({ kind: 'half', n });
+        apply(halfHop(n, null, notes));
       } else {
         legs.push(n.parts[0].id);
       }
@@ -267,19 +343,9 @@ export function buildCorrelation(
     // itself, which the bridge only carries after a published port was DNATed back to it.
     src = dst = true;
     confidence = 0.6;
-    evidence.push({ kind: 'tuple', detail: `${endpointText(only.client)} → ${endpointText(only.server)} on ${only.iface}: a container talking to its own address across the bridge`, weight: 0.6 });
+    details.hairpin = only;
     notes.push(`hairpin NAT: ${only.client.ip} reached itself through a published port; only the copy between DNAT and the hairpin MASQUERADE was captured on ${only.iface} (the container's veth shows the rest)`);
   }
   const mechanism: Mechanism = relay ? 'userland-proxy' : src && dst ? 'dnat+snat' : dst ? 'dnat' : src ? 'snat' : 'bridge';
-  const correlation: Correlation = {
-    id,
-    mechanism,
-    confidence: Math.round(confidence * 100) / 100,
-    legs,
-    hops,
-    evidence,
-    explanation: [],
-    notes: [...new Set(notes)],
-  };
-  return { correlation, attribute };
+  return new LazyCorrelation(id, mechanism, Math.round(confidence * 100) / 100, legs, notes.length > 1 ? [...new Set(notes)] : notes, details, explainer);
 }

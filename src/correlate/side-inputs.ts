@@ -3,7 +3,8 @@
  * flags contradictions; `--conntrack` corroborates pairs. Both go through the rules module
  * (./rules/, a colleague's); without them, the inferences say what came from the capture alone.
  */
-import type { Analysis } from './model.js';
+import type { Analysis, Correlation } from './model.js';
+import { hopMechanismsOf } from './lazy-correlation.js';
 import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, type HopToAttribute } from './rules/index.js';
 
 export interface SideInputs {
@@ -13,14 +14,14 @@ export interface SideInputs {
 
 const KERNEL = new Set(['dnat', 'snat', 'dnat+snat']);
 
-export function applySideInputs(a: Analysis, hopTuples: Map<string, HopToAttribute[]>, side: SideInputs, seenDstPorts: Iterable<number>): void {
+export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], side: SideInputs, seenDstPorts: Iterable<number>): void {
   const kernelHops: HopToAttribute[] = [];
   if (side.rules) {
     const set = parseRules(side.rules.text, side.rules.source);
     let attributed = 0;
     let total = 0;
     for (const c of a.correlations) {
-      const tuples = hopTuples.get(c.id) ?? [];
+      const tuples = hopTuples(c);
       c.hops.forEach((h, i) => {
         const t = tuples[i];
         if (!t || !KERNEL.has(h.mechanism)) return;
@@ -38,7 +39,9 @@ export function applySideInputs(a: Analysis, hopTuples: Map<string, HopToAttribu
     if (set.skipped.length > 0) a.inferences.push(`--rules ${side.rules.source}: ${set.skipped.length} line(s) looked like rules but could not be parsed`);
     for (const k of findContradictions(set, kernelHops, { seenDstPorts })) a.inferences.push(`contradiction: ${k.detail}`);
   } else {
-    const kinds = new Set(a.correlations.flatMap((c) => c.hops.map((h) => h.mechanism)).filter((m) => KERNEL.has(m)));
+    // Hop mechanisms without writing the hops (they are written when a presenter reads them).
+    const kinds = new Set<string>();
+    for (const c of a.correlations) for (const m of hopMechanismsOf(c)) if (KERNEL.has(m)) kinds.add(m);
     a.inferences.push(
       `no --rules given: ${kinds.size > 0 ? `the ${[...kinds].join(', ')} rewrites were` : 'mechanisms were'} inferred from the capture alone (which tuple fields changed between capture points, which fields were preserved), not attributed to a rule`,
     );
@@ -48,7 +51,7 @@ export function applySideInputs(a: Analysis, hopTuples: Map<string, HopToAttribu
     let confirmed = 0;
     let contradicted = 0;
     for (const c of a.correlations) {
-      const tuples = hopTuples.get(c.id) ?? [];
+      const tuples = hopTuples(c);
       // Kernel NAT is one conntrack entry for the whole path: compare the tuple on the first leg
       // with the one on the last (a middle copy, e.g. between DNAT and hairpin MASQUERADE, is
       // neither the original nor the reply direction). A proxy leaves one entry per connection.

@@ -1,0 +1,119 @@
+/**
+ * A Correlation whose sentences are written only when someone reads them. With tens of thousands
+ * of conversations, the hops' field diffs, the evidence sentences and the explanation are most of
+ * the analysis' allocations and retained memory, and a `check` run or a TUI page never reads most
+ * of them. id / mechanism / confidence / legs / notes are plain fields (everything that counts or
+ * filters reads them); `hops`, `evidence` and `explanation` are built on first read, from the
+ * same inputs and in the same order as an eager build would, then kept.
+ *
+ * The lazy fields are accessors on the prototype, so `{ ...c }`, `structuredClone(c)` and
+ * `Object.keys(c)` do not see them: use `plainCorrelation(c)` first (JSON.stringify is fine:
+ * `toJSON` writes every field in the model's order).
+ */
+import type { Correlation, Evidence, Hop, Mechanism } from './model.js';
+import type { HopToAttribute } from './rules/attribute-rule.js';
+
+/** What a lazy correlation needs to write its details; implemented by ./describe.ts. */
+export interface CorrelationDetails {
+  /** Hops and evidence, written from the conversation's capture data. */
+  build(): { hops: Hop[]; evidence: Evidence[] };
+  /** The hops as the rules module sees them (same order as `hops`). */
+  attribute(): HopToAttribute[];
+  /** Mechanism of each hop (same order as `hops`), without writing them. */
+  readonly hopMechanisms: readonly Mechanism[];
+}
+
+/** Writes a correlation's explanation; shared by every correlation of one analysis. */
+export interface Explainer {
+  explain: ((c: Correlation) => string[]) | null;
+}
+
+export class LazyCorrelation implements Correlation {
+  id: string;
+  mechanism: Mechanism;
+  confidence: number;
+  legs: string[];
+  notes: string[];
+  #details: CorrelationDetails | null;
+  #explainer: Explainer;
+  #hops: Hop[] | null = null;
+  #evidence: Evidence[] | null = null;
+  #explanation: string[] | null = null;
+
+  constructor(id: string, mechanism: Mechanism, confidence: number, legs: string[], notes: string[], details: CorrelationDetails, explainer: Explainer) {
+    this.id = id;
+    this.mechanism = mechanism;
+    this.confidence = confidence;
+    this.legs = legs;
+    this.notes = notes;
+    this.#details = details;
+    this.#explainer = explainer;
+  }
+
+  #build(): void {
+    const d = this.#details;
+    if (d === null) return;
+    const { hops, evidence } = d.build();
+    this.#hops ??= hops;
+    this.#evidence ??= evidence;
+  }
+
+  get hops(): Hop[] {
+    if (this.#hops === null) this.#build();
+    return this.#hops ?? [];
+  }
+  set hops(v: Hop[]) {
+    this.#hops = v;
+  }
+
+  get evidence(): Evidence[] {
+    if (this.#evidence === null) this.#build();
+    return this.#evidence ?? [];
+  }
+  set evidence(v: Evidence[]) {
+    this.#evidence = v;
+  }
+
+  /** Written from the correlation as it is on first read (after side inputs, as `analyze` runs them). */
+  get explanation(): string[] {
+    if (this.#explanation === null) this.#explanation = this.#explainer.explain?.(this) ?? [];
+    return this.#explanation;
+  }
+  set explanation(v: string[]) {
+    this.#explanation = v;
+  }
+
+  /** Mechanism of each hop, without writing the hops. */
+  hopMechanisms(): readonly Mechanism[] {
+    if (this.#hops !== null || this.#details === null) return this.hops.map((h) => h.mechanism);
+    return this.#details.hopMechanisms;
+  }
+
+  /** The hops as the rules module sees them (same order as `hops`). */
+  hopTuples(): HopToAttribute[] {
+    return this.#details?.attribute() ?? [];
+  }
+
+  toJSON(): Correlation {
+    return plainCorrelation(this);
+  }
+}
+
+/** Every field as an own data property, in the model's order (for spreading and cloning). */
+export function plainCorrelation(c: Correlation): Correlation {
+  return {
+    id: c.id,
+    mechanism: c.mechanism,
+    confidence: c.confidence,
+    legs: c.legs,
+    hops: c.hops,
+    evidence: c.evidence,
+    explanation: c.explanation,
+    notes: c.notes,
+  };
+}
+
+/** Kernel mechanisms of a correlation's hops, lazy or not. */
+export function hopMechanismsOf(c: Correlation): readonly Mechanism[] {
+  return c instanceof LazyCorrelation ? c.hopMechanisms() : c.hops.map((h) => h.mechanism);
+}
