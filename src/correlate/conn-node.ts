@@ -135,10 +135,15 @@ export function buildNodes(flows: readonly Flow[], fileIndex: ReadonlyMap<string
   }
   const nodes: ConnNode[] = [];
   const done = new Set<Flow>();
+  let lastFile: string | null = null;
+  let fileIdx = 0;
   for (const f of flows) {
-    if (done.has(f)) continue;
-    const p = partnerOf.get(f);
-    const fileIdx = fileIndex.get(f.file) ?? 0;
+    if (partnerOf.size > 0 && done.has(f)) continue;
+    const p = partnerOf.size > 0 ? partnerOf.get(f) : undefined;
+    if (f.file !== lastFile) {
+      lastFile = f.file;
+      fileIdx = fileIndex.get(f.file) ?? 0;
+    }
     if (p !== undefined) {
       const half = f.fwd.packets === 0 ? f : p;
       const client = half === f ? p : f;
@@ -146,7 +151,6 @@ export function buildNodes(flows: readonly Flow[], fileIndex: ReadonlyMap<string
       done.add(half);
       nodes.push(makeNode(nodes.length, [client, half], fileIdx));
     } else {
-      done.add(f);
       nodes.push(makeNode(nodes.length, [f], fileIdx));
     }
   }

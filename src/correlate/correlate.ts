@@ -47,7 +47,11 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const window = opts.samePacketWindowUs ?? 2_000_000;
   const files = captures.map((c) => c.file);
   const known = new Set(files);
+  let lastFile: string | null = null;
   for (const f of flows) {
+    // Flows of one file share its name string: skip the set for runs of the same file.
+    if (f.file === lastFile) continue;
+    lastFile = f.file;
     if (!known.has(f.file)) {
       known.add(f.file);
       files.push(f.file);
@@ -58,8 +62,9 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const { nodes, joined } = buildNodes(flows, fileIndex);
 
   const raw: SamePacketMatch[] = [];
-  for (const [a, b] of samePacketCandidates(nodes)) {
-    const m = matchSamePacket(nodes[a], nodes[b]);
+  const cands = samePacketCandidates(nodes);
+  for (let i = 0; i < cands.length; i += 2) {
+    const m = matchSamePacket(nodes[cands[i]], nodes[cands[i + 1]]);
     if (m) raw.push(m);
   }
   const offsets = estimateOffsets(files, nodes, raw);
@@ -73,58 +78,65 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   // Same-packet groups.
   const uf = new UnionFind(nodes.length);
   for (const m of matches) uf.union(m.a, m.b);
-  const groupNodes = new Map<number, ConnNode[]>();
+  // Group ids are union-find roots (node indices); `groupIds` lists them in order of first node.
+  const groupNodes: Array<ConnNode[] | undefined> = new Array(nodes.length);
+  const groupIds: number[] = [];
   for (const n of nodes) {
     const g = uf.find(n.idx);
-    const l = groupNodes.get(g);
+    const l = groupNodes[g];
     if (l) l.push(n);
-    else groupNodes.set(g, [n]);
+    else {
+      groupNodes[g] = [n];
+      groupIds.push(g);
+    }
   }
   // Keyed a·N + b (a < b): one number per match instead of a string.
   const N = nodes.length;
   const matchOf = new Map<number, SamePacketMatch>();
-  const kernelNat = new Set<number>();
+  const kernelNat = new Uint8Array(nodes.length);
   for (const m of matches) {
     matchOf.set(m.a * N + m.b, m);
     const c = tupleChange(nodes[m.a], nodes[m.b]);
-    if (c.srcIp || c.srcPort || c.dstIp || c.dstPort) kernelNat.add(uf.find(m.a));
+    if (c.srcIp || c.srcPort || c.dstIp || c.dstPort) kernelNat[uf.find(m.a)] = 1;
   }
-  for (const n of nodes) if (n.parts.length > 1) kernelNat.add(uf.find(n.idx));
+  for (const n of nodes) if (n.parts.length > 1) kernelNat[uf.find(n.idx)] = 1;
 
   // Relays between groups that kernel NAT did not touch (a proxy terminates TCP; NAT never does).
   const ends: RelayEnd[] = [];
-  for (const [g, ns] of groupNodes) {
-    if (kernelNat.has(g) || !ns.every(isRelayCandidate)) continue;
+  for (const g of groupIds) {
+    const ns = groupNodes[g]!;
+    if (kernelNat[g] === 1 || !ns.every(isRelayCandidate)) continue;
     let rep = ns[0];
     for (const n of ns) if (n.samples > rep.samples) rep = n;
     ends.push(relayEnd(g, rep, offUs(rep)));
   }
   const relays = matchRelays(ends);
-  const relayUp = new Map<number, RelayMatch>();
-  const relayDown = new Map<number, RelayMatch>();
+  const relayDown: Array<RelayMatch | undefined> = new Array(nodes.length);
+  const relayed = new Uint8Array(nodes.length);
   for (const r of relays) {
-    relayDown.set(r.up.group, r);
-    relayUp.set(r.down.group, r);
+    relayDown[r.up.group] = r;
+    relayed[r.down.group] = 1;
   }
   const identicalStreams = countIdenticalStreams(ends);
 
   const correlations: Correlation[] = [];
   const duplicates: Duplicate[] = [];
   const explainer: Explainer = { explain: null };
-  const paired = new Set<string>();
-  const heads = [...groupNodes.keys()].filter((g) => !relayUp.has(g));
-  const startOf = new Map<number, number>();
-  for (const g of heads) startOf.set(g, minT0(groupNodes.get(g)!));
-  heads.sort((a, b) => startOf.get(a)! - startOf.get(b)!);
+  // Paired flows by identity: no string hashing of 40,000 ids.
+  const paired = new Set<Flow>();
+  const heads = groupIds.filter((g) => relayed[g] === 0);
+  const startOf = new Float64Array(nodes.length);
+  for (const g of heads) startOf[g] = minT0(groupNodes[g]!);
+  heads.sort((a, b) => startOf[a] - startOf[b]);
   for (const head of heads) {
     const segments: Segment[] = [];
     let g: number | undefined = head;
     let via: RelayMatch | null = null;
     while (g !== undefined) {
-      const { kept, dropped } = dropRepeatedCapturePoints(orderGroup(groupNodes.get(g)!));
+      const { kept, dropped } = dropRepeatedCapturePoints(orderGroup(groupNodes[g]!));
       for (const d of dropped) duplicates.push(d);
       segments.push({ nodes: kept, relayFromPrevious: via });
-      via = relayDown.get(g) ?? null;
+      via = relayDown[g] ?? null;
       g = via ? via.down.group : undefined;
     }
     const total = segments.reduce((s, x) => s + x.nodes.length, 0);
@@ -132,14 +144,16 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     if (total === 1 && single.parts.length === 1 && !isSelfHairpin(single)) continue;
     const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, N, identicalStreams, explainer);
     for (const d of duplicates.splice(0)) {
-      for (const p of d.node.parts) paired.add(p.id);
+      for (const p of d.node.parts) paired.add(p);
       c.notes.push(`${d.node.parts.map((p) => p.id).join('+')} in ${d.node.file} is the same capture point as ${d.of.parts[0].id} (${d.of.iface} in ${d.of.file}), recorded twice: not a separate leg`);
     }
-    for (const id of c.legs) paired.add(id);
+    // The legs are exactly the parts of the kept nodes.
+    for (const seg of segments) for (const n of seg.nodes) for (const p of n.parts) paired.add(p);
     correlations.push(c);
   }
 
-  const unpaired = flows.filter((f) => !paired.has(f.id)).map((f) => f.id);
+  const unpaired: string[] = [];
+  for (const f of flows) if (!paired.has(f)) unpaired.push(f.id);
   const captureSummaries: CaptureSummary[] = captures.map((c, i) => ({
     ...c,
     // Under 1 ms the files share a clock (the basis keeps the measured value): report 0.
@@ -169,15 +183,17 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   };
   // Flow summaries are text for presenters: written when first read.
   defineLazy(analysis, 'flows', () => flows.map(summarizeFlow));
-  const flowsById = new Map(flows.map((f) => [f.id, f]));
-  return {
+  const out: Correlated = {
     analysis,
-    flowsById,
+    flowsById: new Map(),
     hopTuples: (c) => (c instanceof LazyCorrelation ? c.hopTuples() : []),
     explainWith: (explain) => {
       explainer.explain = explain;
     },
   };
+  // For the explainer and the presenters' flow lookups, built when first used.
+  defineLazy(out, 'flowsById', () => new Map(flows.map((f) => [f.id, f])));
+  return out;
 }
 
 function minT0(ns: ConnNode[]): number {
@@ -215,7 +231,10 @@ interface Duplicate {
  * others. Unnamed SLL2 interfaces (`ifN`) are left alone: which named one they are cannot be told
  * from timestamps (each capture process stamps its own copy), so --links must name them.
  */
+const NO_DUPLICATES: Duplicate[] = [];
+
 function dropRepeatedCapturePoints(nodes: ConnNode[]): { kept: ConnNode[]; dropped: Duplicate[] } {
+  if (nodes.length === 1) return { kept: nodes, dropped: NO_DUPLICATES };
   const kept: ConnNode[] = [];
   const dropped: Duplicate[] = [];
   for (const n of nodes) {

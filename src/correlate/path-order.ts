@@ -26,6 +26,7 @@ function leavesContainer(nodes: readonly ConnNode[]): boolean {
 }
 
 export function orderGroup(nodes: ConnNode[]): ConnNode[] {
+  if (nodes.length === 1) return [nodes[0]];
   const egress = leavesContainer(nodes);
   return nodes.slice().sort((a, b) => {
     const dt = a.t0 - b.t0;

@@ -88,27 +88,59 @@ function plausibleTuple(a: ConnNode, b: ConnNode): boolean {
   return true;
 }
 
+/** Nodes up to this many samples are matched by scanning scratch arrays instead of a Map. */
+const SCAN_MAX = 64;
+const scratchKey = new Uint32Array(SCAN_MAX);
+const scratchTs = new Float64Array(SCAN_MAX);
+const scratchUsed = new Uint8Array(SCAN_MAX);
+
 export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | null {
   if (!plausibleTuple(a, b)) return null;
   const tcp = a.proto === PROTO_TCP;
-  if (tcp && a.fwdIsn !== null && b.fwdIsn !== null && a.fwdIsn !== b.fwdIsn) {
-    // Different ISNs can still be one connection under seqadj; only the loose pass can tell.
-  }
-  const bi = index(b, false);
   const deltasFwd: number[] = [];
   const deltasRev: number[] = [];
   let tsvalMatched = 0;
   let ipIdMatched = 0;
-  for (const f of a.parts) {
-    const s = f.samples;
-    for (let i = 0; i < s.count; i++) {
-      const k = fullKey(s.dir[i], s.seq[i], s.ack[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i], s.tsVal[i]);
-      const hit = bi.get(k);
-      if (hit === undefined) continue;
-      (s.dir[i] === 0 ? deltasFwd : deltasRev).push(hit.ts - s.tsUs[i]);
-      if (s.tsVal[i] >= 0) tsvalMatched++;
-      if (s.ipId[i] > 0) ipIdMatched++;
-      bi.delete(k);
+  if (b.samples <= SCAN_MAX) {
+    // Same semantics as the Map below: each distinct key of b matches once, at its first copy.
+    let nb = 0;
+    for (const f of b.parts) {
+      const s = f.samples;
+      const { dir, seq, ack, ipId, payloadHash, payloadLen, flags, tsVal, tsUs } = s;
+      for (let i = 0; i < s.count; i++) {
+        scratchKey[nb] = fullKey(dir[i], seq[i], ack[i], ipId[i], payloadHash[i], payloadLen[i], flags[i], tsVal[i]);
+        scratchTs[nb] = tsUs[i];
+        scratchUsed[nb] = 0;
+        nb++;
+      }
+    }
+    for (const f of a.parts) {
+      const s = f.samples;
+      const { dir, seq, ack, ipId, payloadHash, payloadLen, flags, tsVal, tsUs } = s;
+      for (let i = 0; i < s.count; i++) {
+        const k = fullKey(dir[i], seq[i], ack[i], ipId[i], payloadHash[i], payloadLen[i], flags[i], tsVal[i]);
+        let j = 0;
+        while (j < nb && scratchKey[j] !== k) j++;
+        if (j === nb || scratchUsed[j] === 1) continue;
+        scratchUsed[j] = 1;
+        (dir[i] === 0 ? deltasFwd : deltasRev).push(scratchTs[j] - tsUs[i]);
+        if (tsVal[i] >= 0) tsvalMatched++;
+        if (ipId[i] > 0) ipIdMatched++;
+      }
+    }
+  } else {
+    const bi = index(b, false);
+    for (const f of a.parts) {
+      const s = f.samples;
+      for (let i = 0; i < s.count; i++) {
+        const k = fullKey(s.dir[i], s.seq[i], s.ack[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i], s.tsVal[i]);
+        const hit = bi.get(k);
+        if (hit === undefined) continue;
+        (s.dir[i] === 0 ? deltasFwd : deltasRev).push(hit.ts - s.tsUs[i]);
+        if (s.tsVal[i] >= 0) tsvalMatched++;
+        if (s.ipId[i] > 0) ipIdMatched++;
+        bi.delete(k);
+      }
     }
   }
   let matched = deltasFwd.length + deltasRev.length;
@@ -151,10 +183,26 @@ export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | nul
   return { a: a.idx, b: b.idx, matched, comparable, deltasFwd, deltasRev, seqOffsetFwd, seqOffsetRev, tsvalMatched, ipIdMatched };
 }
 
+const scratchSort = new Float64Array(32);
+
 export function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
+  const m = xs.length >> 1;
+  if (xs.length <= scratchSort.length) {
+    // Stable insertion sort in a scratch array: the same order as the sort below, no copy.
+    const s = scratchSort;
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i];
+      let j = i;
+      while (j > 0 && s[j - 1] > x) {
+        s[j] = s[j - 1];
+        j--;
+      }
+      s[j] = x;
+    }
+    return xs.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+  }
   const s = xs.slice().sort((x, y) => x - y);
-  const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
