@@ -36,13 +36,30 @@ function trimCr(d: Uint8Array, start: number, end: number): number {
   return end > start && d[end - 1] === 0x0d ? end - 1 : end;
 }
 
+/** Whether d starts like a request line: 3 to 10 upper-case letters, then a space. */
+function requestLike(d: Uint8Array): boolean {
+  const stop = Math.min(d.length, 11);
+  for (let i = 0; i < stop; i++) {
+    const c = d[i];
+    if (c === 0x20) return i >= 3;
+    if (c < 0x41 || c > 0x5a) return false;
+  }
+  return false;
+}
+
+/** Whether d starts with `HTTP/`. */
+function responseLike(d: Uint8Array): boolean {
+  return d.length >= 5 && d[0] === 0x48 && d[1] === 0x54 && d[2] === 0x54 && d[3] === 0x50 && d[4] === 0x2f;
+}
+
 /** HTTP/1.x request line and Host from the client stream, status from the server stream. */
 export function peekHttp(fwd: Uint8Array, rev: Uint8Array): HttpPeek | null {
   let method: string | null = null;
   let path: string | null = null;
   let host: string | null = null;
   let status: number | null = null;
-  const end = lineEnd(fwd, 0, 8192);
+  // Most streams are not HTTP: rule them out before scanning for line ends and running regexes.
+  const end = requestLike(fwd) ? lineEnd(fwd, 0, 8192) : -1;
   if (end > 0) {
     const line = ascii(fwd, 0, trimCr(fwd, 0, end));
     const m = /^([A-Z]{3,10}) (\S+) HTTP\/\d\.\d$/.exec(line);
@@ -68,13 +85,15 @@ export function peekHttp(fwd: Uint8Array, rev: Uint8Array): HttpPeek | null {
       }
     }
   }
-  const rend = lineEnd(rev, 0, 1024);
-  if (rend > 0) {
-    const m = /^HTTP\/\d\.\d (\d{3})(?: |$)/.exec(ascii(rev, 0, trimCr(rev, 0, rend)));
-    if (m) status = Number(m[1]);
-  } else if (rev.length >= 12) {
-    const m = /^HTTP\/\d\.\d (\d{3})/.exec(ascii(rev, 0, 16));
-    if (m) status = Number(m[1]);
+  if (responseLike(rev)) {
+    const rend = lineEnd(rev, 0, 1024);
+    if (rend > 0) {
+      const m = /^HTTP\/\d\.\d (\d{3})(?: |$)/.exec(ascii(rev, 0, trimCr(rev, 0, rend)));
+      if (m) status = Number(m[1]);
+    } else if (rev.length >= 12) {
+      const m = /^HTTP\/\d\.\d (\d{3})/.exec(ascii(rev, 0, 16));
+      if (m) status = Number(m[1]);
+    }
   }
   if (method === null && status === null) return null;
   return { method, path, host, status };

@@ -10,23 +10,33 @@ import type { FlowSamples } from './flow.js';
 /** Packets per sample chunk. */
 export const SAMPLE_CHUNK = 8;
 
+/** Bytes per row of SamplePool. */
+export const SAMPLE_ROW = 64;
+
+/** Chunks per page of a pool (a power of two): pools grow a page at a time, never by copying. */
+export const PAGE_SHIFT = 10;
+export const PAGE_CHUNKS = 1 << PAGE_SHIFT;
+export const PAGE_MASK = PAGE_CHUNKS - 1;
+
 /**
  * Sample storage for live flows, one 64-byte row per packet (one cache line: packets of thousands
  * of interleaved flows land in scattered places, and a column layout cost a cache miss per field).
- * Chunk c holds rows [c*8, c*8+8). Row layout: tsUs, seq, ack, tsVal, tsEcr as f64 (bytes 0-39),
- * ipId, payloadLen i32, payloadHash u32 (40-51), flags u16, ttl i16 (52-55), dir u8 (56).
+ * Chunk c holds rows [c*8, c*8+8), in page c >> PAGE_SHIFT at row (c & PAGE_MASK) * 8. Row layout:
+ * tsUs, seq, ack, tsVal, tsEcr as f64 (bytes 0-39), ipId, payloadLen i32, payloadHash u32 (40-51),
+ * flags u16, ttl i16 (52-55), dir u8 (56). Pages are never copied or freed: growing by doubling one
+ * buffer cost a copy of everything and, for a moment, twice the memory.
  */
 export class SamplePool {
   private cap = 0;
   private used = 0;
   private freeHead = -1;
   next = new Int32Array(0);
-  f64 = new Float64Array(0);
-  i32 = new Int32Array(0);
-  u32 = new Uint32Array(0);
-  u16 = new Uint16Array(0);
-  i16 = new Int16Array(0);
-  u8 = new Uint8Array(0);
+  f64: Float64Array[] = [];
+  i32: Int32Array[] = [];
+  u32: Uint32Array[] = [];
+  u16: Uint16Array[] = [];
+  i16: Int16Array[] = [];
+  u8: Uint8Array[] = [];
 
   alloc(): number {
     let c = this.freeHead;
@@ -51,35 +61,32 @@ export class SamplePool {
   }
 
   private grow(): void {
-    const cap = Math.max(64, this.cap * 2);
-    const next = new Int32Array(cap);
-    next.set(this.next);
-    const bytes = new Uint8Array(cap * SAMPLE_CHUNK * SAMPLE_ROW);
-    bytes.set(this.u8);
-    const buf = bytes.buffer;
-    this.next = next;
-    this.f64 = new Float64Array(buf);
-    this.i32 = new Int32Array(buf);
-    this.u32 = new Uint32Array(buf);
-    this.u16 = new Uint16Array(buf);
-    this.i16 = new Int16Array(buf);
-    this.u8 = bytes;
+    const cap = this.cap + PAGE_CHUNKS;
+    if (cap > this.next.length) {
+      const next = new Int32Array(Math.max(cap, this.next.length * 2));
+      next.set(this.next);
+      this.next = next;
+    }
+    const buf = new ArrayBuffer(PAGE_CHUNKS * SAMPLE_CHUNK * SAMPLE_ROW);
+    this.f64.push(new Float64Array(buf));
+    this.i32.push(new Int32Array(buf));
+    this.u32.push(new Uint32Array(buf));
+    this.u16.push(new Uint16Array(buf));
+    this.i16.push(new Int16Array(buf));
+    this.u8.push(new Uint8Array(buf));
     this.cap = cap;
   }
 }
 
-/** Bytes per row of SamplePool. */
-export const SAMPLE_ROW = 64;
-
-/** Recycled fixed-size byte chunks (live stream prefixes), linked through `next`. */
+/** Recycled fixed-size byte chunks (live stream prefixes), linked through `next`, in pages. */
 export class BytePool {
   static readonly CHUNK = 128;
   private cap = 0;
   private used = 0;
   private freeHead = -1;
   next = new Int32Array(0);
-  /** Re-read after alloc(): growing replaces it. */
-  bytes = new Uint8Array(0);
+  /** Chunk c is pages[c >> PAGE_SHIFT][(c & PAGE_MASK) * CHUNK, + CHUNK). */
+  pages: Uint8Array[] = [];
 
   alloc(): number {
     let c = this.freeHead;
@@ -103,13 +110,13 @@ export class BytePool {
   }
 
   private grow(): void {
-    const cap = Math.max(256, this.cap * 2);
-    const next = new Int32Array(cap);
-    next.set(this.next);
-    const bytes = new Uint8Array(cap * BytePool.CHUNK);
-    bytes.set(this.bytes);
-    this.next = next;
-    this.bytes = bytes;
+    const cap = this.cap + PAGE_CHUNKS;
+    if (cap > this.next.length) {
+      const next = new Int32Array(Math.max(cap, this.next.length * 2));
+      next.set(this.next);
+      this.next = next;
+    }
+    this.pages.push(new Uint8Array(PAGE_CHUNKS * BytePool.CHUNK));
     this.cap = cap;
   }
 }
@@ -276,13 +283,19 @@ export function packSamples(pool: SamplePool, head: number, count: number, dropp
   const o4 = (off + 40 * n) >> 2;
   const o2 = (off + 52 * n) >> 1;
   const o1 = off + 56 * n;
-  const { f64: pf64, i32: pi32, u32: pu32, u16: pu16, i16: pi16, u8: pu8 } = pool;
   let c = head;
   for (let i = 0; i < n; i += SAMPLE_CHUNK) {
     const m = Math.min(SAMPLE_CHUNK, n - i);
+    const page = c >> PAGE_SHIFT;
+    const pf64 = pool.f64[page];
+    const pi32 = pool.i32[page];
+    const pu32 = pool.u32[page];
+    const pu16 = pool.u16[page];
+    const pi16 = pool.i16[page];
+    const pu8 = pool.u8[page];
     for (let j = 0; j < m; j++) {
       const k = i + j;
-      const r = (c * SAMPLE_CHUNK + j) * SAMPLE_ROW;
+      const r = ((c & PAGE_MASK) * SAMPLE_CHUNK + j) * SAMPLE_ROW;
       const r8 = r >> 3;
       f64[o8 + k] = pf64[r8];
       f64[o8 + n + k] = pf64[r8 + 1];

@@ -10,7 +10,7 @@ import { formatIp, formatMac } from '../decode/address.js';
 import { communityId, hasPorts, packetPorts } from './community-id.js';
 import { StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
 import { KeyTable, MAX_KEY_WORDS, hashWords, type KeyEntry } from './flow-key.js';
-import { BytePool, PackedSamples, SAMPLE_CHUNK, SAMPLE_ROW, SamplePool, Slab, packSamples } from './flow-storage.js';
+import { BytePool, PAGE_MASK, PAGE_SHIFT, PackedSamples, SAMPLE_CHUNK, SAMPLE_ROW, SamplePool, Slab, packSamples } from './flow-storage.js';
 import { mergeDns, parseDns, peekHttp, peekTlsSni } from './app-peek.js';
 import type {
   AppPeek,
@@ -130,6 +130,9 @@ class LiveFlow implements KeyEntry {
   sllMask = 0;
   synRetrans = [0, 0];
   app: AppPeek | null = null;
+  // Live flows form a list in creation order (sweeps and finish() walk it instead of sorting).
+  prevLive: LiveFlow | null = null;
+  nextLive: LiveFlow | null = null;
 
   constructor(flow: Flow, seq: number, keyWords: number[], keyHash: number, clock: IfaceClock, srcIsLow: boolean) {
     this.flow = flow;
@@ -142,7 +145,9 @@ class LiveFlow implements KeyEntry {
 }
 
 export class FlowTable {
-  private readonly live = new KeyTable<LiveFlow>();
+  private live = new KeyTable<LiveFlow>();
+  private liveHead: LiveFlow | null = null;
+  private liveTail: LiveFlow | null = null;
   private readonly clocks = new Map<string, IfaceClock>();
   private readonly closing: LiveFlow[] = [];
   private closingHead = 0;
@@ -159,8 +164,8 @@ export class FlowTable {
   private readonly done: Flow[] = [];
   private readonly arp = new Map<string, ArpEvent[]>();
   private readonly limits: ReassemblyLimits;
-  private readonly samplePool = new SamplePool();
-  private readonly bytePool = new BytePool();
+  private samplePool = new SamplePool();
+  private bytePool = new BytePool();
   private readonly slab = new Slab();
   private readonly strings = new StringCache();
   private readonly prefixBytes: number;
@@ -258,6 +263,7 @@ export class FlowTable {
     if (lf === undefined) {
       lf = this.createFlow(pkt, tsUs, ifaceName, ifaceKey, file, proto, sport, dport, copyWords(kw, kn), hash, fromLow, clock, isIcmp);
       this.live.set(lf);
+      this.linkLive(lf);
     }
     const dir = fromLow === lf.srcIsLow ? 0 : 1;
     this.update(lf, pkt, tsUs, dir, proto, flags);
@@ -265,9 +271,18 @@ export class FlowTable {
 
   /** Finalizes every live flow and returns all retained flows sorted by first packet time. */
   finish(): Flow[] {
-    for (const lf of this.liveInCreationOrder()) this.finalize(lf, false);
+    for (let lf = this.liveHead; lf !== null; ) {
+      const next = lf.nextLive;
+      this.finalize(lf, false);
+      lf = next;
+    }
     this.closing.length = 0;
     this.closingHead = 0;
+    // Nothing is live any more: drop the pools' pages and the table's slots now, rather than when
+    // the table itself is collected (a caller's closure or a saved stack can keep it reachable).
+    this.samplePool = new SamplePool();
+    this.bytePool = new BytePool();
+    this.live = new KeyTable<LiveFlow>();
     const out = this.done.slice();
     out.sort((a, b) => a.firstUs - b.firstUs || idNumber(a.id) - idNumber(b.id));
     return out;
@@ -285,9 +300,20 @@ export class FlowTable {
     return c;
   }
 
-  /** Live flows in creation order (the order a Map keyed by insertion would give). */
-  private liveInCreationOrder(): LiveFlow[] {
-    return this.live.values().sort((x, y) => x.seq - y.seq);
+  private linkLive(lf: LiveFlow): void {
+    lf.prevLive = this.liveTail;
+    if (this.liveTail !== null) this.liveTail.nextLive = lf;
+    else this.liveHead = lf;
+    this.liveTail = lf;
+  }
+
+  private unlinkLive(lf: LiveFlow): void {
+    const { prevLive, nextLive } = lf;
+    if (prevLive !== null) prevLive.nextLive = nextLive;
+    else this.liveHead = nextLive;
+    if (nextLive !== null) nextLive.prevLive = prevLive;
+    else this.liveTail = prevLive;
+    lf.prevLive = lf.nextLive = null;
   }
 
   /**
@@ -443,7 +469,7 @@ export class FlowTable {
   }
 
   private findById(id: string): Flow | undefined {
-    for (const lf of this.live.values()) if (lf.flow.id === id) return lf.flow;
+    for (let lf = this.liveHead; lf !== null; lf = lf.nextLive) if (lf.flow.id === id) return lf.flow;
     for (let i = this.done.length - 1; i >= 0 && i >= this.done.length - RECENT_KEYS; i--) {
       if (this.done[i].id === id) return this.done[i];
     }
@@ -596,21 +622,25 @@ export class FlowTable {
       lf.sampleTail = c;
     }
     lf.sampleCount++;
-    const r = (lf.sampleTail * SAMPLE_CHUNK + slot) * SAMPLE_ROW;
+    const c = lf.sampleTail;
+    const page = c >> PAGE_SHIFT;
+    const r = ((c & PAGE_MASK) * SAMPLE_CHUNK + slot) * SAMPLE_ROW;
     const r8 = r >> 3;
     const r4 = r >> 2;
     const r2 = r >> 1;
-    s.f64[r8] = tsUs;
-    s.f64[r8 + 1] = pkt.seq;
-    s.f64[r8 + 2] = pkt.ack;
-    s.f64[r8 + 3] = pkt.tsVal;
-    s.f64[r8 + 4] = pkt.tsEcr;
-    s.i32[r4 + 10] = pkt.ipId;
-    s.i32[r4 + 11] = wire;
-    s.u32[r4 + 12] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? fnv1a32(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
-    s.u16[r2 + 26] = flags < 0 ? 0 : flags;
-    s.i16[r2 + 27] = pkt.ttl;
-    s.u8[r + 56] = dir;
+    const f64 = s.f64[page];
+    f64[r8] = tsUs;
+    f64[r8 + 1] = pkt.seq;
+    f64[r8 + 2] = pkt.ack;
+    f64[r8 + 3] = pkt.tsVal;
+    f64[r8 + 4] = pkt.tsEcr;
+    const i32 = s.i32[page];
+    i32[r4 + 10] = pkt.ipId;
+    i32[r4 + 11] = wire;
+    s.u32[page][r4 + 12] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? fnv1a32(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
+    s.u16[page][r2 + 26] = flags < 0 ? 0 : flags;
+    s.i16[page][r2 + 27] = pkt.ttl;
+    s.u8[page][r + 56] = dir;
   }
 
   private markClosed(lf: LiveFlow, tsUs: number): void {
@@ -637,9 +667,10 @@ export class FlowTable {
   }
 
   private sweepIdle(): void {
-    for (const lf of this.liveInCreationOrder()) {
-      if (lf.flow.proto === PROTO_TCP) continue;
-      if (lf.clock.nowUs - lf.flow.lastUs > this.udpTimeoutUs) this.finalize(lf, true);
+    for (let lf = this.liveHead; lf !== null; ) {
+      const next = lf.nextLive;
+      if (lf.flow.proto !== PROTO_TCP && lf.clock.nowUs - lf.flow.lastUs > this.udpTimeoutUs) this.finalize(lf, true);
+      lf = next;
     }
   }
 
@@ -648,6 +679,7 @@ export class FlowTable {
     lf.finalized = true;
     const flow = lf.flow;
     this.live.delete(lf);
+    this.unlinkLive(lf);
     this.recent.set({ keyWords: lf.keyWords, keyHash: lf.keyHash, id: flow.id });
     if (this.recent.size >= RECENT_KEYS) {
       this.recentOld = this.recent;

@@ -7,7 +7,7 @@
  */
 import type { StreamGap } from './flow.js';
 import { StreamHash } from './stream-hash.js';
-import { BytePool, type Slab } from './flow-storage.js';
+import { BytePool, PAGE_MASK, PAGE_SHIFT, type Slab } from './flow-storage.js';
 
 const CHUNK = BytePool.CHUNK;
 /** For reassemblers made without a pool (tests, one-off use). */
@@ -142,22 +142,25 @@ export class StreamReassembler {
   }
 
   private copyPrefix(dst: Uint8Array, at: number): void {
-    const bytes = this.pool.bytes;
+    const pages = this.pool.pages;
     let left = this.prefixLen;
     for (let c = this.prefixHead; c >= 0 && left > 0; c = this.pool.next[c]) {
       const n = Math.min(CHUNK, left);
-      dst.set(bytes.subarray(c * CHUNK, c * CHUNK + n), at);
+      const bytes = pages[c >> PAGE_SHIFT];
+      const o = (c & PAGE_MASK) * CHUNK;
+      if (n <= 64) for (let i = 0; i < n; i++) dst[at + i] = bytes[o + i];
+      else dst.set(bytes.subarray(o, o + n), at);
       at += n;
       left -= n;
     }
   }
 
   private hashPrefix(h: StreamHash): void {
-    const bytes = this.pool.bytes;
+    const pages = this.pool.pages;
     let left = this.prefixLen;
     for (let c = this.prefixHead; c >= 0 && left > 0; c = this.pool.next[c]) {
       const n = Math.min(CHUNK, left);
-      h.update(bytes, c * CHUNK, n);
+      h.update(pages[c >> PAGE_SHIFT], (c & PAGE_MASK) * CHUNK, n);
       left -= n;
     }
   }
@@ -264,9 +267,10 @@ export class StreamReassembler {
         this.prefixTail = c;
         used = 0;
       }
-      const bytes = pool.bytes;
+      const tail = this.prefixTail;
+      const bytes = pool.pages[tail >> PAGE_SHIFT];
       const m = Math.min(CHUNK - used, n - done);
-      let p = this.prefixTail * CHUNK + used;
+      let p = (tail & PAGE_MASK) * CHUNK + used;
       // Segments here are small: a byte loop beats set(subarray()) and allocates nothing.
       if (m <= 64) for (let i = off + done, end = off + done + m; i < end; i++) bytes[p++] = data[i];
       else bytes.set(data.subarray(off + done, off + done + m), p);
