@@ -103,16 +103,21 @@ function bucketKey(e: RelayEnd): string {
 
 /** Feasibility and cost of `up` relayed into `down`; null when impossible. */
 function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatch['kind'] } | null {
+  // Every test below only rejects: the cheap numeric ones go first (most pairs in a busy bucket
+  // fail on time), the string compares after.
   if (up.group === down.group) return null;
+  if (down.syn <= up.syn) return null;
+  const acceptedAt = up.accept ?? up.syn;
+  const dial = down.syn - acceptedAt;
+  if (dial < -TOLERANCE_US || dial > DIAL_WINDOW_US) return null;
+  // The proxy can only send the reply to the client after the server sent it (checked again
+  // below for the cost; here only as an early exit when both legs carried a reply).
+  if (up.fwdBytes > 0 && down.fwdBytes > 0 && up.revData !== null && down.revData !== null && up.revData < down.revData - TOLERANCE_US) return null;
   // The proxy dials somewhere else than the endpoint it accepted on (or it would call itself).
   if (sameEndpoint(up.node.server, down.node.server)) return null;
   // The proxy dials from its own address, never from the client's (a host process reaching a
   // published port from the very address the proxy would use goes through DNAT in OUTPUT).
   if (up.node.client.ip === down.node.client.ip) return null;
-  if (down.syn <= up.syn) return null;
-  const acceptedAt = up.accept ?? up.syn;
-  const dial = down.syn - acceptedAt;
-  if (dial < -TOLERANCE_US || dial > DIAL_WINDOW_US) return null;
   let kind: RelayMatch['kind'];
   let cost = Math.max(0, dial);
   if (up.fwdBytes > 0 && down.fwdBytes > 0) {
@@ -148,68 +153,67 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
  * assignment: it settles identical-payload conversations by dial delay and data ordering).
  */
 export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
+  // Ends are referred to by position below (arrays, not maps keyed by group).
+  const pos = new Map<RelayEnd, number>();
+  const keys: string[] = new Array(ends.length);
   const buckets = new Map<string, RelayEnd[]>();
-  for (const e of ends) {
+  ends.forEach((e, i) => {
+    pos.set(e, i);
     const k = bucketKey(e);
+    keys[i] = k;
     const b = buckets.get(k);
     if (b) b.push(e);
     else buckets.set(k, [e]);
-  }
+  });
   for (const b of buckets.values()) b.sort((x, y) => x.syn - y.syn);
-  const cands: Array<{ up: RelayEnd; down: RelayEnd; cost: number; kind: RelayMatch['kind'] }> = [];
-  const rivalsUp = new Map<number, number>();
-  const rivalsDown = new Map<number, number>();
-  for (const up of ends) {
-    const keys = [bucketKey(up)];
-    if (up.revBytes === 0 && keys[0] !== 'refused') keys.push('refused');
-    for (const k of keys) {
-      const b = buckets.get(k);
+  interface Cand { up: RelayEnd; down: RelayEnd; u: number; d: number; cost: number; kind: RelayMatch['kind'] }
+  const cands: Cand[] = [];
+  const rivalsUp = new Int32Array(ends.length);
+  const rivalsDown = new Int32Array(ends.length);
+  const refused = buckets.get('refused');
+  for (let u = 0; u < ends.length; u++) {
+    const up = ends[u];
+    const own = buckets.get(keys[u]);
+    const lo = (up.accept ?? up.syn) - TOLERANCE_US;
+    const hi = (up.accept ?? up.syn) + DIAL_WINDOW_US;
+    for (let pass = 0; pass < 2; pass++) {
+      let b: RelayEnd[] | undefined;
+      if (pass === 0) b = own;
+      else if (up.revBytes === 0 && keys[u] !== 'refused') b = refused;
       if (!b) continue;
-      const lo = (up.accept ?? up.syn) - TOLERANCE_US;
-      let i = lowerBound(b, lo);
-      const hi = (up.accept ?? up.syn) + DIAL_WINDOW_US;
-      for (; i < b.length && b[i].syn <= hi; i++) {
+      for (let i = lowerBound(b, lo); i < b.length && b[i].syn <= hi; i++) {
         const down = b[i];
         const ev = evaluate(up, down);
         if (ev === null) continue;
-        cands.push({ up, down, cost: ev.cost, kind: ev.kind });
-        rivalsUp.set(up.group, (rivalsUp.get(up.group) ?? 0) + 1);
-        rivalsDown.set(down.group, (rivalsDown.get(down.group) ?? 0) + 1);
+        const d = pos.get(down)!;
+        cands.push({ up, down, u, d, cost: ev.cost, kind: ev.kind });
+        rivalsUp[u]++;
+        rivalsDown[d]++;
       }
     }
   }
   // Candidates fall into small clusters (ends that compete for each other); each cluster is
   // settled by a minimum-total-delay assignment, large ones greedily by lowest delay.
-  const endIdx = new Map<number, number>();
-  const idxOf = (g: number): number => {
-    let i = endIdx.get(g);
-    if (i === undefined) endIdx.set(g, (i = endIdx.size));
-    return i;
-  };
+  const uf = new UnionFind(ends.length);
+  for (const c of cands) uf.union(c.u, c.d);
+  const clusters = new Map<number, Cand[]>();
   for (const c of cands) {
-    idxOf(c.up.group);
-    idxOf(c.down.group);
-  }
-  const uf = new UnionFind(endIdx.size);
-  for (const c of cands) uf.union(idxOf(c.up.group), idxOf(c.down.group));
-  const clusters = new Map<number, typeof cands>();
-  for (const c of cands) {
-    const k = uf.find(idxOf(c.up.group));
+    const k = uf.find(c.u);
     const l = clusters.get(k);
     if (l) l.push(c);
     else clusters.set(k, [c]);
   }
   const out: RelayMatch[] = [];
-  const used = new Set<number>();
-  const accept = (c: (typeof cands)[number]): void => {
-    used.add(c.up.group);
-    used.add(c.down.group);
-    const rivals = Math.max(rivalsUp.get(c.up.group) ?? 1, rivalsDown.get(c.down.group) ?? 1) - 1;
+  const used = new Uint8Array(ends.length);
+  const accept = (c: Cand): void => {
+    used[c.u] = 1;
+    used[c.d] = 1;
+    const rivals = Math.max(rivalsUp[c.u] || 1, rivalsDown[c.d] || 1) - 1;
     out.push({ up: c.up, down: c.down, dialDelay: c.down.syn - (c.up.accept ?? c.up.syn), cost: c.cost, rivals, kind: c.kind });
   };
   for (const cl of clusters.values()) {
-    const ups = [...new Set(cl.map((c) => c.up.group))];
-    const downs = [...new Set(cl.map((c) => c.down.group))];
+    const ups = [...new Set(cl.map((c) => c.u))];
+    const downs = [...new Set(cl.map((c) => c.d))];
     // One relay per connection: a group may not be both an upstream and a downstream here,
     // which the bipartite assignment cannot express; those clusters go greedy.
     const both = ups.some((g) => downs.includes(g));
@@ -217,16 +221,16 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
       cl.sort((x, y) => x.cost - y.cost || x.up.syn - y.up.syn);
       // Chains built from unrelated identical-payload conversations (A's upstream leg
       // "relaying" into B's client leg) are refused: one relay per connection.
-      for (const c of cl) if (!used.has(c.up.group) && !used.has(c.down.group)) accept(c);
+      for (const c of cl) if (used[c.u] === 0 && used[c.d] === 0) accept(c);
       continue;
     }
     const ui = new Map(ups.map((g, i) => [g, i]));
     const di = new Map(downs.map((g, i) => [g, i]));
     const cost = ups.map(() => new Array<number>(downs.length).fill(Infinity));
-    const pick = ups.map(() => new Array<(typeof cands)[number] | null>(downs.length).fill(null));
+    const pick = ups.map(() => new Array<Cand | null>(downs.length).fill(null));
     for (const c of cl) {
-      const i = ui.get(c.up.group)!;
-      const j = di.get(c.down.group)!;
+      const i = ui.get(c.u)!;
+      const j = di.get(c.d)!;
       if (c.cost < cost[i][j]) {
         cost[i][j] = c.cost;
         pick[i][j] = c;
