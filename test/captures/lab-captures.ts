@@ -2,14 +2,8 @@
  * Reads the lab recordings under captures/ with natflow's own reader and decoder, and indexes
  * every packet by its initiator-direction tuple, so truth.json can be checked against the bytes.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodePacket, formatIp, Packet } from '../../src/decode/index.js';
 import { readCapture } from '../../src/read/index.js';
-
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const capturesDir = path.join(repoRoot, 'captures');
 
 export interface Tuple {
   proto: 'tcp' | 'udp' | 'icmp';
@@ -60,17 +54,6 @@ export interface Meta {
   interfaces: Record<string, string>;
   captures: { perInterface: Record<string, string>; any: string; pcapng: string };
   sysctl: Record<string, string | boolean | null>;
-}
-
-export function scenarioDirs(): string[] {
-  return readdirSync(capturesDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(path.join(capturesDir, d.name, 'truth.json')))
-    .map((d) => d.name)
-    .sort();
-}
-
-export function loadJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
 export function tupleKey(t: Tuple): string {

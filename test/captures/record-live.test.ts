@@ -8,7 +8,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { capturesDir, indexCapture, loadJson, type Meta, type Truth, tupleKey } from './lab-captures.js';
+import { capturesDir } from '../helpers/paths.js';
+import { readJson as loadJson } from '../helpers/scenario-dir.js';
+import { indexCapture, type Meta, type Truth, tupleKey } from './lab-captures.js';
 
 function has(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

@@ -6,16 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  capturesDir,
-  type CaptureIndex,
-  indexCapture,
-  loadJson,
-  type Meta,
-  scenarioDirs,
-  type Truth,
-  tupleKey,
-} from './lab-captures.js';
+import { capturesDir } from '../helpers/paths.js';
+import { readJson as loadJson, scenarioNames as scenarioDirs } from '../helpers/scenario-dir.js';
+import { type CaptureIndex, indexCapture, type Meta, type Truth, tupleKey } from './lab-captures.js';
 
 const KERNEL_NAT = new Set(['dnat', 'snat', 'dnat+snat']);
 

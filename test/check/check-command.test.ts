@@ -2,7 +2,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findAll, parseXml } from './xml-tree.js';
-import { examplesDir, haveScenario, readTruth, run, scenarioCaptures, scratchFile, scratchPath } from './run-cli.js';
+import { runCli as run } from '../helpers/run-cli.js';
+import { haveScenario, scenarioCaptures } from '../helpers/scenario-dir.js';
+import { examplesDir, readTruth, scratchFile, scratchPath } from './check-fixtures.js';
 
 afterEach(() => vi.restoreAllMocks());
 

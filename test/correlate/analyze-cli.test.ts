@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/run-cli.js';
 import type { Analysis } from '../../src/correlate/model.js';
 import { scenarios } from './truth.js';
 
@@ -11,53 +11,32 @@ const tmp = mkdtempSync(join(tmpdir(), 'natflow-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    // BufferedOutput waits for the write callback before it resolves.
-    (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
-    return true;
-  }) as typeof process.stdout.write);
-  vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => {
-    err += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stderr.write);
-  try {
-    const code = await main(['node', 'natflow', ...args]);
-    return { code, out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
 const s01 = scenarios().find((s) => s.name.startsWith('01-'));
 const s02 = scenarios().find((s) => s.name.startsWith('02-'));
 
 describe.skipIf(!s01 || !s02)('natflow analyze', () => {
   it('with no argument explains the bundled localhost sample as the userland proxy', async () => {
-    const r = await cli(['analyze']);
+    const r = await runCli(['analyze']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/userland-proxy/);
-    expect(r.out).toContain('lo');
-    expect(r.out).toContain('docker0');
+    expect(r.stdout).toMatch(/userland-proxy/);
+    expect(r.stdout).toContain('lo');
+    expect(r.stdout).toContain('docker0');
   });
 
   it('--json is one document with the model field names', async () => {
-    const r = await cli(['analyze', '--json', s02!.perInterface.eth0, s02!.perInterface.docker0]);
+    const r = await runCli(['analyze', '--json', s02!.perInterface.eth0, s02!.perInterface.docker0]);
     expect(r.code).toBe(0);
-    const a = JSON.parse(r.out) as Analysis;
+    const a = JSON.parse(r.stdout) as Analysis;
     expect(Object.keys(a)).toEqual(expect.arrayContaining(['captures', 'flows', 'correlations', 'unpaired', 'summary', 'inferences']));
     expect(a.correlations.find((c) => c.mechanism === 'dnat')?.legs).toHaveLength(2);
     expect(a.captures.map((c) => c.file)).toEqual([s02!.perInterface.eth0, s02!.perInterface.docker0]);
   });
 
   it('--markdown renders a report', async () => {
-    const r = await cli(['analyze', '--markdown', s01!.perInterface.lo, s01!.perInterface.docker0]);
+    const r = await runCli(['analyze', '--markdown', s01!.perInterface.lo, s01!.perInterface.docker0]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^#/m);
-    expect(r.out).toMatch(/userland-proxy/);
+    expect(r.stdout).toMatch(/^#/m);
+    expect(r.stdout).toMatch(/userland-proxy/);
   });
 
   it('a truncated capture: what was read is still analyzed, one stderr line with the byte offset, exit 2', async () => {
@@ -65,12 +44,12 @@ describe.skipIf(!s01 || !s02)('natflow analyze', () => {
     const cut = join(tmp, 'eth0-cut.pcap');
     // Keep the header and the first records, cut the next record in the middle.
     writeFileSync(cut, eth0.subarray(0, Math.min(eth0.length - 1, 1001)));
-    const r = await cli(['analyze', '--json', cut, s02!.perInterface.docker0]);
+    const r = await runCli(['analyze', '--json', cut, s02!.perInterface.docker0]);
     expect(r.code).toBe(2);
-    const lines = r.err.trim().split('\n');
+    const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^natflow: ${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ at byte \\d+$`));
-    const a = JSON.parse(r.out) as Analysis;
+    const a = JSON.parse(r.stdout) as Analysis;
     expect(a.flows.some((f) => f.iface === 'docker0')).toBe(true);
     expect(a.captures[0].error).toMatch(/at byte/);
   });

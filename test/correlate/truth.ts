@@ -1,12 +1,10 @@
 /** Reads the lab's truth.json (captures/README.md) and finds the flows each truth leg names. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Flow } from '../../src/flows/flow.js';
 import type { Analysis } from '../../src/correlate/model.js';
-
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const capturesDir = join(repoRoot, 'captures');
+import { capturesDir } from '../helpers/paths.js';
+import { readScenarioJson, scenarioNames } from '../helpers/scenario-dir.js';
 
 export interface TruthTuple {
   proto: string;
@@ -41,19 +39,15 @@ export interface Scenario {
   pcapng: string | null;
 }
 
+type Meta = { captures?: { perInterface?: Record<string, string>; any?: string; pcapng?: string } };
+
 /** Every scenario under captures/ that has a truth.json. */
 export function scenarios(): Scenario[] {
-  if (!existsSync(capturesDir)) return [];
   const out: Scenario[] = [];
-  for (const name of readdirSync(capturesDir).sort()) {
+  for (const name of scenarioNames()) {
     const dir = join(capturesDir, name);
-    const tp = join(dir, 'truth.json');
-    if (!existsSync(tp)) continue;
-    const truth = JSON.parse(readFileSync(tp, 'utf8')) as { conversations: TruthConversation[] };
-    const metaPath = join(dir, 'meta.json');
-    const meta = existsSync(metaPath)
-      ? (JSON.parse(readFileSync(metaPath, 'utf8')) as { captures?: { perInterface?: Record<string, string>; any?: string; pcapng?: string } })
-      : {};
+    const truth = readScenarioJson<{ conversations: TruthConversation[] }>(name, 'truth.json');
+    const meta = existsSync(join(dir, 'meta.json')) ? readScenarioJson<Meta>(name, 'meta.json') : ({} as Meta);
     const per = meta.captures?.perInterface ?? {};
     const perInterface: Record<string, string> = {};
     for (const [iface, file] of Object.entries(per)) if (existsSync(join(dir, file))) perInterface[iface] = join(dir, file);

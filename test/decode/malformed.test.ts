@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/read/index.js';
 import { Packet, decodePacket } from '../../src/decode/index.js';
-import { havePcaps, pcapsDir, readManifest } from './captures.js';
+import { havePcaps, pcapsDir } from '../helpers/paths.js';
+import { manifest as readManifest } from '../helpers/pcap-manifest.js';
 
 describe.skipIf(!havePcaps)('deliberately broken reference captures decode with warnings, never exceptions', () => {
   const rows = havePcaps ? readManifest().filter((r) => r.broken.startsWith('yes')) : [];

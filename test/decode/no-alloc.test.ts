@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/read/index.js';
 import { Packet, decodePacket } from '../../src/decode/index.js';
-import { havePcaps, pcapsDir } from './captures.js';
+import { havePcaps, pcapsDir } from '../helpers/paths.js';
 
 describe.skipIf(!havePcaps)('decoding clean packets allocates nothing per packet', () => {
   it('repeated decoding of a real capture keeps the heap flat', async () => {

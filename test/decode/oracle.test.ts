@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/read/index.js';
 import { Packet, decodePacket } from '../../src/decode/index.js';
-import { capturesWithOracle, havePcaps, pcapsDir, readManifest } from './captures.js';
+import { havePcaps, pcapsDir } from '../helpers/paths.js';
+import { manifest as readManifest } from '../helpers/pcap-manifest.js';
+import { capturesWithOracle } from './captures.js';
 import { diffPacket, readOracle } from './tshark-oracle.js';
 
 /**

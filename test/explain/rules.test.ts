@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   attributeRule, corroborate, findContradictions, parseConntrack, parseRules,
   type HopToAttribute, type RuleSet,
 } from '../../src/correlate/rules/index.js';
+import { capturesDir as captures, repoRoot } from '../helpers/paths.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const fixtures = join(repoRoot, 'test/explain/fixtures');
-const captures = join(repoRoot, 'captures');
 const load = (dir: string, name: string): RuleSet => parseRules(readFileSync(join(dir, name), 'utf8'), name);
 
 const tcp = (s: string, d: string) => {

@@ -1,12 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadCaptures } from '../../src/flows/load-captures.js';
 import type { Flow } from '../../src/flows/flow.js';
 import type { Correlation, Hop, Mechanism } from '../../src/correlate/model.js';
-
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const capturesDir = join(repoRoot, 'captures');
+import { readScenarioJson, scenarioCaptures } from '../helpers/scenario-dir.js';
 
 interface TruthTuple { proto: string; src: string; sport: number | null; dst: string; dport: number | null; icmpId: number | null }
 interface TruthLeg { role: string; interfaces: string[]; tuple: TruthTuple; replies?: Record<string, TruthTuple[]> }
@@ -30,11 +25,10 @@ function sameTuple(f: Flow, t: TruthTuple): boolean {
 
 /** Reads every per-interface pcap of a recorded scenario and pairs flows as truth.json says. */
 export async function loadScenario(name: string): Promise<Scenario> {
-  const dir = join(capturesDir, name);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.pcap') && f !== 'any.pcap').map((f) => join(dir, f));
+  const files = scenarioCaptures(name);
   const res = await loadCaptures(files);
   const flows = new Map(res.flows.map((f) => [f.id, f]));
-  const truth = (JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as { conversations: TruthConversation[] }).conversations;
+  const truth = readScenarioJson<{ conversations: TruthConversation[] }>(name, 'truth.json').conversations;
   const correlations: Correlation[] = [];
   for (const conv of truth) {
     const legIds: string[][] = [];

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { communityIdOf, packetCommunityId } from '../../src/flows/community-id.js';
 import { loadCaptures } from '../../src/flows/load-captures.js';
-import { eachPacket, pcaps, readTsv } from './helpers.js';
+import { pcapsDir as pcaps } from '../helpers/paths.js';
+import { eachPacket, readTsv } from './helpers.js';
 
 const dir = path.join(pcaps, 'community-id');
 

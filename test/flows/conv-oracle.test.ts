@@ -9,7 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCaptures } from '../../src/flows/load-captures.js';
 import type { Flow } from '../../src/flows/flow.js';
-import { oracles, pcaps } from './helpers.js';
+import { pcapsDir as pcaps } from '../helpers/paths.js';
+import { oracles } from './helpers.js';
 
 interface ConvRow {
   proto: 6 | 17;

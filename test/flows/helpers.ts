@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readCapture } from '../../src/read/index.js';
 import { decodePacket } from '../../src/decode/index.js';
 import { Packet } from '../../src/decode/packet.js';
+import { repoRoot } from '../helpers/paths.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const pcaps = path.resolve(repoRoot, '../shared/pcaps');
 export const oracles = path.resolve(repoRoot, 'test/flows/oracles');
 
 /** Calls fn for every decoded packet (1-based frame number), like tshark's frame loop. */

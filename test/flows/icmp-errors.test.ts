@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { loadCaptures } from '../../src/flows/load-captures.js';
-import { pcaps, repoRoot } from './helpers.js';
+import { pcapsDir as pcaps, repoRoot } from '../helpers/paths.js';
 
 // udp-port-unreachable-lo.pcap: recorded with `tcpdump -p -i lo` inside a throwaway network
 // namespace while a UDP socket bound to 127.0.0.1:40123 sent "natflow-probe" to the closed

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCaptures } from '../../src/flows/load-captures.js';
 import { nameFromPath, parseIfaceNames, parseLinksDump } from '../../src/flows/interface-names.js';
-import { pcaps, repoRoot } from './helpers.js';
+import { pcapsDir as pcaps, repoRoot } from '../helpers/paths.js';
 
 const lab = path.join(repoRoot, 'captures', '02-external-dnat');
 

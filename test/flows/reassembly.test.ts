@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCaptures } from '../../src/flows/load-captures.js';
 import type { Flow } from '../../src/flows/flow.js';
 import { StreamReassembler } from '../../src/flows/tcp-reassembly.js';
-import { pcaps } from './helpers.js';
+import { pcapsDir as pcaps } from '../helpers/paths.js';
 
 const ppp = path.join(pcaps, 'pcapplusplus');
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StreamHash } from '../../src/flows/stream-hash.js';
 import { StreamReassembler } from '../../src/flows/tcp-reassembly.js';
-import { pcaps } from './helpers.js';
+import { pcapsDir as pcaps } from '../helpers/paths.js';
 
 // Real bytes: PcapPlusPlus's expected reassembly output of a captured HTTP stream.
 const stream = new Uint8Array(readFileSync(path.join(pcaps, 'pcapplusplus', 'expected', 'one_tcp_stream_output.txt')));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchRead } from '../../bench/read-bench.js';
 import { readCapture } from '../../src/read/index.js';
-import { manifest } from './corpus.js';
+import { manifest } from '../helpers/pcap-manifest.js';
 
 const row = manifest().find((r) => r.path === 'zeek/tcp/timestamp.pcap')!;
 

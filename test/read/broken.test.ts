@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CaptureError, readCapture } from '../../src/read/index.js';
-import { libpcapExpectedErrors, manifest, pcapsDir } from './corpus.js';
+import { pcapsDir } from '../helpers/paths.js';
+import { manifest } from '../helpers/pcap-manifest.js';
+import { libpcapExpectedErrors } from './corpus.js';
 
 const expected = libpcapExpectedErrors();
 

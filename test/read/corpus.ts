@@ -1,51 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const pcapsDir = path.resolve(repoRoot, '../shared/pcaps');
-
-export interface ManifestRow {
-  path: string;
-  abs: string;
-  format: string;
-  /** "1:EN10MB,113:LINUX_SLL" as found by the MANIFEST's header/IDB walk. */
-  linktypes: string;
-  packets: string;
-  broken: string;
-  tsharkRead: string;
-  /** Packet records in the file: MANIFEST's own walk, or tshark's count where the walk gave n/a. */
-  ownWalk: number;
-}
-
-export function manifest(): ManifestRow[] {
-  const lines = readFileSync(path.join(pcapsDir, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l.length > 0);
-  const head = lines[0].split('\t');
-  const col = (name: string): number => {
-    const i = head.indexOf(name);
-    if (i < 0) throw new Error(`MANIFEST.tsv has no column ${name}`);
-    return i;
-  };
-  return lines.slice(1).map((l) => {
-    const f = l.split('\t');
-    return {
-      path: f[col('path')],
-      abs: path.join(pcapsDir, f[col('path')]),
-      format: f[col('format')],
-      linktypes: f[col('linktypes')],
-      packets: f[col('packets')],
-      broken: f[col('broken_on_purpose')],
-      tsharkRead: f[col('tshark_read')],
-      // "12 +partial" = 12 records before the cut; "n/a" (modified-format.pcap) = the walk
-      // could not parse it, tshark's count (1, also rusticata's expectation) stands in.
-      ownWalk: orElse(Number.parseInt(f[col('packet_records_own_walk')], 10), Number(f[col('packets')])),
-    };
-  });
-}
-
-function orElse(n: number, fallback: number): number {
-  return Number.isNaN(n) ? fallback : n;
-}
+import { pcapsDir } from '../helpers/paths.js';
 
 /** file name -> libpcap's expected open error, for the deliberately bad libpcap files. */
 export function libpcapExpectedErrors(): Map<string, string> {

@@ -1,7 +1,7 @@
 import { parse, type Packet } from 'pcap-parser';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/read/index.js';
-import { manifest } from './corpus.js';
+import { manifest } from '../helpers/pcap-manifest.js';
 
 /** Every valid microsecond classic pcap 2.4: the only thing pcap-parser reads. */
 const rows = manifest().filter(

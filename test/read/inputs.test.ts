@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureError, iterateCapture, readCapture, type CaptureRecord } from '../../src/read/index.js';
-import { pcapsDir, repoRoot } from './corpus.js';
+import { pcapsDir, repoRoot } from '../helpers/paths.js';
 
 let tmp: string;
 beforeAll(() => {

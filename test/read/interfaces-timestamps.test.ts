@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCapture, type CaptureInterface } from '../../src/read/index.js';
 import { setPcapngTime, tsResolution } from '../../src/read/timestamp.js';
-import { libpcapExpectedErrors, manifest, pcapsDir } from './corpus.js';
+import { pcapsDir } from '../helpers/paths.js';
+import { manifest } from '../helpers/pcap-manifest.js';
+import { libpcapExpectedErrors } from './corpus.js';
 
 const refused = libpcapExpectedErrors();
 const good = manifest().filter((r) => !refused.has(r.path) && !r.format.includes('[BAD') && !r.tsharkRead.startsWith('unreadable') && r.format !== 'pcapng-block-fragment (EPB, no SHB)');

@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatEpoch, readCapture } from '../../src/read/index.js';
-import { customBlockFrames, libpcapExpectedErrors, manifest, tsharkFrames } from './corpus.js';
+import { manifest } from '../helpers/pcap-manifest.js';
+import { customBlockFrames, libpcapExpectedErrors, tsharkFrames } from './corpus.js';
 
 interface Seen {
   offset: number;

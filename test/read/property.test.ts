@@ -4,7 +4,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureError, readCapture, type ReadResult } from '../../src/read/index.js';
-import { pcapsDir } from './corpus.js';
+import { pcapsDir } from '../helpers/paths.js';
+// The bench's mulberry32: a failing variant can be reproduced from its seed.
+import { prng } from '../../bench/pcap-writer.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -51,18 +53,6 @@ async function readVariant(bytes: Uint8Array, name: string): Promise<{ res: Read
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Deterministic PRNG (mulberry32) so a failing variant can be reproduced from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const subjects = [

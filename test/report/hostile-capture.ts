@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { capturesDir } from './scenarios.js';
+import { capturesDir } from '../helpers/paths.js';
 
 export const ORIGINAL_PATH = '/hello.txt?m=nf-s01-c1';
 /** Same length as ORIGINAL_PATH: breaks out of attributes ("'>) and opens a script. */

@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { renderReport } from '../../src/present/report/index.js';
-import { analyze, capturesDir, scenarios } from './scenarios.js';
+import { capturesDir } from '../helpers/paths.js';
+import { analyze, scenarios } from './scenarios.js';
 import { HOSTILE_PATH, hostileCaptures } from './hostile-capture.js';
 
 const CHROMIUM = process.env.NATFLOW_CHROMIUM ?? '/usr/bin/chromium';

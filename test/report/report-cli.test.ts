@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import mermaid from 'mermaid';
-import { run } from '../check/run-cli.js';
-import { capturesDir, correlationSections } from './scenarios.js';
+import { runCli as run } from '../helpers/run-cli.js';
+import { capturesDir } from '../helpers/paths.js';
+import { correlationSections } from './scenarios.js';
 
 const article = ['lo.pcap', 'docker0.pcap'].map((f) => path.join(capturesDir, '01-localhost-proxy', f));
 

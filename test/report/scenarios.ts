@@ -1,12 +1,9 @@
 /** The recorded lab scenarios (captures/NN-name/) as the report tests read them. */
-import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import type { Flow } from '../../src/flows/flow.js';
-
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const capturesDir = path.join(repoRoot, 'captures');
+import { capturesDir } from '../helpers/paths.js';
+import { readScenarioJson, scenarioNames } from '../helpers/scenario-dir.js';
 
 export interface TruthEndpoint {
   ip: string;
@@ -33,16 +30,12 @@ export interface Scenario {
 }
 
 export function scenarios(): Scenario[] {
-  return readdirSync(capturesDir)
-    .filter((d) => /^\d\d[a-z]?-/.test(d))
-    .sort()
-    .map((name) => {
-      const dir = path.join(capturesDir, name);
-      const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { captures: { perInterface: Record<string, string> } };
-      const files = Object.values(meta.captures.perInterface).map((f) => path.join(dir, f));
-      const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')) as Scenario['truth'];
-      return { name, dir, files, truth };
-    });
+  return scenarioNames().map((name) => {
+    const dir = path.join(capturesDir, name);
+    const meta = readScenarioJson<{ captures: { perInterface: Record<string, string> } }>(name, 'meta.json');
+    const files = Object.values(meta.captures.perInterface).map((f) => path.join(dir, f));
+    return { name, dir, files, truth: readScenarioJson<Scenario['truth']>(name, 'truth.json') };
+  });
 }
 
 export async function analyze(files: string[]): Promise<AnalyzeResult & { flowMap: Map<string, Flow> }> {

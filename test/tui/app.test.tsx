@@ -4,7 +4,8 @@ import { App } from '../../src/present/tui/components/app.js';
 import { pipelineLoader } from '../../src/cli/commands/tui.js';
 import type { TuiLoader } from '../../src/present/tui/load-source.js';
 import { HELP_KEYS } from '../../src/present/tui/key-bindings.js';
-import { ARTICLE_CAPTURES, KEY, repoRoot, tick, waitFor } from './helpers.js';
+import { repoRoot } from '../helpers/paths.js';
+import { ARTICLE_CAPTURES, KEY, tick, waitFor } from './helpers.js';
 import process from 'node:process';
 
 process.chdir(repoRoot);

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { App } from '../../src/present/tui/components/app.js';
 import { pipelineLoader } from '../../src/cli/commands/tui.js';
-import { KEY, repoRoot, waitFor } from './helpers.js';
+import { repoRoot } from '../helpers/paths.js';
+import { KEY, waitFor } from './helpers.js';
 
 process.chdir(repoRoot);
 afterEach(() => cleanup());

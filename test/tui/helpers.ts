@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { repoRoot } from '../helpers/paths.js';
 
 /** The seed article's scenario: curl 127.0.0.1:5000 on the host, relayed by docker-proxy. */
 export const ARTICLE_DIR = path.join(repoRoot, 'captures/01-localhost-proxy');

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTICLE_CAPTURES, repoRoot } from './helpers.js';
+import { repoRoot } from '../helpers/paths.js';
+import { ARTICLE_CAPTURES } from './helpers.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('tmux is not installed: skipping the natflow tui terminal tests (apt-get install tmux; .ci/run does)');
