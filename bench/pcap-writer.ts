@@ -1,18 +1,12 @@
-import { openSync, writeSync, closeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
+import { ChunkedFileWriter } from './chunked-file-writer.js';
 
 /**
  * Minimal classic-pcap writer for generated benchmark captures (microsecond, little endian).
- * Buffers records in a large chunk so generation is I/O-bound, not syscall-bound.
  */
-export class PcapWriter {
-  private readonly fd: number;
-  private readonly buf = Buffer.alloc(4 << 20);
-  private pos = 0;
-  bytesWritten = 0;
-  records = 0;
-
+export class PcapWriter extends ChunkedFileWriter {
   constructor(path: string, linktype: number, snaplen = 262144) {
-    this.fd = openSync(path, 'w');
+    super(path);
     const h = Buffer.alloc(24);
     h.writeUInt32LE(0xa1b2c3d4, 0);
     h.writeUInt16LE(2, 4);
@@ -25,7 +19,7 @@ export class PcapWriter {
 
   /** Writes one record; `frame` is copied. `tsUs` is microseconds since the epoch. */
   write(tsUs: number, frame: Uint8Array, frameLen = frame.length): void {
-    if (this.pos + 16 + frameLen > this.buf.length) this.flush();
+    this.reserve(16 + frameLen);
     const sec = Math.floor(tsUs / 1e6);
     const us = Math.round(tsUs - sec * 1e6);
     this.buf.writeUInt32LE(sec, this.pos);
@@ -36,16 +30,6 @@ export class PcapWriter {
     this.pos += 16 + frameLen;
     this.bytesWritten += 16 + frameLen;
     this.records++;
-  }
-
-  flush(): void {
-    if (this.pos > 0) writeSync(this.fd, this.buf, 0, this.pos);
-    this.pos = 0;
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
   }
 }
 

@@ -1,18 +1,12 @@
-import { openSync, writeSync, closeSync } from 'node:fs';
+import { ChunkedFileWriter } from './chunked-file-writer.js';
 
 /**
  * Minimal pcapng writer (little endian, one section, microsecond timestamps) for generated
  * multi-interface benchmark captures: one IDB per named interface, EPBs after.
  */
-export class PcapngWriter {
-  private readonly fd: number;
-  private readonly buf = Buffer.alloc(4 << 20);
-  private pos = 0;
-  bytesWritten = 0;
-  records = 0;
-
+export class PcapngWriter extends ChunkedFileWriter {
   constructor(path: string, interfaces: { name: string; linktype: number }[]) {
-    this.fd = openSync(path, 'w');
+    super(path);
     const shb = Buffer.alloc(28);
     shb.writeUInt32LE(0x0a0d0d0a, 0);
     shb.writeUInt32LE(28, 4);
@@ -42,7 +36,7 @@ export class PcapngWriter {
   }
 
   private put(b: Uint8Array): void {
-    if (this.pos + b.length > this.buf.length) this.flush();
+    this.reserve(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
     this.bytesWritten += b.length;
@@ -51,7 +45,7 @@ export class PcapngWriter {
   write(ifaceId: number, tsUs: number, frame: Uint8Array, frameLen = frame.length): void {
     const pad = (frameLen + 3) & ~3;
     const total = 32 + pad;
-    if (this.pos + total > this.buf.length) this.flush();
+    this.reserve(total);
     const b = this.buf;
     const p = this.pos;
     const hi = Math.floor(tsUs / 4294967296);
@@ -69,15 +63,5 @@ export class PcapngWriter {
     this.pos += total;
     this.bytesWritten += total;
     this.records++;
-  }
-
-  flush(): void {
-    if (this.pos > 0) writeSync(this.fd, this.buf, 0, this.pos);
-    this.pos = 0;
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
   }
 }
