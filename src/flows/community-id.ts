@@ -178,9 +178,12 @@ function sha1Block(m: Uint8Array, len: number): Uint8Array {
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const HEX = '0123456789abcdef';
 const CODES: number[] = new Array<number>(40).fill(0);
+// Exactly one base64 digest long, so fromCharCode.apply takes it whole (no slice per flow).
+const B64_CODES: number[] = new Array<number>(28).fill(0);
 
 /** Standard base64 of 20 bytes: 27 characters and one '='. */
 function base64Of20(b: Uint8Array): string {
+  const CODES = B64_CODES;
   let n = 0;
   for (let i = 0; i < 18; i += 3) {
     const v = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
@@ -194,7 +197,7 @@ function base64Of20(b: Uint8Array): string {
   CODES[n++] = B64.charCodeAt((v >> 12) & 63);
   CODES[n++] = B64.charCodeAt((v >> 6) & 63);
   CODES[n++] = 61; // '='
-  return String.fromCharCode.apply(null, CODES.slice(0, n));
+  return String.fromCharCode.apply(null, CODES);
 }
 
 function hexOf(b: Uint8Array): string {

@@ -121,11 +121,11 @@ export class BytePool {
   }
 }
 
-const SLAB_BYTES = 1 << 16;
+const SLAB_BYTES = 1 << 20;
 /** Anything larger gets its own buffer rather than a slab tail. */
 const SLAB_MAX_ITEM = 1 << 14;
 
-/** Bump allocator over 64 KiB ArrayBuffers for finalized flows' bytes (never freed piecemeal). */
+/** Bump allocator over 1 MiB ArrayBuffers for finalized flows' bytes (never freed piecemeal). */
 export class Slab {
   buf = new ArrayBuffer(0);
   pos = 0;

@@ -128,7 +128,9 @@ class LiveFlow implements KeyEntry {
   closedAtUs = -1;
   finalized = false;
   sllMask = 0;
-  synRetrans = [0, 0];
+  // SYNs / FINs sent again (same sequence number), per direction.
+  synRetransFwd = 0;
+  synRetransRev = 0;
   app: AppPeek | null = null;
   // Live flows form a list in creation order (sweeps and finish() walk it instead of sorting).
   prevLive: LiveFlow | null = null;
@@ -552,7 +554,8 @@ export class FlowTable {
     if (pkt.window === 0 && (flags & (SYN | FIN | RST)) === 0) st.zeroWindow++;
     if (flags & SYN) {
       if (st.isn !== null && st.isn === pkt.seq) {
-        lf.synRetrans[dir]++;
+        if (dir === 0) lf.synRetransFwd++;
+        else lf.synRetransRev++;
       } else if (st.isn === null) {
         st.isn = pkt.seq;
         st.synOptions = synOptions(pkt);
@@ -581,7 +584,10 @@ export class FlowTable {
     if (flags & FIN) {
       const finSeq = (pkt.seq + wire) >>> 0;
       const prev = dir === 0 ? lf.finFwdSeq : lf.finRevSeq;
-      if (prev === finSeq && wire === 0) lf.synRetrans[dir]++;
+      if (prev === finSeq && wire === 0) {
+        if (dir === 0) lf.synRetransFwd++;
+        else lf.synRetransRev++;
+      }
       if (prev < 0) {
         if (dir === 0) lf.finFwdSeq = finSeq;
         else lf.finRevSeq = finSeq;
@@ -690,8 +696,8 @@ export class FlowTable {
     finishStream(lf.revStream, flow.rev, flow.lastUs, this.slab);
     lf.fwdStream = null;
     lf.revStream = null;
-    flow.fwd.retransmissions += lf.synRetrans[0];
-    flow.rev.retransmissions += lf.synRetrans[1];
+    flow.fwd.retransmissions += lf.synRetransFwd;
+    flow.rev.retransmissions += lf.synRetransRev;
 
     if (flow.proto === PROTO_TCP) {
       flow.state = tcpState(lf);
@@ -823,6 +829,8 @@ function synOptions(pkt: Packet): TcpSynOptions {
   };
 }
 
+const NO_WORDS = new Int32Array(0);
+
 function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: number, slab: Slab): void {
   if (s === null) return;
   s.flush(endUs);
@@ -834,8 +842,9 @@ function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: nu
   st.streamBytes = s.streamBytes;
   st.firstDataUs = s.firstDataUs;
   st.lastDataUs = s.lastDataUs;
-  st.digest = s.digest();
-  st.prefix = s.release(slab);
+  const prefix = s.release(slab);
+  st.prefix = prefix;
+  st.digest = s.digestReleased(prefix, prefix.buffer === slab.buf ? slab.i32 : NO_WORDS);
 }
 
 function tcpState(lf: LiveFlow): FlowState {

@@ -25,6 +25,9 @@ function word(d: Uint8Array, i: number): number {
   return d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24);
 }
 
+/** Whether an Int32Array reads bytes little-endian, as word() does. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 const HEX = '0123456789abcdef';
 const CODES: number[] = new Array<number>(32).fill(0);
 
@@ -61,6 +64,49 @@ export class StreamHash {
     }
     for (; end - i >= 16; i += 16) this.block(d, i);
     while (i < end) this.tail[this.tailLen++] = d[i++];
+  }
+
+  /**
+   * update() for bytes that are 4-byte aligned in their buffer: `words` views the same buffer as
+   * `d`, and whole blocks are read a word at a time (a finished stream's prefix, copied to a slab,
+   * is hashed in one go this way).
+   */
+  updateAligned(d: Uint8Array, words: Int32Array, off: number, len: number): void {
+    const at = d.byteOffset + off;
+    if (this.tailLen > 0 || !LITTLE_ENDIAN || (at & 3) !== 0 || words.buffer !== d.buffer) {
+      this.update(d, off, len);
+      return;
+    }
+    this.total = (this.total + len) | 0;
+    let h1 = this.h1;
+    let h2 = this.h2;
+    let h3 = this.h3;
+    let h4 = this.h4;
+    const blocks = len >> 4;
+    let w = (at - words.byteOffset) >> 2;
+    for (let b = 0; b < blocks; b++, w += 4) {
+      let k1 = words[w];
+      let k2 = words[w + 1];
+      let k3 = words[w + 2];
+      let k4 = words[w + 3];
+      k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
+      h1 ^= k1;
+      h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
+      k2 = Math.imul(rotl(Math.imul(k2, C2), 16), C3);
+      h2 ^= k2;
+      h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
+      k3 = Math.imul(rotl(Math.imul(k3, C3), 17), C4);
+      h3 ^= k3;
+      h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
+      k4 = Math.imul(rotl(Math.imul(k4, C4), 18), C1);
+      h4 ^= k4;
+      h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+    this.h3 = h3;
+    this.h4 = h4;
+    for (let i = off + blocks * 16, end = off + len; i < end; i++) this.tail[this.tailLen++] = d[i];
   }
 
   private block(d: Uint8Array, i: number): void {

@@ -180,6 +180,22 @@ export class StreamReassembler {
   }
 
   /**
+   * digest() after release(): `prefix` is what release() returned and `words` an Int32Array over
+   * its buffer, so a stream that never outgrew its prefix is hashed from that one contiguous copy.
+   */
+  digestReleased(prefix: Uint8Array, words: Int32Array): string | null {
+    if (this.hash !== null) {
+      const d = this.hash.digest();
+      this.hash = null;
+      return d;
+    }
+    if (this.streamBytes === 0) return null;
+    scratchHash.reset();
+    scratchHash.updateAligned(prefix, words, 0, prefix.length);
+    return scratchHash.digest();
+  }
+
+  /**
    * Drops the buffers and returns the prefix as an exact-size copy: a view of `slab` when one is
    * given (no buffer of its own), else a fresh array.
    */
