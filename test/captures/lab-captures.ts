@@ -4,57 +4,7 @@
  */
 import { decodePacket, formatIp, Packet } from '../../src/decode/index.js';
 import { readCapture } from '../../src/read/index.js';
-
-export interface Tuple {
-  proto: 'tcp' | 'udp' | 'icmp';
-  src: string;
-  sport: number | null;
-  dst: string;
-  dport: number | null;
-  icmpId: number | null;
-}
-
-export interface Leg {
-  role: string;
-  interfaces: string[];
-  tuple: Tuple;
-  replies?: Record<string, Tuple[]>;
-  conntrack: string;
-  conntrackSource: string;
-}
-
-export interface Endpoint {
-  ip: string;
-  port?: number;
-  icmpId?: number;
-}
-
-export interface Conversation {
-  id: string;
-  marker: string | null;
-  markerKind: string | null;
-  proto: 'tcp' | 'udp' | 'icmp';
-  mechanism: 'userland-proxy' | 'dnat' | 'snat' | 'dnat+snat' | 'bridge' | 'none';
-  linkedBy: 'marker' | 'sole-candidate' | null;
-  translation: { dnat: { from: Endpoint; to: Endpoint } | null; snat: { from: Endpoint; to: Endpoint } | null } | null;
-  legs: Leg[];
-}
-
-export interface Truth {
-  schema: string;
-  scenario: string;
-  mode: 'userland-proxy' | 'no-proxy';
-  derivedFrom: string[];
-  conversations: Conversation[];
-}
-
-export interface Meta {
-  scenario: string;
-  mode: string;
-  interfaces: Record<string, string>;
-  captures: { perInterface: Record<string, string>; any: string; pcapng: string };
-  sysctl: Record<string, string | boolean | null>;
-}
+import type { TruthTuple as Tuple } from '../helpers/truth.js';
 
 export function tupleKey(t: Tuple): string {
   return t.proto === 'icmp' ? `icmp ${t.src} > ${t.dst} id ${t.icmpId}` : `${t.proto} ${t.src}:${t.sport} > ${t.dst}:${t.dport}`;

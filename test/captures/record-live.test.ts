@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capturesDir } from '../helpers/paths.js';
 import { readJson as loadJson } from '../helpers/scenario-dir.js';
-import { indexCapture, type Meta, type Truth, tupleKey } from './lab-captures.js';
+import { indexCapture, tupleKey } from './lab-captures.js';
+import type { ScenarioMeta as Meta, Truth } from '../helpers/truth.js';
 
 function has(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { capturesDir } from '../helpers/paths.js';
 import { readJson as loadJson, scenarioNames as scenarioDirs } from '../helpers/scenario-dir.js';
-import { type CaptureIndex, indexCapture, type Meta, type Truth, tupleKey } from './lab-captures.js';
+import { type CaptureIndex, indexCapture, tupleKey } from './lab-captures.js';
+import type { ScenarioMeta as Meta, Truth } from '../helpers/truth.js';
 
 const KERNEL_NAT = new Set(['dnat', 'snat', 'dnat+snat']);
 

@@ -3,28 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 import { readScenarioJson } from '../helpers/scenario-dir.js';
+import type { Truth, TruthConversation } from '../helpers/truth.js';
 
 export const examplesDir = path.join(repoRoot, 'examples', 'expectations');
 
-export interface TruthTuple {
-  proto: string;
-  src: string;
-  sport: number | null;
-  dst: string;
-  dport: number | null;
-}
-
-export interface TruthConversation {
-  id: string;
-  /** Text the lab client put in the request (HTTP query, DNS name, ICMP payload). */
-  marker: string | null;
-  proto: string;
-  mechanism: string;
-  legs: { role: string; interfaces: string[]; tuple: TruthTuple }[];
-}
-
 export function readTruth(scenario: string): TruthConversation[] {
-  return readScenarioJson<{ conversations: TruthConversation[] }>(scenario, 'truth.json').conversations;
+  return readScenarioJson<Truth>(scenario, 'truth.json').conversations;
 }
 
 let scratch: string | null = null;

@@ -5,30 +5,9 @@ import type { Flow } from '../../src/flows/flow.js';
 import type { Analysis } from '../../src/correlate/model.js';
 import { capturesDir } from '../helpers/paths.js';
 import { readScenarioJson, scenarioNames } from '../helpers/scenario-dir.js';
+import type { Truth, TruthConversation, TruthTuple } from '../helpers/truth.js';
 
-export interface TruthTuple {
-  proto: string;
-  src: string;
-  sport: number | null;
-  dst: string;
-  dport: number | null;
-  icmpId: number | null;
-}
-
-export interface TruthLeg {
-  role: string;
-  interfaces: string[];
-  tuple: TruthTuple;
-  replies?: Record<string, TruthTuple[]>;
-}
-
-export interface TruthConversation {
-  id: string;
-  proto: string;
-  mechanism: string;
-  translation: { dnat: unknown; snat: { from: { ip: string; port?: number; icmpId?: number }; to: { ip: string; port?: number; icmpId?: number } } | null } | null;
-  legs: TruthLeg[];
-}
+export type { TruthConversation };
 
 export interface Scenario {
   name: string;
@@ -46,7 +25,7 @@ export function scenarios(): Scenario[] {
   const out: Scenario[] = [];
   for (const name of scenarioNames()) {
     const dir = join(capturesDir, name);
-    const truth = readScenarioJson<{ conversations: TruthConversation[] }>(name, 'truth.json');
+    const truth = readScenarioJson<Truth>(name, 'truth.json');
     const meta = existsSync(join(dir, 'meta.json')) ? readScenarioJson<Meta>(name, 'meta.json') : ({} as Meta);
     const per = meta.captures?.perInterface ?? {};
     const perInterface: Record<string, string> = {};

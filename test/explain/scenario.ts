@@ -2,10 +2,7 @@ import { loadCaptures } from '../../src/flows/load-captures.js';
 import type { Flow } from '../../src/flows/flow.js';
 import type { Correlation, Hop, Mechanism } from '../../src/correlate/model.js';
 import { readScenarioJson, scenarioCaptures } from '../helpers/scenario-dir.js';
-
-interface TruthTuple { proto: string; src: string; sport: number | null; dst: string; dport: number | null; icmpId: number | null }
-interface TruthLeg { role: string; interfaces: string[]; tuple: TruthTuple; replies?: Record<string, TruthTuple[]> }
-export interface TruthConversation { id: string; proto: string; mechanism: Mechanism; legs: TruthLeg[] }
+import type { Truth, TruthConversation, TruthTuple } from '../helpers/truth.js';
 
 export interface Scenario {
   flows: Map<string, Flow>;
@@ -28,7 +25,7 @@ export async function loadScenario(name: string): Promise<Scenario> {
   const files = scenarioCaptures(name);
   const res = await loadCaptures(files);
   const flows = new Map(res.flows.map((f) => [f.id, f]));
-  const truth = readScenarioJson<{ conversations: TruthConversation[] }>(name, 'truth.json').conversations;
+  const truth = readScenarioJson<Truth>(name, 'truth.json').conversations;
   const correlations: Correlation[] = [];
   for (const conv of truth) {
     const legIds: string[][] = [];

@@ -4,35 +4,22 @@ import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze
 import type { Flow } from '../../src/flows/flow.js';
 import { capturesDir } from '../helpers/paths.js';
 import { readScenarioJson, scenarioNames } from '../helpers/scenario-dir.js';
+import type { ScenarioMeta, Truth, TruthConversation } from '../helpers/truth.js';
 
-export interface TruthEndpoint {
-  ip: string;
-  port?: number;
-  icmpId?: number;
-}
-
-export interface TruthConversation {
-  id: string;
-  marker: string | null;
-  markerKind: 'http-query' | 'dns-qname' | 'icmp-payload' | null;
-  proto: string;
-  mechanism: string;
-  translation: null | { dnat: null | { from: TruthEndpoint; to: TruthEndpoint }; snat: null | { from: TruthEndpoint; to: TruthEndpoint } };
-  legs: Array<{ role: string; interfaces: string[]; tuple: { src: string; sport: number | null; dst: string; dport: number | null } }>;
-}
+export type { TruthConversation };
 
 export interface Scenario {
   name: string;
   dir: string;
   /** Every per-interface capture of the scenario. */
   files: string[];
-  truth: { conversations: TruthConversation[] };
+  truth: Truth;
 }
 
 export function scenarios(): Scenario[] {
   return scenarioNames().map((name) => {
     const dir = path.join(capturesDir, name);
-    const meta = readScenarioJson<{ captures: { perInterface: Record<string, string> } }>(name, 'meta.json');
+    const meta = readScenarioJson<ScenarioMeta>(name, 'meta.json');
     const files = Object.values(meta.captures.perInterface).map((f) => path.join(dir, f));
     return { name, dir, files, truth: readScenarioJson<Scenario['truth']>(name, 'truth.json') };
   });
