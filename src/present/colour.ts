@@ -26,3 +26,8 @@ export function palette(color: boolean): Palette {
     mechanism: (m, s) => wrap(MECH_CODE[m] ?? '0')(s ?? m),
   };
 }
+
+/** NO_COLOR counts when present and not empty, as the convention says. */
+export function noColorRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+}

@@ -6,6 +6,7 @@ import { analyzeCaptures } from '../../correlate/analyze.js';
 import { renderAnalysisText } from '../../present/analysis-text.js';
 import { renderAnalysisMarkdown } from '../../present/analysis-markdown.js';
 import { mermaidDiagramHook } from '../../present/mermaid.js';
+import { noColorRequested } from '../../present/colour.js';
 import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import type { SetExitCode } from '../exit-codes.js';
@@ -53,7 +54,7 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
       else if (opts.markdown) out.line(renderAnalysisMarkdown(result.analysis, result.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(result.analysis) }).replace(/\n$/, ''));
       else {
         const tty = process.stdout.isTTY === true;
-        const color = tty && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+        const color = tty && !noColorRequested();
         const width = tty ? Math.min(process.stdout.columns || 80, 120) : 80;
         out.line(renderAnalysisText(result.analysis, result.flowsById, { color, width }).replace(/\n$/, ''));
       }

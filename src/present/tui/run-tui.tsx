@@ -6,7 +6,7 @@
 import { render } from 'ink';
 import { App } from './components/app.js';
 import type { TuiLoader } from './load-source.js';
-import { noColorRequested } from './theme.js';
+import { noColorRequested } from '../colour.js';
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT = '\x1b[?25h\x1b[?1049l';

@@ -31,10 +31,6 @@ export function makeTheme(noColor: boolean): Theme {
   return { accent: 'cyan', dim: true, good: 'green', warn: 'yellow', bad: 'red', mechanism: (m) => MECH_COLOURS[m] };
 }
 
-/** NO_COLOR counts when present and not empty, as the convention says. */
-export function noColorRequested(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-}
 
 export const ThemeContext = createContext<Theme>(makeTheme(false));
 
