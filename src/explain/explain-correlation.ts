@@ -82,8 +82,8 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   steps.push(`Replies travel back the same way: the container answered the proxy over the ${iface(upstream)} connection, and the proxy wrote the same bytes to the client over the ${iface(client)} connection. No reverse NAT is involved.`);
   if (isLoopback(client.dst.ip)) {
     steps.push(
-      `A correction, kindly meant: this \`localhost:${client.dst.port}\` trace is often described (among others by the article natflow's sample comes from) as DNAT + MASQUERADE. ` +
-      `With Docker's default userland-proxy=true it is not DNAT: Docker's nat OUTPUT rule skips 127.0.0.0/8, and the two independent TCP connections above are the userland proxy at work. ` +
+      `This two-stream \`localhost:${client.dst.port}\` trace is often explained as DNAT + MASQUERADE. ` +
+      `With Docker's default userland-proxy=true it is not DNAT: Docker's nat OUTPUT rule jumps to its DNAT chain only for destinations outside 127.0.0.0/8, and the two independent TCP connections above are the userland proxy at work. ` +
       `(With userland-proxy=false the kernel does DNAT and MASQUERADE it, and then nothing appears on lo.)`,
     );
   }
@@ -101,7 +101,7 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
     `The client ${endpointText(before, 'src')} opened ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${iface(before)} with that original destination` +
     (local ? '.' : ` (tcpdump's copy of an incoming packet is taken before the nat PREROUTING hook, i.e. before DNAT).`),
   );
-  steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'} the kernel rewrote the destination ${endpointText(before, 'dst')} → ${endpointText(after, 'dst')}, ${ruleClause(h, 'a DNAT rule for the published port', ctx)}.`);
+  steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'}, the kernel rewrote the destination from ${endpointText(before, 'dst')} to ${endpointText(after, 'dst')}, ${ruleClause(h, 'a DNAT rule for the published port', ctx)}.`);
   const ttl = fieldOf(h, 'ttl');
   const ttlText = ttl && ttl.from !== ttl.to ? `; TTL ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
   steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}. Sequence numbers, IP ID and payload are unchanged: it is the same packet.`);
@@ -152,7 +152,7 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
     steps.push(`The client opened ${aConversation(to.proto)} to a port published on the host; the capture shows it only after the rewrite.`);
   }
   const origDst = preNat ? endpointText(preNat, 'dst') : 'the published port';
-  steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'} DNAT rewrote the destination ${origDst} → ${endpointText(to, 'dst')}, and in nat POSTROUTING MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${ruleClause(h, 'DNAT and MASQUERADE rules', ctx)}.`);
+  steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'}, DNAT rewrote the destination from ${origDst} to ${endpointText(to, 'dst')}; in nat POSTROUTING, MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${ruleClause(h, 'DNAT and MASQUERADE rules', ctx)}.`);
   for (const mid of full.slice(preNat ? 1 : 0, -1)) {
     if (mid.src.ip === to.src.ip && mid.dst.ip === to.dst.ip) continue;
     steps.push(`Between the two rewrites the packet was captured on ${iface(mid)} as ${tupleText(mid)}.`);

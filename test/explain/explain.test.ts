@@ -40,7 +40,7 @@ describe('explainCorrelation against docker-nat-facts.md', () => {
 
   it('external DNAT (02): client IP preserved, pre-DNAT copy on eth0, TTL drop, conntrack reverse NAT', async () => {
     const t = await explain('02-external-dnat');
-    expect(t).toMatch(/198\.18\.0\.1:5000 → 172\.17\.0\.2:5000/);
+    expect(t).toMatch(/destination from 198\.18\.0\.1:5000 to 172\.17\.0\.2:5000/);
     expect(t).toContain('client IP is preserved');
     expect(t).toMatch(/real client address 198\.18\.0\.2:\d+/);
     expect(t).toContain('before the nat PREROUTING hook');
