@@ -1,14 +1,13 @@
 /** `natflow analyze` end to end through the CLI entry: formats, the default sample, bad captures. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
 import type { Analysis } from '../../src/correlate/model.js';
 import { scenarios } from './truth.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'natflow-cli-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('natflow-cli-');
 afterEach(() => vi.restoreAllMocks());
 
 const s01 = scenarios().find((s) => s.name.startsWith('01-'));

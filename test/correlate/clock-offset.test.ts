@@ -4,15 +4,14 @@
  * applied before timing decisions, so pairing (including the proxy relays, which rest on timing)
  * still holds.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { checkAgainstTruth, scenarios } from './truth.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'natflow-clock-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('natflow-clock-');
 
 /** Copies a classic pcap with every record's timestamp moved by `shiftUs` microseconds. */
 function shiftPcap(src: string, dst: string, shiftUs: number): void {

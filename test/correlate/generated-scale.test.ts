@@ -2,15 +2,13 @@
  * The bench generator's capture (lo/docker0/eth0 mixing docker-proxy, DNAT and MASQUERADE, a
  * third with identical payloads), small instance: pairing against the generator's own truth.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { generateNatScenarios } from '../../bench/gen-nat-scenarios.js';
 import { measureCorrelate } from '../../bench/correlate-bench.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'natflow-corr-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('natflow-corr-');
 
 it('pairs 600 generated conversations with precision and recall >= 99.5%', async () => {
   const pcapng = join(dir, 'nat.pcapng');

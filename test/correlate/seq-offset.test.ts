@@ -4,15 +4,14 @@
  * cannot record it: the DNAT scenario's docker0 capture is copied with the client's sequence
  * space moved by a constant (seq of its packets, ack of the server's), as seqadj would.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { scenarios } from './truth.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'natflow-seq-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('natflow-seq-');
 
 const OFFSET = 1000;
 

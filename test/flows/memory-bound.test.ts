@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/read/index.js';
 import { decodePacket } from '../../src/decode/index.js';
 import { Packet } from '../../src/decode/packet.js';
 import { FlowTable } from '../../src/flows/flow-table.js';
 import type { Flow } from '../../src/flows/flow.js';
 import { generateShortConnections } from '../../bench/gen-short-connections.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'natflow-flows-mem-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('natflow-flows-mem-');
 
 describe('flow table memory is bounded by live flows', () => {
   it('5,000 short connections: each finalized once as closed-fin while live flows stay few', async () => {

@@ -1,19 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CaptureError, iterateCapture, readCapture, type CaptureRecord } from '../../src/read/index.js';
 import { pcapsDir, repoRoot } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'natflow-read-'));
-});
-afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = tempDir('natflow-read-');
 
 interface Flat {
   tsSec: number;

@@ -1,20 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CaptureError, readCapture, type ReadResult } from '../../src/read/index.js';
 import { pcapsDir } from '../helpers/paths.js';
 // The bench's mulberry32: a failing variant can be reproduced from its seed.
 import { prng } from '../../bench/pcap-writer.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'natflow-prop-'));
-});
-afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = tempDir('natflow-prop-');
 
 interface Rec {
   offset: number;
