@@ -29,27 +29,42 @@ export function hashWords(w: Int32Array, n: number): number {
   return (h ^ (h >>> 16)) | 0;
 }
 
-function sameKey(a: readonly number[], w: Int32Array | readonly number[], n: number): boolean {
-  if (a.length !== n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== w[i]) return false;
-  return true;
-}
+/** Int32 words per table row: hash, key length, then the key's first INLINE_WORDS words (64 bytes). */
+const ROW = 16;
+const INLINE_WORDS = ROW - 2;
 
-/** Open addressing with linear probing; deletion shifts followers back (no tombstones). */
+/**
+ * Open addressing with linear probing; deletion shifts followers back (no tombstones). Each slot's
+ * hash, length and first key words sit in one 64-byte row of a flat Int32Array, so a probe reads
+ * one cache line and touches the entry itself only on a match (keys longer than the row, such as
+ * IPv6 ICMP errors, compare their tail against the entry's keyWords).
+ */
 export class KeyTable<V extends KeyEntry> {
   private slots: (V | undefined)[] = new Array<V | undefined>(64).fill(undefined);
-  private hashes = new Int32Array(64);
+  private rows = new Int32Array(64 * ROW);
   private mask = 63;
   size = 0;
 
   get(w: Int32Array, n: number, hash: number): V | undefined {
-    const slots = this.slots;
+    const rows = this.rows;
     const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const v = slots[i];
-      if (v === undefined) return undefined;
-      if (this.hashes[i] === hash && sameKey(v.keyWords, w, n)) return v;
+      const r = i * ROW;
+      const len = rows[r + 1];
+      if (len === 0) return undefined;
+      if (rows[r] === hash && len === n && this.matches(i, w, n)) return this.slots[i];
     }
+  }
+
+  private matches(i: number, w: Int32Array | readonly number[], n: number): boolean {
+    const rows = this.rows;
+    const r = i * ROW + 2;
+    const m = n < INLINE_WORDS ? n : INLINE_WORDS;
+    for (let k = 0; k < m; k++) if (rows[r + k] !== w[k]) return false;
+    if (n <= INLINE_WORDS) return true;
+    const kw = (this.slots[i] as V).keyWords;
+    for (let k = INLINE_WORDS; k < n; k++) if (kw[k] !== w[k]) return false;
+    return true;
   }
 
   /** Inserts or replaces the entry with v's key. */
@@ -57,15 +72,21 @@ export class KeyTable<V extends KeyEntry> {
     if ((this.size + 1) * 2 > this.slots.length) this.grow();
     const mask = this.mask;
     const w = v.keyWords;
+    const n = w.length;
+    const rows = this.rows;
     for (let i = v.keyHash & mask; ; i = (i + 1) & mask) {
-      const cur = this.slots[i];
-      if (cur === undefined) {
+      const r = i * ROW;
+      const len = rows[r + 1];
+      if (len === 0) {
         this.slots[i] = v;
-        this.hashes[i] = v.keyHash;
+        rows[r] = v.keyHash;
+        rows[r + 1] = n;
+        const m = n < INLINE_WORDS ? n : INLINE_WORDS;
+        for (let k = 0; k < m; k++) rows[r + 2 + k] = w[k];
         this.size++;
         return;
       }
-      if (this.hashes[i] === v.keyHash && sameKey(cur.keyWords, w, w.length)) {
+      if (rows[r] === v.keyHash && len === n && this.matches(i, w, n)) {
         this.slots[i] = v;
         return;
       }
@@ -75,28 +96,29 @@ export class KeyTable<V extends KeyEntry> {
   /** Removes exactly this entry (not another one with an equal key). */
   delete(v: V): boolean {
     const slots = this.slots;
+    const rows = this.rows;
     const mask = this.mask;
     let i = v.keyHash & mask;
     for (; ; i = (i + 1) & mask) {
-      const cur = slots[i];
-      if (cur === undefined) return false;
-      if (cur === v) break;
+      if (rows[i * ROW + 1] === 0) return false;
+      if (slots[i] === v) break;
     }
     // Backward-shift: move later members of the probe run into the hole when their home allows.
     let hole = i;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const cur = slots[j];
-      if (cur === undefined) break;
-      const home = this.hashes[j] & mask;
+      const rj = j * ROW;
+      if (rows[rj + 1] === 0) break;
+      const home = rows[rj] & mask;
       const dist = (j - home) & mask;
       const toHole = (j - hole) & mask;
       if (dist >= toHole) {
-        slots[hole] = cur;
-        this.hashes[hole] = this.hashes[j];
+        slots[hole] = slots[j];
+        rows.copyWithin(hole * ROW, rj, rj + ROW);
         hole = j;
       }
     }
     slots[hole] = undefined;
+    rows[hole * ROW + 1] = 0;
     this.size--;
     return true;
   }
@@ -112,7 +134,7 @@ export class KeyTable<V extends KeyEntry> {
     const old = this.slots;
     const cap = old.length * 2;
     this.slots = new Array<V | undefined>(cap).fill(undefined);
-    this.hashes = new Int32Array(cap);
+    this.rows = new Int32Array(cap * ROW);
     this.mask = cap - 1;
     this.size = 0;
     for (const v of old) if (v !== undefined) this.set(v);

@@ -131,6 +131,10 @@ class LiveFlow implements KeyEntry {
   // SYNs / FINs sent again (same sequence number), per direction.
   synRetransFwd = 0;
   synRetransRev = 0;
+  // Last TCP timestamp per direction, kept as doubles (-0.5 = none) and copied to the stats at
+  // finalization: a stats field that starts null would box a large value afresh on every packet.
+  lastTsValFwd = -0.5;
+  lastTsValRev = -0.5;
   app: AppPeek | null = null;
   // Live flows form a list in creation order (sweeps and finish() walk it instead of sorting).
   prevLive: LiveFlow | null = null;
@@ -549,7 +553,8 @@ export class FlowTable {
     const side: FlowSide = dir === 0 ? 'src' : 'dst';
     if (pkt.tsVal >= 0) {
       if (st.firstTsVal === null) st.firstTsVal = pkt.tsVal;
-      st.lastTsVal = pkt.tsVal;
+      if (dir === 0) lf.lastTsValFwd = pkt.tsVal;
+      else lf.lastTsValRev = pkt.tsVal;
     }
     if (pkt.window === 0 && (flags & (SYN | FIN | RST)) === 0) st.zeroWindow++;
     if (flags & SYN) {
@@ -696,6 +701,8 @@ export class FlowTable {
     finishStream(lf.revStream, flow.rev, flow.lastUs, this.slab);
     lf.fwdStream = null;
     lf.revStream = null;
+    if (lf.lastTsValFwd >= 0) flow.fwd.lastTsVal = lf.lastTsValFwd;
+    if (lf.lastTsValRev >= 0) flow.rev.lastTsVal = lf.lastTsValRev;
     flow.fwd.retransmissions += lf.synRetransFwd;
     flow.rev.retransmissions += lf.synRetransRev;
 

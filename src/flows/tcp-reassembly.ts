@@ -60,8 +60,19 @@ export class StreamReassembler {
   gapList: StreamGap[] = [];
   retransmissions = 0;
   outOfOrder = 0;
-  firstDataUs: number | null = null;
-  lastDataUs: number | null = null;
+  // Times as doubles from the start (-1 = none): a field that starts as null holds a double as a
+  // fresh heap number per write, and lastUs is written for every data segment.
+  private firstUs = -0.5;
+  private lastUs = -0.5;
+
+  /** Time of the first / last delivered byte; null when nothing was delivered. */
+  get firstDataUs(): number | null {
+    return this.firstUs < 0 ? null : this.firstUs;
+  }
+
+  get lastDataUs(): number | null {
+    return this.lastUs < 0 ? null : this.lastUs;
+  }
 
   constructor(limits: ReassemblyLimits = DEFAULT_REASSEMBLY_LIMITS, pool: BytePool = sharedPool) {
     this.limits = limits;
@@ -251,8 +262,8 @@ export class StreamReassembler {
         this.hash.update(data, off + kept, capLen - kept);
       }
       this.streamBytes += capLen;
-      if (this.firstDataUs === null) this.firstDataUs = tsUs;
-      this.lastDataUs = tsUs;
+      if (this.firstUs < 0) this.firstUs = tsUs;
+      this.lastUs = tsUs;
     }
     if (wireLen > capLen) this.recordGap(wireLen - capLen);
     this.nextSeq = (this.nextSeq + wireLen) >>> 0;
