@@ -40,10 +40,25 @@ const INLINE_WORDS = ROW - 2;
  * IPv6 ICMP errors, compare their tail against the entry's keyWords).
  */
 export class KeyTable<V extends KeyEntry> {
-  private slots: (V | undefined)[] = new Array<V | undefined>(64).fill(undefined);
-  private rows = new Int32Array(64 * ROW);
-  private mask = 63;
+  private slots: (V | undefined)[];
+  private rows: Int32Array;
+  private mask: number;
   size = 0;
+
+  /** `capacity`: slots to start with (a power of two); a table holds up to half as many entries before growing. */
+  constructor(capacity = 64) {
+    this.slots = new Array<V | undefined>(capacity).fill(undefined);
+    this.rows = new Int32Array(capacity * ROW);
+    this.mask = capacity - 1;
+  }
+
+  /** Removes every entry, keeping the capacity. */
+  clear(): void {
+    if (this.size === 0) return;
+    this.slots.fill(undefined);
+    this.rows.fill(0);
+    this.size = 0;
+  }
 
   get(w: Int32Array, n: number, hash: number): V | undefined {
     const rows = this.rows;

@@ -43,6 +43,8 @@ const ICMP4_ECHO = new Set([0, 8]);
 const ICMP6_ECHO = new Set([128, 129]);
 
 const RECENT_KEYS = 4096;
+/** Slots of a recent-keys table: room for RECENT_KEYS entries without growing. */
+const RECENT_CAPACITY = 4 * RECENT_KEYS;
 
 /** Placeholder until finalization packs the flow's samples (flows are handed out only then). */
 const NO_SAMPLES: FlowSamples = new PackedSamples(0, 0, new ArrayBuffer(0), 0);
@@ -158,8 +160,8 @@ export class FlowTable {
   private readonly closing: LiveFlow[] = [];
   private closingHead = 0;
   // Keys of recently finalized flows → id, in two generations (no per-key eviction cost).
-  private recent = new KeyTable<RecentKey>();
-  private recentOld = new KeyTable<RecentKey>();
+  private recent = new KeyTable<RecentKey>(RECENT_CAPACITY);
+  private recentOld = new KeyTable<RecentKey>(RECENT_CAPACITY);
   // Scratch for building keys: the packet's (kw) and an ICMP error's quoted tuple (kw2).
   private readonly kw = new Int32Array(MAX_KEY_WORDS);
   private readonly kw2 = new Int32Array(MAX_KEY_WORDS);
@@ -693,8 +695,11 @@ export class FlowTable {
     this.unlinkLive(lf);
     this.recent.set({ keyWords: lf.keyWords, keyHash: lf.keyHash, id: flow.id });
     if (this.recent.size >= RECENT_KEYS) {
+      // Recycle the older generation's table: a fresh one grew (and reallocated) 8 times over.
+      const old = this.recentOld;
       this.recentOld = this.recent;
-      this.recent = new KeyTable();
+      old.clear();
+      this.recent = old;
     }
 
     finishStream(lf.fwdStream, flow.fwd, flow.lastUs, this.slab);
