@@ -4,7 +4,8 @@
  * names (`--iface-names`, `--links`), declared, validated and turned into the options
  * `analyzeCaptures` / `loadCaptures` take in one place, so the commands cannot drift apart.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { AnalyzeOptions } from '../correlate/analyze.js';
 import { parseIfaceNames, parseLinksDump } from '../flows/interface-names.js';
@@ -36,7 +37,7 @@ export function addCaptureOptions(cmd: Command, set: CaptureOptionSet = { sideFi
   }
   return cmd
     .option('--iface-names <map>', 'name SLL2 (-i any) interface indexes: 1=lo,2=docker0')
-    .option('--links <file>', 'name SLL2 interface indexes from `ip -o link` or `ip -j link` output');
+    .option('--links <file>', 'name SLL2 interface indexes from `ip -o link` or `ip -j link` output (default: ip-link.json, ip-link.txt or links.txt inside a capture directory)');
 }
 
 export type ResolvedCaptureOptions = Required<Pick<AnalyzeOptions, 'rulesFile' | 'conntrackFile' | 'ifindexNames'>>;
@@ -45,21 +46,41 @@ export type ResolvedCaptureOptions = Required<Pick<AnalyzeOptions, 'rulesFile' |
  * Parses the interface names and checks that the side files can be read. Throws a plain Error
  * whose message is the one line to print.
  */
-export function parseCaptureOptions(opts: CaptureCliOptions): ResolvedCaptureOptions {
+export function parseCaptureOptions(opts: CaptureCliOptions, captures: readonly string[] = []): ResolvedCaptureOptions {
   const names = new Map<number, string>();
-  if (opts.links) for (const [k, v] of parseLinksDump(readFileSync(opts.links, 'utf8'))) names.set(k, v);
+  const links = opts.links ?? (opts.ifaceNames ? undefined : linksDumpBeside(captures));
+  if (links) for (const [k, v] of parseLinksDump(readFileSync(links, 'utf8'))) names.set(k, v);
   if (opts.ifaceNames) for (const [k, v] of parseIfaceNames(opts.ifaceNames)) names.set(k, v);
   for (const f of [opts.rules, opts.conntrack]) if (f !== undefined) readFileSync(f);
   return { rulesFile: opts.rules ?? null, conntrackFile: opts.conntrack ?? null, ifindexNames: names };
+}
+
+/** Link dumps a capture directory may carry (the recorder's names first, then a generic one). */
+const LINK_DUMP_NAMES = ['ip-link.json', 'ip-link.txt', 'links.txt'];
+
+/**
+ * An `-i any` capture names interfaces only by index; when the user hands over a directory that
+ * also holds the host's `ip -j link` / `ip -o link` dump (as `captures/record.sh` writes, or as
+ * the README's capture recipe suggests), use it, so the directory alone is a complete input.
+ */
+function linksDumpBeside(captures: readonly string[]): string | undefined {
+  for (const c of captures) {
+    if (c === '-' || c.includes('=') || !existsSync(c) || !statSync(c).isDirectory()) continue;
+    for (const name of LINK_DUMP_NAMES) {
+      const p = join(c, name);
+      if (existsSync(p)) return p;
+    }
+  }
+  return undefined;
 }
 
 /**
  * `parseCaptureOptions` for a command, before any capture is read (a typo should not cost a long
  * read): a bad option is reported as one line with exit code 2, and the result is null.
  */
-export function resolveCaptureOptions(opts: CaptureCliOptions, setExitCode: SetExitCode): ResolvedCaptureOptions | null {
+export function resolveCaptureOptions(opts: CaptureCliOptions, setExitCode: SetExitCode, captures: readonly string[] = []): ResolvedCaptureOptions | null {
   try {
-    return parseCaptureOptions(opts);
+    return parseCaptureOptions(opts, captures);
   } catch (e) {
     reportBadInput(e, setExitCode);
     return null;

@@ -144,7 +144,10 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     if (total === 1 && single.parts.length === 1 && !isSelfHairpin(single)) continue;
     const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, N, identicalStreams, explainer);
     for (const d of duplicates.splice(0)) {
-      for (const p of d.node.parts) paired.add(p);
+      for (const p of d.node.parts) {
+        paired.add(p);
+        c.copies.push({ flow: p.id, sameAs: d.of.parts[0].id });
+      }
       c.notes.push(`${d.node.parts.map((p) => p.id).join('+')} in ${d.node.file} is the same capture point as ${d.of.parts[0].id} (${d.of.iface} in ${d.of.file}), recorded twice: not a separate leg`);
     }
     // The legs are exactly the parts of the kept nodes.

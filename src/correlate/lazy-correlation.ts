@@ -10,7 +10,7 @@
  * `Object.keys(c)` do not see them: use `plainCorrelation(c)` first (JSON.stringify is fine:
  * `toJSON` writes every field in the model's order).
  */
-import type { Correlation, Evidence, Hop, Mechanism } from './model.js';
+import type { CaptureCopy, Correlation, Evidence, Hop, Mechanism } from './model.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 
 /** What a lazy correlation needs to write its details; implemented by ./describe.ts. */
@@ -34,6 +34,7 @@ export class LazyCorrelation implements Correlation {
   confidence: number;
   legs: string[];
   notes: string[];
+  copies: CaptureCopy[] = [];
   #details: CorrelationDetails | null;
   #explainer: Explainer;
   #hops: Hop[] | null = null;
@@ -110,6 +111,7 @@ export function plainCorrelation(c: Correlation): Correlation {
     evidence: c.evidence,
     explanation: c.explanation,
     notes: c.notes,
+    copies: c.copies,
   };
 }
 

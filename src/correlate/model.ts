@@ -107,6 +107,19 @@ export interface Correlation {
   explanation: string[];
   /** Extra facts worth a flag: "source port remapped", "NAT helper or SYNPROXY suspected", "upstream refused". */
   notes: string[];
+  /**
+   * Flows that are the same capture point as one of the legs, recorded in another file (e.g.
+   * docker0.pcap and the docker0 copies of an `-i any` capture): part of this conversation, but
+   * not separate legs.
+   */
+  copies: CaptureCopy[];
+}
+
+export interface CaptureCopy {
+  /** The flow recorded again. */
+  flow: string;
+  /** The leg it duplicates. */
+  sameAs: string;
 }
 
 export interface Analysis {

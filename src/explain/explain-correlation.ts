@@ -175,7 +175,7 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
 function explainBridge(legs: Flow[]): string[] {
   const [a, ...rest] = legs;
   return [
-    `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${[a, ...rest].map(iface).join(' and ')} with the same addresses, ports and sequence numbers.`,
+    `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${listText([a, ...rest].map(iface))} with ${a.proto === 6 ? 'the same addresses, ports and sequence numbers' : a.proto === 17 ? 'the same addresses, ports and payload' : 'the same addresses and payload'}.`,
     `The Linux bridge forwarded the frames between ${iface(a)} and the container's port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`,
   ];
 }
@@ -206,4 +206,9 @@ function noteSteps(c: Correlation): string[] {
     }
   }
   return out;
+}
+
+/** "a", "a and b", "a, b and c". */
+function listText(items: string[]): string {
+  return items.length <= 2 ? items.join(' and ') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }

@@ -1,7 +1,8 @@
 /**
  * Every recorded lab scenario (captures/NN-name with a truth.json) is paired exactly as its truth
  * says, whichever way it was captured: one file per interface, one `-i any` capture (interfaces
- * named through --links), or the multi-interface pcapng.
+ * named through --links), the multi-interface pcapng, or the whole scenario directory (all of
+ * those at once: the same capture points recorded in several files must not become extra legs).
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
 import { checkAgainstTruth, scenarios } from './truth.js';
+import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 
 const all = scenarios();
 
@@ -31,6 +33,14 @@ describe.skipIf(all.length === 0)('lab scenarios against truth.json', () => {
       const r = await analyzeCaptures([s.pcapng!]);
       expect(r.errors).toEqual([]);
       const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));
+      expect(checkAgainstTruth(s, r.analysis, r.flows, present)).toEqual([]);
+    });
+
+    it(`${s.name}: the whole directory, SLL2 names from its ip-link dump`, async () => {
+      const r = await analyzeCaptures([s.dir], parseCaptureOptions({}, [s.dir]));
+      expect(r.errors).toEqual([]);
+      const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));
+      expect([...present].filter((i) => /^if\d+$/.test(i))).toEqual([]);
       expect(checkAgainstTruth(s, r.analysis, r.flows, present)).toEqual([]);
     });
   }

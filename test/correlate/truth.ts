@@ -90,7 +90,9 @@ export function checkAgainstTruth(s: Scenario, a: Analysis, flows: readonly Flow
       continue;
     }
     const c = holding[0];
-    const absent = [...e.ids].filter((id) => !c.legs.includes(id));
+    // A capture point recorded in two files is one leg; the other file's flow is listed as a copy.
+    const copies = new Set((c.copies ?? []).map((x) => x.flow));
+    const absent = [...e.ids].filter((id) => !c.legs.includes(id) && !copies.has(id));
     if (absent.length > 0) problems.push(`${e.c.id}: ${c.id} lacks ${absent.join(', ')}`);
     if (c.mechanism !== e.c.mechanism) problems.push(`${e.c.id}: mechanism ${c.mechanism}, truth ${e.c.mechanism}`);
     const foreign = c.legs.filter((l) => owner.has(l) && owner.get(l) !== e.c.id);

@@ -58,7 +58,7 @@ export async function loadScenario(name: string): Promise<Scenario> {
         hops.push(hop(flows.get(legIds[k - 1][0])!, flows.get(ids.find((id) => !flows.get(id)!.halfFlow) ?? ids[0])!, conv.mechanism));
       }
     }
-    correlations.push({ id: conv.id, mechanism: conv.mechanism, confidence: 1, legs: all, hops, evidence: [], explanation: [], notes: [] });
+    correlations.push({ id: conv.id, mechanism: conv.mechanism, confidence: 1, legs: all, hops, evidence: [], explanation: [], notes: [], copies: [] });
   }
   return { flows, truth, correlations, ifaces: files.map((f) => f.split('/').pop()!.replace(/\.pcap$/, '')) };
 }

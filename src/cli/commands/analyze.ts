@@ -39,7 +39,7 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     .option('--markdown', 'a Markdown report to paste into an issue or a wiki');
   addCaptureOptions(cmd).action(async (captures: string[], opts: AnalyzeCliOptions) => {
     if (opts.json && opts.markdown) return reportBadInput('analyze: give either --json or --markdown, not both', setExitCode);
-    const inputs = resolveCaptureOptions(opts, setExitCode);
+    const inputs = resolveCaptureOptions(opts, setExitCode, captures);
     if (!inputs) return;
     let files = captures;
     if (files.length === 0) {

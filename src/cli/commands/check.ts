@@ -51,7 +51,7 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
         return;
       }
     }
-    const inputs = resolveCaptureOptions(opts, setExitCode);
+    const inputs = resolveCaptureOptions(opts, setExitCode, captures);
     if (!inputs) return;
 
     const started = Date.now();

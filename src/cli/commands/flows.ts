@@ -30,7 +30,7 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
       if (!Number.isInteger(seed) || seed < 0 || seed > 65535) return reportBadInput('--community-id-seed: expected an integer 0-65535', setExitCode);
       const udpTimeout = Number(opts.udpTimeout ?? '60');
       if (!(udpTimeout > 0)) return reportBadInput('--udp-timeout: expected a positive number of seconds', setExitCode);
-      const inputs = resolveCaptureOptions(opts, setExitCode);
+      const inputs = resolveCaptureOptions(opts, setExitCode, captures);
       if (!inputs) return;
 
       const result = await loadCaptures(captures, {

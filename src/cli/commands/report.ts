@@ -40,7 +40,7 @@ export function registerReportCommand(program: Command, setExitCode: SetExitCode
       } catch (e) {
         return reportBadInput(e, setExitCode);
       }
-      const inputs = resolveCaptureOptions(opts, setExitCode);
+      const inputs = resolveCaptureOptions(opts, setExitCode, captures);
       if (!inputs) return;
       const result = await analyzeCaptures(captures, { ...inputs, version: readPackageVersion() });
       // A damaged capture still gets its report (what was read counts), but never a clean exit.

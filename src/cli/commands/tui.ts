@@ -13,7 +13,7 @@ export const NOT_A_TTY_MESSAGE =
 export function pipelineLoader(captures: string[], opts: CaptureCliOptions): TuiLoader {
   return async (events) => {
     const result = await analyzeCaptures(captures, {
-      ...parseCaptureOptions(opts),
+      ...parseCaptureOptions(opts, captures),
       version: readPackageVersion(),
       onProgress: (p) => events.progress({ phase: 'reading', ...p }),
     });
@@ -36,7 +36,7 @@ export function registerTuiCommand(program: Command, setExitCode: SetExitCode): 
       return;
     }
     // Bad side inputs are reported before the screen is taken over.
-    if (!resolveCaptureOptions(opts, setExitCode)) return;
+    if (!resolveCaptureOptions(opts, setExitCode, captures)) return;
     const { runTui } = await import('../../present/tui/run-tui.js');
     try {
       await runTui(pipelineLoader(captures, opts));
