@@ -143,13 +143,16 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     const single = segments[0].nodes[0];
     if (total === 1 && single.parts.length === 1 && !isSelfHairpin(single)) continue;
     const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, N, identicalStreams, explainer);
+    const copied: string[] = [];
     for (const d of duplicates.splice(0)) {
       for (const p of d.node.parts) {
         paired.add(p);
         c.copies.push({ flow: p.id, sameAs: d.of.parts[0].id });
       }
-      c.notes.push(`${d.node.parts.map((p) => p.id).join('+')} in ${d.node.file} is the same capture point as ${d.of.parts[0].id} (${d.of.iface} in ${d.of.file}), recorded twice: not a separate leg`);
+      copied.push(`${d.node.parts.map((p) => p.id).join('+')} = ${d.of.parts[0].id} (${d.of.iface})`);
     }
+    // One note for all copies: a directory with per-interface files and an -i any capture has many.
+    if (copied.length > 0) c.notes.push(`also recorded in another file, not separate legs: ${copied.join(', ')}`);
     // The legs are exactly the parts of the kept nodes.
     for (const seg of segments) for (const n of seg.nodes) for (const p of n.parts) paired.add(p);
     correlations.push(c);
