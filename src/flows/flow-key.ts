@@ -128,7 +128,8 @@ export class KeyTable<V extends KeyEntry> {
       const toHole = (j - hole) & mask;
       if (dist >= toHole) {
         slots[hole] = slots[j];
-        rows.copyWithin(hole * ROW, rj, rj + ROW);
+        const rh = hole * ROW;
+        for (let k = 0; k < ROW; k++) rows[rh + k] = rows[rj + k];
         hole = j;
       }
     }
