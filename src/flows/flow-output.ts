@@ -42,6 +42,7 @@ function appJson(app: AppPeek | null): Record<string, unknown> | null {
 export function flowToJson(f: Flow): Record<string, unknown> {
   const dir = (s: Flow['fwd']) => ({
     packets: s.packets,
+    copies: s.copies,
     bytes: s.bytes,
     payloadBytes: s.payloadBytes,
     retransmissions: s.retransmissions,

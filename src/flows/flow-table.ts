@@ -69,6 +69,7 @@ const EMPTY_BYTES = new Uint8Array(0);
 function emptyStats(): DirectionStats {
   return {
     packets: 0,
+    copies: 0,
     bytes: 0,
     ipBytes: 0,
     payloadBytes: 0,
@@ -130,6 +131,11 @@ class LiveFlow implements KeyEntry {
   closedAtUs = -1;
   finalized = false;
   sllMask = 0;
+  // LINUX_SLL v1 only (allocated on the first such packet): recent packet signatures per direction,
+  // COPY_SLOTS rows of COPY_FIELDS each, fwd rows first; copyPos* is the next row to overwrite.
+  copySigs: Float64Array | null = null;
+  copyPosFwd = 0;
+  copyPosRev = 0;
   // SYNs / FINs sent again (same sequence number), per direction.
   synRetransFwd = 0;
   synRetransRev = 0;
@@ -515,6 +521,11 @@ export class FlowTable {
     const d = pkt.data;
     if (tsUs > flow.lastUs) flow.lastUs = tsUs;
     if (tsUs < flow.firstUs) flow.firstUs = tsUs;
+    if (pkt.linktype === LINKTYPE_LINUX_SLL && isSllCopy(lf, pkt, tsUs, dir, flags)) {
+      st.copies++;
+      if (pkt.sllPktType >= 0 && pkt.sllPktType < 31) lf.sllMask |= 1 << pkt.sllPktType;
+      return;
+    }
     if (st.packets === 0) {
       st.firstTtl = pkt.ttl >= 0 ? pkt.ttl : null;
       if (pkt.ethSrcOff >= 0) st.firstMacSrc = this.strings.mac(d, pkt.ethSrcOff);
@@ -842,6 +853,84 @@ function synOptions(pkt: Packet): TcpSynOptions {
 }
 
 const NO_WORDS = new Int32Array(0);
+
+const LINKTYPE_LINUX_SLL = 113;
+/** Copies of one packet at several capture points are microseconds apart; 2 ms is generous. */
+const COPY_WINDOW_US = 2000;
+/** Signatures remembered per direction: copies of a short burst may interleave. */
+const COPY_SLOTS = 4;
+/** Sightings of one packet at most: ingress interface, bridge, bridge port (facts §3). */
+const MAX_SIGHTINGS = 3;
+/** Payload bytes hashed into a signature: bounded, so the check stays O(1) per packet. */
+const COPY_HASH_BYTES = 64;
+// Row layout of LiveFlow.copySigs.
+const CS_TS = 0;
+const CS_SEQ = 1;
+const CS_ACK = 2;
+const CS_FLAGS = 3;
+const CS_LEN = 4;
+const CS_IPID = 5;
+const CS_TTL = 6;
+const CS_HASH = 7;
+const CS_TSVAL = 8;
+const CS_WINDOW = 9;
+const CS_SEEN = 10;
+const COPY_FIELDS = 11;
+
+/**
+ * Whether an SLL v1 packet is another capture point's sighting of a packet this flow direction
+ * recently saw: every interface is `any` there, so the same segment on the ingress interface, the
+ * bridge and the bridge port lands in one flow. A genuine retransmission differs in IP id (Linux
+ * draws a new one per transmission), TCP timestamp or arrival time (at least an RTT later); a
+ * packet sighted MAX_SIGHTINGS times is not absorbed further. A non-copy is remembered.
+ */
+function isSllCopy(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: number): boolean {
+  let sigs = lf.copySigs;
+  if (sigs === null) sigs = lf.copySigs = new Float64Array(2 * COPY_SLOTS * COPY_FIELDS);
+  const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
+  const hashLen = pkt.payloadOffset >= 0 && pkt.payloadLen > 0 ? Math.min(pkt.payloadLen, COPY_HASH_BYTES) : 0;
+  const hash = hashLen > 0 ? fnv1a32(pkt.data, pkt.payloadOffset, hashLen) : 0;
+  const base = dir * COPY_SLOTS * COPY_FIELDS;
+  for (let i = 0; i < COPY_SLOTS; i++) {
+    const r = base + i * COPY_FIELDS;
+    const seen = sigs[r + CS_SEEN];
+    if (
+      seen > 0 &&
+      seen < MAX_SIGHTINGS &&
+      tsUs - sigs[r + CS_TS] <= COPY_WINDOW_US &&
+      sigs[r + CS_TS] - tsUs <= COPY_WINDOW_US &&
+      sigs[r + CS_SEQ] === pkt.seq &&
+      sigs[r + CS_ACK] === pkt.ack &&
+      sigs[r + CS_FLAGS] === flags &&
+      sigs[r + CS_LEN] === wire &&
+      sigs[r + CS_IPID] === pkt.ipId &&
+      sigs[r + CS_HASH] === hash &&
+      sigs[r + CS_TSVAL] === pkt.tsVal &&
+      sigs[r + CS_WINDOW] === pkt.window &&
+      Math.abs(sigs[r + CS_TTL] - pkt.ttl) <= 1
+    ) {
+      sigs[r + CS_SEEN] = seen + 1;
+      sigs[r + CS_TTL] = pkt.ttl;
+      return true;
+    }
+  }
+  const slot = dir === 0 ? lf.copyPosFwd : lf.copyPosRev;
+  if (dir === 0) lf.copyPosFwd = (slot + 1) % COPY_SLOTS;
+  else lf.copyPosRev = (slot + 1) % COPY_SLOTS;
+  const r = base + slot * COPY_FIELDS;
+  sigs[r + CS_TS] = tsUs;
+  sigs[r + CS_SEQ] = pkt.seq;
+  sigs[r + CS_ACK] = pkt.ack;
+  sigs[r + CS_FLAGS] = flags;
+  sigs[r + CS_LEN] = wire;
+  sigs[r + CS_IPID] = pkt.ipId;
+  sigs[r + CS_TTL] = pkt.ttl;
+  sigs[r + CS_HASH] = hash;
+  sigs[r + CS_TSVAL] = pkt.tsVal;
+  sigs[r + CS_WINDOW] = pkt.window;
+  sigs[r + CS_SEEN] = 1;
+  return false;
+}
 
 function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: number, slab: Slab): void {
   if (s === null) return;

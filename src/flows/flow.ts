@@ -62,7 +62,20 @@ export interface StreamGap {
 }
 
 export interface DirectionStats {
+  /**
+   * Distinct packets. In an old-style `-i any` capture (LINUX_SLL, link type 113: one interface
+   * `any`, no interface index) a forwarded packet is recorded once per interface it crosses
+   * (docker-nat-facts §3); those extra sightings are counted in `copies`, not here, and are never
+   * retransmissions. So packets/bytes describe what the endpoints sent, and tshark's frame count
+   * for the flow is `packets + copies`.
+   */
   packets: number;
+  /**
+   * Extra sightings of a packet already counted (LINUX_SLL v1 only): same seq, ack, flags,
+   * lengths, IP id, TCP timestamp, window and payload bytes, TTL within ±1 (one routing hop),
+   * within 2 ms. They add nothing to bytes, samples, reassembly or retransmissions.
+   */
+  copies: number;
   /** Sum of the original (wire) frame lengths, as tshark's conversation tables count bytes. */
   bytes: number;
   /** Sum of IP lengths (header + payload, as claimed), as Zeek's *_ip_bytes count. */
