@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { readCapture } from '../src/read/index.js';
-import { Packet, decodePacket } from '../src/decode/index.js';
+import { Packet, decodeRecord } from '../src/decode/index.js';
 
 export interface DecodeBenchResult {
   path: string;
@@ -20,7 +20,7 @@ export async function benchDecode(path: string): Promise<DecodeBenchResult> {
   let warned = 0;
   const start = process.hrtime.bigint();
   const res = await readCapture(path, (rec) => {
-    decodePacket(pkt, rec.data, rec.linktype, rec.len);
+    decodeRecord(pkt, rec);
     packets++;
     if (pkt.warnings.length > 0) warned++;
   });

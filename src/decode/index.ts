@@ -1,4 +1,6 @@
 import { Packet } from './packet.js';
+import { ReusedRecord } from '../read/record.js';
+import type { CaptureRecord } from '../read/types.js';
 import { decodeEthernet } from './ethernet.js';
 import { decodeLoop, decodeNull } from './null-loop.js';
 import { decodeFixedIp, decodeRawIp } from './raw-ip.js';
@@ -39,48 +41,49 @@ export * from './address.js';
 export * from './linktypes.js';
 export { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from './layers.js';
 
-function decodeLink(pkt: Packet, d: Uint8Array, linktype: number, end: number): NextLayer {
+function decodeLink(pkt: Packet, d: Uint8Array, linktype: number, start: number, end: number): NextLayer {
   switch (linktype) {
     case LINKTYPE_ETHERNET:
-      return decodeEthernet(pkt, d, 0, end);
+      return decodeEthernet(pkt, d, start, end);
     case LINKTYPE_NULL:
-      return decodeNull(pkt, d, 0, end);
+      return decodeNull(pkt, d, start, end);
     case LINKTYPE_LOOP:
-      return decodeLoop(pkt, d, 0, end);
+      return decodeLoop(pkt, d, start, end);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_BSD12:
     case LINKTYPE_RAW_BSD14:
-      return decodeRawIp(pkt, d, 0, end);
+      return decodeRawIp(pkt, d, start, end);
     case LINKTYPE_IPV4:
-      return decodeFixedIp(pkt, d, 0, end, 4);
+      return decodeFixedIp(pkt, d, start, end, 4);
     case LINKTYPE_IPV6:
-      return decodeFixedIp(pkt, d, 0, end, 6);
+      return decodeFixedIp(pkt, d, start, end, 6);
     case LINKTYPE_LINUX_SLL:
-      return decodeSll(pkt, d, 0, end);
+      return decodeSll(pkt, d, start, end);
     case LINKTYPE_LINUX_SLL2:
-      return decodeSll2(pkt, d, 0, end);
+      return decodeSll2(pkt, d, start, end);
     default:
       pkt.warn(`unsupported link type ${linktype}`);
       return NEXT_NONE;
   }
 }
 
-function decodeLayers(pkt: Packet, d: Uint8Array, linktype: number): void {
-  const caplen = d.length;
-  let next = decodeLink(pkt, d, linktype, caplen);
+function decodeLayers(pkt: Packet, d: Uint8Array, linktype: number, start: number, caplenEnd: number): void {
+  let next = decodeLink(pkt, d, linktype, start, caplenEnd);
   if (next === NEXT_ARP) {
-    decodeArp(pkt, d, pkt.l3Offset, caplen);
+    decodeArp(pkt, d, pkt.l3Offset, caplenEnd);
     return;
   }
-  if (next === NEXT_IPV4) next = decodeIpv4(pkt, d, pkt.l3Offset, caplen);
-  else if (next === NEXT_IPV6) next = decodeIpv6(pkt, d, pkt.l3Offset, caplen);
+  if (next === NEXT_IPV4) next = decodeIpv4(pkt, d, pkt.l3Offset, caplenEnd);
+  else if (next === NEXT_IPV6) next = decodeIpv6(pkt, d, pkt.l3Offset, caplenEnd);
   else return;
   if (pkt.l4Offset < 0) return;
   // The IP length bounds the transport layer: bytes past it are Ethernet padding.
   // A header that claims more than the frame had on the wire is believed only as far as the frame.
+  // Offsets are absolute in `d`; the wire end is where the frame would end had it not been cut.
+  const wireEnd = start + pkt.len;
   const claimedEnd = pkt.l3Offset + pkt.ipTotalLen;
-  const ipEnd = claimedEnd < pkt.len ? claimedEnd : pkt.len > caplen ? pkt.len : caplen;
-  const end = ipEnd < caplen ? ipEnd : caplen;
+  const ipEnd = claimedEnd < wireEnd ? claimedEnd : wireEnd > caplenEnd ? wireEnd : caplenEnd;
+  const end = ipEnd < caplenEnd ? ipEnd : caplenEnd;
   const l4 = pkt.l4Offset;
   const wireLen = ipEnd - l4;
   if (wireLen < 0) {
@@ -111,13 +114,25 @@ function decodeLayers(pkt: Packet, d: Uint8Array, linktype: number): void {
  * warning, and the fields decoded up to that point stay filled.
  */
 export function decodePacket(pkt: Packet, data: Uint8Array, linktype: number, len: number): Packet {
+  return decodePacketAt(pkt, data, 0, data.length, linktype, len);
+}
+
+/**
+ * decodePacket for a frame that sits at buffer[start, start + caplen), e.g. in a reader's chunk,
+ * without creating a view per frame. `pkt.data` becomes `buffer` itself, so every offset the
+ * packet holds is absolute in it; the frame is pkt.data[pkt.start, pkt.end).
+ */
+export function decodePacketAt(pkt: Packet, buffer: Uint8Array, start: number, caplen: number, linktype: number, len: number): Packet {
   pkt.reset();
-  pkt.data = data;
-  pkt.caplen = data.length;
+  const end = start + caplen;
+  pkt.data = buffer;
+  pkt.start = start;
+  pkt.end = end;
+  pkt.caplen = caplen;
   pkt.len = len;
   pkt.linktype = linktype & LINKTYPE_MASK;
   try {
-    decodeLayers(pkt, data, pkt.linktype);
+    decodeLayers(pkt, buffer, pkt.linktype, start, end);
   } catch (err) {
     // A decoder bug must not take down a whole run over one packet.
     pkt.warn(`internal decoder error: ${err instanceof Error ? err.message : String(err)}`);
@@ -127,4 +142,13 @@ export function decodePacket(pkt: Packet, data: Uint8Array, linktype: number, le
     pkt.warn(`frame cut to ${pkt.caplen} of ${pkt.len} bytes by snaplen`);
   }
   return pkt;
+}
+
+/**
+ * Decodes a record handed to a readCapture callback, in place in the reader's buffer when the
+ * record exposes it (no view allocated per record).
+ */
+export function decodeRecord(pkt: Packet, rec: CaptureRecord): Packet {
+  if (rec instanceof ReusedRecord) return decodePacketAt(pkt, rec.buffer, rec.dataOffset, rec.caplen, rec.linktype, rec.len);
+  return decodePacketAt(pkt, rec.data, 0, rec.data.length, rec.linktype, rec.len);
 }

@@ -47,7 +47,7 @@ export function decodeIpv4(pkt: Packet, d: Uint8Array, off: number, end: number)
 
   if (total === 0) {
     // TSO/GSO: the kernel hands the capture a super-segment whose length the NIC fills in later.
-    total = Math.max(avail, pkt.len - off);
+    total = Math.max(avail, pkt.len - (off - pkt.start));
     pkt.ipTotalLenFromCapture = true;
     // Segmentation offload only produces packets bigger than one MTU; a small one is just bogus.
     if (total <= TSO_MIN_PACKET) pkt.warn(`IPv4 total length 0 in a ${total}-byte packet (too small for TSO)`);

@@ -1,13 +1,18 @@
 /**
  * The decoded view of one packet. One instance is reused for every packet (gopacket's
  * DecodingLayerParser idea): decodePacket() resets and fills it in place, so decoding
- * allocates nothing per packet except warnings. Byte fields are offsets into `data`; format
- * them with the helpers in ./address.ts only when you need a string.
+ * allocates nothing per packet except warnings. Byte fields are absolute offsets into `data`,
+ * which may be a whole reader buffer holding other frames too: the frame is data[start, end), so
+ * never assume it starts at 0 or ends at data.length. Format addresses with the helpers in
+ * ./address.ts only when you need a string.
  *
  * -1 means "absent" for numeric fields.
  */
 export class Packet {
   data: Uint8Array = new Uint8Array(0);
+  /** The frame's first byte in `data`, and one past its last captured byte (start + caplen). */
+  start = 0;
+  end = 0;
   linktype = -1;
   caplen = 0;
   len = 0;
@@ -113,8 +118,16 @@ export class Packet {
   /** Decoding problems: a truncated or malformed layer. Empty when the packet is clean. */
   warnings: string[] = [];
 
-  /** Clears every field for the next packet; allocates nothing unless the last packet had warnings. */
+  /**
+   * Clears every field for the next packet; allocates nothing unless the last packet had warnings.
+   * Groups that only one decoder fills are cleared only when their first field was set: each
+   * decoder sets that field before the rest of its group (sllPktType, arpOp, tcpHeaderLen before
+   * the TCP options, icmpType before the rest of ICMP and the quoted packet), so an untouched group
+   * still holds its absent values.
+   */
   reset(): void {
+    this.start = 0;
+    this.end = 0;
     this.linktype = -1;
     this.caplen = 0;
     this.len = 0;
@@ -122,10 +135,12 @@ export class Packet {
     this.ethDstOff = -1;
     this.vlanCount = 0;
     this.etherType = -1;
-    this.sllIfIndex = -1;
-    this.sllPktType = -1;
-    this.sllAddrOff = -1;
-    this.sllAddrLen = 0;
+    if (this.sllPktType !== -1 || this.sllIfIndex !== -1) {
+      this.sllIfIndex = -1;
+      this.sllPktType = -1;
+      this.sllAddrOff = -1;
+      this.sllAddrLen = 0;
+    }
     this.ipVersion = 0;
     this.l3Offset = -1;
     this.srcOff = -1;
@@ -140,11 +155,13 @@ export class Packet {
     this.ipFragOffset = 0;
     this.ipFragment = false;
     this.ipTotalLenFromCapture = false;
-    this.arpOp = -1;
-    this.arpSenderMacOff = -1;
-    this.arpSenderIpOff = -1;
-    this.arpTargetMacOff = -1;
-    this.arpTargetIpOff = -1;
+    if (this.arpOp !== -1) {
+      this.arpOp = -1;
+      this.arpSenderMacOff = -1;
+      this.arpSenderIpOff = -1;
+      this.arpTargetMacOff = -1;
+      this.arpTargetIpOff = -1;
+    }
     this.l4Offset = -1;
     this.sport = -1;
     this.dport = -1;
@@ -152,23 +169,27 @@ export class Packet {
     this.ack = -1;
     this.tcpFlags = -1;
     this.window = -1;
-    this.tcpHeaderLen = -1;
-    this.mss = -1;
-    this.wscale = -1;
-    this.sackPermitted = false;
-    this.sackCount = 0;
-    this.tsVal = -1;
-    this.tsEcr = -1;
-    this.icmpType = -1;
-    this.icmpCode = -1;
-    this.icmpId = -1;
-    this.icmpSeq = -1;
-    this.innerIpVersion = 0;
-    this.innerSrcOff = -1;
-    this.innerDstOff = -1;
-    this.innerProto = -1;
-    this.innerSport = -1;
-    this.innerDport = -1;
+    if (this.tcpHeaderLen !== -1) {
+      this.tcpHeaderLen = -1;
+      this.mss = -1;
+      this.wscale = -1;
+      this.sackPermitted = false;
+      this.sackCount = 0;
+      this.tsVal = -1;
+      this.tsEcr = -1;
+    }
+    if (this.icmpType !== -1) {
+      this.icmpType = -1;
+      this.icmpCode = -1;
+      this.icmpId = -1;
+      this.icmpSeq = -1;
+      this.innerIpVersion = 0;
+      this.innerSrcOff = -1;
+      this.innerDstOff = -1;
+      this.innerProto = -1;
+      this.innerSport = -1;
+      this.innerDport = -1;
+    }
     this.payloadOffset = -1;
     this.payloadLen = 0;
     this.payloadWireLen = -1;

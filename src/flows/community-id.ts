@@ -213,7 +213,7 @@ function hexOf(b: Uint8Array): string {
 export function packetPorts(pkt: Packet): [number, number] {
   const proto = pkt.ipProto;
   if (proto === PROTO_ICMP || proto === PROTO_ICMP6) return [pkt.icmpType, pkt.icmpCode];
-  if (proto === PROTO_SCTP && pkt.sport < 0 && pkt.l4Offset >= 0 && pkt.l4Offset + 4 <= pkt.data.length) {
+  if (proto === PROTO_SCTP && pkt.sport < 0 && pkt.l4Offset >= 0 && pkt.l4Offset + 4 <= pkt.end) {
     const d = pkt.data;
     const o = pkt.l4Offset;
     return [(d[o] << 8) | d[o + 1], (d[o + 2] << 8) | d[o + 3]];

@@ -533,7 +533,7 @@ export class FlowTable {
     }
     st.packets++;
     st.bytes += pkt.len;
-    st.ipBytes += pkt.ipTotalLen >= 0 ? pkt.ipTotalLen : pkt.l3Offset >= 0 ? pkt.caplen - pkt.l3Offset : 0;
+    st.ipBytes += pkt.ipTotalLen >= 0 ? pkt.ipTotalLen : pkt.l3Offset >= 0 ? pkt.end - pkt.l3Offset : 0;
     const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
     st.payloadBytes += wire;
     if (pkt.sllPktType >= 0 && pkt.sllPktType < 31) lf.sllMask |= 1 << pkt.sllPktType;
@@ -757,7 +757,7 @@ export class FlowTable {
       return;
     }
     const d = pkt.data;
-    const ok = (off: number, n: number) => off >= 0 && off + n <= d.length;
+    const ok = (off: number, n: number) => off >= 0 && off + n <= pkt.end;
     list.push({
       tsUs,
       iface: ifaceName,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readCapture } from '../read/index.js';
 import { CaptureError } from '../read/capture-error.js';
 import type { CaptureFileInfo, CaptureRecord } from '../read/types.js';
-import { decodePacket } from '../decode/index.js';
+import { decodeRecord } from '../decode/index.js';
 import { Packet } from '../decode/packet.js';
 import { FlowTable } from './flow-table.js';
 import type { ArpEvent, Flow, FlowTableOptions } from './flow.js';
@@ -120,7 +120,7 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
     let packets = 0;
     let decodeWarnings = 0;
     const onRecord = (rec: CaptureRecord): void => {
-      decodePacket(pkt, rec.data, rec.linktype, rec.len);
+      decodeRecord(pkt, rec);
       if (pkt.warnings.length > 0) decodeWarnings++;
       const id = resolver.resolve(rec.iface, pkt.sllIfIndex);
       const tsUs = rec.tsSec * 1e6 + rec.tsNsec / 1e3;

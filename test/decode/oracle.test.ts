@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/read/index.js';
-import { Packet, decodePacket } from '../../src/decode/index.js';
+import { Packet, decodePacket, decodeRecord } from '../../src/decode/index.js';
 import { havePcaps, pcapsDir } from '../helpers/paths.js';
 import { manifest as readManifest } from '../helpers/pcap-manifest.js';
 import { capturesWithOracle } from './captures.js';
@@ -28,6 +28,40 @@ const NOT_READ: Record<string, string> = {
   'libpcap/pcap-invalid-version-2.pcap': 'pcap version 2.5: natflow rejects it like libpcap, tshark reads it',
 };
 
+/** Fields holding a byte offset (absolute in pkt.data, -1 absent); all other fields hold values. */
+const OFFSET_FIELDS = new Set([
+  'end',
+  'ethSrcOff',
+  'ethDstOff',
+  'sllAddrOff',
+  'l3Offset',
+  'srcOff',
+  'dstOff',
+  'arpSenderMacOff',
+  'arpSenderIpOff',
+  'arpTargetMacOff',
+  'arpTargetIpOff',
+  'l4Offset',
+  'innerSrcOff',
+  'innerDstOff',
+  'payloadOffset',
+]);
+
+/** First field where a frame decoded at pkt.start differs from the same bytes decoded at 0. */
+function differsWhenMoved(pkt: Packet, alone: Packet): string | null {
+  const shift = pkt.start;
+  for (const [key, value] of Object.entries(alone)) {
+    if (key === 'data' || key === 'start') continue;
+    let got: unknown = (pkt as unknown as Record<string, unknown>)[key];
+    let want: unknown = OFFSET_FIELDS.has(key) && typeof value === 'number' && value >= 0 ? value + shift : value;
+    // Only the first vlanCount / 2 * sackCount entries of these reused arrays are valid.
+    if (key === 'vlanIds') [got, want] = [pkt.vlanIds.slice(0, pkt.vlanCount), alone.vlanIds.slice(0, alone.vlanCount)];
+    if (key === 'sackBlocks') [got, want] = [pkt.sackBlocks.slice(0, 2 * pkt.sackCount), alone.sackBlocks.slice(0, 2 * alone.sackCount)];
+    if (JSON.stringify(got) !== JSON.stringify(want)) return `${key} ${JSON.stringify(got)}, alone ${JSON.stringify(want)}`;
+  }
+  return null;
+}
+
 describe.skipIf(!havePcaps)('decoder agrees with tshark on the reference captures', () => {
   const captures = havePcaps ? capturesWithOracle() : [];
   const manifestRows = havePcaps ? readManifest() : [];
@@ -50,7 +84,14 @@ describe.skipIf(!havePcaps)('decoder agrees with tshark on the reference capture
       const mismatches: string[] = [];
       let n = 0;
       const res = await readCapture(join(pcapsDir, rel), (rec) => {
-        decodePacket(pkt, rec.data, rec.linktype, rec.len);
+        // Decoded in place in the reader's buffer into the reused packet (what natflow runs), and
+        // from a copy of the frame alone into a fresh packet: the two must agree on every field, or
+        // something assumes the frame starts at 0 / ends at data.length, or reset() left a field
+        // of the previous frame behind.
+        decodeRecord(pkt, rec);
+        const alone = decodePacket(new Packet(), rec.data.slice(), rec.linktype, rec.len);
+        const moved = differsWhenMoved(pkt, alone);
+        if (moved) mismatches.push(`frame ${n + 1}: in place vs. alone: ${moved}`);
         const row = rows[n++];
         if (!row) return;
         const known = KNOWN_DIFFERENCES[rel];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readCapture } from '../../src/read/index.js';
-import { decodePacket } from '../../src/decode/index.js';
+import { decodeRecord } from '../../src/decode/index.js';
 import { Packet } from '../../src/decode/packet.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -13,7 +13,7 @@ export async function eachPacket(file: string, fn: (pkt: Packet, frame: number) 
   let frame = 0;
   const res = await readCapture(file, (rec) => {
     frame++;
-    decodePacket(pkt, rec.data, rec.linktype, rec.len);
+    decodeRecord(pkt, rec);
     fn(pkt, frame);
   });
   if (res.error) throw res.error;

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { readCapture, formatEpoch } from '../../read/index.js';
 import type { CaptureRecord } from '../../read/types.js';
-import { Packet, decodePacket } from '../../decode/index.js';
+import { Packet, decodeRecord } from '../../decode/index.js';
 import { formatPacketLine } from '../../present/packet-line.js';
 import { formatPacketJson } from '../../present/packet-json.js';
 import { withOutput } from '../buffered-output.js';
@@ -50,7 +50,7 @@ export function registerPacketsCommand(program: Command, setExitCode: SetExitCod
           const onRecord = (rec: CaptureRecord): void => {
             if (out.closed) throw new OutputClosed();
             n++;
-            decodePacket(pkt, rec.data, rec.linktype, rec.len);
+            decodeRecord(pkt, rec);
             const iface = name ?? rec.iface.name ?? (pkt.sllIfIndex >= 0 ? `if${pkt.sllIfIndex}` : fallbackName);
             const ts = formatEpoch(rec.tsSec, rec.tsNsec);
             out.line(opts.json ? formatPacketJson(pkt, { n, file: path, iface, ts }) : formatPacketLine(pkt, { ts, iface }));

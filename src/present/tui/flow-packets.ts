@@ -5,7 +5,7 @@
  */
 import { formatEpoch, readCapture } from '../../read/index.js';
 import type { CaptureRecord } from '../../read/types.js';
-import { Packet, decodePacket, formatIp } from '../../decode/index.js';
+import { Packet, decodeRecord, formatIp } from '../../decode/index.js';
 import type { Flow } from '../../flows/flow.js';
 import { formatPacketLine } from '../packet-line.js';
 import { sanitizeText } from '../sanitize.js';
@@ -60,7 +60,7 @@ export async function readFlowPackets(flow: Flow, limit = 5000): Promise<FlowPac
     const tsUs = rec.tsSec * 1e6 + rec.tsNsec / 1e3;
     if (tsUs < flow.firstUs - BEFORE_FIRST_US) return;
     if (tsUs > flow.lastUs + AFTER_LAST_US) throw new Enough();
-    decodePacket(pkt, rec.data, rec.linktype, rec.len);
+    decodeRecord(pkt, rec);
     if (!onIface(rec, pkt) || !packetBelongs(flow, pkt)) return;
     if (lines.length >= limit) {
       truncated = true;
