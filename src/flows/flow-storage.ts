@@ -19,24 +19,14 @@ export const PAGE_CHUNKS = 1 << PAGE_SHIFT;
 export const PAGE_MASK = PAGE_CHUNKS - 1;
 
 /**
- * Sample storage for live flows, one 64-byte row per packet (one cache line: packets of thousands
- * of interleaved flows land in scattered places, and a column layout cost a cache miss per field).
- * Chunk c holds rows [c*8, c*8+8), in page c >> PAGE_SHIFT at row (c & PAGE_MASK) * 8. Row layout:
- * tsUs, seq, ack, tsVal, tsEcr as f64 (bytes 0-39), ipId, payloadLen i32, payloadHash u32 (40-51),
- * flags u16, ttl i16 (52-55), dir u8 (56). Pages are never copied or freed: growing by doubling one
- * buffer cost a copy of everything and, for a moment, twice the memory.
+ * Recycled fixed-size chunks linked through `next`, allocated a page at a time. Subclasses add
+ * the page storage; `alloc`/`freeList` are shared so both pools recycle chunks the same way.
  */
-export class SamplePool {
+abstract class ChunkPool {
   private cap = 0;
   private used = 0;
   private freeHead = -1;
   next = new Int32Array(0);
-  f64: Float64Array[] = [];
-  i32: Int32Array[] = [];
-  u32: Uint32Array[] = [];
-  u16: Uint16Array[] = [];
-  i16: Int16Array[] = [];
-  u8: Uint8Array[] = [];
 
   alloc(): number {
     let c = this.freeHead;
@@ -60,6 +50,9 @@ export class SamplePool {
     }
   }
 
+  /** Adds storage for PAGE_CHUNKS more chunks. */
+  protected abstract addPage(): void;
+
   private grow(): void {
     const cap = this.cap + PAGE_CHUNKS;
     if (cap > this.next.length) {
@@ -67,6 +60,28 @@ export class SamplePool {
       next.set(this.next);
       this.next = next;
     }
+    this.addPage();
+    this.cap = cap;
+  }
+}
+
+/**
+ * Sample storage for live flows, one 64-byte row per packet (one cache line: packets of thousands
+ * of interleaved flows land in scattered places, and a column layout cost a cache miss per field).
+ * Chunk c holds rows [c*8, c*8+8), in page c >> PAGE_SHIFT at row (c & PAGE_MASK) * 8. Row layout:
+ * tsUs, seq, ack, tsVal, tsEcr as f64 (bytes 0-39), ipId, payloadLen i32, payloadHash u32 (40-51),
+ * flags u16, ttl i16 (52-55), dir u8 (56). Pages are never copied or freed: growing by doubling one
+ * buffer cost a copy of everything and, for a moment, twice the memory.
+ */
+export class SamplePool extends ChunkPool {
+  f64: Float64Array[] = [];
+  i32: Int32Array[] = [];
+  u32: Uint32Array[] = [];
+  u16: Uint16Array[] = [];
+  i16: Int16Array[] = [];
+  u8: Uint8Array[] = [];
+
+  protected addPage(): void {
     const buf = new ArrayBuffer(PAGE_CHUNKS * SAMPLE_CHUNK * SAMPLE_ROW);
     this.f64.push(new Float64Array(buf));
     this.i32.push(new Int32Array(buf));
@@ -74,50 +89,17 @@ export class SamplePool {
     this.u16.push(new Uint16Array(buf));
     this.i16.push(new Int16Array(buf));
     this.u8.push(new Uint8Array(buf));
-    this.cap = cap;
   }
 }
 
 /** Recycled fixed-size byte chunks (live stream prefixes), linked through `next`, in pages. */
-export class BytePool {
+export class BytePool extends ChunkPool {
   static readonly CHUNK = 128;
-  private cap = 0;
-  private used = 0;
-  private freeHead = -1;
-  next = new Int32Array(0);
   /** Chunk c is pages[c >> PAGE_SHIFT][(c & PAGE_MASK) * CHUNK, + CHUNK). */
   pages: Uint8Array[] = [];
 
-  alloc(): number {
-    let c = this.freeHead;
-    if (c >= 0) this.freeHead = this.next[c];
-    else {
-      if (this.used === this.cap) this.grow();
-      c = this.used++;
-    }
-    this.next[c] = -1;
-    return c;
-  }
-
-  freeList(head: number): void {
-    let c = head;
-    while (c >= 0) {
-      const n = this.next[c];
-      this.next[c] = this.freeHead;
-      this.freeHead = c;
-      c = n;
-    }
-  }
-
-  private grow(): void {
-    const cap = this.cap + PAGE_CHUNKS;
-    if (cap > this.next.length) {
-      const next = new Int32Array(Math.max(cap, this.next.length * 2));
-      next.set(this.next);
-      this.next = next;
-    }
+  protected addPage(): void {
     this.pages.push(new Uint8Array(PAGE_CHUNKS * BytePool.CHUNK));
-    this.cap = cap;
   }
 }
 
