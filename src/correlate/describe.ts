@@ -9,7 +9,7 @@
  */
 import type { Evidence, Hop, Mechanism } from './model.js';
 import { endpointText, isIcmp, PROTO_TCP, type ConnNode } from './conn-node.js';
-import { fieldDiffs, mechanismOf, rewriteText, tupleChange, type TupleChange } from './hop-fields.js';
+import { fieldDiffs, mechanismOf, rewriteText, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, median, reverseMatch, type SamePacketMatch } from './same-packet.js';
 import type { RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
@@ -91,7 +91,11 @@ function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): Ho
       detail: `replies ${endpointText(rs)} → ${endpointText(rc)} on ${n.iface} acknowledge ISN ${client.fwd.isn ?? '?'} of ${endpointText(n.client)} → ${endpointText(n.server)}: one connection, reverse-NATed at the bridge hook before the capture point`,
       weight: 0.9,
     });
-    const rewrite = `src ${endpointText(rc)} → ${endpointText(n.client)}${change.dstIp || change.dstPort ? `, dst ${endpointText(rs)} → ${endpointText(n.server)}` : ''}`;
+    // No packet on the wire carries rc as a source: it is read from the replies, so say so.
+    const dst = change.dstIp || change.dstPort
+      ? `, dst ${endpointText(rs)} → ${endpointText(n.server)}`
+      : mechanism === 'dnat+snat' ? ` (the DNAT to ${endpointText(n.server)} happened in nat OUTPUT, before any capture point)` : '';
+    const rewrite = `src ${endpointText(rc)} → ${endpointText(n.client)}${dst}; read from the replies ${endpointText(rs)} → ${endpointText(rc)} on ${n.iface}, reverse-NATed before the capture point`;
     hop = {
       from: half.id,
       to: client.id,
@@ -170,7 +174,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SamePacketMatch, ev: Evidenc
       ev.push({ kind: 'ttl', detail: `TTL ${ttlX} on ${lx}, ${ttlY} on ${ly} (${how})`, weight: 0.05 });
     }
     const rewrite = rewriteText(x, y, c);
-    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${endpointText(x.client)} → ${endpointText(x.server)} on ${lx} and ${ly} (bridged)` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1 });
+    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${tupleOf(x)} on ${lx} and ${ly} (bridged)` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1 });
     hop = {
       from: x.parts[0].id,
       to: firstLegId(y),

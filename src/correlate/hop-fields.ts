@@ -31,10 +31,25 @@ export function mechanismOf(c: TupleChange): Mechanism {
   return 'bridge';
 }
 
+/**
+ * An endpoint as a network engineer reads it: an ICMP node keeps its echo id in the port slot,
+ * and `ip:4242` would read as a port number, so it is written `ip (echo id 4242)` on the
+ * sender's side and as the bare address on the server's.
+ */
+export function sideText(proto: number, e: ConnNode['client'], side: 'client' | 'server'): string {
+  if (!isIcmp(proto)) return endpointText(e);
+  return side === 'client' && e.port >= 0 ? `${endpointText({ ip: e.ip, port: -1 })} (echo id ${e.port})` : endpointText({ ip: e.ip, port: -1 });
+}
+
+/** `client → server` of a node, echo ids spelled out for ICMP. */
+export function tupleOf(n: ConnNode): string {
+  return `${sideText(n.proto, n.client, 'client')} → ${sideText(n.proto, n.server, 'server')}`;
+}
+
 export function rewriteText(x: ConnNode, y: ConnNode, c: TupleChange): string {
   const parts: string[] = [];
-  if (c.srcIp || c.srcPort) parts.push(`src ${endpointText(x.client)} → ${endpointText(y.client)}`);
-  if (c.dstIp || c.dstPort) parts.push(`dst ${endpointText(x.server)} → ${endpointText(y.server)}`);
+  if (c.srcIp || c.srcPort) parts.push(`src ${sideText(x.proto, x.client, 'client')} → ${sideText(y.proto, y.client, 'client')}`);
+  if (c.dstIp || c.dstPort) parts.push(`dst ${sideText(x.proto, x.server, 'server')} → ${sideText(y.proto, y.server, 'server')}`);
   return parts.length > 0 ? parts.join(', ') : 'no rewrite (bridged)';
 }
 
@@ -58,23 +73,32 @@ function cmp(field: string, a: string | number | null, b: string | number | null
   return { field, from, to, verdict: from === to ? 'preserved' : 'rewritten' };
 }
 
+/** Loopback frames carry 00:00:00:00:00:00: no MAC to compare. */
+const NO_MAC = '00:00:00:00:00:00';
+
 /**
  * Field-preservation diff from the upstream leg `x` to the downstream leg `y`. `relay` marks a
- * new connection (proxy): counters are then unrelated rather than rewritten.
+ * new connection (proxy): nothing was rewritten then, every header field is the new socket's
+ * own (unrelated, even when equal: the container port or the OS default TTL); only the payload
+ * bytes can be carried over.
  */
 export function fieldDiffs(x: ConnNode, y: ConnNode, relay: boolean, seqOffset: number | null): FieldDiff[] {
   const out: FieldDiff[] = [];
   const push = (d: FieldDiff | null): void => {
     if (d) out.push(d);
   };
-  push(cmp('src-ip', x.client.ip, y.client.ip, false));
-  if (x.client.port >= 0 || y.client.port >= 0) push(cmp(isIcmp(x.proto) ? 'icmp-id' : 'src-port', x.client.port, y.client.port, false));
-  push(cmp('dst-ip', x.server.ip, y.server.ip, false));
-  if (x.server.port >= 0 || y.server.port >= 0) push(cmp('dst-port', x.server.port, y.server.port, false));
+  const own = (d: FieldDiff | null): FieldDiff | null => {
+    if (d && relay) d.verdict = 'unrelated';
+    return d;
+  };
+  push(own(cmp('src-ip', x.client.ip, y.client.ip, false)));
+  if (x.client.port >= 0 || y.client.port >= 0) push(own(cmp(isIcmp(x.proto) ? 'icmp-id' : 'src-port', x.client.port, y.client.port, false)));
+  push(own(cmp('dst-ip', x.server.ip, y.server.ip, false)));
+  if (x.server.port >= 0 || y.server.port >= 0) push(own(cmp('dst-port', x.server.port, y.server.port, false)));
   const ttlX = x.parts[0].fwd.firstTtl;
   const ttlY = y.parts[0].fwd.firstTtl;
   if (ttlX !== null || ttlY !== null) {
-    const d = cmp('ttl', ttlX, ttlY, relay)!;
+    const d = own(cmp('ttl', ttlX, ttlY, relay))!;
     if (!relay && ttlX !== null && ttlY !== null && ttlY === ttlX - 1) d.verdict = 'shifted';
     out.push(d);
   }
@@ -86,12 +110,18 @@ export function fieldDiffs(x: ConnNode, y: ConnNode, relay: boolean, seqOffset: 
   const ipId = (n: ConnNode) => firstFwd(n, (f, i) => (f.samples.ipId[i] >= 0 ? f.samples.ipId[i] : null));
   push(cmp('ip-id', ipId(x), ipId(y), relay));
   push(cmp('tsval', x.parts[0].fwd.firstTsVal, y.parts[0].fwd.firstTsVal, relay));
+  // A MAC missing on one side (SLL/-i any, raw IP) or loopback's zero MAC says nothing about a rewrite.
   const mac = (n: ConnNode) => n.parts[0].fwd.firstMacSrc;
-  push(cmp('mac', mac(x), mac(y), false));
+  const macX = mac(x);
+  const macY = mac(y);
+  if (macX !== null && macY !== null && macX !== NO_MAC && macY !== NO_MAC) push(own(cmp('mac', macX, macY, false)));
+  // No payload on one side (a refused upstream, a bare handshake) means nothing was carried, not a rewrite.
   const pay = (n: ConnNode) => {
     const f = n.parts[0].fwd;
     return f.digest === null ? null : `${f.streamBytes} B sha1 ${f.digest.slice(0, 12)}`;
   };
-  push(cmp('payload', pay(x), pay(y), false));
+  const payX = pay(x);
+  const payY = pay(y);
+  if (payX !== null && payY !== null) push(cmp('payload', payX, payY, false));
   return out;
 }

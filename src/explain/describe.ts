@@ -14,13 +14,14 @@ export function endpointText(f: Flow, side: 'src' | 'dst'): string {
 }
 
 export function protoText(p: number): string {
-  return ({ 6: 'TCP', 17: 'UDP', 1: 'ICMP', 58: 'ICMPv6', 132: 'SCTP' } as Record<number, string>)[p] ?? `IP protocol ${p}`;
+  return ({ 6: 'TCP', 17: 'UDP', 1: 'ICMP', 2: 'IGMP', 58: 'ICMPv6', 132: 'SCTP' } as Record<number, string>)[p] ?? `IP protocol ${p}`;
 }
 
 /** "a TCP connection" / "a UDP exchange" / "an ICMP echo exchange". */
 export function aConversation(p: number): string {
   const n = conversationNoun(p);
-  return `${/^[AEIOU]/.test(n) ? 'an' : 'a'} ${n}`;
+  // By sound: "an ICMP", "an SCTP", "an IGMP", but "a UDP" (you-dee-pee).
+  return `${/^[AEIOS]/.test(n) ? 'an' : 'a'} ${n}`;
 }
 
 /** "TCP connection" / "UDP exchange" / "ICMP echo exchange". */

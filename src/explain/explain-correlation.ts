@@ -74,12 +74,28 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   steps.push(`The client ${endpointText(client, 'src')} opened ${aConversation(client.proto)} to ${endpointText(client, 'dst')}; it appears on ${iface(client)}.`);
   steps.push(`The userland proxy (docker-proxy) listening on port ${client.dst.port} accepted it: this connection ends at the proxy, and nothing in the kernel rewrote it.`);
   const delay = h?.latency != null ? `, ${durationText(h.latency)} after the client's first packet` : '';
+  // Name only the counters this capture compared (UDP has no sequence numbers, not every TCP stack sends timestamps).
+  const unrelated = [['isn', 'sequence numbers'], ['ip-id', 'IP IDs'], ['tsval', 'TCP timestamps']]
+    .filter(([f]) => fieldOf(h, f)?.verdict === 'unrelated').map(([, t]) => t);
+  const refused = upstream.proto === 6 && (upstream.state === 'rejected' || c.notes.some((n) => /refused/i.test(n)));
+  const payload = fieldOf(h, 'payload');
+  const carried = refused
+    ? 'No payload reached the container: that connection was refused.'
+    : payload?.verdict === 'preserved' ? 'Only the payload bytes are the same.' : '';
   steps.push(
     `The proxy then opened a second, separate ${noun} from ${endpointText(upstream, 'src')} to the container at ${endpointText(upstream, 'dst')}, seen on ${iface(upstream)}${alsoSeen(copies)}${delay}. ` +
-    `Its sequence numbers, IP IDs and TCP timestamps are unrelated to the first connection; only the payload bytes are the same.`,
+    (unrelated.length ? `Its ${listText(unrelated)} are unrelated to the first connection's. ` : '') + carried,
   );
-  steps.push(`The container therefore saw the client as ${upstream.src.ip} (the address the proxy connected from), not ${client.src.ip}.`);
-  steps.push(`Replies travel back the same way: the container answered the proxy over the ${iface(upstream)} connection, and the proxy wrote the same bytes to the client over the ${iface(client)} connection. No reverse NAT is involved.`);
+  steps[steps.length - 1] = steps[steps.length - 1].trimEnd();
+  steps.push(`The container therefore saw ${refused ? 'the connection attempt come from' : 'the client as'} ${upstream.src.ip} (the address the proxy connected from), not ${client.src.ip}.`);
+  if (!refused) {
+    // Both connections may be on the same interface (hairpin): name them by their tuples.
+    const replied = c.evidence.some((e) => e.kind === 'payload' && e.detail.startsWith('server→client'));
+    steps.push(
+      `Replies travel back the same way: the container answered the proxy over its own connection (${endpointText(upstream, 'dst')} → ${endpointText(upstream, 'src')} on ${iface(upstream)}), ` +
+      `and the proxy ${replied ? 'wrote the same bytes' : 'relayed them'} to the client over the client's connection (${endpointText(client, 'dst')} → ${endpointText(client, 'src')} on ${iface(client)}). No reverse NAT is involved.`,
+    );
+  }
   if (isLoopback(client.dst.ip)) {
     steps.push(
       `This two-stream \`localhost:${client.dst.port}\` trace is often explained as DNAT + MASQUERADE. ` +
@@ -96,17 +112,22 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   const after = (h && flows.get(h.to)) ?? legs[legs.length - 1];
   const copies = bridgeCopies(c, after, flows);
   const local = before.iface === 'lo' || isLoopback(before.src.ip);
+  const rejected = before.proto === 6 && (before.state === 'rejected' || after.state === 'rejected');
   const steps: string[] = [];
   steps.push(
-    `The client ${endpointText(before, 'src')} opened ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${iface(before)} with that original destination` +
+    `The client ${endpointText(before, 'src')} ${rejected ? 'tried to open' : 'opened'} ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${iface(before)} with that original destination` +
     (local ? '.' : ` (tcpdump's copy of an incoming packet is taken before the nat PREROUTING hook, i.e. before DNAT).`),
   );
   steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'}, the kernel rewrote the destination from ${endpointText(before, 'dst')} to ${endpointText(after, 'dst')}, ${ruleClause(h, 'a DNAT rule for the published port', ctx)}.`);
   const ttl = fieldOf(h, 'ttl');
   const ttlText = ttl && ttl.from !== ttl.to ? `; TTL ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
-  steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}. Sequence numbers, IP ID and payload are unchanged: it is the same packet.`);
+  steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}.${sameText(h)}`);
   steps.push(`The container saw the real client address ${endpointText(after, 'src')}: DNAT changes only the destination, so the client IP is preserved.`);
-  steps.push(`Replies from ${endpointText(after, 'dst')} were translated back by conntrack (reverse NAT) to come from ${endpointText(before, 'dst')}, which is what the client saw on ${iface(before)}.`);
+  steps.push(
+    rejected
+      ? `The container refused the connection with RST (nothing listening on ${endpointText(after, 'dst')}); the kernel translated the RST back (reverse NAT) to come from ${endpointText(before, 'dst')}, which is what the client saw on ${iface(before)}.`
+      : `Replies from ${endpointText(after, 'dst')} were translated back by conntrack (reverse NAT) to come from ${endpointText(before, 'dst')}, which is what the client saw on ${iface(before)}.`,
+  );
   return steps;
 }
 
@@ -159,7 +180,10 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
   }
   steps.push(`The packet reached the container on ${iface(to)} as ${tupleText(to)}.`);
   steps.push(`The container saw the client as ${to.src.ip}${clientIp && clientIp !== to.src.ip ? `, not ${clientIp}` : ''}: MASQUERADE replaced the source address.`);
-  steps.push(`Replies were translated back by conntrack (both rewrites reversed), so the client got them from the address it had connected to.`);
+  steps.push(
+    `Replies were translated back by conntrack (both rewrites reversed), so the client got them from the address it had connected to` +
+    (preNat ? '.' : ` (derived: the client's side of the connection is on no capture).`),
+  );
   if (replyHalf) {
     const req = legs.find((f) => f.iface === replyHalf.iface && f !== replyHalf) ?? to;
     steps.push(
@@ -174,6 +198,13 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
 
 function explainBridge(legs: Flow[]): string[] {
   const [a, ...rest] = legs;
+  if (isMulticast(a.dst.ip)) {
+    const what = a.proto === 2 ? `${a.dst.ip === '224.0.0.22' ? 'an IGMPv3 membership report' : 'an IGMP packet'} (${tupleText(a)})` : `multicast ${conversationNoun(a.proto)} ${tupleText(a)}`;
+    return [
+      `Background noise, not a conversation: ${what} appears on ${listText(legs.map(iface))} with the same addresses and payload.`,
+      `The Linux bridge flooded the multicast frame from ${iface(a)} to every bridge port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions. Multicast is never NATed.`,
+    ];
+  }
   return [
     `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${listText([a, ...rest].map(iface))} with ${a.proto === 6 ? 'the same addresses, ports and sequence numbers' : a.proto === 17 ? 'the same addresses, ports and payload' : 'the same addresses and payload'}.`,
     `The Linux bridge forwarded the frames between ${iface(a)} and the container's port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`,
@@ -206,6 +237,21 @@ function noteSteps(c: Correlation): string[] {
     }
   }
   return out;
+}
+
+/** IPv4 224.0.0.0/4 or IPv6 ff00::/8. */
+function isMulticast(ip: string): boolean {
+  const first = Number(ip.split('.')[0]);
+  return ip.includes(':') ? ip.toLowerCase().startsWith('ff') : first >= 224 && first <= 239;
+}
+
+/** " Sequence numbers, IP ID and payload are unchanged: it is the same packet.", from what the hop compared. */
+function sameText(h: Hop | undefined): string {
+  const same = [['isn', 'Sequence numbers'], ['ip-id', 'IP ID'], ['tsval', 'TCP timestamps'], ['payload', 'payload']]
+    .filter(([f]) => fieldOf(h, f)?.verdict === 'preserved').map(([, t]) => t);
+  if (same.length === 0) return '';
+  const text = listText(same);
+  return ` ${text.charAt(0).toUpperCase()}${text.slice(1)} ${same.length === 1 && (same[0] === 'IP ID' || same[0] === 'payload') ? 'is' : 'are'} unchanged: it is the same packet.`;
 }
 
 /** "a", "a and b", "a, b and c". */

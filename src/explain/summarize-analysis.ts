@@ -11,11 +11,19 @@ const PHRASE: Record<Mechanism, string> = {
 };
 const ORDER: Mechanism[] = ['userland-proxy', 'dnat', 'snat', 'dnat+snat', 'bridge'];
 
+function isMulticast(ip: string): boolean {
+  const first = Number(ip.split('.')[0]);
+  return ip.includes(':') ? ip.toLowerCase().startsWith('ff') : first >= 224 && first <= 239;
+}
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** One paragraph: conversations per mechanism, unpaired flows per interface, clock offsets. */
 export function summarizeAnalysis(a: Analysis): string {
-  const paired = a.correlations.filter((c) => c.mechanism !== 'none');
+  const flowById = new Map(a.flows.map((f) => [f.id, f]));
+  // A bridged multicast packet (docker0's IGMPv3 report) is background noise, not a conversation.
+  const noise = a.correlations.filter((c) => c.mechanism === 'bridge' && isMulticast((flowById.get(c.legs[0])?.dst ?? '').replace(/^\[/, '')));
+  const paired = a.correlations.filter((c) => c.mechanism !== 'none' && !noise.includes(c));
   const parts: string[] = [];
   const byMech = ORDER.map((m) => [m, paired.filter((c) => c.mechanism === m)] as const).filter(([, cs]) => cs.length > 0);
   let head = paired.length === 0
@@ -25,11 +33,12 @@ export function summarizeAnalysis(a: Analysis): string {
   const helpers = paired.filter((c) => c.notes.some((n) => /helper|synproxy/i.test(n))).length;
   const refused = paired.filter((c) => c.notes.some((n) => /refused/i.test(n))).length;
   const extras: string[] = [];
-  if (remaps) extras.push(`${remaps} with a remapped source port`);
+  if (remaps) extras.push(`${remaps} with a remapped source port or echo id`);
   if (helpers) extras.push(`${helpers} with a constant sequence offset (NAT helper or SYNPROXY suspected)`);
   if (refused) extras.push(`${refused} where the proxy's upstream refused the connection`);
   if (extras.length) head += ` (${extras.join('; ')})`;
   parts.push(head);
+  if (noise.length) parts.push(`${plural(noise.length, 'multicast packet')} bridged as background noise (IGMP reports), not ${noise.length === 1 ? 'a conversation' : 'conversations'}`);
 
   const flowIface = new Map(a.flows.map((f) => [f.id, f.iface]));
   const unpairedIds = [...a.unpaired, ...a.correlations.filter((c) => c.mechanism === 'none').flatMap((c) => c.legs)];

@@ -134,6 +134,6 @@ describe('summarizeAnalysis', () => {
   });
   it('says when nothing paired, and counts remaps', () => {
     expect(summarizeAnalysis(base({}))).toBe('No conversations were paired across the captures.');
-    expect(summarizeAnalysis(base({ correlations: [corr('c', 'snat', ['source port remapped'])] }))).toContain('1 conversation: 1 through SNAT/MASQUERADE (1 with a remapped source port)');
+    expect(summarizeAnalysis(base({ correlations: [corr('c', 'snat', ['source port remapped'])] }))).toContain('1 conversation: 1 through SNAT/MASQUERADE (1 with a remapped source port or echo id)');
   });
 });

@@ -1,0 +1,132 @@
+/**
+ * Sentences natflow prints about the lab captures, held to docker-nat-facts.md and to the
+ * captures' README ("observed" vs "derived"): expected values come from truth.json, never
+ * from natflow's own output.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
+import type { Correlation } from '../../src/correlate/model.js';
+import { summarizeAnalysis } from '../../src/explain/index.js';
+import { expectedFlows, scenarios, type Scenario, type TruthConversation } from '../correlate/truth.js';
+
+const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
+
+function correlationOf(r: AnalyzeResult, t: TruthConversation): Correlation {
+  const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));
+  const { ids } = expectedFlows(t, r.flows, present);
+  const c = r.analysis.correlations.find((x) => x.legs.some((l) => ids.has(l)));
+  if (!c) throw new Error(`${t.id}: no correlation`);
+  return c;
+}
+
+const conv = (s: Scenario, pred: (t: TruthConversation) => boolean) => s.conversations.find(pred)!;
+const ep = (ip: string, port: number | null) => `${ip}:${port}`;
+
+describe.skipIf(!byName.has('01'))('01 the proxy hop is a new connection, not a rewrite', () => {
+  it('calls every header field of the relayed connection unrelated and compares no loopback MAC', async () => {
+    const s = byName.get('01')!;
+    const r = await analyzeCaptures([s.perInterface.lo, s.perInterface.docker0]);
+    const t = conv(s, (x) => x.mechanism === 'userland-proxy');
+    const c = correlationOf(r, t);
+    const hop = c.hops.find((h) => h.mechanism === 'userland-proxy')!;
+    // docker-proxy writes its own headers: the container port and the OS default TTL are not "preserved".
+    for (const f of ['src-ip', 'src-port', 'dst-ip', 'dst-port', 'ttl']) expect(hop.fields.find((d) => d.field === f)?.verdict, f).toBe('unrelated');
+    expect(hop.fields.some((d) => d.verdict === 'rewritten')).toBe(false);
+    // lo frames carry 00:00:00:00:00:00: no MAC was "rewritten".
+    expect(hop.fields.some((d) => d.field === 'mac')).toBe(false);
+    const client = t.legs.find((l) => l.role === 'client')!.tuple;
+    const up = t.legs.find((l) => l.role === 'upstream')!.tuple;
+    const replies = c.explanation.find((x) => x.startsWith('Replies'))!;
+    expect(replies).toContain(`${ep(up.dst, up.dport)} → ${ep(up.src, up.sport)} on docker0`);
+    expect(replies).toContain(`${ep(client.dst, client.dport)} → ${ep(client.src, client.sport)} on lo`);
+  });
+});
+
+describe.skipIf(!byName.has('03'))('03 ICMP echo ids and UDP wording', () => {
+  it('writes the echo id as an echo id, never as a port', async () => {
+    const s = byName.get('03')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const t = conv(s, (x) => x.proto === 'icmp');
+    const egress = t.legs.find((l) => l.role === 'egress')!.tuple;
+    const c = correlationOf(r, t);
+    const hop = c.hops.find((h) => h.mechanism === 'snat')!;
+    expect(hop.rewrite).toContain(`${egress.src} (echo id ${egress.icmpId})`);
+    expect(hop.rewrite).not.toContain(`:${egress.icmpId}`);
+    expect(c.evidence.filter((e) => e.kind === 'tuple').every((e) => !e.detail.includes(`:${egress.icmpId}`))).toBe(true);
+  });
+
+  it('says "a UDP exchange", and a bridge hop between a MAC-less any.pcap leg and docker0 claims no MAC rewrite', async () => {
+    const s = byName.get('03')!;
+    const r = await analyzeCaptures([s.any!, s.perInterface.docker0, s.perInterface.eth0]);
+    const t = conv(s, (x) => x.proto === 'udp');
+    const c = correlationOf(r, t);
+    expect(c.explanation.join(' ')).toContain('a UDP exchange');
+    expect(c.explanation.join(' ')).not.toContain('an UDP');
+    for (const h of c.hops.filter((x) => x.mechanism === 'bridge')) {
+      expect(h.fields.find((d) => d.field === 'mac')?.verdict ?? 'preserved').toBe('preserved');
+    }
+  });
+});
+
+describe.skipIf(!byName.has('05a'))('05a hairpin through the proxy: both connections on docker0', () => {
+  it('names the two connections by tuple, not by an interface they share', async () => {
+    const s = byName.get('05a')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const t = conv(s, (x) => x.mechanism === 'userland-proxy');
+    const client = t.legs.find((l) => l.role === 'client')!.tuple;
+    const up = t.legs.find((l) => l.role === 'upstream')!.tuple;
+    const replies = correlationOf(r, t).explanation.find((x) => x.startsWith('Replies'))!;
+    expect(replies).toContain(`${ep(up.dst, up.dport)} → ${ep(up.src, up.sport)}`);
+    expect(replies).toContain(`${ep(client.dst, client.dport)} → ${ep(client.src, client.sport)}`);
+  });
+});
+
+describe.skipIf(!byName.has('06'))('06 localhost without the proxy', () => {
+  it('presents the IGMPv3 report as background noise, and the summary counts one conversation', async () => {
+    const s = byName.get('06')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const igmp = r.analysis.correlations.find((c) => c.legs.some((l) => r.flows.find((f) => f.id === l)?.dst.ip === '224.0.0.22'))!;
+    expect(igmp.explanation[0]).toMatch(/^Background noise, not a conversation: an IGMPv3 membership report/);
+    const summary = summarizeAnalysis(r.analysis);
+    expect(summary).toMatch(/^1 conversation: 1 through DNAT \+ MASQUERADE;/);
+    expect(summary).toContain('background noise');
+  });
+
+  it('says the loopback source in the hop was read from the replies, and the reverse translation is derived', async () => {
+    const s = byName.get('06')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const t = conv(s, (x) => x.mechanism === 'dnat+snat');
+    const c = correlationOf(r, t);
+    const hop = c.hops.find((h) => h.mechanism === 'dnat+snat')!;
+    const reply = t.legs.find((l) => l.role === 'egress')!.replies!.docker0![0];
+    expect(hop.rewrite).toContain('read from the replies');
+    expect(hop.rewrite).toContain(`${ep(reply.src, reply.sport)} → ${ep(reply.dst, reply.dport)} on docker0`);
+    expect(c.explanation.find((x) => x.startsWith('Replies were translated'))).toContain('derived');
+  });
+});
+
+describe.skipIf(!byName.has('09'))('09 closed port: nothing was relayed, the container answered RST', () => {
+  it('the refused proxy upstream: no "same bytes", no reply relay, no payload verdict', async () => {
+    const s = byName.get('09')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const t = conv(s, (x) => x.mechanism === 'userland-proxy');
+    const c = correlationOf(r, t);
+    const text = c.explanation.join(' ');
+    expect(text).not.toMatch(/same bytes|only the payload/i);
+    expect(text).not.toMatch(/^Replies travel back/m);
+    expect(text).toContain('No payload reached the container');
+    expect(c.hops.find((h) => h.mechanism === 'userland-proxy')!.fields.some((d) => d.field === 'payload')).toBe(false);
+  });
+
+  it('the DNATed SYN to the closed port: "tried to open", answered by RST, no payload claim', async () => {
+    const s = byName.get('09')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const t = conv(s, (x) => x.mechanism === 'dnat');
+    const ingress = t.legs.find((l) => l.role === 'ingress')!.tuple;
+    const c = correlationOf(r, t);
+    const text = c.explanation.join(' ');
+    expect(text).toContain(`${ep(ingress.src, ingress.sport)} tried to open a TCP connection to ${ep(ingress.dst, ingress.dport)}`);
+    expect(text).toMatch(/refused the connection with RST/);
+    expect(text).not.toMatch(/payload are unchanged/);
+  });
+});
