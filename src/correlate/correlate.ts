@@ -121,6 +121,9 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
 
   const correlations: Correlation[] = [];
   const duplicates: Duplicate[] = [];
+  // Joined half-flows among the legs: the same join seen again in another file is a copy, not
+  // another connection with two tuples.
+  let joinedLegs = 0;
   const explainer: Explainer = { explain: null };
   // Paired flows by identity: no string hashing of 40,000 ids.
   const paired = new Set<Flow>();
@@ -154,7 +157,12 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     // One note for all copies: a directory with per-interface files and an -i any capture has many.
     if (copied.length > 0) c.notes.push(`also recorded in another file, not separate legs: ${copied.join(', ')}`);
     // The legs are exactly the parts of the kept nodes.
-    for (const seg of segments) for (const n of seg.nodes) for (const p of n.parts) paired.add(p);
+    for (const seg of segments) {
+      for (const n of seg.nodes) {
+        for (const p of n.parts) paired.add(p);
+        if (n.parts.length > 1) joinedLegs++;
+      }
+    }
     correlations.push(c);
   }
 
@@ -169,8 +177,9 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
 
   const inferences: string[] = [];
   if (joined > 0) {
+    const n = joinedLegs > 0 ? joinedLegs : joined;
     inferences.push(
-      `${joined} TCP connection${joined === 1 ? '' : 's'} showed two tuples on one interface (replies reverse-NATed at the bridge hook, br_netfilter) and ${joined === 1 ? 'was' : 'were'} joined by ISN/ack`,
+      `${n} TCP connection${n === 1 ? '' : 's'} showed two tuples on one interface (replies reverse-NATed at the bridge hook, br_netfilter) and ${n === 1 ? 'was' : 'were'} joined by ISN/ack`,
     );
   }
   const proxied = correlations.filter((c) => c.mechanism === 'userland-proxy').length;

@@ -37,7 +37,10 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
     }
     a.inferences.push(`--rules ${side.rules.source}: ${set.rules.length} NAT rule${set.rules.length === 1 ? '' : 's'} read (${set.format}); ${attributed} of ${total} kernel rewrite${total === 1 ? '' : 's'} attributed to a rule`);
     if (set.skipped.length > 0) a.inferences.push(`--rules ${side.rules.source}: ${set.skipped.length} line(s) looked like rules but could not be parsed`);
-    for (const k of findContradictions(set, kernelHops, { seenDstPorts })) a.inferences.push(`contradiction: ${k.detail}`);
+    for (const k of findContradictions(set, kernelHops, { seenDstPorts })) {
+      // A published port nobody used in this capture is worth a flag, but it contradicts nothing.
+      a.inferences.push(k.kind === 'unused-dnat' ? `unused rule: ${k.detail}` : `contradiction: ${k.detail}`);
+    }
   } else {
     // Hop mechanisms without writing the hops (they are written when a presenter reads them).
     const kinds = new Set<string>();
@@ -50,7 +53,11 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
     const entries = parseConntrack(side.conntrack.text);
     let confirmed = 0;
     let contradicted = 0;
+    let absent = 0;
+    let absentRefused = 0;
+    const stateOf = new Map(a.flows.map((f) => [f.id, f.state]));
     for (const c of a.correlations) {
+      const refused = c.legs.some((id) => stateOf.get(id) === 'rejected');
       const tuples = hopTuples(c);
       // Kernel NAT is one conntrack entry for the whole path: compare the tuple on the first leg
       // with the one on the last (a middle copy, e.g. between DNAT and hairpin MASQUERADE, is
@@ -65,7 +72,11 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
       }
       checks.forEach((t) => {
         const v = corroborate(entries, t);
-        if (v.verdict === 'absent') return;
+        if (v.verdict === 'absent') {
+          absent++;
+          if (refused) absentRefused++;
+          return;
+        }
         c.evidence.push(v.evidence);
         if (v.verdict === 'confirms') confirmed++;
         else {
@@ -75,7 +86,12 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
         }
       });
     }
-    a.inferences.push(`--conntrack ${side.conntrack.source}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}; ${confirmed} hop(s) confirmed, ${contradicted} contradicted`);
+    a.inferences.push(
+      `--conntrack ${side.conntrack.source}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}; ${confirmed} hop(s) confirmed, ${contradicted} contradicted, ${absent} not in the dump` +
+        (absentRefused > 0
+          ? ` (${absentRefused} of them refused with RST: the kernel drops such entries at once, so a dump taken afterwards cannot show them)`
+          : ''),
+    );
   } else {
     a.inferences.push('no --conntrack given: pairs rest on packet evidence only');
   }
