@@ -124,6 +124,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   // Joined half-flows among the legs: the same join seen again in another file is a copy, not
   // another connection with two tuples.
   let joinedLegs = 0;
+  const unpairedCopies: string[] = [];
   const explainer: Explainer = { explain: null };
   // Paired flows by identity: no string hashing of 40,000 ids.
   const paired = new Set<Flow>();
@@ -144,7 +145,17 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     }
     const total = segments.reduce((s, x) => s + x.nodes.length, 0);
     const single = segments[0].nodes[0];
-    if (total === 1 && single.parts.length === 1 && !isSelfHairpin(single)) continue;
+    if (total === 1 && single.parts.length === 1 && !isSelfHairpin(single)) {
+      // No counterpart: the flow stays unpaired, once. Its copies from other files are the same
+      // capture point, not more unpaired flows (and must not spill into the next correlation).
+      for (const d of duplicates.splice(0)) {
+        for (const p of d.node.parts) {
+          paired.add(p);
+          unpairedCopies.push(`${p.id} = ${single.parts[0].id}`);
+        }
+      }
+      continue;
+    }
     const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, N, identicalStreams, explainer);
     const copied: string[] = [];
     for (const d of duplicates.splice(0)) {
@@ -181,6 +192,9 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     inferences.push(
       `${n} TCP connection${n === 1 ? '' : 's'} showed two tuples on one interface (replies reverse-NATed at the bridge hook, br_netfilter) and ${n === 1 ? 'was' : 'were'} joined by ISN/ack`,
     );
+  }
+  if (unpairedCopies.length > 0) {
+    inferences.push(`unpaired flows recorded in more than one file are listed once; the other copies: ${unpairedCopies.join(', ')}`);
   }
   const proxied = correlations.filter((c) => c.mechanism === 'userland-proxy').length;
   if (proxied > 0) inferences.push(`userland proxy in use: ${proxied} conversation${proxied === 1 ? '' : 's'} relayed as two TCP connections (docker-proxy, userland-proxy=true)`);

@@ -211,6 +211,11 @@ function explainBridge(legs: Flow[]): string[] {
   ];
 }
 
+/** Why a flow may have no counterpart in the other captures (for the unpaired list). */
+export function explainUnpairedFlow(f: Flow, ctx: ExplainContext = {}): string[] {
+  return explainUnpaired(f, ctx);
+}
+
 function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   const steps = [`${protoText(f.proto)} ${tupleText(f)} on ${iface(f)}: ${f.fwd.packets + f.rev.packets} packets, state ${f.state}. No counterpart was found in the other captures.`];
   const reasons: string[] = [];

@@ -9,7 +9,7 @@ import { sanitizeText } from '../present/sanitize.js';
 import type { CaptureInterface } from '../read/types.js';
 
 const LINKTYPE_LINUX_SLL = 113;
-const LINKTYPE_LINUX_SLL2 = 276;
+export const LINKTYPE_LINUX_SLL2 = 276;
 
 /** Interface index → name, from --iface-names or --links. */
 export type IfindexNames = ReadonlyMap<number, string>;

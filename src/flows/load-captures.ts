@@ -12,7 +12,7 @@ import { decodeRecord } from '../decode/index.js';
 import { Packet } from '../decode/packet.js';
 import { FlowTable } from './flow-table.js';
 import type { ArpEvent, Flow, FlowTableOptions } from './flow.js';
-import { InterfaceResolver, nameFromPath, type IfindexNames, type InterfaceIdentity } from './interface-names.js';
+import { InterfaceResolver, LINKTYPE_LINUX_SLL2, nameFromPath, type IfindexNames, type InterfaceIdentity } from './interface-names.js';
 
 const CAPTURE_EXT = /\.(pcap|pcapng|cap|gz)$/i;
 const PROGRESS_EVERY = 8192;
@@ -139,6 +139,11 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
       },
     });
     if (res.error) errors.push(res.error);
+    // An interface that was captured but carried no packet was still a capture point: name it
+    // (SLL2 interfaces are only known from their packets).
+    for (const iface of res.info?.interfaces ?? []) {
+      if ((iface.linktype & 0xffff) !== LINKTYPE_LINUX_SLL2) resolver.resolve(iface, -1);
+    }
     captures.push({
       file: spec.path,
       format: res.info?.format ?? null,

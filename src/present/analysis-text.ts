@@ -3,6 +3,7 @@ import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
 import { palette, type Palette } from './colour.js';
 import { sanitizeText as clean } from './sanitize.js';
 import { wrapText } from './wrap-text.js';
+import { explainUnpairedFlow } from '../explain/explain-correlation.js';
 
 export interface AnalysisTextOptions {
   color: boolean;
@@ -31,7 +32,14 @@ export function renderAnalysisText(a: Analysis, flows: Map<string, Flow>, opts: 
   const unpaired = a.unpaired.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);
   if (unpaired.length) {
     out.push('', p.bold(`Unpaired flows (${unpaired.length})`));
-    for (const f of unpaired) para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
+    const capturedIfaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
+    for (const f of unpaired) {
+      para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
+      // Why it has no counterpart (the explainer's last step: the possible reasons).
+      const flow = flows.get(f.id);
+      const why = flow ? explainUnpairedFlow(flow, { capturedIfaces }).slice(1) : [];
+      for (const w of why) para(w, '      ', '      ');
+    }
   }
   if (a.inferences.length) {
     out.push('', p.bold('Inferences'));
