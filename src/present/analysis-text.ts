@@ -33,12 +33,15 @@ export function renderAnalysisText(a: Analysis, flows: Map<string, Flow>, opts: 
   if (unpaired.length) {
     out.push('', p.bold(`Unpaired flows (${unpaired.length})`));
     const capturedIfaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
+    let lastWhy = '';
     for (const f of unpaired) {
       para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
-      // Why it has no counterpart (the explainer's last step: the possible reasons).
+      // Why it has no counterpart (the explainer's possible reasons), once per run of flows that
+      // share them: thousands of unpaired flows should not repeat the same sentence each.
       const flow = flows.get(f.id);
-      const why = flow ? explainUnpairedFlow(flow, { capturedIfaces }).slice(1) : [];
-      for (const w of why) para(w, '      ', '      ');
+      const why = flow ? explainUnpairedFlow(flow, { capturedIfaces }).slice(1).join(' ') : '';
+      if (why !== '' && why !== lastWhy) para(why, '      ', '      ');
+      lastWhy = why;
     }
   }
   if (a.inferences.length) {
