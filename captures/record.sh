@@ -16,7 +16,7 @@ PY=/usr/bin/python3
 
 SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-collision
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
-  08-concurrent 09-closed-port)
+  08-concurrent 09-closed-port 10-localhost-udp-proxy)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -178,11 +178,12 @@ build_lab() {
   fi
 }
 
-# Published ports: hostPort containerIp containerPort
+# Published ports: hostPort containerIp containerPort [proto, default tcp]
 PUBLISHED=("5000 $C1 5000")
 case "$SCEN" in
   08-*) PUBLISHED=("5000 $C1 5000" "5001 $C2 5000") ;;
   09-*) PUBLISHED=("5000 $C1 5000" "5002 $C1 5002") ;;
+  10-*) PUBLISHED=("53 $C1 53 udp") ;;
 esac
 
 # Docker <= 27's rules for the default bridge (moby libnetwork setup_ip_tables.go,
@@ -190,7 +191,7 @@ esac
 # the 127.0.0.0/8 exclusion from OUTPUT, the `-i docker0 -j RETURN` skip and the
 # `! -i docker0` on each DNAT, and adds MASQUERADE from LOCAL.
 write_rules() {
-  local f="$WORK/rules" hp cip cp
+  local f="$WORK/rules" hp cip cp pr
   {
     echo '*nat'
     echo ':PREROUTING ACCEPT [0:0]'; echo ':INPUT ACCEPT [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
@@ -204,16 +205,16 @@ write_rules() {
     fi
     echo '-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE'
     for m in "${PUBLISHED[@]}"; do
-      read -r hp cip cp <<<"$m"
-      echo "-A POSTROUTING -s $cip/32 -d $cip/32 -p tcp -m tcp --dport $cp -j MASQUERADE"
+      read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
+      echo "-A POSTROUTING -s $cip/32 -d $cip/32 -p $pr -m $pr --dport $cp -j MASQUERADE"
     done
     [ $NOPROXY = 1 ] || echo '-A DOCKER -i docker0 -j RETURN'
     for m in "${PUBLISHED[@]}"; do
-      read -r hp cip cp <<<"$m"
+      read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
       if [ $NOPROXY = 1 ]; then
-        echo "-A DOCKER -p tcp -m tcp --dport $hp -j DNAT --to-destination $cip:$cp"
+        echo "-A DOCKER -p $pr -m $pr --dport $hp -j DNAT --to-destination $cip:$cp"
       else
-        echo "-A DOCKER ! -i docker0 -p tcp -m tcp --dport $hp -j DNAT --to-destination $cip:$cp"
+        echo "-A DOCKER ! -i docker0 -p $pr -m $pr --dport $hp -j DNAT --to-destination $cip:$cp"
       fi
     done
     echo 'COMMIT'
@@ -228,8 +229,8 @@ write_rules() {
     echo '-A FORWARD -i docker0 ! -o docker0 -j ACCEPT'
     echo '-A FORWARD -i docker0 -o docker0 -j ACCEPT'
     for m in "${PUBLISHED[@]}"; do
-      read -r hp cip cp <<<"$m"
-      echo "-A DOCKER -d $cip/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport $cp -j ACCEPT"
+      read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
+      echo "-A DOCKER -d $cip/32 ! -i docker0 -o docker0 -p $pr -m $pr --dport $cp -j ACCEPT"
     done
     echo '-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2'
     echo '-A DOCKER-ISOLATION-STAGE-1 -j RETURN'
@@ -263,13 +264,25 @@ start_servers() {
     bg "$NS_H" "$OUT/server-host.log" "$PY" -u -m http.server 8000 --bind 127.0.0.1 --directory "$www"
     wait_for 10 listening "$NS_H" tcp 8000
   fi
+  if [ "${SCEN%%-*}" = 10 ]; then
+    # The container's UDP service behind the published UDP port (the DNS-like responder of 03/04).
+    bg "$NS_C1" "$OUT/server-c1-udp.log" "$PY" -u "$LIB/udp-responder.py" 53
+    wait_for 10 listening "$NS_C1" udp 53
+  fi
   if [ $NOPROXY = 0 ]; then
-    local hp cip cp
+    local hp cip cp pr
     for m in "${PUBLISHED[@]}"; do
-      read -r hp cip cp <<<"$m"
-      # Stand-in for docker-proxy: accept on the host port, open a new connection to the container.
-      bg "$NS_H" "$OUT/proxy-$hp.log" socat "TCP4-LISTEN:$hp,fork,reuseaddr" "TCP4:$cip:$cp"
-      wait_for 10 listening "$NS_H" tcp "$hp"
+      read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
+      if [ "$pr" = udp ]; then
+        # Stand-in for docker-proxy's UDP relay: each client datagram is handled by a child that
+        # sends it from a new socket (172.17.0.1:<ephemeral>) and writes the reply back from the
+        # host port; -T ends idle children as docker-proxy ages out its UDP mappings.
+        bg "$NS_H" "$OUT/proxy-$hp.log" socat -T 5 "UDP4-RECVFROM:$hp,fork,reuseaddr" "UDP4-SENDTO:$cip:$cp"
+      else
+        # Stand-in for docker-proxy: accept on the host port, open a new connection to the container.
+        bg "$NS_H" "$OUT/proxy-$hp.log" socat "TCP4-LISTEN:$hp,fork,reuseaddr" "TCP4:$cip:$cp"
+      fi
+      wait_for 10 listening "$NS_H" "$pr" "$hp"
     done
   fi
 }
@@ -346,6 +359,11 @@ run_traffic() {
     09-*)
       client "$NS_H" http 127.0.0.1 5002 "nf-$SNUM-c1"
       client "$NS_X" http $HOST_IP 5002 "nf-$SNUM-c2" --bind-port 40902 ;;
+    10-*)
+      # Three queries, each from a new client socket: three lo flows, three proxy dials.
+      client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u1"
+      client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u2"
+      client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u3" ;;
   esac
 }
 
@@ -371,10 +389,10 @@ save_topology() {
     done
   } >"$OUT/addresses.txt"
   nsx "$NS_H" ip -j -4 addr >"$WORK/host-addr.json"
-  local pub="" hp cip cp sep=""
+  local pub="" hp cip cp pr sep=""
   for m in "${PUBLISHED[@]}"; do
-    read -r hp cip cp <<<"$m"
-    pub+="$sep{\"hostPort\":$hp,\"containerIp\":\"$cip\",\"containerPort\":$cp}"; sep=","
+    read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
+    pub+="$sep{\"hostPort\":$hp,\"containerIp\":\"$cip\",\"containerPort\":$cp,\"proto\":\"$pr\"}"; sep=","
   done
   "$PY" - "$OUT" "$SCEN" "$NOPROXY" "$BRNF" "$WORK/host-addr.json" "$pub" \
     "$VETH_C1" "$VETH_C2" "$NS_H" <<'PYEOF'
@@ -414,7 +432,10 @@ meta = {
         'net.ipv4.conf.lo.route_localnet': sysctl('net.ipv4.conf.lo.route_localnet'),
     },
     'hairpinMode': noproxy == '1',
-    'userlandProxy': None if noproxy == '1' else 'socat TCP4-LISTEN:<hostPort>,fork,reuseaddr TCP4:<containerIp>:<containerPort>',
+    'userlandProxy': None if noproxy == '1' else '; '.join(
+        'socat -T 5 UDP4-RECVFROM:<hostPort>,fork,reuseaddr UDP4-SENDTO:<containerIp>:<containerPort>' if p == 'udp'
+        else 'socat TCP4-LISTEN:<hostPort>,fork,reuseaddr TCP4:<containerIp>:<containerPort>'
+        for p in sorted({m['proto'] for m in json.loads('[' + pub + ']')})),
     'published': json.loads('[' + pub + ']'),
     'hostAddresses': [{'ifname': l['ifname'], 'address': a['local'], 'prefixlen': a['prefixlen']}
                       for l in json.load(open(addrfile)) for a in l.get('addr_info', [])],

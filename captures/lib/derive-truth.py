@@ -218,11 +218,14 @@ def main():
             if not is_local(post['dst']):
                 legs.append({'role': 'egress', 'interfaces': ifaces_for(post['dst']), 'tuple': post})
         role = None
-        if proxy and mech == 'none' and pre['proto'] == 'tcp':
-            if is_local(post['dst']) and any(p['hostPort'] == pre['dport'] for p in published):
+        # docker-proxy relays TCP and UDP alike; a published port is TCP unless meta says otherwise
+        # (recordings before 10 have no "proto" field).
+        pub = [p for p in published if p.get('proto', 'tcp') == pre['proto']]
+        if proxy and mech == 'none' and pre['proto'] in ('tcp', 'udp'):
+            if is_local(post['dst']) and any(p['hostPort'] == pre['dport'] for p in pub):
                 role = 'client'
             elif is_local(pre['src']) and any(p['containerIp'] == pre['dst'] and p['containerPort'] == pre['dport']
-                                              for p in published):
+                                              for p in pub):
                 role = 'upstream'
         markers = set()
         for leg in legs:
@@ -257,16 +260,18 @@ def main():
         how = 'marker'
         if not mate:
             hp = c['pre']['dport']
-            target = [(p['containerIp'], p['containerPort']) for p in published if p['hostPort'] == hp]
-            cand = [u for u in ups if not u['marker'] and (u['pre']['dst'], u['pre']['dport']) in target]
-            peers = [x for x in clients if x['pre']['dport'] == hp and
+            target = [(p['containerIp'], p['containerPort']) for p in published
+                      if p['hostPort'] == hp and p.get('proto', 'tcp') == c['pre']['proto']]
+            cand = [u for u in ups if not u['marker'] and u['pre']['proto'] == c['pre']['proto']
+                    and (u['pre']['dst'], u['pre']['dport']) in target]
+            peers = [x for x in clients if x['pre']['dport'] == hp and x['pre']['proto'] == c['pre']['proto'] and
                      not any(u['marker'] == x['marker'] for u in ups if x['marker'])]
             if len(cand) == 1 and len(peers) == 1:
                 mate, how = cand, 'sole-candidate'
         if len(mate) > 1:
             raise SystemExit('derive-truth: %s: marker %s on several upstream connections' % (d, c['marker']))
         legs = [dict(l, conntrack=c['entry']['line'], conntrackSource=c['entry']['source']) for l in c['legs']]
-        conv = {'marker': c['marker'], 'proto': 'tcp', 'mechanism': 'userland-proxy', 'linkedBy': None,
+        conv = {'marker': c['marker'], 'proto': c['pre']['proto'], 'mechanism': 'userland-proxy', 'linkedBy': None,
                 'legs': legs, 'translation': None}
         if mate:
             used.add(id(mate[0]))

@@ -10,7 +10,7 @@
  */
 import type { Flow } from '../flows/flow.js';
 import type { Analysis, CaptureSummary, Correlation } from './model.js';
-import { buildNodes, PROTO_TCP, sameEndpoint, type ConnNode } from './conn-node.js';
+import { buildNodes, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { samePacketCandidates } from './candidate-index.js';
 import { matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
 import { appliedOffsetUs, estimateOffsets } from './clock-offset.js';
@@ -126,6 +126,8 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   let joinedLegs = 0;
   const unpairedCopies: string[] = [];
   const explainer: Explainer = { explain: null };
+  // Relayed UDP exchanges, for the inference's wording (no connections to speak of).
+  let proxiedUdp = 0;
   // Paired flows by identity: no string hashing of 40,000 ids.
   const paired = new Set<Flow>();
   const heads = groupIds.filter((g) => relayed[g] === 0);
@@ -174,6 +176,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
         if (n.parts.length > 1) joinedLegs++;
       }
     }
+    if (c.mechanism === 'userland-proxy' && single.proto === PROTO_UDP) proxiedUdp++;
     correlations.push(c);
   }
 
@@ -196,8 +199,16 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   if (unpairedCopies.length > 0) {
     inferences.push(`unpaired flows recorded in more than one file are listed once; the other copies: ${unpairedCopies.join(', ')}`);
   }
-  const proxied = correlations.filter((c) => c.mechanism === 'userland-proxy').length;
-  if (proxied > 0) inferences.push(`userland proxy in use: ${proxied} conversation${proxied === 1 ? '' : 's'} relayed as two TCP connections (docker-proxy, userland-proxy=true)`);
+  const proxied = correlations.filter((c) => c.mechanism === 'userland-proxy');
+  if (proxied.length > 0) {
+    const udp = proxiedUdp;
+    const tcp = proxied.length - udp;
+    const parts = [
+      ...(tcp > 0 ? [`${tcp} conversation${tcp === 1 ? '' : 's'} relayed as two TCP connections`] : []),
+      ...(udp > 0 ? [`${udp} UDP exchange${udp === 1 ? '' : 's'} relayed from a new proxy socket`] : []),
+    ];
+    inferences.push(`userland proxy in use: ${parts.join(', ')} (docker-proxy, userland-proxy=true)`);
+  }
   const multiFile = captureSummaries.filter((c, i) => appliedOffsetUs(offsets[i]) !== 0);
   for (const c of multiFile) inferences.push(`clock of ${c.file} is ${fmtOffset(c.clockOffset!)} against the reference (${c.clockOffsetBasis}); corrected before timing decisions`);
 
@@ -243,7 +254,7 @@ function fmtOffset(s: number): string {
 function countIdenticalStreams(ends: readonly RelayEnd[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const e of ends) {
-    if (e.fwdDigest === null || e.node.proto !== PROTO_TCP) continue;
+    if (e.fwdDigest === null || (e.node.proto !== PROTO_TCP && e.node.proto !== PROTO_UDP)) continue;
     m.set(e.fwdDigest, (m.get(e.fwdDigest) ?? 0) + 1);
   }
   return m;

@@ -8,7 +8,7 @@
  * (./lazy-correlation.ts). Each hop function does both, `ev === null` meaning the first pass.
  */
 import type { Evidence, Hop, Mechanism } from './model.js';
-import { endpointText, isIcmp, PROTO_TCP, type ConnNode } from './conn-node.js';
+import { endpointText, isIcmp, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, median, reverseMatch, type SamePacketMatch } from './same-packet.js';
 import type { RelayMatch } from './relay.js';
@@ -201,15 +201,20 @@ function relayHop(r: RelayMatch, x: ConnNode, y: ConnNode, identical: Map<string
   const lx = ev !== null || notes !== null ? label(x, y) : '';
   const ly = ev !== null || notes !== null ? label(y, x) : '';
   let confidence: number;
+  // UDP has no handshake and no stream: the proxy's first datagram is its "dial".
+  const udp = x.proto === PROTO_UDP;
+  const carried = udp ? 'datagrams' : 'byte stream';
   ev?.push({
     kind: 'timing',
-    detail: `${endpointText(y.client)} → ${endpointText(y.server)} opened on ${ly} ${usText(r.dialDelay)} after ${endpointText(x.server)} accepted ${endpointText(x.client)} on ${lx}`,
+    detail: udp
+      ? `${endpointText(y.client)} → ${endpointText(y.server)} first datagram on ${ly} ${usText(r.dialDelay)} after ${endpointText(x.client)} → ${endpointText(x.server)} first datagram on ${lx}`
+      : `${endpointText(y.client)} → ${endpointText(y.server)} opened on ${ly} ${usText(r.dialDelay)} after ${endpointText(x.server)} accepted ${endpointText(x.client)} on ${lx}`,
     weight: 0.2,
   });
   if (r.kind === 'stream') {
     if (ev !== null) {
-      ev.push({ kind: 'payload', detail: `client→server byte stream identical on ${lx} and ${ly} (${up.fwdBytes} B, SHA-1 ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4 });
-      if (up.revBytes > 0 && down.revBytes > 0) ev.push({ kind: 'payload', detail: `server→client byte stream identical on ${ly} and ${lx} (${up.revBytes} B, SHA-1 ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2 });
+      ev.push({ kind: 'payload', detail: `client→server ${carried} identical on ${lx} and ${ly} (${up.fwdBytes} B, SHA-1 ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4 });
+      if (up.revBytes > 0 && down.revBytes > 0) ev.push({ kind: 'payload', detail: `server→client ${carried} identical on ${ly} and ${lx} (${up.revBytes} B, SHA-1 ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2 });
       if (up.fwdData !== null && down.fwdData !== null) ev.push({ kind: 'order', detail: `request relayed ${usText(down.fwdData - up.fwdData)} after it arrived on ${lx}${up.revData !== null && down.revData !== null ? `; response relayed ${usText(up.revData - down.revData)} after it arrived on ${ly}` : ''}`, weight: 0.1 });
     }
     confidence = up.revBytes > 0 && down.revBytes > 0 ? 0.93 : 0.88;
@@ -242,7 +247,7 @@ function relayHop(r: RelayMatch, x: ConnNode, y: ConnNode, identical: Map<string
       from: x.parts[0].id,
       to: firstLegId(y),
       mechanism: 'userland-proxy',
-      rewrite: `new connection: ${endpointText(x.client)} → ${endpointText(x.server)} relayed as ${endpointText(y.client)} → ${endpointText(y.server)}`,
+      rewrite: `new ${udp ? 'socket' : 'connection'}: ${endpointText(x.client)} → ${endpointText(x.server)} relayed as ${endpointText(y.client)} → ${endpointText(y.server)}`,
       rule: null,
       latency: seconds(down.syn - up.syn),
       fields: fieldDiffs(x, y, true, null),

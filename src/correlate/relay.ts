@@ -4,9 +4,14 @@
  * direction. ISN, IP ID and TSval are unrelated, so only streams and timing can pair them; when
  * many conversations carry identical bytes, a global greedy assignment by lowest delay decides
  * and the result says it was ambiguous.
+ *
+ * docker-proxy relays UDP too: a client's datagram to the host port is sent on from a new socket
+ * of the proxy's (a new source port per client), the container's replies written back from the
+ * host port. With no handshake, such a relay needs the same datagram bytes in both directions;
+ * the "dial" is the first forwarded datagram.
  */
 import type { Flow } from '../flows/flow.js';
-import { PROTO_TCP, sameEndpoint, type ConnNode } from './conn-node.js';
+import { PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { minCostAssignment } from './assignment.js';
 import { UnionFind } from './union-find.js';
 
@@ -25,6 +30,7 @@ const NO_DATA_WINDOW_US = 100_000;
 export interface RelayEnd {
   group: number;
   node: ConnNode;
+  /** TCP: the client's SYN; UDP: the first client datagram. */
   syn: number;
   accept: number | null;
   fwdData: number | null;
@@ -41,7 +47,7 @@ export interface RelayEnd {
 export interface RelayMatch {
   up: RelayEnd;
   down: RelayEnd;
-  /** Microseconds from the upstream leg's SYN-ACK to the downstream SYN. */
+  /** Microseconds from the upstream leg's SYN-ACK (UDP: first datagram) to the downstream SYN (first datagram). */
   dialDelay: number;
   cost: number;
   /** Other feasible partners each side had (identical payloads within the window). */
@@ -97,6 +103,8 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number): RelayEnd
 }
 
 function bucketKey(e: RelayEnd): string {
+  // A UDP relay is never paired with a TCP one, even on equal bytes.
+  if (e.node.proto === PROTO_UDP) return e.fwdBytes > 0 && e.fwdDigest !== null ? `u${e.fwdDigest}` : 'udp-nodata';
   if (e.fwdBytes > 0 && e.fwdDigest !== null) return `d${e.fwdDigest}`;
   return e.rejected ? 'refused' : 'nodata';
 }
@@ -106,6 +114,9 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
   // Every test below only rejects: the cheap numeric ones go first (most pairs in a busy bucket
   // fail on time), the string compares after.
   if (up.group === down.group) return null;
+  if (up.node.proto !== down.node.proto) return null;
+  // Without payload on both sides nothing ties two UDP flows together (no handshake to time).
+  if (up.node.proto === PROTO_UDP && (up.fwdBytes === 0 || down.fwdBytes === 0)) return null;
   if (down.syn <= up.syn) return null;
   const acceptedAt = up.accept ?? up.syn;
   const dial = down.syn - acceptedAt;
@@ -179,7 +190,7 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     for (let pass = 0; pass < 2; pass++) {
       let b: RelayEnd[] | undefined;
       if (pass === 0) b = own;
-      else if (up.revBytes === 0 && keys[u] !== 'refused') b = refused;
+      else if (up.revBytes === 0 && keys[u] !== 'refused' && up.node.proto === PROTO_TCP) b = refused;
       if (!b) continue;
       for (let i = lowerBound(b, lo); i < b.length && b[i].syn <= hi; i++) {
         const down = b[i];
@@ -256,5 +267,6 @@ function lowerBound(b: readonly RelayEnd[], t: number): number {
 }
 
 export function isRelayCandidate(n: ConnNode): boolean {
+  if (n.proto === PROTO_UDP) return n.parts[0].fwd.streamBytes > 0;
   return n.proto === PROTO_TCP && (n.fwdIsn !== null || n.parts[0].fwd.packets > 0);
 }

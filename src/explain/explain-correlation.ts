@@ -70,9 +70,13 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   const upstream = (h && flows.get(h.to)) ?? legs.find((f) => f !== client) ?? legs[legs.length - 1];
   const copies = bridgeCopies(c, upstream, flows);
   const noun = conversationNoun(client.proto);
+  // UDP: no connection is accepted; the proxy receives datagrams and sends them on from a socket of its own.
+  const udp = client.proto === 17;
   const steps: string[] = [];
   steps.push(`The client ${endpointText(client, 'src')} opened ${aConversation(client.proto)} to ${endpointText(client, 'dst')}; it appears on ${iface(client)}.`);
-  steps.push(`The userland proxy (docker-proxy) listening on port ${client.dst.port} accepted it: this connection ends at the proxy, and nothing in the kernel rewrote it.`);
+  steps.push(udp
+    ? `The userland proxy (docker-proxy) listening on UDP port ${client.dst.port} received its datagrams: this exchange ends at the proxy, and nothing in the kernel rewrote it.`
+    : `The userland proxy (docker-proxy) listening on port ${client.dst.port} accepted it: this connection ends at the proxy, and nothing in the kernel rewrote it.`);
   const delay = h?.latency != null ? `, ${durationText(h.latency)} after the client's first packet` : '';
   // Name only the counters this capture compared (UDP has no sequence numbers, not every TCP stack sends timestamps).
   const unrelated = [['isn', 'sequence numbers'], ['ip-id', 'IP IDs'], ['tsval', 'TCP timestamps']]
@@ -84,22 +88,25 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
     : payload?.verdict === 'preserved' ? 'Only the payload bytes are the same.' : '';
   steps.push(
     `The proxy then opened a second, separate ${noun} from ${endpointText(upstream, 'src')} to the container at ${endpointText(upstream, 'dst')}, seen on ${iface(upstream)}${alsoSeen(copies)}${delay}. ` +
-    (unrelated.length ? `Its ${listText(unrelated)} are unrelated to the first connection's. ` : '') + carried,
+    (unrelated.length ? `Its ${listText(unrelated)} are unrelated to the first ${udp ? 'exchange' : 'connection'}'s. ` : '') + carried,
   );
   steps[steps.length - 1] = steps[steps.length - 1].trimEnd();
-  steps.push(`The container therefore saw ${refused ? 'the connection attempt come from' : 'the client as'} ${upstream.src.ip} (the address the proxy connected from), not ${client.src.ip}.`);
+  steps.push(`The container therefore saw ${refused ? 'the connection attempt come from' : 'the client as'} ${upstream.src.ip} (the address the proxy ${udp ? 'sent from' : 'connected from'}), not ${client.src.ip}.`);
   if (!refused) {
     // Both connections may be on the same interface (hairpin): name them by their tuples.
     const replied = c.evidence.some((e) => e.kind === 'payload' && e.detail.startsWith('server→client'));
     steps.push(
-      `Replies travel back the same way: the container answered the proxy over its own connection (${endpointText(upstream, 'dst')} → ${endpointText(upstream, 'src')} on ${iface(upstream)}), ` +
-      `and the proxy ${replied ? 'wrote the same bytes' : 'relayed them'} to the client over the client's connection (${endpointText(client, 'dst')} → ${endpointText(client, 'src')} on ${iface(client)}). No reverse NAT is involved.`,
+      udp
+        ? `Replies travel back the same way: the container answered the proxy's socket (${endpointText(upstream, 'dst')} → ${endpointText(upstream, 'src')} on ${iface(upstream)}), ` +
+          `and the proxy ${replied ? 'sent the same datagrams' : 'relayed them'} to the client from the published port (${endpointText(client, 'dst')} → ${endpointText(client, 'src')} on ${iface(client)}). No reverse NAT is involved.`
+        : `Replies travel back the same way: the container answered the proxy over its own connection (${endpointText(upstream, 'dst')} → ${endpointText(upstream, 'src')} on ${iface(upstream)}), ` +
+          `and the proxy ${replied ? 'wrote the same bytes' : 'relayed them'} to the client over the client's connection (${endpointText(client, 'dst')} → ${endpointText(client, 'src')} on ${iface(client)}). No reverse NAT is involved.`,
     );
   }
   if (isLoopback(client.dst.ip)) {
     steps.push(
       `This two-stream \`localhost:${client.dst.port}\` trace is often explained as DNAT + MASQUERADE. ` +
-      `With Docker's default userland-proxy=true it is not DNAT: Docker's nat OUTPUT rule jumps to its DNAT chain only for destinations outside 127.0.0.0/8, and the two independent TCP connections above are the userland proxy at work. ` +
+      `With Docker's default userland-proxy=true it is not DNAT: Docker's nat OUTPUT rule jumps to its DNAT chain only for destinations outside 127.0.0.0/8, and the two independent ${udp ? 'UDP exchanges' : 'TCP connections'} above are the userland proxy at work. ` +
       `(With userland-proxy=false the kernel does DNAT and MASQUERADE it, and then nothing appears on lo.)`,
     );
   }

@@ -200,6 +200,16 @@ const purpose: Record<string, (t: Truth) => void> = {
     expect(proxy.legs.map((l) => l.role)).toEqual(['client', 'upstream']);
     expect(t.conversations.some((c) => c.mechanism === 'dnat')).toBe(true);
   },
+  '10-localhost-udp-proxy': (t) => {
+    const c = t.conversations.filter((x) => x.mechanism === 'userland-proxy' && x.proto === 'udp' && x.linkedBy === 'marker');
+    expect(c).toHaveLength(3);
+    for (const x of c) {
+      expect(x.legs.map((l) => `${l.role}:${l.interfaces[0]}`)).toEqual(['client:lo', 'upstream:docker0']);
+      expect(x.legs[1].tuple.src).toBe('172.17.0.1');
+    }
+    // Like docker-proxy, a new source port towards the container for each client.
+    expect(new Set(c.map((x) => x.legs[1].tuple.sport)).size).toBe(3);
+  },
 };
 
 describe('each scenario shows what it was recorded for', () => {

@@ -31,6 +31,14 @@ describe('explainCorrelation against docker-nat-facts.md', () => {
     expect(t).toContain('docker0');
   });
 
+  it('localhost UDP through the proxy (10): names the userland proxy and 172.17.0.1, no TCP handshake or sequence numbers', async () => {
+    const t = await explain('10-localhost-udp-proxy', 's10-u2');
+    expect(t).toContain('userland proxy (docker-proxy)');
+    expect(t).toMatch(/second, separate UDP exchange from 172\.17\.0\.1:\d+ to the container at 172\.17\.0\.2:53\b/);
+    expect(t).toMatch(/saw the client as 172\.17\.0\.1 .*not 127\.0\.0\.1/);
+    expect(t).not.toMatch(/TCP|sequence number|handshake|accepted/);
+  });
+
   it('hairpin with the proxy (05a): still the proxy, and no localhost correction', async () => {
     const t = await explain('05a-hairpin-proxy');
     expect(t).toContain('userland proxy');
