@@ -213,8 +213,8 @@ function relayHop(r: RelayMatch, x: ConnNode, y: ConnNode, identical: Map<string
   });
   if (r.kind === 'stream') {
     if (ev !== null) {
-      ev.push({ kind: 'payload', detail: `client→server ${carried} identical on ${lx} and ${ly} (${up.fwdBytes} B, SHA-1 ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4 });
-      if (up.revBytes > 0 && down.revBytes > 0) ev.push({ kind: 'payload', detail: `server→client ${carried} identical on ${ly} and ${lx} (${up.revBytes} B, SHA-1 ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2 });
+      ev.push({ kind: 'payload', detail: `client→server ${carried} identical on ${lx} and ${ly} (${up.fwdBytes} B, digest ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4 });
+      if (up.revBytes > 0 && down.revBytes > 0) ev.push({ kind: 'payload', detail: `server→client ${carried} identical on ${ly} and ${lx} (${up.revBytes} B, digest ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2 });
       if (up.fwdData !== null && down.fwdData !== null) ev.push({ kind: 'order', detail: `request relayed ${usText(down.fwdData - up.fwdData)} after it arrived on ${lx}${up.revData !== null && down.revData !== null ? `; response relayed ${usText(up.revData - down.revData)} after it arrived on ${ly}` : ''}`, weight: 0.1 });
     }
     confidence = up.revBytes > 0 && down.revBytes > 0 ? 0.93 : 0.88;

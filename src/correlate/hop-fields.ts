@@ -118,7 +118,7 @@ export function fieldDiffs(x: ConnNode, y: ConnNode, relay: boolean, seqOffset: 
   // No payload on one side (a refused upstream, a bare handshake) means nothing was carried, not a rewrite.
   const pay = (n: ConnNode) => {
     const f = n.parts[0].fwd;
-    return f.digest === null ? null : `${f.streamBytes} B sha1 ${f.digest.slice(0, 12)}`;
+    return f.digest === null ? null : `${f.streamBytes} B digest ${f.digest.slice(0, 12)}`;
   };
   const payX = pay(x);
   const payY = pay(y);
