@@ -4,6 +4,7 @@
  * LINUX_SLL v1 `any`; classic pcap of one interface: the file name without extension or the
  * `name=path` name from the command line.
  */
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { sanitizeText } from '../present/sanitize.js';
 import type { CaptureInterface } from '../read/types.js';
@@ -58,6 +59,16 @@ export function parseLinksDump(text: string): Map<number, string> {
 }
 
 /** A capture file's default interface name: its base name without capture extensions. */
+/**
+ * `name=path` names a capture's interface on the command line; an argument that exists as a file
+ * is a path even if it contains '='.
+ */
+export function splitNamedCapture(arg: string): { path: string; name: string | null } {
+  const eq = arg.indexOf('=');
+  if (eq > 0 && arg !== '-' && !existsSync(arg)) return { name: arg.slice(0, eq), path: arg.slice(eq + 1) };
+  return { path: arg, name: null };
+}
+
 export function nameFromPath(path: string): string {
   if (path === '-') return 'stdin';
   let b = basename(path);

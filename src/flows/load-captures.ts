@@ -12,7 +12,7 @@ import { decodeRecord } from '../decode/index.js';
 import { Packet } from '../decode/packet.js';
 import { FlowTable } from './flow-table.js';
 import type { ArpEvent, Flow, FlowTableOptions } from './flow.js';
-import { InterfaceResolver, LINKTYPE_LINUX_SLL2, nameFromPath, type IfindexNames, type InterfaceIdentity } from './interface-names.js';
+import { InterfaceResolver, LINKTYPE_LINUX_SLL2, nameFromPath, splitNamedCapture, type IfindexNames, type InterfaceIdentity } from './interface-names.js';
 
 const CAPTURE_EXT = /\.(pcap|pcapng|cap|gz)$/i;
 const PROGRESS_EVERY = 8192;
@@ -70,13 +70,7 @@ export interface LoadResult {
 export function expandCaptureArgs(args: readonly string[]): CaptureSpec[] {
   const out: CaptureSpec[] = [];
   for (const arg of args) {
-    let path = arg;
-    let name: string | null = null;
-    const eq = arg.indexOf('=');
-    if (eq > 0 && arg !== '-' && !existsSync(arg)) {
-      name = arg.slice(0, eq);
-      path = arg.slice(eq + 1);
-    }
+    const { path, name } = splitNamedCapture(arg);
     if (path !== '-' && existsSync(path) && statSync(path).isDirectory()) {
       const files = readdirSync(path)
         .filter((f) => CAPTURE_EXT.test(f))

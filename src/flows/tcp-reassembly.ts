@@ -178,16 +178,7 @@ export class StreamReassembler {
 
   /** Hex digest of the delivered stream (./stream-hash.ts); null when nothing was delivered. Call once, at the end. */
   digest(): string | null {
-    if (this.hash !== null) {
-      const d = this.hash.digest();
-      this.hash = null;
-      return d;
-    }
-    if (this.streamBytes === 0) return null;
-    // Never outgrew the prefix: the prefix is the whole stream.
-    scratchHash.reset();
-    this.hashPrefix(scratchHash);
-    return scratchHash.digest();
+    return this.finishDigest((h) => this.hashPrefix(h));
   }
 
   /**
@@ -195,6 +186,11 @@ export class StreamReassembler {
    * its buffer, so a stream that never outgrew its prefix is hashed from that one contiguous copy.
    */
   digestReleased(prefix: Uint8Array, words: Int32Array): string | null {
+    return this.finishDigest((h) => h.updateAligned(prefix, words, 0, prefix.length));
+  }
+
+  /** The running hash if the stream outgrew its prefix; otherwise the prefix is the whole stream. */
+  private finishDigest(hashWholePrefix: (h: StreamHash) => void): string | null {
     if (this.hash !== null) {
       const d = this.hash.digest();
       this.hash = null;
@@ -202,7 +198,7 @@ export class StreamReassembler {
     }
     if (this.streamBytes === 0) return null;
     scratchHash.reset();
-    scratchHash.updateAligned(prefix, words, 0, prefix.length);
+    hashWholePrefix(scratchHash);
     return scratchHash.digest();
   }
 

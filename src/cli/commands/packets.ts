@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { readCapture, formatEpoch } from '../../read/index.js';
 import type { CaptureRecord } from '../../read/types.js';
@@ -9,27 +7,7 @@ import { formatPacketJson } from '../../present/packet-json.js';
 import { withOutput } from '../buffered-output.js';
 import type { SetExitCode } from '../exit-codes.js';
 import { reportCaptureErrors } from '../report-error.js';
-
-export interface CaptureArg {
-  path: string;
-  /** Interface name given as `name=path`, for classic pcaps that cannot name it themselves. */
-  name: string | null;
-}
-
-/** `name=path` names the interface; an argument that exists as a file is always a path. */
-export function parseCaptureArg(arg: string): CaptureArg {
-  const eq = arg.indexOf('=');
-  if (eq > 0 && arg !== '-' && !existsSync(arg)) return { name: arg.slice(0, eq), path: arg.slice(eq + 1) };
-  return { path: arg, name: null };
-}
-
-/** `docker0.pcap` → `docker0`, `eth0.pcapng.gz` → `eth0`. */
-export function nameFromPath(path: string): string {
-  if (path === '-') return 'stdin';
-  const base = basename(path);
-  const dot = base.indexOf('.');
-  return dot > 0 ? base.slice(0, dot) : base;
-}
+import { nameFromPath, splitNamedCapture } from '../../flows/interface-names.js';
 
 /** Thrown from the record callback to stop reading once nobody reads our output any more. */
 class OutputClosed extends Error {}
@@ -44,7 +22,7 @@ export function registerPacketsCommand(program: Command, setExitCode: SetExitCod
       const pkt = new Packet();
       await withOutput(async (out) => {
         for (const arg of files) {
-          const { path, name } = parseCaptureArg(arg);
+          const { path, name } = splitNamedCapture(arg);
           const fallbackName = name ?? nameFromPath(path);
           let n = 0;
           const onRecord = (rec: CaptureRecord): void => {
