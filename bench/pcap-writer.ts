@@ -62,6 +62,8 @@ export interface TcpFrameSpec {
   tsEcr?: number;
   /** Include MSS/SACK-perm/WS on SYNs. */
   synOptions?: boolean;
+  /** MSS advertised in those SYN options (default 1460: Ethernet MTU 1500). */
+  mss?: number;
   payload?: Uint8Array;
 }
 
@@ -96,7 +98,7 @@ export function buildTcpFrame(out: Uint8Array, s: TcpFrameSpec): number {
   dv.setUint16(t + 14, s.window); dv.setUint16(t + 16, 0); dv.setUint16(t + 18, 0);
   let o = t + 20;
   if (s.synOptions) {
-    out[o++] = 2; out[o++] = 4; dv.setUint16(o, 1460); o += 2;
+    out[o++] = 2; out[o++] = 4; dv.setUint16(o, s.mss ?? 1460); o += 2;
     out[o++] = 1; out[o++] = 3; out[o++] = 3; out[o++] = 7;
     out[o++] = 1; out[o++] = 1; out[o++] = 4; out[o++] = 2;
   }
