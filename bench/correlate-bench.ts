@@ -3,7 +3,10 @@
  * explain) on the generator's multi-interface NAT/proxy capture (./gen-nat-scenarios.ts), scored
  * against its ground truth.
  *
- *   node --expose-gc dist/bench/correlate-bench.js [conversations]     (default 20000)
+ *   node --expose-gc dist/bench/correlate-bench.js [conversations] [small|web]     (default 20000 small)
+ *
+ * The mix is the generator's response-size mix: 'small' (one short segment per response, the
+ * original figures) or 'web' (responses of 200 B–128 KB in MSS-sized segments).
  *
  * Precision / recall are over leg pairs: every pair of flows a correlation puts together counts
  * as predicted, and is right only when the truth has both legs in one conversation AND the
@@ -15,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeCaptures } from '../src/correlate/analyze.js';
 import type { Analysis } from '../src/correlate/model.js';
-import { generateNatScenarios, type TruthConversation } from './gen-nat-scenarios.js';
+import { generateNatScenarios, RESPONSE_MIXES, type ResponseMix, type TruthConversation } from './gen-nat-scenarios.js';
 
 export interface CorrelateBenchResult {
   conversations: number;
@@ -133,12 +136,17 @@ export async function measureCorrelate(pcapng: string, truthPath: string): Promi
   };
 }
 
+/** Where a generated capture and its truth live; the small mix keeps its original names. */
+export function natScenarioFiles(conversations: number, mix: ResponseMix, dir: string): { pcapng: string; truthPath: string } {
+  const stem = join(dir, `nat-scenarios-${mix === 'small' ? '' : `${mix}-`}${conversations}`);
+  return { pcapng: `${stem}.pcapng`, truthPath: `${stem}.truth.json` };
+}
+
 /** Generates (once) and measures in a fresh process, so peak RSS is the analysis alone. */
-export function benchCorrelate(conversations = 20_000, dir = process.env.NATFLOW_BENCH_DIR ?? '/tmp/natflow-bench'): CorrelateBenchResult {
+export function benchCorrelate(conversations = 20_000, dir = process.env.NATFLOW_BENCH_DIR ?? '/tmp/natflow-bench', mix: ResponseMix = 'small'): CorrelateBenchResult {
   mkdirSync(dir, { recursive: true });
-  const pcapng = join(dir, `nat-scenarios-${conversations}.pcapng`);
-  const truthPath = join(dir, `nat-scenarios-${conversations}.truth.json`);
-  if (!existsSync(pcapng) || !existsSync(truthPath)) generateNatScenarios(pcapng, truthPath, conversations);
+  const { pcapng, truthPath } = natScenarioFiles(conversations, mix, dir);
+  if (!existsSync(pcapng) || !existsSync(truthPath)) generateNatScenarios(pcapng, truthPath, conversations, undefined, mix);
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), 'measure', pcapng, truthPath], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`correlate bench failed: ${(r.stderr || '').trim().split('\n').pop()}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as CorrelateBenchResult;
@@ -150,10 +158,12 @@ async function cli(argv: string[]): Promise<void> {
     return;
   }
   const n = Number(argv[0] ?? 20_000);
-  const f = benchCorrelate(n);
+  const mix = (argv[1] ?? 'small') as ResponseMix;
+  if (!RESPONSE_MIXES.includes(mix)) throw new Error(`unknown mix '${argv[1]}' (${RESPONSE_MIXES.join(', ')})`);
+  const f = benchCorrelate(n, undefined, mix);
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   process.stdout.write(
-    `correlate: ${f.conversations} conversations, ${(f.bytes / 1e6).toFixed(1)} MB in ${f.seconds.toFixed(2)} s = ${f.mbPerSec.toFixed(0)} MB/s, ` +
+    `correlate (${mix} mix): ${f.conversations} conversations, ${(f.bytes / 1e6).toFixed(1)} MB in ${f.seconds.toFixed(2)} s = ${f.mbPerSec.toFixed(0)} MB/s, ` +
       `precision ${pct(f.precision)}, recall ${pct(f.recall)} (${f.correctPairs}/${f.predictedPairs} predicted, ${f.truePairs} true pairs; ${f.exact} conversations exact), peak RSS ${f.peakRssMB.toFixed(0)} MB\n` +
       `  CPU: load ${f.cpuMs.load.toFixed(0)} ms, correlate ${f.cpuMs.correlate.toFixed(0)} ms, side inputs + explain ${f.cpuMs.explain.toFixed(0)} ms; ` +
       `JSON output afterwards (${f.jsonMB.toFixed(0)} MB) ${f.jsonCpuMs.toFixed(0)} ms (peak RSS then ${f.peakRssWithJsonMB.toFixed(0)} MB)\n`,

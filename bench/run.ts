@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSmallFrames } from './gen-small-frames.js';
-import { benchCorrelate } from './correlate-bench.js';
+import { benchCorrelate, natScenarioFiles } from './correlate-bench.js';
+import type { ResponseMix } from './gen-nat-scenarios.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = process.env.NATFLOW_BENCH_DIR ?? '/tmp/natflow-bench';
@@ -78,27 +79,33 @@ function main(): void {
 /**
  * The whole `natflow analyze` on the generator's NAT/proxy capture (targets: precision and
  * recall >= 99.5%, >= 150 MB/s, peak RSS < 500 MB), measured in its own process, next to
- * tshark's TCP conversation table on the same file.
+ * tshark's TCP conversation table on the same file: first the original small-response mix, then
+ * the web mix (responses of 200 B–128 KB in MSS-sized segments).
  */
 function analyzeSection(): void {
   const n = Number(process.env.NATFLOW_BENCH_CONVERSATIONS ?? 20_000);
   process.stdout.write(`\nanalyze: ${n} generated conversations (proxy, DNAT, MASQUERADE; a third with identical payloads)\n`);
+  analyzeMix(n, 'small', '');
+  analyzeMix(n, 'web', 'web mix, ');
+}
+
+function analyzeMix(n: number, mix: ResponseMix, label: string): void {
   let f: ReturnType<typeof benchCorrelate>;
   try {
-    f = benchCorrelate(n, dir);
+    f = benchCorrelate(n, dir, mix);
   } catch (e) {
-    process.stdout.write(`  failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stdout.write(`  ${label}failed: ${e instanceof Error ? e.message : String(e)}\n`);
     return;
   }
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-  line(`natflow analyze (${(f.bytes / 1e6).toFixed(0)} MB)`, { mbPerSec: f.mbPerSec, recordsPerSec: f.packetsPerSec, seconds: f.seconds, peakRssMB: f.peakRssMB });
+  line(`natflow analyze (${label}${(f.bytes / 1e6).toFixed(0)} MB)`, { mbPerSec: f.mbPerSec, recordsPerSec: f.packetsPerSec, seconds: f.seconds, peakRssMB: f.peakRssMB });
   process.stdout.write(
     `  conversations ${f.conversations}, precision ${pct(f.precision)}, recall ${pct(f.recall)}, exact ${f.exact}; ` +
       `CPU load ${f.cpuMs.load.toFixed(0)} ms, correlate ${f.cpuMs.correlate.toFixed(0)} ms, explain ${f.cpuMs.explain.toFixed(0)} ms; ` +
       `JSON output afterwards ${f.jsonCpuMs.toFixed(0)} ms, peak RSS then ${f.peakRssWithJsonMB.toFixed(0)} MB\n`,
   );
-  const file = join(dir, `nat-scenarios-${n}.pcapng`);
-  line('tshark -q -z conv,tcp', external('tshark', 'tshark', ['-r', file, '-q', '-z', 'conv,tcp'], f.bytes, f.packets));
+  const { pcapng } = natScenarioFiles(n, mix, dir);
+  line(`tshark -q -z conv,tcp${label ? ` (${label.slice(0, -2)})` : ''}`, external('tshark', 'tshark', ['-r', pcapng, '-q', '-z', 'conv,tcp'], f.bytes, f.packets));
 }
 
 main();
