@@ -98,6 +98,36 @@ export class LazyCorrelation implements Correlation {
   toJSON(): Correlation {
     return plainCorrelation(this);
   }
+
+  /**
+   * Every field as `plainCorrelation` gives it, but what was not written yet is written for this
+   * call only and not kept: an output that writes each correlation once (the streamed JSON) then
+   * holds one correlation's sentences at a time, not all of them. What was already written (or
+   * assigned, e.g. by the side inputs) is used as it is.
+   */
+  transientPlain(): Correlation {
+    let hops = this.#hops;
+    let evidence = this.#evidence;
+    if ((hops === null || evidence === null) && this.#details !== null) {
+      const built = this.#details.build();
+      hops ??= built.hops;
+      evidence ??= built.evidence;
+    }
+    const plain: Correlation = {
+      id: this.id,
+      mechanism: this.mechanism,
+      confidence: this.confidence,
+      legs: this.legs,
+      hops: hops ?? [],
+      evidence: evidence ?? [],
+      explanation: [],
+      notes: this.notes,
+      copies: this.copies,
+    };
+    // The explainer reads the same fields from the plain copy as it would from `this`.
+    plain.explanation = this.#explanation ?? this.#explainer.explain?.(plain) ?? [];
+    return plain;
+  }
 }
 
 /** Every field as an own data property, in the model's order (for spreading and cloning). */

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { analyzeCaptures } from '../../correlate/analyze.js';
 import { renderAnalysisText } from '../../present/analysis-text.js';
 import { renderAnalysisMarkdown } from '../../present/analysis-markdown.js';
+import { streamAnalysisJson } from '../../present/analysis-json.js';
 import { mermaidDiagramHook } from '../../present/mermaid.js';
 import { noColorRequested } from '../../present/colour.js';
 import { withOutput } from '../buffered-output.js';
@@ -49,9 +50,13 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     const result = await analyzeCaptures(files, { ...inputs, version: readPackageVersion() });
     // What was read before a fault is still analyzed and printed; the exit code says it was cut short.
     reportCaptureErrors(result.errors, setExitCode);
+    if (opts.json) {
+      // Written in pieces: the whole document as one string costs more memory than the analysis.
+      await streamAnalysisJson(result.analysis, process.stdout, { suffix: '\n' });
+      return;
+    }
     await withOutput((out) => {
-      if (opts.json) out.line(JSON.stringify(result.analysis, null, 2));
-      else if (opts.markdown) out.line(renderAnalysisMarkdown(result.analysis, result.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(result.analysis) }).replace(/\n$/, ''));
+      if (opts.markdown) out.line(renderAnalysisMarkdown(result.analysis, result.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(result.analysis) }).replace(/\n$/, ''));
       else {
         const tty = process.stdout.isTTY === true;
         const color = tty && !noColorRequested();

@@ -1,0 +1,149 @@
+/**
+ * `natflow analyze --json` written in pieces: the same bytes as `JSON.stringify(analysis, null, 2)`
+ * (key order, indentation, escaping), but produced one top-level field, one flow, one correlation
+ * or one unpaired id at a time, so the document never exists whole in memory. On a capture of tens
+ * of thousands of conversations the whole string (and the copies made to write it) was larger
+ * than the analysis itself.
+ *
+ * A correlation's lazily written hops, evidence and explanation are written for the output only
+ * (`LazyCorrelation.transientPlain`): they are not kept once written.
+ */
+import { once } from 'node:events';
+import type { Analysis } from '../correlate/model.js';
+import { LazyCorrelation } from '../correlate/lazy-correlation.js';
+
+export interface AnalysisJsonOptions {
+  /** As JSON.stringify's `space` when it is a number: spaces per level, 0 = one compact line. */
+  space?: number;
+}
+
+function gapOf(space: number | undefined): string {
+  // JSON.stringify clamps a numeric space to [0, 10] and truncates it.
+  const n = Math.min(10, Math.max(0, Math.trunc(space ?? 2)));
+  return Number.isFinite(n) ? ' '.repeat(n) : '';
+}
+
+/** An array element as JSON.stringify writes it inside the array (`null` for what JSON has no value for). */
+function elementJson(v: unknown, gap: string, indent: string): string {
+  const value = v instanceof LazyCorrelation ? v.transientPlain() : v;
+  const text = JSON.stringify(value, null, gap) as string | undefined;
+  if (text === undefined) return 'null';
+  // Strings in JSON never hold a raw newline, so every newline is a line break to indent.
+  return indent === '' || gap === '' ? text : text.replaceAll('\n', `\n${indent}`);
+}
+
+/**
+ * The document in pieces; joined, they are exactly `JSON.stringify(analysis, null, space)`.
+ * Arrays among the analysis' fields are written one element per piece, any other field whole.
+ */
+export function* analysisJsonChunks(analysis: Analysis, opts: AnalysisJsonOptions = {}): Generator<string, void, undefined> {
+  const gap = gapOf(opts.space);
+  const nl = gap === '' ? '' : '\n';
+  const colon = gap === '' ? ':' : ': ';
+  const holder = analysis as unknown as Record<string, unknown> & { toJSON?: unknown };
+  if (typeof holder.toJSON === 'function') {
+    // Not the model's shape: nothing to stream.
+    yield JSON.stringify(analysis, null, gap);
+    return;
+  }
+  const in1 = gap;
+  const in2 = gap + gap;
+  let fields = 0;
+  // Object.keys is the order JSON.stringify writes (own enumerable string keys, lazy fields included).
+  for (const key of Object.keys(holder)) {
+    const value = holder[key];
+    const lead = `${fields === 0 ? '{' : ','}${nl}${in1}${JSON.stringify(key)}${colon}`;
+    if (Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+      fields++;
+      if (value.length === 0) {
+        yield `${lead}[]`;
+        continue;
+      }
+      yield `${lead}[`;
+      for (let i = 0; i < value.length; i++) yield `${i === 0 ? '' : ','}${nl}${in2}${elementJson(value[i], gap, in2)}`;
+      yield `${nl}${in1}]`;
+      continue;
+    }
+    const text = JSON.stringify(value, null, gap) as string | undefined;
+    // undefined, functions and symbols: JSON.stringify leaves the field out.
+    if (text === undefined) continue;
+    fields++;
+    yield lead + (gap === '' ? text : text.replaceAll('\n', `\n${in1}`));
+  }
+  yield fields === 0 ? '{}' : `${nl}}`;
+}
+
+/** Writes the document to `sink` piece by piece (see analysisJsonChunks). */
+export function writeAnalysisJson(analysis: Analysis, sink: (chunk: string) => void, opts: AnalysisJsonOptions = {}): void {
+  for (const chunk of analysisJsonChunks(analysis, opts)) sink(chunk);
+}
+
+export interface StreamJsonOptions extends AnalysisJsonOptions {
+  /** Written after the document (the CLI ends it with a newline). */
+  suffix?: string;
+  /** Pieces are gathered up to about this many characters per write. */
+  writeSize?: number;
+}
+
+const WRITE_SIZE = 64 * 1024;
+
+/**
+ * Writes the document to a stream (process.stdout), waiting for 'drain' whenever the stream asks
+ * to, so at most about one write's worth is pending. When the reader goes away (`natflow analyze
+ * --json | head`: EPIPE) writing stops quietly and the result is false; other stream errors are
+ * thrown.
+ */
+export async function streamAnalysisJson(analysis: Analysis, stream: NodeJS.WritableStream, opts: StreamJsonOptions = {}): Promise<boolean> {
+  const writeSize = opts.writeSize ?? WRITE_SIZE;
+  let failure: NodeJS.ErrnoException | null = null;
+  let gone = false;
+  const onError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') gone = true;
+    else failure = err;
+  };
+  stream.on('error', onError);
+  const closedOrFailed = (): boolean => gone || failure !== null || (stream as { destroyed?: boolean }).destroyed === true;
+  const write = async (text: string): Promise<void> => {
+    if (closedOrFailed()) return;
+    if (stream.write(text)) return;
+    // Resolved by 'drain', or by 'close' / 'error' (then nothing more is written).
+    const ac = new AbortController();
+    await Promise.race([once(stream, 'drain', { signal: ac.signal }), once(stream, 'close', { signal: ac.signal }), errorOnce(stream, ac.signal)]).catch(() => undefined);
+    ac.abort();
+  };
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    for (const chunk of analysisJsonChunks(analysis, opts)) {
+      pending.push(chunk);
+      size += chunk.length;
+      if (size >= writeSize) {
+        const text = pending.join('');
+        pending = [];
+        size = 0;
+        await write(text);
+        if (closedOrFailed()) break;
+      }
+    }
+    // The last write is waited for, so an error from it (EPIPE) is known before returning.
+    if (!closedOrFailed()) {
+      const text = pending.join('') + (opts.suffix ?? '');
+      await new Promise<void>((resolve) => {
+        stream.write(text, (err?: Error | null) => {
+          if (err) onError(err as NodeJS.ErrnoException);
+          resolve();
+        });
+      });
+    }
+  } finally {
+    // After a failure the stream may still emit the error (it is destroyed on the next tick):
+    // the listener stays so that it is not thrown as unhandled.
+    if (!closedOrFailed()) stream.off('error', onError);
+  }
+  if (failure) throw failure;
+  return !gone;
+}
+
+function errorOnce(stream: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+  return once(stream, 'error', { signal }).then(() => undefined);
+}
