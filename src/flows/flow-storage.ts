@@ -150,34 +150,30 @@ export class Slab {
   }
 }
 
-interface SampleViews {
-  tsUs: Float64Array;
-  seq: Float64Array;
-  ack: Float64Array;
-  tsVal: Float64Array;
-  tsEcr: Float64Array;
-  ipId: Int32Array;
-  payloadLen: Int32Array;
-  payloadHash: Uint32Array;
-  flags: Uint16Array;
-  ttl: Int16Array;
-  dir: Uint8Array;
-}
-
 /** Bytes per sampled packet across the eleven arrays (8-byte fields first so every view is aligned). */
 export const SAMPLE_STRIDE = 8 * 5 + 4 * 3 + 2 * 2 + 1;
 
 /**
- * A finalized flow's samples: `count` packets packed in one slab region, column after column. The
- * eleven typed-array views are made on first access (and then kept), so a flow nobody inspects
- * costs its bytes and one small object.
+ * A finalized flow's samples: `count` packets packed in one slab region, column after column. Each
+ * column's typed-array view is made on first access (and then kept): the correlator reads a few
+ * columns of every flow and all of them only for the flows it compares packet by packet.
  */
 export class PackedSamples implements FlowSamples {
   count: number;
   dropped: number;
   private readonly buf: ArrayBuffer;
   private readonly off: number;
-  private views: SampleViews | null = null;
+  private tsUsView: Float64Array | null = null;
+  private seqView: Float64Array | null = null;
+  private ackView: Float64Array | null = null;
+  private tsValView: Float64Array | null = null;
+  private tsEcrView: Float64Array | null = null;
+  private ipIdView: Int32Array | null = null;
+  private payloadLenView: Int32Array | null = null;
+  private payloadHashView: Uint32Array | null = null;
+  private flagsView: Uint16Array | null = null;
+  private ttlView: Int16Array | null = null;
+  private dirView: Uint8Array | null = null;
 
   constructor(count: number, dropped: number, buf: ArrayBuffer, off: number) {
     this.count = count;
@@ -186,70 +182,66 @@ export class PackedSamples implements FlowSamples {
     this.off = off;
   }
 
-  private v(): SampleViews {
-    if (this.views !== null) return this.views;
+  /** Column c (0-4: f64 columns, 5-7: 32-bit, 8-9: 16-bit, 10: bytes) starts here. */
+  private at(c: number): number {
     const n = this.count;
-    const b = this.buf;
-    let o = this.off;
-    const f64 = () => {
-      const a = new Float64Array(b, o, n);
-      o += 8 * n;
-      return a;
-    };
-    const tsUs = f64();
-    const seq = f64();
-    const ack = f64();
-    const tsVal = f64();
-    const tsEcr = f64();
-    const ipId = new Int32Array(b, o, n);
-    const payloadLen = new Int32Array(b, o + 4 * n, n);
-    const payloadHash = new Uint32Array(b, o + 8 * n, n);
-    o += 12 * n;
-    const flags = new Uint16Array(b, o, n);
-    const ttl = new Int16Array(b, o + 2 * n, n);
-    const dir = new Uint8Array(b, o + 4 * n, n);
-    this.views = { tsUs, seq, ack, tsVal, tsEcr, ipId, payloadLen, payloadHash, flags, ttl, dir };
-    return this.views;
+    if (c < 5) return this.off + 8 * n * c;
+    if (c < 8) return this.off + 40 * n + 4 * n * (c - 5);
+    if (c < 10) return this.off + 52 * n + 2 * n * (c - 8);
+    return this.off + 56 * n;
   }
 
   get tsUs(): Float64Array {
-    return this.v().tsUs;
+    return (this.tsUsView ??= new Float64Array(this.buf, this.at(0), this.count));
   }
   get seq(): Float64Array {
-    return this.v().seq;
+    return (this.seqView ??= new Float64Array(this.buf, this.at(1), this.count));
   }
   get ack(): Float64Array {
-    return this.v().ack;
+    return (this.ackView ??= new Float64Array(this.buf, this.at(2), this.count));
   }
   get tsVal(): Float64Array {
-    return this.v().tsVal;
+    return (this.tsValView ??= new Float64Array(this.buf, this.at(3), this.count));
   }
   get tsEcr(): Float64Array {
-    return this.v().tsEcr;
+    return (this.tsEcrView ??= new Float64Array(this.buf, this.at(4), this.count));
   }
   get ipId(): Int32Array {
-    return this.v().ipId;
+    return (this.ipIdView ??= new Int32Array(this.buf, this.at(5), this.count));
   }
   get payloadLen(): Int32Array {
-    return this.v().payloadLen;
+    return (this.payloadLenView ??= new Int32Array(this.buf, this.at(6), this.count));
   }
   get payloadHash(): Uint32Array {
-    return this.v().payloadHash;
+    return (this.payloadHashView ??= new Uint32Array(this.buf, this.at(7), this.count));
   }
   get flags(): Uint16Array {
-    return this.v().flags;
+    return (this.flagsView ??= new Uint16Array(this.buf, this.at(8), this.count));
   }
   get ttl(): Int16Array {
-    return this.v().ttl;
+    return (this.ttlView ??= new Int16Array(this.buf, this.at(9), this.count));
   }
   get dir(): Uint8Array {
-    return this.v().dir;
+    return (this.dirView ??= new Uint8Array(this.buf, this.at(10), this.count));
   }
 
   /** Plain data for JSON / structured clone (accessors live on the prototype, so spell them out). */
   toJSON(): Record<string, unknown> {
-    const v = this.v();
-    return { count: this.count, dropped: this.dropped, ...v };
+    return {
+      count: this.count,
+      dropped: this.dropped,
+      tsUs: this.tsUs,
+      seq: this.seq,
+      ack: this.ack,
+      tsVal: this.tsVal,
+      tsEcr: this.tsEcr,
+      ipId: this.ipId,
+      payloadLen: this.payloadLen,
+      payloadHash: this.payloadHash,
+      flags: this.flags,
+      ttl: this.ttl,
+      dir: this.dir,
+    };
   }
 }
 

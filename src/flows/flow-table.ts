@@ -11,7 +11,8 @@ import { communityId, hasPorts, packetPorts } from './community-id.js';
 import { StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
 import { KeyTable, MAX_KEY_WORDS, hashWords, type KeyEntry } from './flow-key.js';
 import { BytePool, PAGE_MASK, PAGE_SHIFT, PackedSamples, SAMPLE_CHUNK, SAMPLE_ROW, SamplePool, Slab, packSamples } from './flow-storage.js';
-import { mergeDns, parseDns, peekHttp, peekTlsSni } from './app-peek.js';
+import { mergeDns, parseDns } from './app-peek.js';
+import { FlowRecord, KIND_ADDRESSES, KIND_PORTS } from './flow-record.js';
 import type {
   AppPeek,
   ArpEvent,
@@ -105,7 +106,7 @@ export function fnv1a32(d: Uint8Array, off: number, len: number): number {
 }
 
 class LiveFlow implements KeyEntry {
-  readonly flow: Flow;
+  readonly flow: FlowRecord;
   readonly keyWords: number[];
   readonly keyHash: number;
   /** Creation order (the number in flow.id). */
@@ -148,7 +149,7 @@ class LiveFlow implements KeyEntry {
   prevLive: LiveFlow | null = null;
   nextLive: LiveFlow | null = null;
 
-  constructor(flow: Flow, seq: number, keyWords: number[], keyHash: number, clock: IfaceClock, srcIsLow: boolean) {
+  constructor(flow: FlowRecord, seq: number, keyWords: number[], keyHash: number, clock: IfaceClock, srcIsLow: boolean) {
     this.flow = flow;
     this.seq = seq;
     this.keyWords = keyWords;
@@ -433,21 +434,10 @@ export class FlowTable {
       };
       if (isIcmpError(proto, pkt.icmpType) && pkt.innerIpVersion !== 0) this.linkIcmpError(pkt, icmp, clock.id);
     }
-    const cid = communityId({
-      seed: this.seed,
-      proto,
-      src: d,
-      srcOff: pkt.srcOff,
-      dst: d,
-      dstOff: pkt.dstOff,
-      addrLen: v === 6 ? 16 : 4,
-      sport: cidSport,
-      dport: cidDport,
-    });
     const a: Endpoint = { ip: this.strings.ip(d, pkt.srcOff, v), port: srcPort < 0 ? -1 : srcPort };
     const b: Endpoint = { ip: this.strings.ip(d, pkt.dstOff, v), port: dstPort < 0 ? -1 : dstPort };
     const seq = this.nextId++;
-    const flow: Flow = {
+    const flow = new FlowRecord({
       id: `f${seq}`,
       iface: ifaceName,
       ifaceKey,
@@ -456,23 +446,29 @@ export class FlowTable {
       ipVersion: v,
       src: reversed ? b : a,
       dst: reversed ? a : b,
-      communityId: cid,
       firstUs: tsUs,
-      lastUs: tsUs,
       state: proto === PROTO_TCP ? 'syn-sent' : 'active',
       midStream: proto === PROTO_TCP && (flags & SYN) === 0,
-      closedBy: null,
-      resetBy: null,
       halfFlow: reversed,
       fwd: emptyStats(),
       rev: emptyStats(),
-      handshakeRttUs: null,
-      app: null,
       icmp,
-      icmpErrorFlowIds: [],
-      sllPktTypes: [],
       samples: NO_SAMPLES,
-    };
+    });
+    // ICMP keys hold echo ids / quoted tuples, not the Community ID's inputs: compute it now.
+    if (isIcmp) {
+      flow.communityId = communityId({
+        seed: this.seed,
+        proto,
+        src: d,
+        srcOff: pkt.srcOff,
+        dst: d,
+        dstOff: pkt.dstOff,
+        addrLen: v === 6 ? 16 : 4,
+        sport: cidSport,
+        dport: cidDport,
+      });
+    } else flow.communityIdFrom(this.seed, keyWords);
     const srcIsLow = reversed ? !fromLow : fromLow;
     const lf = new LiveFlow(flow, seq, keyWords, keyHash, clock, srcIsLow);
     if (icmp?.linkedFlowId) {
@@ -728,13 +724,12 @@ export class FlowTable {
       // under another tuple on this interface (NAT'd replies, facts §3).
       if (flow.rev.packets === 0 && (lf.established || lf.dataSeen)) flow.halfFlow = true;
       if (flow.fwd.packets === 0) flow.halfFlow = true;
-      const http = peekHttp(flow.fwd.prefix, flow.rev.prefix);
-      const sni = peekTlsSni(flow.fwd.prefix);
-      if (http || sni !== null) lf.app = { http, dns: null, tls: sni !== null ? { sni } : null };
+      // HTTP / TLS are read from the prefixes when a presenter first asks (flow-record.ts).
+      flow.peekAppLater();
     } else {
       flow.state = timedOut ? 'timeout' : 'active';
+      flow.app = lf.app;
     }
-    flow.app = lf.app;
     const types: number[] = [];
     for (let t = 0; t < 31; t++) if (lf.sllMask & (1 << t)) types.push(t);
     flow.sllPktTypes = types;
@@ -814,8 +809,6 @@ function flat(s: string): string {
   return String.fromCharCode.apply(null, codes);
 }
 
-const KIND_PORTS = 0;
-const KIND_ADDRESSES = 1;
 const KIND_ICMP_ECHO = 2;
 const KIND_ICMP_ERROR = 3;
 const KIND_ICMP_OTHER = 4;
