@@ -107,7 +107,11 @@ const SLAB_BYTES = 1 << 20;
 /** Anything larger gets its own buffer rather than a slab tail. */
 const SLAB_MAX_ITEM = 1 << 14;
 
-/** Bump allocator over 1 MiB ArrayBuffers for finalized flows' bytes (never freed piecemeal). */
+/**
+ * Bump allocator over 1 MiB ArrayBuffers for finalized flows' bytes (never freed piecemeal). An item
+ * over SLAB_MAX_ITEM gets a buffer of its own, and the slab it interrupted resumes afterwards: its
+ * free tail is not thrown away for one large prefix.
+ */
 export class Slab {
   buf = new ArrayBuffer(0);
   pos = 0;
@@ -117,18 +121,29 @@ export class Slab {
   u16 = new Uint16Array(0);
   i16 = new Int16Array(0);
   u8 = new Uint8Array(0);
+  /** The shared slab while `buf` is a one-item buffer. */
+  private resume: Slab | null = null;
 
   /**
    * Reserves `bytes` (8-byte aligned) and returns their offset in `this.buf`; the typed views of
-   * this slab (f64 … u8) then cover them. The slab may switch to a fresh buffer, so read `buf`
+   * this slab (f64 … u8) then cover them. The slab may switch to another buffer, so read `buf`
    * and the views after calling.
    */
   reserve(bytes: number): number {
     const need = (bytes + 7) & ~7;
     if (need > SLAB_MAX_ITEM) {
+      if (this.resume === null) {
+        const saved = new Slab();
+        saved.adopt(this);
+        this.resume = saved;
+      }
       this.open(need);
       this.pos = need;
       return 0;
+    }
+    if (this.resume !== null) {
+      this.adopt(this.resume);
+      this.resume = null;
     }
     if (this.pos + need > this.buf.byteLength) {
       this.open(SLAB_BYTES);
@@ -136,6 +151,17 @@ export class Slab {
     const off = this.pos;
     this.pos += need;
     return off;
+  }
+
+  private adopt(o: Slab): void {
+    this.buf = o.buf;
+    this.pos = o.pos;
+    this.f64 = o.f64;
+    this.i32 = o.i32;
+    this.u32 = o.u32;
+    this.u16 = o.u16;
+    this.i16 = o.i16;
+    this.u8 = o.u8;
   }
 
   private open(size: number): void {
