@@ -13,6 +13,9 @@ import { applySideInputs } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
 import { explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
+/** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
+export const ANALYZE_PREFIX_BYTES = 4096;
+
 export interface AnalyzeOptions {
   /** Paths of `--rules` / `--conntrack` files. */
   rulesFile?: string | null;
@@ -53,7 +56,10 @@ export function captureInputs(loaded: LoadResult): CaptureInput[] {
 
 export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const t0 = cpuMs();
-  const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions: opts.flowOptions, onProgress: opts.onProgress });
+  // The correlator compares whole-stream digests, never prefix bytes; presenters read only the
+  // first request / response / ClientHello from them. 4 KiB per direction keeps memory per flow small.
+  const flowOptions = { prefixBytes: ANALYZE_PREFIX_BYTES, ...opts.flowOptions };
+  const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions, onProgress: opts.onProgress });
   // Side files are read before correlating so an unreadable one fails fast (a plain Error: bad argument).
   const rules = opts.rulesFile ? { text: readFileSync(opts.rulesFile, 'utf8'), source: opts.rulesFile } : null;
   const conntrack = opts.conntrackFile ? { text: readFileSync(opts.conntrackFile, 'utf8'), source: opts.conntrackFile } : null;
