@@ -49,6 +49,11 @@ const RECENT_CAPACITY = 4 * RECENT_KEYS;
 
 /** Placeholder until finalization packs the flow's samples (flows are handed out only then). */
 const NO_SAMPLES: FlowSamples = new PackedSamples(0, 0, new ArrayBuffer(0), 0);
+/**
+ * Payload bytes hashed per sampled packet. With seq, ack, IP ID, TSval and the length it must
+ * match on, a bounded prefix tells packets apart as well as the whole payload, at a fixed cost.
+ */
+const SAMPLE_HASH_BYTES = 128;
 const SWEEP_EVERY_PACKETS = 1024;
 const IDLE_SWEEP_EVERY_PACKETS = 65536;
 const MAX_CLOSING = 100_000;
@@ -657,7 +662,7 @@ export class FlowTable {
     const i32 = s.i32[page];
     i32[r4 + 10] = pkt.ipId;
     i32[r4 + 11] = wire;
-    s.u32[page][r4 + 12] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? fnv1a32(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
+    s.u32[page][r4 + 12] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? fnv1a32(pkt.data, pkt.payloadOffset, Math.min(pkt.payloadLen, SAMPLE_HASH_BYTES)) : 0;
     s.u16[page][r2 + 26] = flags < 0 ? 0 : flags;
     s.i16[page][r2 + 27] = pkt.ttl;
     s.u8[page][r + 56] = dir;
