@@ -24,6 +24,7 @@ import type {
   FlowState,
   FlowTableOptions,
   IcmpInfo,
+  StreamGap,
   TcpSynOptions,
 } from './flow.js';
 
@@ -57,6 +58,7 @@ const SAMPLE_HASH_BYTES = 128;
 const SWEEP_EVERY_PACKETS = 1024;
 const IDLE_SWEEP_EVERY_PACKETS = 65536;
 const MAX_CLOSING = 100_000;
+const MAX_FREE_STREAMS = 4096;
 
 interface IfaceClock {
   nowUs: number;
@@ -68,6 +70,9 @@ interface IfaceClock {
 interface RecentKey extends KeyEntry {
   id: string;
 }
+
+/** Gap list of every direction without gaps (frozen: it is shared). */
+const NO_GAPS: StreamGap[] = Object.freeze([]) as unknown as StreamGap[];
 
 // Shared by every direction that carried no payload (a zero-length array cannot be written to).
 const EMPTY_BYTES = new Uint8Array(0);
@@ -91,7 +96,7 @@ function emptyStats(): DirectionStats {
     firstMacDst: null,
     gaps: 0,
     gapBytes: 0,
-    gapList: [],
+    gapList: NO_GAPS,
     prefix: EMPTY_BYTES,
     digest: null,
     streamBytes: 0,
@@ -185,6 +190,8 @@ export class FlowTable {
   private readonly arp = new Map<string, ArpEvent[]>();
   private readonly limits: ReassemblyLimits;
   private samplePool = new SamplePool();
+  /** Reassemblers of finalized flows, for reuse. */
+  private readonly freeStreams: StreamReassembler[] = [];
   private bytePool = new BytePool();
   private readonly slab = new Slab();
   private readonly strings = new StringCache();
@@ -302,6 +309,7 @@ export class FlowTable {
     // the table itself is collected (a caller's closure or a saved stack can keep it reachable).
     this.samplePool = new SamplePool();
     this.bytePool = new BytePool();
+    this.freeStreams.length = 0;
     this.live = new KeyTable<LiveFlow>();
     const out = this.done.slice();
     out.sort((a, b) => a.firstUs - b.firstUs || idNumber(a.id) - idNumber(b.id));
@@ -544,7 +552,7 @@ export class FlowTable {
     else if (pkt.payloadLen > 0 && pkt.payloadOffset >= 0) {
       let s = dir === 0 ? lf.fwdStream : lf.revStream;
       if (s === null) {
-        s = new StreamReassembler(this.limits, this.bytePool);
+        s = this.freeStreams.pop() ?? new StreamReassembler(this.limits, this.bytePool);
         if (dir === 0) lf.fwdStream = s;
         else lf.revStream = s;
       }
@@ -626,7 +634,7 @@ export class FlowTable {
   private stream(lf: LiveFlow, dir: number): StreamReassembler {
     let s = dir === 0 ? lf.fwdStream : lf.revStream;
     if (s === null) {
-      s = new StreamReassembler(this.limits, this.bytePool);
+      s = this.freeStreams.pop() ?? new StreamReassembler(this.limits, this.bytePool);
       if (dir === 0) lf.fwdStream = s;
       else lf.revStream = s;
     }
@@ -666,6 +674,12 @@ export class FlowTable {
     s.u16[page][r2 + 26] = flags < 0 ? 0 : flags;
     s.i16[page][r2 + 27] = pkt.ttl;
     s.u8[page][r + 56] = dir;
+  }
+
+  private recycle(s: StreamReassembler | null): void {
+    if (s === null || this.freeStreams.length >= MAX_FREE_STREAMS) return;
+    s.reset();
+    this.freeStreams.push(s);
   }
 
   private markClosed(lf: LiveFlow, tsUs: number): void {
@@ -716,6 +730,8 @@ export class FlowTable {
 
     finishStream(lf.fwdStream, flow.fwd, flow.lastUs, this.slab);
     finishStream(lf.revStream, flow.rev, flow.lastUs, this.slab);
+    this.recycle(lf.fwdStream);
+    this.recycle(lf.revStream);
     lf.fwdStream = null;
     lf.revStream = null;
     if (lf.lastTsValFwd >= 0) flow.fwd.lastTsVal = lf.lastTsValFwd;

@@ -38,6 +38,8 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
 };
 
 const EMPTY = new Uint8Array(0);
+/** The gap list of every stream without gaps (frozen: it is shared). */
+const NO_GAPS: StreamGap[] = Object.freeze([]) as unknown as StreamGap[];
 
 export class StreamReassembler {
   private started = false;
@@ -57,7 +59,8 @@ export class StreamReassembler {
   streamBytes = 0;
   gaps = 0;
   gapBytes = 0;
-  gapList: StreamGap[] = [];
+  /** NO_GAPS (shared, frozen) until the first gap: most streams have none. */
+  gapList: StreamGap[] = NO_GAPS;
   retransmissions = 0;
   outOfOrder = 0;
   // Times as doubles from the start (-1 = none): a field that starts as null holds a double as a
@@ -218,7 +221,7 @@ export class StreamReassembler {
     this.pool.freeList(this.prefixHead);
     this.prefixHead = this.prefixTail = -1;
     this.prefixLen = 0;
-    this.pending = [];
+    this.pending.length = 0;
     this.pendingBytes = 0;
     return prefix;
   }
@@ -269,8 +272,32 @@ export class StreamReassembler {
     this.gaps++;
     this.gapBytes += length;
     if (this.gapList.length < this.limits.maxGapList) {
+      if (this.gapList === NO_GAPS) this.gapList = [];
       this.gapList.push({ offset: this.streamBytes + this.gapBytes - length, length });
     }
+  }
+
+  /**
+   * Ready for another stream, after release() (the flow table reuses reassemblers: thousands of
+   * concurrent flows otherwise promote two of them each to the old generation). The gap list
+   * handed out stays with its flow.
+   */
+  reset(): void {
+    this.started = false;
+    this.nextSeq = 0;
+    this.pending.length = 0;
+    this.pendingBytes = 0;
+    this.hash = null;
+    this.prefixHead = this.prefixTail = -1;
+    this.prefixLen = 0;
+    this.streamBytes = 0;
+    this.gaps = 0;
+    this.gapBytes = 0;
+    this.gapList = NO_GAPS;
+    this.retransmissions = 0;
+    this.outOfOrder = 0;
+    this.firstUs = -0.5;
+    this.lastUs = -0.5;
   }
 
   /** Appends what fits of data[off, off+len) to the prefix; returns the number of bytes kept. */
