@@ -97,9 +97,13 @@ export class BytePool extends ChunkPool {
   static readonly CHUNK = 128;
   /** Chunk c is pages[c >> PAGE_SHIFT][(c & PAGE_MASK) * CHUNK, + CHUNK). */
   pages: Uint8Array[] = [];
+  /** The same pages as 32-bit words (chunks are word-aligned: whole chunks are copied by words). */
+  words: Int32Array[] = [];
 
   protected addPage(): void {
-    this.pages.push(new Uint8Array(PAGE_CHUNKS * BytePool.CHUNK));
+    const page = new Uint8Array(PAGE_CHUNKS * BytePool.CHUNK);
+    this.pages.push(page);
+    this.words.push(new Int32Array(page.buffer));
   }
 }
 

@@ -105,6 +105,30 @@ function emptyStats(): DirectionStats {
   };
 }
 
+let sampleView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+/**
+ * A sampled packet's payload hash: the first SAMPLE_HASH_BYTES, a word at a time (FNV-style, each
+ * step a bijection, so payloads differing in one word never collide), then avalanched. Never 0,
+ * which stands for "no payload".
+ */
+function sampleHash(d: Uint8Array, off: number, len: number): number {
+  const n = Math.min(len, SAMPLE_HASH_BYTES);
+  let dv = sampleView;
+  if (dv.buffer !== d.buffer) dv = sampleView = new DataView(d.buffer);
+  const base = d.byteOffset + off;
+  let h = 0x811c9dc5 ^ n;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) h = Math.imul(h ^ dv.getInt32(base + i, true), 0x01000193);
+  for (; i < n; i++) h = Math.imul(h ^ d[off + i], 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h === 0 ? 1 : h;
+}
+
 /** 32-bit FNV-1a of d[off, off+len). */
 export function fnv1a32(d: Uint8Array, off: number, len: number): number {
   let h = 0x811c9dc5;
@@ -670,7 +694,7 @@ export class FlowTable {
     const i32 = s.i32[page];
     i32[r4 + 10] = pkt.ipId;
     i32[r4 + 11] = wire;
-    s.u32[page][r4 + 12] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? fnv1a32(pkt.data, pkt.payloadOffset, Math.min(pkt.payloadLen, SAMPLE_HASH_BYTES)) : 0;
+    s.u32[page][r4 + 12] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? sampleHash(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
     s.u16[page][r2 + 26] = flags < 0 ? 0 : flags;
     s.i16[page][r2 + 27] = pkt.ttl;
     s.u8[page][r + 56] = dir;

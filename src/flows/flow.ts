@@ -181,7 +181,7 @@ export interface FlowSamples {
   tsEcr: Float64Array;
   /** Transport payload length as claimed by the headers (falls back to the captured length). */
   payloadLen: Int32Array;
-  /** 32-bit FNV-1a of the first 128 captured payload bytes; 0 when there is no payload. */
+  /** 32-bit hash of the first 128 captured payload bytes (never 0); 0 when there is no payload. */
   payloadHash: Uint32Array;
 }
 
