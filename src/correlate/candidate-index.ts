@@ -4,67 +4,96 @@
  * datagram's IP ID + payload hash). Only nodes sharing a bucket are compared, so the work grows
  * with the number of flows, not its square.
  *
- * Keys are numbers (no string per node) and a one-member bucket is the bare node index (no array
- * per node): almost every bucket has one or two members.
+ * The buckets live in typed arrays (open addressing, members chained by index): no Map entry,
+ * array or boxed number per node, and a 32-bit ISN never becomes a heap-number key.
  */
 import { PROTO_TCP, type ConnNode } from './conn-node.js';
 
 /** Buckets larger than this are noise (IP ID 0 + identical payloads): they prove nothing. */
 const MAX_BUCKET = 64;
 
-type Slot = number | number[];
-
-function addKey(map: Map<number, Slot>, key: number, idx: number): void {
-  const b = map.get(key);
-  if (b === undefined) map.set(key, idx);
-  else if (typeof b === 'number') map.set(key, [b, idx]);
-  else if (b.length <= MAX_BUCKET) b.push(idx);
+function mixKey(h: number, v: number): number {
+  h = Math.imul(h ^ (v | 0), 0x01000193);
+  h = Math.imul(h ^ Math.floor(v / 4294967296), 0x01000193);
+  return h;
 }
 
 /**
- * Buckets keyed by (protocol/kind, IP ID, payload hash, payload length), kept in creation order.
- * The first three fit one exact number; the length, which rarely differs, chains.
+ * Buckets keyed by up to four exact numbers, kept in creation order; each holds its members in
+ * insertion order, at most MAX_BUCKET + 1 of them (one more marks the bucket as noise).
  */
-class SampleBuckets {
-  private readonly heads = new Map<number, SampleBucket>();
-  readonly order: SampleBucket[] = [];
+class Buckets {
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private readonly k0: Float64Array;
+  private readonly k1: Float64Array;
+  private readonly k2: Float64Array;
+  private readonly k3: Float64Array;
+  readonly head: Int32Array;
+  private readonly tail: Int32Array;
+  readonly size: Int32Array;
+  readonly member: Int32Array;
+  readonly next: Int32Array;
+  /** Buckets made so far; bucket ids are 0..count-1 in creation order. */
+  count = 0;
+  private members = 0;
 
-  add(kind: number, ipId: number, hash: number, len: number, idx: number): void {
-    // Not always exact (kind and IP ID together can pass 2^21): keys that round together
-    // share a chain, and the chain compares all four fields.
-    const key = (kind * 131072 + ipId + 1) * 4294967296 + hash;
-    let b = this.heads.get(key);
-    if (b === undefined) {
-      b = { kind, ipId, hash, len, members: [idx], next: null };
-      this.heads.set(key, b);
-      this.order.push(b);
-      return;
-    }
+  /** `max`: most insertions this table will see. */
+  constructor(max: number) {
+    let cap = 16;
+    while (cap < max * 2) cap *= 2;
+    this.slots = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.k0 = new Float64Array(max);
+    this.k1 = new Float64Array(max);
+    this.k2 = new Float64Array(max);
+    this.k3 = new Float64Array(max);
+    this.head = new Int32Array(max);
+    this.tail = new Int32Array(max);
+    this.size = new Int32Array(max);
+    this.member = new Int32Array(max);
+    this.next = new Int32Array(max);
+  }
+
+  add(a: number, b: number, c: number, d: number, idx: number): void {
+    let h = 0x811c9dc5;
+    h = mixKey(h, a);
+    h = mixKey(h, b);
+    h = mixKey(h, c);
+    h = mixKey(h, d);
+    h ^= h >>> 15;
+    let s = h & this.mask;
+    let id: number;
     for (;;) {
-      if (b.len === len && b.kind === kind && b.ipId === ipId && b.hash === hash) {
-        if (b.members.length <= MAX_BUCKET) b.members.push(idx);
-        return;
+      const v = this.slots[s];
+      if (v === 0) {
+        id = this.count++;
+        this.slots[s] = id + 1;
+        this.k0[id] = a;
+        this.k1[id] = b;
+        this.k2[id] = c;
+        this.k3[id] = d;
+        this.size[id] = 0;
+        this.head[id] = -1;
+        break;
       }
-      if (b.next === null) break;
-      b = b.next;
+      id = v - 1;
+      if (this.k0[id] === a && this.k1[id] === b && this.k2[id] === c && this.k3[id] === d) break;
+      s = (s + 1) & this.mask;
     }
-    const n: SampleBucket = { kind, ipId, hash, len, members: [idx], next: null };
-    b.next = n;
-    this.order.push(n);
+    if (this.size[id] > MAX_BUCKET) return;
+    const m = this.members++;
+    this.member[m] = idx;
+    this.next[m] = -1;
+    if (this.head[id] === -1) this.head[id] = m;
+    else this.next[this.tail[id]] = m;
+    this.tail[id] = m;
+    this.size[id]++;
   }
 }
 
-interface SampleBucket {
-  kind: number;
-  ipId: number;
-  hash: number;
-  len: number;
-  members: number[];
-  next: SampleBucket | null;
-}
-
 /** Adds the node's first sample in `dir` (with payload when asked) to `buckets` under `kind`. */
-function addFirstSample(buckets: SampleBuckets, kind: number, n: ConnNode, dir: number, needPayload: boolean): void {
+function addFirstSample(buckets: Buckets, kind: number, n: ConnNode, dir: number, needPayload: boolean): void {
   for (const f of n.parts) {
     const s = f.samples;
     const count = s.count;
@@ -82,13 +111,15 @@ function addFirstSample(buckets: SampleBuckets, kind: number, n: ConnNode, dir: 
 
 /** Candidate pairs as a flat list [a0, b0, a1, b1, …] with a < b, each pair once. */
 export function samePacketCandidates(nodes: readonly ConnNode[]): number[] {
-  const byFwdIsn = new Map<number, Slot>();
-  const byRevIsn = new Map<number, Slot>();
-  const buckets = new SampleBuckets();
+  const N = nodes.length;
+  const byFwdIsn = new Buckets(N);
+  const byRevIsn = new Buckets(N);
+  // TCP adds one sample per node, other protocols two.
+  const buckets = new Buckets(2 * N);
   for (const n of nodes) {
     if (n.proto === PROTO_TCP) {
-      if (n.fwdIsn !== null) addKey(byFwdIsn, n.fwdIsn, n.idx);
-      if (n.revIsn !== null) addKey(byRevIsn, n.revIsn, n.idx);
+      if (n.fwdIsn !== null) byFwdIsn.add(n.fwdIsn, 0, 0, 0, n.idx);
+      if (n.revIsn !== null) byRevIsn.add(n.revIsn, 0, 0, 0, n.idx);
       // A data segment's IP ID + payload survives a seq rewrite (helper / SYNPROXY) too.
       addFirstSample(buckets, 0, n, 0, true);
     } else {
@@ -99,31 +130,36 @@ export function samePacketCandidates(nodes: readonly ConnNode[]): number[] {
   }
   const out: number[] = [];
   // Most nodes pair with one other: remember that one per node, and only beyond it use a set.
-  const firstPartner = new Int32Array(nodes.length).fill(-1);
+  const firstPartner = new Int32Array(N).fill(-1);
   let more: Set<number> | null = null;
-  const N = nodes.length;
-  const emit = (b: number[]): void => {
-    if (b.length < 2 || b.length > MAX_BUCKET) return;
-    for (let i = 0; i < b.length; i++) {
-      for (let j = i + 1; j < b.length; j++) {
-        const a = Math.min(b[i], b[j]);
-        const c = Math.max(b[i], b[j]);
-        if (a === c) continue;
-        const p = firstPartner[a];
-        if (p === c) continue;
-        if (p === -1) firstPartner[a] = c;
-        else {
-          more ??= new Set();
-          const key = a * N + c;
-          if (more.has(key)) continue;
-          more.add(key);
+  const scratch = new Int32Array(MAX_BUCKET + 1);
+  const emit = (t: Buckets): void => {
+    const { head, size, member, next } = t;
+    for (let id = 0; id < t.count; id++) {
+      const len = size[id];
+      if (len < 2 || len > MAX_BUCKET) continue;
+      for (let m = head[id], k = 0; m !== -1; m = next[m]) scratch[k++] = member[m];
+      for (let i = 0; i < len; i++) {
+        for (let j = i + 1; j < len; j++) {
+          const a = Math.min(scratch[i], scratch[j]);
+          const c = Math.max(scratch[i], scratch[j]);
+          if (a === c) continue;
+          const p = firstPartner[a];
+          if (p === c) continue;
+          if (p === -1) firstPartner[a] = c;
+          else {
+            more ??= new Set();
+            const key = a * N + c;
+            if (more.has(key)) continue;
+            more.add(key);
+          }
+          out.push(a, c);
         }
-        out.push(a, c);
       }
     }
   };
-  for (const b of byFwdIsn.values()) if (typeof b !== 'number') emit(b);
-  for (const b of byRevIsn.values()) if (typeof b !== 'number') emit(b);
-  for (const b of buckets.order) emit(b.members);
+  emit(byFwdIsn);
+  emit(byRevIsn);
+  emit(buckets);
   return out;
 }

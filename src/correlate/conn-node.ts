@@ -17,6 +17,9 @@ export interface ConnNode {
   idx: number;
   /** parts[0] carries the client's packets; parts[1] (when joined) the reply half. */
   parts: Flow[];
+  /** Positions of parts[0] and parts[1] (-1: none) in the flow list given to buildNodes. */
+  flow0: number;
+  flow1: number;
   ifaceKey: string;
   iface: string;
   file: string;
@@ -65,26 +68,30 @@ function firstFwdUs(f: Flow): number {
   return f.firstUs;
 }
 
-function makeNode(idx: number, parts: Flow[], fileIdx: number): ConnNode {
+function makeNode(idx: number, parts: Flow[], fileIdx: number, flow0: number, flow1: number): ConnNode {
   const a = parts[0];
   const b = parts.length > 1 ? parts[1] : null;
-  const { client, server } = wireEndpoints(a);
-  const reply = b ? wireEndpoints(b) : null;
-  let samples = 0;
-  for (const p of parts) samples += p.samples.count;
+  // The flow's own endpoints when they are the wire's (all but ICMP): no copies per node.
+  const icmp = isIcmp(a.proto);
+  const w = icmp ? wireEndpoints(a) : null;
+  const reply = b !== null && isIcmp(b.proto) ? wireEndpoints(b) : null;
+  let samples = a.samples.count;
+  if (b !== null) samples += b.samples.count;
   const firstUs = a.fwd.packets > 0 ? firstFwdUs(a) : a.firstUs;
   return {
     idx,
     parts,
+    flow0,
+    flow1,
     ifaceKey: a.ifaceKey,
     iface: a.iface,
     file: a.file,
     fileIdx,
     proto: a.proto,
-    client,
-    server,
-    replyClient: reply ? reply.client : null,
-    replyServer: reply ? reply.server : null,
+    client: w !== null ? w.client : a.src,
+    server: w !== null ? w.server : a.dst,
+    replyClient: b === null ? null : reply !== null ? reply.client : b.src,
+    replyServer: b === null ? null : reply !== null ? reply.server : b.dst,
     fwdIsn: a.fwd.isn ?? b?.fwd.isn ?? null,
     revIsn: a.rev.isn ?? b?.rev.isn ?? null,
     firstUs,
@@ -112,47 +119,59 @@ function replyAck(f: Flow): number | null {
 export function buildNodes(flows: readonly Flow[], fileIndex: ReadonlyMap<string, number>): { nodes: ConnNode[]; joined: number } {
   // Reply halves: only the server's packets were seen on this tuple (the flow table marks both
   // halves of such a connection as halfFlow; the client half is the one that has a SYN / data).
-  const halves = flows.filter((f) => f.halfFlow && f.proto === PROTO_TCP && f.fwd.packets === 0 && f.rev.packets > 0);
-  const partnerOf = new Map<Flow, Flow>();
+  const halves: number[] = [];
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i];
+    if (f.halfFlow && f.proto === PROTO_TCP && f.fwd.packets === 0 && f.rev.packets > 0) halves.push(i);
+  }
+  // Partner of each flow by position (-1: none); only when there are halves to join.
+  let partner: Int32Array | null = null;
+  let joined = 0;
   if (halves.length > 0) {
-    const halfIfaces = new Set(halves.map((f) => f.ifaceKey));
+    partner = new Int32Array(flows.length).fill(-1);
+    const halfIfaces = new Set(halves.map((i) => flows[i].ifaceKey));
     // Client halves: a SYN (or data) went out, nothing came back on this tuple.
-    const bySeq = new Map<string, Flow>();
-    for (const f of flows) {
+    const bySeq = new Map<string, number>();
+    for (let j = 0; j < flows.length; j++) {
+      const f = flows[j];
       if (f.proto !== PROTO_TCP || f.rev.packets > 0 || f.fwd.packets === 0 || !halfIfaces.has(f.ifaceKey)) continue;
       const s = f.samples;
-      if (f.fwd.isn !== null) bySeq.set(`${f.ifaceKey}|${(f.fwd.isn + 1) >>> 0}`, f);
-      for (let i = 0; i < s.count; i++) if (s.dir[i] === 0 && s.seq[i] >= 0) bySeq.set(`${f.ifaceKey}|${s.seq[i]}`, f);
+      if (f.fwd.isn !== null) bySeq.set(`${f.ifaceKey}|${(f.fwd.isn + 1) >>> 0}`, j);
+      for (let i = 0; i < s.count; i++) if (s.dir[i] === 0 && s.seq[i] >= 0) bySeq.set(`${f.ifaceKey}|${s.seq[i]}`, j);
     }
-    for (const h of halves) {
+    for (const hi of halves) {
+      const h = flows[hi];
       const ack = replyAck(h);
       if (ack === null) continue;
       const a = bySeq.get(`${h.ifaceKey}|${ack}`);
-      if (a === undefined || partnerOf.has(a) || a === h) continue;
-      partnerOf.set(a, h);
-      partnerOf.set(h, a);
+      if (a === undefined || partner[a] !== -1 || a === hi) continue;
+      partner[a] = hi;
+      partner[hi] = a;
+      joined++;
     }
   }
   const nodes: ConnNode[] = [];
-  const done = new Set<Flow>();
+  // A joined pair becomes one node where its first flow comes; the second is skipped.
+  const done = partner !== null ? new Uint8Array(flows.length) : null;
   let lastFile: string | null = null;
   let fileIdx = 0;
-  for (const f of flows) {
-    if (partnerOf.size > 0 && done.has(f)) continue;
-    const p = partnerOf.size > 0 ? partnerOf.get(f) : undefined;
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i];
+    if (done !== null && done[i] === 1) continue;
+    const p = partner !== null ? partner[i] : -1;
     if (f.file !== lastFile) {
       lastFile = f.file;
       fileIdx = fileIndex.get(f.file) ?? 0;
     }
-    if (p !== undefined) {
-      const half = f.fwd.packets === 0 ? f : p;
-      const client = half === f ? p : f;
-      done.add(client);
-      done.add(half);
-      nodes.push(makeNode(nodes.length, [client, half], fileIdx));
+    if (p !== -1) {
+      const halfIdx = f.fwd.packets === 0 ? i : p;
+      const clientIdx = halfIdx === i ? p : i;
+      done![clientIdx] = 1;
+      done![halfIdx] = 1;
+      nodes.push(makeNode(nodes.length, [flows[clientIdx], flows[halfIdx]], fileIdx, clientIdx, halfIdx));
     } else {
-      nodes.push(makeNode(nodes.length, [f], fileIdx));
+      nodes.push(makeNode(nodes.length, [f], fileIdx, i, -1));
     }
   }
-  return { nodes, joined: partnerOf.size / 2 };
+  return { nodes, joined };
 }

@@ -12,11 +12,10 @@ import type { Flow } from '../flows/flow.js';
 import type { Analysis, CaptureSummary, Correlation } from './model.js';
 import { buildNodes, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { samePacketCandidates } from './candidate-index.js';
-import { matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
+import { MatchIndex, matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
 import { appliedOffsetUs, estimateOffsets } from './clock-offset.js';
 import { isRelayCandidate, matchRelays, relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
 import { orderGroup } from './path-order.js';
-import { tupleChange } from './hop-fields.js';
 import { UnionFind } from './union-find.js';
 import { buildCorrelation, isSelfHairpin, type Segment } from './describe.js';
 import { summarizeFlow } from './flow-summary.js';
@@ -90,14 +89,12 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
       groupIds.push(g);
     }
   }
-  // Keyed a·N + b (a < b): one number per match instead of a string.
-  const N = nodes.length;
-  const matchOf = new Map<number, SamePacketMatch>();
+  const matchOf = new MatchIndex(nodes.length, matches);
   const kernelNat = new Uint8Array(nodes.length);
   for (const m of matches) {
-    matchOf.set(m.a * N + m.b, m);
-    const c = tupleChange(nodes[m.a], nodes[m.b]);
-    if (c.srcIp || c.srcPort || c.dstIp || c.dstPort) kernelNat[uf.find(m.a)] = 1;
+    const x = nodes[m.a];
+    const y = nodes[m.b];
+    if (!sameEndpoint(x.client, y.client) || !sameEndpoint(x.server, y.server)) kernelNat[uf.find(m.a)] = 1;
   }
   for (const n of nodes) if (n.parts.length > 1) kernelNat[uf.find(n.idx)] = 1;
 
@@ -128,8 +125,12 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const explainer: Explainer = { explain: null };
   // Relayed UDP exchanges, for the inference's wording (no connections to speak of).
   let proxiedUdp = 0;
-  // Paired flows by identity: no string hashing of 40,000 ids.
-  const paired = new Set<Flow>();
+  // Paired flows by position in `flows` (see ConnNode.flow0 / flow1).
+  const paired = new Uint8Array(flows.length);
+  const pair = (n: ConnNode): void => {
+    paired[n.flow0] = 1;
+    if (n.flow1 >= 0) paired[n.flow1] = 1;
+  };
   const heads = groupIds.filter((g) => relayed[g] === 0);
   const startOf = new Float64Array(nodes.length);
   for (const g of heads) startOf[g] = minT0(groupNodes[g]!);
@@ -151,20 +152,16 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
       // No counterpart: the flow stays unpaired, once. Its copies from other files are the same
       // capture point, not more unpaired flows (and must not spill into the next correlation).
       for (const d of duplicates.splice(0)) {
-        for (const p of d.node.parts) {
-          paired.add(p);
-          unpairedCopies.push(`${p.id} = ${single.parts[0].id}`);
-        }
+        pair(d.node);
+        for (const p of d.node.parts) unpairedCopies.push(`${p.id} = ${single.parts[0].id}`);
       }
       continue;
     }
-    const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, N, identicalStreams, explainer);
+    const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, identicalStreams, explainer);
     const copied: string[] = [];
     for (const d of duplicates.splice(0)) {
-      for (const p of d.node.parts) {
-        paired.add(p);
-        c.copies.push({ flow: p.id, sameAs: d.of.parts[0].id });
-      }
+      pair(d.node);
+      for (const p of d.node.parts) c.copies.push({ flow: p.id, sameAs: d.of.parts[0].id });
       copied.push(`${d.node.parts.map((p) => p.id).join('+')} = ${d.of.parts[0].id} (${d.of.iface})`);
     }
     // One note for all copies: a directory with per-interface files and an -i any capture has many.
@@ -172,7 +169,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     // The legs are exactly the parts of the kept nodes.
     for (const seg of segments) {
       for (const n of seg.nodes) {
-        for (const p of n.parts) paired.add(p);
+        pair(n);
         if (n.parts.length > 1) joinedLegs++;
       }
     }
@@ -181,7 +178,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   }
 
   const unpaired: string[] = [];
-  for (const f of flows) if (!paired.has(f)) unpaired.push(f.id);
+  for (let i = 0; i < flows.length; i++) if (paired[i] === 0) unpaired.push(flows[i].id);
   const captureSummaries: CaptureSummary[] = captures.map((c, i) => ({
     ...c,
     // Under 1 ms the files share a clock (the basis keeps the measured value): report 0.

@@ -10,7 +10,7 @@
 import type { Evidence, Hop, Mechanism } from './model.js';
 import { endpointText, isIcmp, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
-import { matchSamePacket, median, reverseMatch, type SamePacketMatch } from './same-packet.js';
+import { matchSamePacket, median, reverseMatch, type MatchIndex, type SamePacketMatch } from './same-packet.js';
 import type { RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
@@ -299,8 +299,7 @@ class Details implements CorrelationDetails {
 export function buildCorrelation(
   id: string,
   segments: Segment[],
-  matchOf: Map<number, SamePacketMatch>,
-  nodeCount: number,
+  matchOf: MatchIndex,
   identical: Map<string, number>,
   explainer: Explainer,
 ): LazyCorrelation {
@@ -329,7 +328,7 @@ export function buildCorrelation(
           details.steps.push({ kind: 'relay', x: prev, y: n, r: seg.relayFromPrevious });
           apply(relayHop(seg.relayFromPrevious, prev, n, identical, null, notes));
         } else {
-          const m = matchOf.get(prev.idx * nodeCount + n.idx) ?? matchOf.get(n.idx * nodeCount + prev.idx) ?? matchSamePacket(prev, n);
+          const m = matchOf.between(prev.idx, n.idx) ?? matchSamePacket(prev, n);
           if (m) {
             details.steps.push({ kind: 'same', x: prev, y: n, m });
             apply(samePacketHop(prev, n, m, null, notes));

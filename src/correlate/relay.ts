@@ -42,6 +42,8 @@ export interface RelayEnd {
   fwdBytes: number;
   revBytes: number;
   rejected: boolean;
+  /** Position in the list given to matchRelays (set there). */
+  pos: number;
 }
 
 export interface RelayMatch {
@@ -99,14 +101,123 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number): RelayEnd
     fwdBytes: a.fwd.streamBytes,
     revBytes: r.rev.streamBytes,
     rejected: a.state === 'rejected',
+    pos: -1,
   };
 }
 
-function bucketKey(e: RelayEnd): string {
-  // A UDP relay is never paired with a TCP one, even on equal bytes.
-  if (e.node.proto === PROTO_UDP) return e.fwdBytes > 0 && e.fwdDigest !== null ? `u${e.fwdDigest}` : 'udp-nodata';
-  if (e.fwdBytes > 0 && e.fwdDigest !== null) return `d${e.fwdDigest}`;
-  return e.rejected ? 'refused' : 'nodata';
+/** Lists at least this long are split by reply digest (see RelayLayout). */
+const SPLIT_BY_REPLY = 16;
+
+/**
+ * The ends each end may relay into, as ranges of one flat array in dial-time order. Ends are
+ * bucketed TCP and UDP apart (never paired with each other, even on equal bytes), by client →
+ * server digest when there was data, else refused / no data. An end that got a reply can only
+ * pair with one that got the same reply (see `evaluate`): in a busy bucket (thousands of
+ * identical health checks) those meet only their own kind. Each range's dial times and the
+ * fields of `evaluate`'s cheap rejections sit beside it, so a scan reads memory in order.
+ */
+class RelayLayout {
+  /** End positions, range after range. */
+  readonly order: Int32Array;
+  readonly syn: Float64Array;
+  /** First reply data (NaN when none) of ends that carried client data; NaN for the others. */
+  readonly revData: Float64Array;
+  readonly hasFwd: Uint8Array;
+  /** Each end's own range. */
+  readonly ownStart: Int32Array;
+  readonly ownEnd: Int32Array;
+  readonly isRefused: Uint8Array;
+  refusedStart = 0;
+  refusedEnd = 0;
+  private at = 0;
+
+  constructor(ends: readonly RelayEnd[]) {
+    const n = ends.length;
+    this.order = new Int32Array(2 * n);
+    this.syn = new Float64Array(2 * n);
+    this.revData = new Float64Array(2 * n);
+    this.hasFwd = new Uint8Array(2 * n);
+    this.ownStart = new Int32Array(n);
+    this.ownEnd = new Int32Array(n);
+    this.isRefused = new Uint8Array(n);
+    const tcp = new Map<string, RelayEnd[]>();
+    const udp = new Map<string, RelayEnd[]>();
+    const refused: RelayEnd[] = [];
+    const noData: RelayEnd[] = [];
+    const udpNoData: RelayEnd[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = ends[i];
+      e.pos = i;
+      if (e.fwdBytes > 0 && e.fwdDigest !== null) {
+        const m = e.node.proto === PROTO_UDP ? udp : tcp;
+        const b = m.get(e.fwdDigest);
+        if (b === undefined) m.set(e.fwdDigest, [e]);
+        else b.push(e);
+      } else if (e.node.proto === PROTO_UDP) udpNoData.push(e);
+      else if (e.rejected) {
+        refused.push(e);
+        this.isRefused[i] = 1;
+      } else noData.push(e);
+    }
+    for (const b of tcp.values()) this.place(b, true);
+    for (const b of udp.values()) this.place(b, true);
+    this.place(noData, false);
+    this.place(udpNoData, false);
+    this.refusedStart = this.at;
+    this.place(refused, false);
+    this.refusedEnd = this.at;
+  }
+
+  private place(list: RelayEnd[], digest: boolean): void {
+    if (list.length === 0) return;
+    // Stable: equal dial times keep the order the ends were given in.
+    if (list.length > 1) list.sort((x, y) => x.syn - y.syn);
+    const start = this.write(list);
+    const end = this.at;
+    for (const e of list) {
+      this.ownStart[e.pos] = start;
+      this.ownEnd[e.pos] = end;
+    }
+    if (!digest || list.length < SPLIT_BY_REPLY) return;
+    // Filtering the sorted list keeps each sub-list in dial-time order.
+    const byReply = new Map<string | null, RelayEnd[]>();
+    for (const e of list) {
+      if (e.revBytes === 0) continue;
+      const r = byReply.get(e.revDigest);
+      if (r === undefined) byReply.set(e.revDigest, [e]);
+      else r.push(e);
+    }
+    for (const r of byReply.values()) {
+      const s = this.write(r);
+      for (const e of r) {
+        this.ownStart[e.pos] = s;
+        this.ownEnd[e.pos] = this.at;
+      }
+    }
+  }
+
+  private write(list: readonly RelayEnd[]): number {
+    const start = this.at;
+    for (const e of list) {
+      const k = this.at++;
+      this.order[k] = e.pos;
+      this.syn[k] = e.syn;
+      this.hasFwd[k] = e.fwdBytes > 0 ? 1 : 0;
+      this.revData[k] = e.fwdBytes > 0 ? (e.revData ?? NaN) : NaN;
+    }
+    return start;
+  }
+
+  /** First index in [lo, hi) whose dial time is at least t. */
+  lowerBound(lo: number, hi: number, t: number): number {
+    const syn = this.syn;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (syn[m] < t) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  }
 }
 
 /** Feasibility and cost of `up` relayed into `down`; null when impossible. */
@@ -165,38 +276,43 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
  */
 export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
   // Ends are referred to by position below (arrays, not maps keyed by group).
-  const pos = new Map<RelayEnd, number>();
-  const keys: string[] = new Array(ends.length);
-  const buckets = new Map<string, RelayEnd[]>();
-  ends.forEach((e, i) => {
-    pos.set(e, i);
-    const k = bucketKey(e);
-    keys[i] = k;
-    const b = buckets.get(k);
-    if (b) b.push(e);
-    else buckets.set(k, [e]);
-  });
-  for (const b of buckets.values()) b.sort((x, y) => x.syn - y.syn);
+  const n = ends.length;
+  const lay = new RelayLayout(ends);
+  const { order, syn: synAt, revData: revAt, hasFwd } = lay;
   interface Cand { up: RelayEnd; down: RelayEnd; u: number; d: number; cost: number; kind: RelayMatch['kind'] }
   const cands: Cand[] = [];
-  const rivalsUp = new Int32Array(ends.length);
-  const rivalsDown = new Int32Array(ends.length);
-  const refused = buckets.get('refused');
-  for (let u = 0; u < ends.length; u++) {
+  const rivalsUp = new Int32Array(n);
+  const rivalsDown = new Int32Array(n);
+  for (let u = 0; u < n; u++) {
     const up = ends[u];
-    const own = buckets.get(keys[u]);
-    const lo = (up.accept ?? up.syn) - TOLERANCE_US;
-    const hi = (up.accept ?? up.syn) + DIAL_WINDOW_US;
+    const acceptedAt = up.accept ?? up.syn;
+    const lo = acceptedAt - TOLERANCE_US;
+    const hi = acceptedAt + DIAL_WINDOW_US;
+    const upSyn = up.syn;
+    const upRev = up.fwdBytes > 0 ? (up.revData ?? NaN) : NaN;
     for (let pass = 0; pass < 2; pass++) {
-      let b: RelayEnd[] | undefined;
-      if (pass === 0) b = own;
-      else if (up.revBytes === 0 && keys[u] !== 'refused' && up.node.proto === PROTO_TCP) b = refused;
-      if (!b) continue;
-      for (let i = lowerBound(b, lo); i < b.length && b[i].syn <= hi; i++) {
-        const down = b[i];
+      let from: number;
+      let to: number;
+      if (pass === 0) {
+        from = lay.ownStart[u];
+        to = lay.ownEnd[u];
+        // Its own range alone holds no partner.
+        if (to - from < 2) continue;
+      } else if (up.revBytes === 0 && lay.isRefused[u] === 0 && up.node.proto === PROTO_TCP && lay.refusedEnd > lay.refusedStart) {
+        from = lay.refusedStart;
+        to = lay.refusedEnd;
+      } else continue;
+      for (let i = lay.lowerBound(from, to, lo); i < to; i++) {
+        const syn = synAt[i];
+        if (syn > hi) break;
+        const d = order[i];
+        // evaluate's first rejections (NaN compares false): itself, a dial before the client's
+        // SYN or before the accept, a reply relayed before the server sent it.
+        if (d === u || syn <= upSyn || syn - acceptedAt < -TOLERANCE_US) continue;
+        if (hasFwd[i] === 1 && upRev < revAt[i] - TOLERANCE_US) continue;
+        const down = ends[d];
         const ev = evaluate(up, down);
         if (ev === null) continue;
-        const d = pos.get(down)!;
         cands.push({ up, down, u, d, cost: ev.cost, kind: ev.kind });
         rivalsUp[u]++;
         rivalsDown[d]++;
@@ -223,6 +339,10 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     out.push({ up: c.up, down: c.down, dialDelay: c.down.syn - (c.up.accept ?? c.up.syn), cost: c.cost, rivals, kind: c.kind });
   };
   for (const cl of clusters.values()) {
+    if (cl.length === 1) {
+      accept(cl[0]);
+      continue;
+    }
     const ups = [...new Set(cl.map((c) => c.u))];
     const downs = [...new Set(cl.map((c) => c.d))];
     // One relay per connection: a group may not be both an upstream and a downstream here,
@@ -253,17 +373,6 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     });
   }
   return out;
-}
-
-function lowerBound(b: readonly RelayEnd[], t: number): number {
-  let lo = 0;
-  let hi = b.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (b[m].syn < t) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
 }
 
 export function isRelayCandidate(n: ConnNode): boolean {

@@ -215,6 +215,46 @@ export function pairOffsetUs(m: SamePacketMatch): number {
   return (f + r) / 2;
 }
 
+/** The verified matches by node: a chain per node through typed arrays (no Map keyed by pair). */
+export class MatchIndex {
+  private readonly first: Int32Array;
+  /** Per match: the next match of its `a` node and of its `b` node. */
+  private readonly nextA: Int32Array;
+  private readonly nextB: Int32Array;
+
+  constructor(
+    nodeCount: number,
+    private readonly matches: readonly SamePacketMatch[],
+  ) {
+    this.first = new Int32Array(nodeCount).fill(-1);
+    this.nextA = new Int32Array(matches.length);
+    this.nextB = new Int32Array(matches.length);
+    for (let i = 0; i < matches.length; i++) {
+      const m = matches[i];
+      this.nextA[i] = this.first[m.a];
+      this.first[m.a] = i;
+      this.nextB[i] = this.first[m.b];
+      this.first[m.b] = i;
+    }
+  }
+
+  /** The match between nodes x and y (either way round), if one was kept. */
+  between(x: number, y: number): SamePacketMatch | undefined {
+    let i = this.first[x];
+    while (i !== -1) {
+      const m = this.matches[i];
+      if (m.a === x) {
+        if (m.b === y) return m;
+        i = this.nextA[i];
+      } else {
+        if (m.a === y) return m;
+        i = this.nextB[i];
+      }
+    }
+    return undefined;
+  }
+}
+
 /** The same match seen from the other side (b → a). */
 export function reverseMatch(m: SamePacketMatch): SamePacketMatch {
   const neg = (x: number | null): number | null => (x === null ? null : (4294967296 - x) % 4294967296);
