@@ -5,7 +5,7 @@
  * propagated along the file graph.
  */
 import type { ConnNode } from './conn-node.js';
-import { median, type SamePacketMatch } from './same-packet.js';
+import { median, type DeltaPool, type SamePacketMatch } from './same-packet.js';
 
 export interface FileOffset {
   /** This file's clock minus the reference file's, microseconds; null when no match links it. */
@@ -16,10 +16,12 @@ export interface FileOffset {
 /** Below this, an offset is indistinguishable from forwarding and queueing asymmetry: same clock. */
 export const MIN_APPLIED_OFFSET_US = 1_000;
 
+/** `pool`: the per-packet delays matchSamePacket kept for the matches between files. */
 export function estimateOffsets(
   files: readonly string[],
   nodes: readonly ConnNode[],
   matches: readonly SamePacketMatch[],
+  pool: DeltaPool,
 ): FileOffset[] {
   const out: FileOffset[] = files.map(() => ({ offsetUs: null, basis: null }));
   if (files.length === 0) return out;
@@ -34,8 +36,10 @@ export function estimateOffsets(
     let p = pairs.get(k);
     if (!p) pairs.set(k, (p = { fwd: [], rev: [], n: 0 }));
     p.n++;
-    for (const d of m.deltasFwd) p.fwd.push(flip ? -d : d);
-    for (const d of m.deltasRev) p.rev.push(flip ? -d : d);
+    const buf = pool.buf;
+    const fwdEnd = m.deltaAt + m.countFwd;
+    for (let i = m.deltaAt; i < fwdEnd; i++) p.fwd.push(flip ? -buf[i] : buf[i]);
+    for (let i = fwdEnd; i < fwdEnd + m.countRev; i++) p.rev.push(flip ? -buf[i] : buf[i]);
   }
   const adj = new Map<number, Array<{ to: number; off: number; n: number }>>();
   for (const [k, p] of pairs) {

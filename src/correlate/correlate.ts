@@ -12,7 +12,7 @@ import type { Flow } from '../flows/flow.js';
 import type { Analysis, CaptureSummary, Correlation } from './model.js';
 import { buildNodes, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { samePacketCandidates } from './candidate-index.js';
-import { MatchIndex, matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
+import { DeltaPool, MatchIndex, matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
 import { appliedOffsetUs, estimateOffsets } from './clock-offset.js';
 import { isRelayCandidate, matchRelays, relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
 import { orderGroup } from './path-order.js';
@@ -62,11 +62,12 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
 
   const raw: SamePacketMatch[] = [];
   const cands = samePacketCandidates(nodes);
+  const deltas = new DeltaPool();
   for (let i = 0; i < cands.length; i += 2) {
-    const m = matchSamePacket(nodes[cands[i]], nodes[cands[i + 1]]);
+    const m = matchSamePacket(nodes[cands[i]], nodes[cands[i + 1]], deltas);
     if (m) raw.push(m);
   }
-  const offsets = estimateOffsets(files, nodes, raw);
+  const offsets = estimateOffsets(files, nodes, raw, deltas);
   const offUs = (n: ConnNode): number => appliedOffsetUs(offsets[n.fileIdx]);
   for (const n of nodes) n.t0 = n.firstUs - offUs(n);
   const matches = raw.filter((m) => {

@@ -10,7 +10,7 @@
 import type { Evidence, Hop, Mechanism } from './model.js';
 import { endpointText, isIcmp, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
-import { matchSamePacket, median, reverseMatch, type MatchIndex, type SamePacketMatch } from './same-packet.js';
+import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
 import type { RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
@@ -124,7 +124,7 @@ function halfAttribute(n: ConnNode, mechanism: Mechanism): HopToAttribute {
   return attributeInput(mechanism, n.proto, rc, n.replyServer!, n.client, n.server, isLoopback(rc.ip) ? 'lo' : n.iface, n.iface);
 }
 
-/** A seqadj offset seen from the other side (reverseMatch's, without copying the match). */
+/** A seqadj offset seen from the other side. */
 function negSeq(x: number | null): number | null {
   return x === null ? null : (4294967296 - x) % 4294967296;
 }
@@ -157,16 +157,16 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SamePacketMatch, ev: Evidenc
   const mech = mechanismOf(c);
   let hop: Hop | null = null;
   if (ev !== null) {
-    const o = reversed ? reverseMatch(m) : m;
-    const dF = median(o.deltasFwd);
+    // Seen from x: the delays negate (the median of negated delays is the negated median).
+    const dF = reversed ? -m.medianFwd : m.medianFwd;
     const corrected = Number.isNaN(dF) ? NaN : dF - (y.firstUs - y.t0) + (x.firstUs - x.t0);
     ev.push({
       kind: 'packets',
-      detail: `${o.matched} packet${o.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${tcp ? 'seq/ack, ' : ''}IP ID${o.tsvalMatched > 0 ? ', TSval' : ''} and payload${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
+      detail: `${m.matched} packet${m.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${tcp ? 'seq/ack, ' : ''}IP ID${m.tsvalMatched > 0 ? ', TSval' : ''} and payload${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
       weight: 0.3,
     });
     const tsv = x.parts[0].fwd.firstTsVal;
-    if (o.tsvalMatched > 0 && tsv !== null) ev.push({ kind: 'tsval', detail: `TSval ${tsv} identical on ${lx} and ${ly}`, weight: 0.1 });
+    if (m.tsvalMatched > 0 && tsv !== null) ev.push({ kind: 'tsval', detail: `TSval ${tsv} identical on ${lx} and ${ly}`, weight: 0.1 });
     const ttlX = x.parts[0].fwd.firstTtl;
     const ttlY = y.parts[0].fwd.firstTtl;
     if (ttlX !== null && ttlY !== null) {
@@ -182,7 +182,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SamePacketMatch, ev: Evidenc
       rewrite,
       rule: null,
       latency: seconds(y.t0 - x.t0),
-      fields: fieldDiffs(x, y, false, o.seqOffsetFwd),
+      fields: fieldDiffs(x, y, false, seqOffsetFwd),
     };
   }
   if (notes !== null && (c.srcIp || c.srcPort) && c.srcPort && x.client.port >= 0 && y.client.port >= 0) {

@@ -12,9 +12,17 @@ export interface SamePacketMatch {
   matched: number;
   /** Smaller of the two sample counts. */
   comparable: number;
-  /** Time of the copy in `b` minus the copy in `a`, per direction (raw clocks), microseconds. */
-  deltasFwd: number[];
-  deltasRev: number[];
+  /**
+   * Median time of the copy in `b` minus the copy in `a`, per direction (raw clocks),
+   * microseconds; NaN when no packet of that direction matched.
+   */
+  medianFwd: number;
+  medianRev: number;
+  /** Matched packets per direction. */
+  countFwd: number;
+  countRev: number;
+  /** Where this match's deltas (client → server ones, then the others) sit in the DeltaPool it was given; -1: not kept. */
+  deltaAt: number;
   /** Constant raw seq difference b − a in each direction when seq did not match but IP ID + payload did. */
   seqOffsetFwd: number | null;
   seqOffsetRev: number | null;
@@ -88,17 +96,63 @@ function plausibleTuple(a: ConnNode, b: ConnNode): boolean {
   return true;
 }
 
+/**
+ * Per-packet delays of cross-file matches, kept for the clock-offset estimate (./clock-offset.ts)
+ * in one growing array instead of two arrays per match.
+ */
+export class DeltaPool {
+  buf: Float64Array = new Float64Array(1024);
+  length = 0;
+
+  append(src: Float64Array, n: number): number {
+    const at = this.length;
+    if (at + n > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < at + n) cap *= 2;
+      const b = new Float64Array(cap);
+      b.set(this.buf.subarray(0, at));
+      this.buf = b;
+    }
+    this.buf.set(src.subarray(0, n), at);
+    this.length = at + n;
+    return at;
+  }
+}
+
+/** One match's delays while it is being verified, per direction (grown as needed). */
+let scratchFwd: Float64Array = new Float64Array(256);
+let scratchRev: Float64Array = new Float64Array(256);
+let nFwd = 0;
+let nRev = 0;
+
+function pushDelta(dir: number, d: number): void {
+  if (dir === 0) {
+    if (nFwd === scratchFwd.length) scratchFwd = grow(scratchFwd);
+    scratchFwd[nFwd++] = d;
+  } else {
+    if (nRev === scratchRev.length) scratchRev = grow(scratchRev);
+    scratchRev[nRev++] = d;
+  }
+}
+
+function grow(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 /** Nodes up to this many samples are matched by scanning scratch arrays instead of a Map. */
 const SCAN_MAX = 64;
 const scratchKey = new Uint32Array(SCAN_MAX);
 const scratchTs = new Float64Array(SCAN_MAX);
 const scratchUsed = new Uint8Array(SCAN_MAX);
 
-export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | null {
+/** `pool`: keeps the per-packet delays of a match between two files (for the clock offsets). */
+export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null = null): SamePacketMatch | null {
   if (!plausibleTuple(a, b)) return null;
   const tcp = a.proto === PROTO_TCP;
-  const deltasFwd: number[] = [];
-  const deltasRev: number[] = [];
+  nFwd = 0;
+  nRev = 0;
   let tsvalMatched = 0;
   let ipIdMatched = 0;
   if (b.samples <= SCAN_MAX) {
@@ -123,7 +177,7 @@ export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | nul
         while (j < nb && scratchKey[j] !== k) j++;
         if (j === nb || scratchUsed[j] === 1) continue;
         scratchUsed[j] = 1;
-        (dir[i] === 0 ? deltasFwd : deltasRev).push(scratchTs[j] - tsUs[i]);
+        pushDelta(dir[i], scratchTs[j] - tsUs[i]);
         if (tsVal[i] >= 0) tsvalMatched++;
         if (ipId[i] > 0) ipIdMatched++;
       }
@@ -136,14 +190,14 @@ export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | nul
         const k = fullKey(s.dir[i], s.seq[i], s.ack[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i], s.tsVal[i]);
         const hit = bi.get(k);
         if (hit === undefined) continue;
-        (s.dir[i] === 0 ? deltasFwd : deltasRev).push(hit.ts - s.tsUs[i]);
+        pushDelta(s.dir[i], hit.ts - s.tsUs[i]);
         if (s.tsVal[i] >= 0) tsvalMatched++;
         if (s.ipId[i] > 0) ipIdMatched++;
         bi.delete(k);
       }
     }
   }
-  let matched = deltasFwd.length + deltasRev.length;
+  let matched = nFwd + nRev;
   const comparable = Math.min(a.samples, b.samples);
   let seqOffsetFwd: number | null = null;
   let seqOffsetRev: number | null = null;
@@ -158,13 +212,13 @@ export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | nul
         if (s.ipId[i] <= 0 && s.payloadHash[i] === 0) continue;
         const hit = li.get(looseKey(s.dir[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i]));
         if (hit === undefined) continue;
-        (s.dir[i] === 0 ? deltasFwd : deltasRev).push(hit.ts - s.tsUs[i]);
+        pushDelta(s.dir[i], hit.ts - s.tsUs[i]);
         (s.dir[i] === 0 ? offF : offR).push(((hit.seq - s.seq[i]) >>> 0));
         // Fresh sockets start IP IDs at 0 or 1 (and SYN-ACKs carry 0): only higher ones identify.
         if (s.ipId[i] > 16) ipIdMatched++;
       }
     }
-    matched = deltasFwd.length + deltasRev.length;
+    matched = nFwd + nRev;
     seqOffsetFwd = constant(offF);
     seqOffsetRev = constant(offR);
     // Only a constant offset is seqadj; anything else is a coincidence of IP ID and payload.
@@ -180,18 +234,38 @@ export function matchSamePacket(a: ConnNode, b: ConnNode): SamePacketMatch | nul
     // Datagram flows: most packets must line up, not one coincidental IP ID + payload.
     return null;
   }
-  return { a: a.idx, b: b.idx, matched, comparable, deltasFwd, deltasRev, seqOffsetFwd, seqOffsetRev, tsvalMatched, ipIdMatched };
+  let deltaAt = -1;
+  if (pool !== null && a.fileIdx !== b.fileIdx) {
+    deltaAt = pool.append(scratchFwd, nFwd);
+    pool.append(scratchRev, nRev);
+  }
+  return {
+    a: a.idx,
+    b: b.idx,
+    matched,
+    comparable,
+    medianFwd: medianOf(scratchFwd, nFwd),
+    medianRev: medianOf(scratchRev, nRev),
+    countFwd: nFwd,
+    countRev: nRev,
+    deltaAt,
+    seqOffsetFwd,
+    seqOffsetRev,
+    tsvalMatched,
+    ipIdMatched,
+  };
 }
 
 const scratchSort = new Float64Array(32);
 
-export function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const m = xs.length >> 1;
-  if (xs.length <= scratchSort.length) {
+/** Median of xs[0..n). */
+function medianOf(xs: ArrayLike<number>, n: number): number {
+  if (n === 0) return NaN;
+  const m = n >> 1;
+  if (n <= scratchSort.length) {
     // Stable insertion sort in a scratch array: the same order as the sort below, no copy.
     const s = scratchSort;
-    for (let i = 0; i < xs.length; i++) {
+    for (let i = 0; i < n; i++) {
       const x = xs[i];
       let j = i;
       while (j > 0 && s[j - 1] > x) {
@@ -200,16 +274,21 @@ export function median(xs: number[]): number {
       }
       s[j] = x;
     }
-    return xs.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+    return n % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
   }
-  const s = xs.slice().sort((x, y) => x - y);
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const s = Array.prototype.slice.call(xs, 0, n) as number[];
+  s.sort((x, y) => x - y);
+  return n % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function median(xs: number[]): number {
+  return medianOf(xs, xs.length);
 }
 
 /** Clock difference b − a implied by one match: the mean of the two directions' medians cancels the forwarding delay. */
 export function pairOffsetUs(m: SamePacketMatch): number {
-  const f = median(m.deltasFwd);
-  const r = median(m.deltasRev);
+  const f = m.medianFwd;
+  const r = m.medianRev;
   if (Number.isNaN(f)) return r;
   if (Number.isNaN(r)) return f;
   return (f + r) / 2;
@@ -253,18 +332,4 @@ export class MatchIndex {
     }
     return undefined;
   }
-}
-
-/** The same match seen from the other side (b → a). */
-export function reverseMatch(m: SamePacketMatch): SamePacketMatch {
-  const neg = (x: number | null): number | null => (x === null ? null : (4294967296 - x) % 4294967296);
-  return {
-    ...m,
-    a: m.b,
-    b: m.a,
-    deltasFwd: m.deltasFwd.map((d) => -d),
-    deltasRev: m.deltasRev.map((d) => -d),
-    seqOffsetFwd: neg(m.seqOffsetFwd),
-    seqOffsetRev: neg(m.seqOffsetRev),
-  };
 }
