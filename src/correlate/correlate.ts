@@ -141,8 +141,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     let g: number | undefined = head;
     let via: RelayMatch | null = null;
     while (g !== undefined) {
-      const { kept, dropped } = dropRepeatedCapturePoints(orderGroup(groupNodes[g]!));
-      for (const d of dropped) duplicates.push(d);
+      const kept = dropRepeatedCapturePoints(orderGroup(groupNodes[g]!), duplicates);
       segments.push({ nodes: kept, relayFromPrevious: via });
       via = relayDown[g] ?? null;
       g = via ? via.down.group : undefined;
@@ -268,13 +267,11 @@ interface Duplicate {
  * gives identical copies under the same interface name: keep the first as the leg, report the
  * others. Unnamed SLL2 interfaces (`ifN`) are left alone: which named one they are cannot be told
  * from timestamps (each capture process stamps its own copy), so --links must name them.
+ * Returns the legs kept, in order; the copies are appended to `dropped`.
  */
-const NO_DUPLICATES: Duplicate[] = [];
-
-function dropRepeatedCapturePoints(nodes: ConnNode[]): { kept: ConnNode[]; dropped: Duplicate[] } {
-  if (nodes.length === 1) return { kept: nodes, dropped: NO_DUPLICATES };
+function dropRepeatedCapturePoints(nodes: ConnNode[], dropped: Duplicate[]): ConnNode[] {
+  if (nodes.length === 1) return nodes;
   const kept: ConnNode[] = [];
-  const dropped: Duplicate[] = [];
   for (const n of nodes) {
     const twin = kept.find(
       (k) => k.file !== n.file && k.iface === n.iface && k.parts.length === n.parts.length && sameEndpoint(k.client, n.client) && sameEndpoint(k.server, n.server),
@@ -282,5 +279,5 @@ function dropRepeatedCapturePoints(nodes: ConnNode[]): { kept: ConnNode[]; dropp
     if (twin) dropped.push({ node: n, of: twin });
     else kept.push(n);
   }
-  return { kept, dropped };
+  return kept;
 }

@@ -33,9 +33,9 @@ interface HopResult {
 
 /** One hop of a correlation, as found; enough to write it later. */
 type Step =
-  | { kind: 'half'; n: ConnNode }
-  | { kind: 'same'; x: ConnNode; y: ConnNode; m: SamePacketMatch }
-  | { kind: 'relay'; x: ConnNode; y: ConnNode; r: RelayMatch };
+  | { kind: 'half'; n: ConnNode; mech: Mechanism }
+  | { kind: 'same'; x: ConnNode; y: ConnNode; m: SamePacketMatch; mech: Mechanism }
+  | { kind: 'relay'; x: ConnNode; y: ConnNode; r: RelayMatch; mech: Mechanism };
 
 function attributeInput(mechanism: Mechanism, proto: number, bc: ConnNode['client'], bs: ConnNode['server'], ac: ConnNode['client'], as: ConnNode['server'], ingress: string, egress: string): HopToAttribute {
   const p = protoName(proto);
@@ -266,12 +266,16 @@ export function isSelfHairpin(n: ConnNode): boolean {
  * connection nodes and matches it was built from (the flows are kept anyway).
  */
 class Details implements CorrelationDetails {
-  readonly hopMechanisms: Mechanism[] = [];
-  readonly steps: Step[] = [];
-  /** The lone self-hairpin leg, when that is all the correlation is. */
-  hairpin: ConnNode | null = null;
+  constructor(
+    private readonly steps: readonly Step[],
+    /** The lone self-hairpin leg, when that is all the correlation is. */
+    private readonly hairpin: ConnNode | null,
+    private readonly identical: Map<string, number>,
+  ) {}
 
-  constructor(private readonly identical: Map<string, number>) {}
+  get hopMechanisms(): readonly Mechanism[] {
+    return this.steps.map((s) => s.mech);
+  }
 
   build(): { hops: Hop[]; evidence: Evidence[] } {
     const hops: Hop[] = [];
@@ -288,8 +292,8 @@ class Details implements CorrelationDetails {
   }
 
   attribute(): HopToAttribute[] {
-    return this.steps.map((s, i) => {
-      const mech = this.hopMechanisms[i];
+    return this.steps.map((s) => {
+      const mech = s.mech;
       if (s.kind === 'half') return halfAttribute(s.n, mech);
       return attributeInput(mech, s.x.proto, s.x.client, s.x.server, s.y.client, s.y.server, s.x.iface, s.y.iface);
     });
@@ -303,7 +307,7 @@ export function buildCorrelation(
   identical: Map<string, number>,
   explainer: Explainer,
 ): LazyCorrelation {
-  const details = new Details(identical);
+  const steps: Step[] = [];
   const legs: string[] = [];
   const notes: string[] = [];
   let confidence = 1;
@@ -312,7 +316,6 @@ export function buildCorrelation(
   let dst = false;
   let prev: ConnNode | null = null;
   const apply = (h: HopResult): void => {
-    details.hopMechanisms.push(h.mechanism);
     confidence = Math.min(confidence, h.confidence);
     if (h.change) {
       src ||= h.change.srcIp || h.change.srcPort;
@@ -325,20 +328,23 @@ export function buildCorrelation(
       if (prev !== null) {
         if (i === 0 && seg.relayFromPrevious) {
           relay = true;
-          details.steps.push({ kind: 'relay', x: prev, y: n, r: seg.relayFromPrevious });
-          apply(relayHop(seg.relayFromPrevious, prev, n, identical, null, notes));
+          const h = relayHop(seg.relayFromPrevious, prev, n, identical, null, notes);
+          steps.push({ kind: 'relay', x: prev, y: n, r: seg.relayFromPrevious, mech: h.mechanism });
+          apply(h);
         } else {
           const m = matchOf.between(prev.idx, n.idx) ?? matchSamePacket(prev, n);
           if (m) {
-            details.steps.push({ kind: 'same', x: prev, y: n, m });
-            apply(samePacketHop(prev, n, m, null, notes));
+            const h = samePacketHop(prev, n, m, null, notes);
+            steps.push({ kind: 'same', x: prev, y: n, m, mech: h.mechanism });
+            apply(h);
           }
         }
       }
       if (n.parts.length > 1) {
         legs.push(n.parts[1].id, n.parts[0].id);
-        details.steps.push({ kind: 'half', n });
-        apply(halfHop(n, null, notes));
+        const h = halfHop(n, null, notes);
+        steps.push({ kind: 'half', n, mech: h.mechanism });
+        apply(h);
       } else {
         legs.push(n.parts[0].id);
       }
@@ -346,14 +352,17 @@ export function buildCorrelation(
     }
   }
   const only = segments.length === 1 && segments[0].nodes.length === 1 && segments[0].nodes[0].parts.length === 1 ? segments[0].nodes[0] : null;
+  let hairpin: ConnNode | null = null;
   if (only && isSelfHairpin(only)) {
     // Only the copy between DNAT and the hairpin MASQUERADE was captured: a container addressed
     // itself, which the bridge only carries after a published port was DNATed back to it.
     src = dst = true;
     confidence = 0.6;
-    details.hairpin = only;
+    hairpin = only;
     notes.push(`hairpin NAT: ${only.client.ip} reached itself through a published port; only the copy between DNAT and the hairpin MASQUERADE was captured on ${only.iface} (the container's veth shows the rest)`);
   }
   const mechanism: Mechanism = relay ? 'userland-proxy' : src && dst ? 'dnat+snat' : dst ? 'dnat' : src ? 'snat' : 'bridge';
-  return new LazyCorrelation(id, mechanism, Math.round(confidence * 100) / 100, legs, notes.length > 1 ? [...new Set(notes)] : notes, details, explainer);
+  // Kept for the correlation's life: copied to exact size (a pushed-to array keeps spare room).
+  const details = new Details(steps.slice(), hairpin, identical);
+  return new LazyCorrelation(id, mechanism, Math.round(confidence * 100) / 100, legs.slice(), notes.length > 1 ? [...new Set(notes)] : notes, details, explainer);
 }

@@ -18,21 +18,32 @@ function isContainerSide(n: ConnNode): boolean {
   return r >= 2;
 }
 
-/** True when the group carries traffic a container originates (its address is a client on the bridge side only). */
+/**
+ * True when the group carries traffic a container originates (its address is a client on the
+ * bridge side only). Loops instead of sets: a group has a handful of legs.
+ */
 function leavesContainer(nodes: readonly ConnNode[]): boolean {
-  const inner = new Set(nodes.filter(isContainerSide).map((n) => n.client.ip));
-  const outer = nodes.filter((n) => !isContainerSide(n));
-  return outer.length > 0 && outer.every((n) => !inner.has(n.client.ip));
+  let outer = 0;
+  for (const o of nodes) {
+    if (isContainerSide(o)) continue;
+    outer++;
+    for (const c of nodes) if (isContainerSide(c) && c.client.ip === o.client.ip) return false;
+  }
+  return outer > 0;
 }
 
 export function orderGroup(nodes: ConnNode[]): ConnNode[] {
   if (nodes.length === 1) return [nodes[0]];
-  const egress = leavesContainer(nodes);
-  return nodes.slice().sort((a, b) => {
+  let egress: boolean | null = null;
+  const cmp = (a: ConnNode, b: ConnNode): number => {
     const dt = a.t0 - b.t0;
     if (dt !== 0) return dt;
+    egress ??= leavesContainer(nodes);
     const ra = ifaceRank(a.iface);
     const rb = ifaceRank(b.iface);
     return egress ? rb - ra : ra - rb;
-  });
+  };
+  // Two legs (the common case): the stable sort's order without copying and sorting.
+  if (nodes.length === 2) return cmp(nodes[0], nodes[1]) > 0 ? [nodes[1], nodes[0]] : [nodes[0], nodes[1]];
+  return nodes.slice().sort(cmp);
 }
