@@ -98,12 +98,10 @@ function addFirstSample(buckets: Buckets, kind: number, n: ConnNode, dir: number
     const s = f.samples;
     const count = s.count;
     if (count === 0) continue;
-    const dirs = s.dir;
-    const hashes = s.payloadHash;
     for (let i = 0; i < count; i++) {
-      if (dirs[i] !== dir) continue;
-      if (needPayload && hashes[i] === 0) continue;
-      buckets.add(kind, s.ipId[i], hashes[i], s.payloadLen[i], n.idx);
+      if (s.dirAt(i) !== dir) continue;
+      if (needPayload && s.payloadHashAt(i) === 0) continue;
+      buckets.add(kind, s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), n.idx);
       return;
     }
   }

@@ -64,7 +64,7 @@ export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
 
 function firstFwdUs(f: Flow): number {
   const s = f.samples;
-  for (let i = 0; i < s.count; i++) if (s.dir[i] === 0) return s.tsUs[i];
+  for (let i = 0; i < s.count; i++) if (s.dirAt(i) === 0) return s.tsUsAt(i);
   return f.firstUs;
 }
 
@@ -105,9 +105,9 @@ function replyAck(f: Flow): number | null {
   const s = f.samples;
   let first: number | null = null;
   for (let i = 0; i < s.count; i++) {
-    if (s.dir[i] !== 1 || s.ack[i] < 0 || (s.flags[i] & ACK) === 0) continue;
-    if ((s.flags[i] & (SYN | ACK)) === (SYN | ACK)) return s.ack[i];
-    if (first === null) first = s.ack[i];
+    if (s.dirAt(i) !== 1 || s.ackAt(i) < 0 || (s.flagsAt(i) & ACK) === 0) continue;
+    if ((s.flagsAt(i) & (SYN | ACK)) === (SYN | ACK)) return s.ackAt(i);
+    if (first === null) first = s.ackAt(i);
   }
   return first;
 }
@@ -137,7 +137,7 @@ export function buildNodes(flows: readonly Flow[], fileIndex: ReadonlyMap<string
       if (f.proto !== PROTO_TCP || f.rev.packets > 0 || f.fwd.packets === 0 || !halfIfaces.has(f.ifaceKey)) continue;
       const s = f.samples;
       if (f.fwd.isn !== null) bySeq.set(`${f.ifaceKey}|${(f.fwd.isn + 1) >>> 0}`, j);
-      for (let i = 0; i < s.count; i++) if (s.dir[i] === 0 && s.seq[i] >= 0) bySeq.set(`${f.ifaceKey}|${s.seq[i]}`, j);
+      for (let i = 0; i < s.count; i++) if (s.dirAt(i) === 0 && s.seqAt(i) >= 0) bySeq.set(`${f.ifaceKey}|${s.seqAt(i)}`, j);
     }
     for (const hi of halves) {
       const h = flows[hi];

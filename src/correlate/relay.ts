@@ -72,15 +72,15 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number): RelayEnd
   for (const f of n.parts) {
     const s = f.samples;
     for (let i = 0; i < s.count; i++) {
-      const t = s.tsUs[i] - offsetUs;
-      const fl = s.flags[i];
-      if (s.dir[i] === 0) {
+      const t = s.tsUsAt(i) - offsetUs;
+      const fl = s.flagsAt(i);
+      if (s.dirAt(i) === 0) {
         if (syn === null && (fl & (SYN | ACK)) === SYN) syn = t;
-        if (fwdData === null && s.payloadLen[i] > 0) fwdData = t;
+        if (fwdData === null && s.payloadLenAt(i) > 0) fwdData = t;
         if (fwdFin === null && (fl & (FIN | RST)) !== 0) fwdFin = t;
       } else {
         if (accept === null && (fl & (SYN | ACK)) === (SYN | ACK)) accept = t;
-        if (revData === null && s.payloadLen[i] > 0) revData = t;
+        if (revData === null && s.payloadLenAt(i) > 0) revData = t;
         if (revFin === null && (fl & (FIN | RST)) !== 0) revFin = t;
       }
     }

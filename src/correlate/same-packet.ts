@@ -71,12 +71,12 @@ function index(n: ConnNode, loose: boolean): Map<number, Slot> {
   for (const f of n.parts) {
     const s = f.samples;
     for (let i = 0; i < s.count; i++) {
-      if (loose && s.ipId[i] <= 0 && s.payloadHash[i] === 0) continue;
+      if (loose && s.ipIdAt(i) <= 0 && s.payloadHashAt(i) === 0) continue;
       const k = loose
-        ? looseKey(s.dir[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i])
-        : fullKey(s.dir[i], s.seq[i], s.ack[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i], s.tsVal[i]);
+        ? looseKey(s.dirAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i))
+        : fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i));
       // First copy wins: a retransmission is the same packet again, later.
-      if (!m.has(k)) m.set(k, { ts: s.tsUs[i], seq: s.seq[i] });
+      if (!m.has(k)) m.set(k, { ts: s.tsUsAt(i), seq: s.seqAt(i) });
     }
   }
   return m;
@@ -160,26 +160,24 @@ export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null
     let nb = 0;
     for (const f of b.parts) {
       const s = f.samples;
-      const { dir, seq, ack, ipId, payloadHash, payloadLen, flags, tsVal, tsUs } = s;
       for (let i = 0; i < s.count; i++) {
-        scratchKey[nb] = fullKey(dir[i], seq[i], ack[i], ipId[i], payloadHash[i], payloadLen[i], flags[i], tsVal[i]);
-        scratchTs[nb] = tsUs[i];
+        scratchKey[nb] = fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i));
+        scratchTs[nb] = s.tsUsAt(i);
         scratchUsed[nb] = 0;
         nb++;
       }
     }
     for (const f of a.parts) {
       const s = f.samples;
-      const { dir, seq, ack, ipId, payloadHash, payloadLen, flags, tsVal, tsUs } = s;
       for (let i = 0; i < s.count; i++) {
-        const k = fullKey(dir[i], seq[i], ack[i], ipId[i], payloadHash[i], payloadLen[i], flags[i], tsVal[i]);
+        const k = fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i));
         let j = 0;
         while (j < nb && scratchKey[j] !== k) j++;
         if (j === nb || scratchUsed[j] === 1) continue;
         scratchUsed[j] = 1;
-        pushDelta(dir[i], scratchTs[j] - tsUs[i]);
-        if (tsVal[i] >= 0) tsvalMatched++;
-        if (ipId[i] > 0) ipIdMatched++;
+        pushDelta(s.dirAt(i), scratchTs[j] - s.tsUsAt(i));
+        if (s.tsValAt(i) >= 0) tsvalMatched++;
+        if (s.ipIdAt(i) > 0) ipIdMatched++;
       }
     }
   } else {
@@ -187,12 +185,12 @@ export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null
     for (const f of a.parts) {
       const s = f.samples;
       for (let i = 0; i < s.count; i++) {
-        const k = fullKey(s.dir[i], s.seq[i], s.ack[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i], s.tsVal[i]);
+        const k = fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i));
         const hit = bi.get(k);
         if (hit === undefined) continue;
-        pushDelta(s.dir[i], hit.ts - s.tsUs[i]);
-        if (s.tsVal[i] >= 0) tsvalMatched++;
-        if (s.ipId[i] > 0) ipIdMatched++;
+        pushDelta(s.dirAt(i), hit.ts - s.tsUsAt(i));
+        if (s.tsValAt(i) >= 0) tsvalMatched++;
+        if (s.ipIdAt(i) > 0) ipIdMatched++;
         bi.delete(k);
       }
     }
@@ -209,13 +207,13 @@ export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null
     for (const f of a.parts) {
       const s = f.samples;
       for (let i = 0; i < s.count; i++) {
-        if (s.ipId[i] <= 0 && s.payloadHash[i] === 0) continue;
-        const hit = li.get(looseKey(s.dir[i], s.ipId[i], s.payloadHash[i], s.payloadLen[i], s.flags[i]));
+        if (s.ipIdAt(i) <= 0 && s.payloadHashAt(i) === 0) continue;
+        const hit = li.get(looseKey(s.dirAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i)));
         if (hit === undefined) continue;
-        pushDelta(s.dir[i], hit.ts - s.tsUs[i]);
-        (s.dir[i] === 0 ? offF : offR).push(((hit.seq - s.seq[i]) >>> 0));
+        pushDelta(s.dirAt(i), hit.ts - s.tsUsAt(i));
+        (s.dirAt(i) === 0 ? offF : offR).push(((hit.seq - s.seqAt(i)) >>> 0));
         // Fresh sockets start IP IDs at 0 or 1 (and SYN-ACKs carry 0): only higher ones identify.
-        if (s.ipId[i] > 16) ipIdMatched++;
+        if (s.ipIdAt(i) > 16) ipIdMatched++;
       }
     }
     matched = nFwd + nRev;

@@ -125,6 +125,8 @@ export class Slab {
   u16 = new Uint16Array(0);
   i16 = new Int16Array(0);
   u8 = new Uint8Array(0);
+  /** The views above as one object, made once per buffer (finalized samples keep it). */
+  cols: SlabColumns = { f64: this.f64, i32: this.i32, u32: this.u32, u16: this.u16, i16: this.i16, u8: this.u8 };
   /** The shared slab while `buf` is a one-item buffer. */
   private resume: Slab | null = null;
 
@@ -166,6 +168,7 @@ export class Slab {
     this.u16 = o.u16;
     this.i16 = o.i16;
     this.u8 = o.u8;
+    this.cols = o.cols;
   }
 
   private open(size: number): void {
@@ -177,7 +180,29 @@ export class Slab {
     this.u16 = new Uint16Array(this.buf);
     this.i16 = new Int16Array(this.buf);
     this.u8 = new Uint8Array(this.buf);
+    this.cols = { f64: this.f64, i32: this.i32, u32: this.u32, u16: this.u16, i16: this.i16, u8: this.u8 };
   }
+}
+
+/** Typed arrays over one whole slab buffer. */
+export interface SlabColumns {
+  f64: Float64Array;
+  i32: Int32Array;
+  u32: Uint32Array;
+  u16: Uint16Array;
+  i16: Int16Array;
+  u8: Uint8Array;
+}
+
+function columnsOf(buf: ArrayBuffer): SlabColumns {
+  return {
+    f64: new Float64Array(buf, 0, buf.byteLength >> 3),
+    i32: new Int32Array(buf, 0, buf.byteLength >> 2),
+    u32: new Uint32Array(buf, 0, buf.byteLength >> 2),
+    u16: new Uint16Array(buf, 0, buf.byteLength >> 1),
+    i16: new Int16Array(buf, 0, buf.byteLength >> 1),
+    u8: new Uint8Array(buf),
+  };
 }
 
 /** Bytes per sampled packet across the eleven arrays (8-byte fields first so every view is aligned). */
@@ -205,11 +230,59 @@ export class PackedSamples implements FlowSamples {
   private ttlView: Int16Array | null = null;
   private dirView: Uint8Array | null = null;
 
-  constructor(count: number, dropped: number, buf: ArrayBuffer, off: number) {
+  // Whole-buffer arrays shared by every flow packed in the same slab buffer, and where this flow's
+  // columns start in them (element indices): the xxxAt(i) readers use these, so a reader that
+  // visits every flow (the correlator) makes no view per flow and column.
+  private readonly cols: SlabColumns;
+  private readonly o8: number;
+  private readonly o4: number;
+  private readonly o2: number;
+  private readonly o1: number;
+
+  constructor(count: number, dropped: number, buf: ArrayBuffer, off: number, cols?: SlabColumns) {
     this.count = count;
     this.dropped = dropped;
     this.buf = buf;
     this.off = off;
+    this.cols = cols ?? columnsOf(buf);
+    this.o8 = off >> 3;
+    this.o4 = (off + 40 * count) >> 2;
+    this.o2 = (off + 52 * count) >> 1;
+    this.o1 = off + 56 * count;
+  }
+
+  tsUsAt(i: number): number {
+    return this.cols.f64[this.o8 + i];
+  }
+  seqAt(i: number): number {
+    return this.cols.f64[this.o8 + this.count + i];
+  }
+  ackAt(i: number): number {
+    return this.cols.f64[this.o8 + 2 * this.count + i];
+  }
+  tsValAt(i: number): number {
+    return this.cols.f64[this.o8 + 3 * this.count + i];
+  }
+  tsEcrAt(i: number): number {
+    return this.cols.f64[this.o8 + 4 * this.count + i];
+  }
+  ipIdAt(i: number): number {
+    return this.cols.i32[this.o4 + i];
+  }
+  payloadLenAt(i: number): number {
+    return this.cols.i32[this.o4 + this.count + i];
+  }
+  payloadHashAt(i: number): number {
+    return this.cols.u32[this.o4 + 2 * this.count + i];
+  }
+  flagsAt(i: number): number {
+    return this.cols.u16[this.o2 + i];
+  }
+  ttlAt(i: number): number {
+    return this.cols.i16[this.o2 + this.count + i];
+  }
+  dirAt(i: number): number {
+    return this.cols.u8[this.o1 + i];
   }
 
   /** Column c (0-4: f64 columns, 5-7: 32-bit, 8-9: 16-bit, 10: bytes) starts here. */
@@ -315,5 +388,5 @@ export function packSamples(pool: SamplePool, head: number, count: number, dropp
     }
     c = pool.next[c];
   }
-  return new PackedSamples(count, dropped, slab.buf, off);
+  return new PackedSamples(count, dropped, slab.buf, off, slab.cols);
 }

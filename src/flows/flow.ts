@@ -183,6 +183,19 @@ export interface FlowSamples {
   payloadLen: Int32Array;
   /** 32-bit hash of the first 128 captured payload bytes (never 0); 0 when there is no payload. */
   payloadHash: Uint32Array;
+  // The same values one packet at a time, without a typed-array view per column: for readers that
+  // visit every flow (each view is an object; 40,000 flows × 11 columns add up).
+  tsUsAt(i: number): number;
+  dirAt(i: number): number;
+  flagsAt(i: number): number;
+  seqAt(i: number): number;
+  ackAt(i: number): number;
+  ipIdAt(i: number): number;
+  ttlAt(i: number): number;
+  tsValAt(i: number): number;
+  tsEcrAt(i: number): number;
+  payloadLenAt(i: number): number;
+  payloadHashAt(i: number): number;
 }
 
 export interface Flow {
