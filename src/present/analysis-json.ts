@@ -23,13 +23,17 @@ function gapOf(space: number | undefined): string {
   return Number.isFinite(n) ? ' '.repeat(n) : '';
 }
 
-/** An array element as JSON.stringify writes it inside the array (`null` for what JSON has no value for). */
-function elementJson(v: unknown, gap: string, indent: string): string {
+/**
+ * An element of one of the analysis' arrays (depth 2 in the document) as JSON.stringify writes it
+ * there (`null` for what JSON has no value for). Stringified inside two wrapper arrays, it comes
+ * out indented for depth 2 already; the wrappers are cut off (a slice, not a copy). Re-indenting
+ * a depth-0 text line by line cost more than the stringify itself.
+ */
+function elementJson(v: unknown, gap: string): string {
   const value = v instanceof LazyCorrelation ? v.transientPlain() : v;
-  const text = JSON.stringify(value, null, gap) as string | undefined;
-  if (text === undefined) return 'null';
-  // Strings in JSON never hold a raw newline, so every newline is a line break to indent.
-  return indent === '' || gap === '' ? text : text.replaceAll('\n', `\n${indent}`);
+  const text = JSON.stringify([[value]], null, gap);
+  if (gap === '') return text.slice(2, -2);
+  return text.slice(4 + 3 * gap.length, -(4 + gap.length));
 }
 
 /**
@@ -60,7 +64,7 @@ export function* analysisJsonChunks(analysis: Analysis, opts: AnalysisJsonOption
         continue;
       }
       yield `${lead}[`;
-      for (let i = 0; i < value.length; i++) yield `${i === 0 ? '' : ','}${nl}${in2}${elementJson(value[i], gap, in2)}`;
+      for (let i = 0; i < value.length; i++) yield `${i === 0 ? '' : ','}${nl}${in2}${elementJson(value[i], gap)}`;
       yield `${nl}${in1}]`;
       continue;
     }
