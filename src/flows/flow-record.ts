@@ -14,6 +14,9 @@ export const KIND_PORTS = 0;
 export const KIND_ADDRESSES = 1;
 
 const scratch = new Uint8Array(32);
+// Shared by every flow that has none (frozen: a write would be a bug; lists are replaced instead).
+const NO_IDS: string[] = Object.freeze([]) as unknown as string[];
+const NO_TYPES: number[] = Object.freeze([]) as unknown as number[];
 
 /**
  * Community ID from a flow key: [iface, proto | kind << 8 | v << 12, low endpoint, high endpoint],
@@ -90,8 +93,8 @@ export class FlowRecord implements Flow {
   rev: DirectionStats;
   handshakeRttUs: number | null = null;
   icmp: IcmpInfo | null;
-  icmpErrorFlowIds: string[] = [];
-  sllPktTypes: number[] = [];
+  icmpErrorFlowIds: string[] = NO_IDS;
+  sllPktTypes: number[] = NO_TYPES;
   samples: FlowSamples;
   // Community ID: the string once known, else the key and seed it is computed from.
   private cid: string | null = null;

@@ -66,10 +66,6 @@ interface IfaceClock {
   id: number;
 }
 
-/** A recently finalized flow's key, for linking ICMP errors that arrive after it closed. */
-interface RecentKey extends KeyEntry {
-  id: string;
-}
 
 /** Gap list of every direction without gaps (frozen: it is shared). */
 const NO_GAPS: StreamGap[] = Object.freeze([]) as unknown as StreamGap[];
@@ -201,8 +197,9 @@ export class FlowTable {
   private readonly closing: LiveFlow[] = [];
   private closingHead = 0;
   // Keys of recently finalized flows → id, in two generations (no per-key eviction cost).
-  private recent = new KeyTable<RecentKey>(RECENT_CAPACITY);
-  private recentOld = new KeyTable<RecentKey>(RECENT_CAPACITY);
+  // Finalized flows' live entries double as the recent keys (no object per finalized flow).
+  private recent = new KeyTable<LiveFlow>(RECENT_CAPACITY);
+  private recentOld = new KeyTable<LiveFlow>(RECENT_CAPACITY);
   // Scratch for building keys: the packet's (kw) and an ICMP error's quoted tuple (kw2).
   private readonly kw = new Int32Array(MAX_KEY_WORDS);
   private readonly kw2 = new Int32Array(MAX_KEY_WORDS);
@@ -510,7 +507,9 @@ export class FlowTable {
     const lf = new LiveFlow(flow, seq, keyWords, keyHash, clock, srcIsLow);
     if (icmp?.linkedFlowId) {
       const target = this.findById(icmp.linkedFlowId);
-      target?.icmpErrorFlowIds.push(flow.id);
+      // Copy on first write: flows without ICMP errors share one frozen empty list.
+      if (target && Object.isFrozen(target.icmpErrorFlowIds)) target.icmpErrorFlowIds = [flow.id];
+      else target?.icmpErrorFlowIds.push(flow.id);
     }
     return lf;
   }
@@ -545,7 +544,7 @@ export class FlowTable {
     this.keyFromLow = saved;
     const h = hashWords(w, n);
     const live = this.live.get(w, n, h);
-    icmp.linkedFlowId = live ? live.flow.id : (this.recent.get(w, n, h)?.id ?? this.recentOld.get(w, n, h)?.id ?? null);
+    icmp.linkedFlowId = live ? live.flow.id : (this.recent.get(w, n, h)?.flow.id ?? this.recentOld.get(w, n, h)?.flow.id ?? null);
   }
 
   private update(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, proto: number, flags: number): void {
@@ -743,7 +742,7 @@ export class FlowTable {
     const flow = lf.flow;
     this.live.delete(lf);
     this.unlinkLive(lf);
-    this.recent.set({ keyWords: lf.keyWords, keyHash: lf.keyHash, id: flow.id });
+    this.recent.set(lf);
     if (this.recent.size >= RECENT_KEYS) {
       // Recycle the older generation's table: a fresh one grew (and reallocated) 8 times over.
       const old = this.recentOld;
@@ -775,9 +774,11 @@ export class FlowTable {
       flow.state = timedOut ? 'timeout' : 'active';
       flow.app = lf.app;
     }
-    const types: number[] = [];
-    for (let t = 0; t < 31; t++) if (lf.sllMask & (1 << t)) types.push(t);
-    flow.sllPktTypes = types;
+    if (lf.sllMask !== 0) {
+      const types: number[] = [];
+      for (let t = 0; t < 31; t++) if (lf.sllMask & (1 << t)) types.push(t);
+      flow.sllPktTypes = types;
+    }
     flow.samples = packSamples(this.samplePool, lf.sampleHead, lf.sampleCount, lf.sampleDropped, this.slab);
     this.samplePool.freeList(lf.sampleHead);
     lf.sampleHead = lf.sampleTail = -1;
