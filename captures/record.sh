@@ -16,7 +16,7 @@ PY=/usr/bin/python3
 
 SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-collision
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
-  08-concurrent 09-closed-port 10-localhost-udp-proxy)
+  08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -184,6 +184,9 @@ case "$SCEN" in
   08-*) PUBLISHED=("5000 $C1 5000" "5001 $C2 5000") ;;
   09-*) PUBLISHED=("5000 $C1 5000" "5002 $C1 5002") ;;
   10-*) PUBLISHED=("53 $C1 53 udp") ;;
+  # `-p 5005:53/udp` with nothing listening on UDP 53 in c1: the container answers ICMP port
+  # unreachable; host and container port differ so the quoted header's translation shows.
+  11-*) PUBLISHED=("5005 $C1 53 udp") ;;
 esac
 
 # Docker <= 27's rules for the default bridge (moby libnetwork setup_ip_tables.go,
@@ -364,6 +367,10 @@ run_traffic() {
       client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u1"
       client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u2"
       client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u3" ;;
+    11-*)
+      # From outside, so kernel DNAT (not the proxy) carries it; a connected socket so the
+      # client is told of the ICMP error (ECONNREFUSED) instead of waiting for its timeout.
+      client "$NS_X" udp $HOST_IP 5005 "nf-$SNUM-u1" --bind-port 40911 --connect ;;
   esac
 }
 

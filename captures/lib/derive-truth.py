@@ -129,6 +129,65 @@ def index_capture(path):
     return idx
 
 
+ERR_FIELDS = ['frame.time_epoch', 'ip.src', 'ip.dst', 'ip.id', 'ip.proto', 'icmp.type', 'icmp.code',
+              'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport']
+ICMP_ERROR_TYPES = ('3', '4', '5', '11', '12')
+
+
+def icmp_errors(path):
+    """ICMP errors in one capture, with the header they quote (tshark lists outer,inner)."""
+    cmd = ['tshark', '-n', '-r', path, '-Y', 'icmp', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a',
+           '-E', 'aggregator=,']
+    for f in ERR_FIELDS:
+        cmd += ['-e', f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    errs = []
+    for line in out.splitlines():
+        v = {k: x.split(',') for k, x in zip(ERR_FIELDS, line.split('\t'))}
+        if v['icmp.type'][0] not in ICMP_ERROR_TYPES or len(v['ip.src']) < 2:
+            continue
+        proto = {'6': 'tcp', '17': 'udp'}.get(v['ip.proto'][1])
+        if proto is None or not v[proto + '.srcport'][0]:
+            continue
+        errs.append({
+            'ts': float(v['frame.time_epoch'][0]),
+            'type': int(v['icmp.type'][0]), 'code': int(v['icmp.code'][0]),
+            'src': v['ip.src'][0], 'dst': v['ip.dst'][0],
+            'ipId': int(v['ip.id'][0], 0), 'quotedIpId': int(v['ip.id'][1], 0),
+            'quoted': tuple_of(proto, v['ip.src'][1], v[proto + '.srcport'][0], v['ip.dst'][1],
+                               v[proto + '.dstport'][0], None),
+        })
+    return errs
+
+
+def attach_icmp_errors(conv, errors_of):
+    """The ICMP errors that report on a conversation: on each interface of a leg, those quoting
+    that leg's tuple. One error seen on several interfaces (NAT translates its outer and its
+    quoted header) is one entry, told apart from others by type, code and outer IP ID, which NAT
+    leaves alone."""
+    found = {}
+    for leg in conv['legs']:
+        for iface in leg['interfaces']:
+            for e in errors_of(iface):
+                if key(e['quoted']) != key(leg['tuple']):
+                    continue
+                k = (e['type'], e['code'], e['ipId'], e['quotedIpId'])
+                ent = found.setdefault(k, {'type': e['type'], 'code': e['code'], 'ipId': e['ipId'],
+                                           'quotedIpId': e['quotedIpId'], 'legs': [], 'ts': e['ts']})
+                ent['ts'] = min(ent['ts'], e['ts'])
+                seen = next((l for l in ent['legs'] if (l['src'], l['dst'], key(l['quoted'])) ==
+                             (e['src'], e['dst'], key(e['quoted']))), None)
+                if seen is None:
+                    seen = {'quotes': leg['role'], 'interfaces': [], 'src': e['src'], 'dst': e['dst'],
+                            'quoted': e['quoted']}
+                    ent['legs'].append(seen)
+                if iface not in seen['interfaces']:
+                    seen['interfaces'].append(iface)
+    if found:
+        conv['icmpErrors'] = [dict((k, v) for k, v in x.items() if k != 'ts')
+                              for x in sorted(found.values(), key=lambda x: x['ts'])]
+
+
 def compact_json(v, ind=''):
     """Indented JSON with flat objects (tuples, endpoints) on one line: reviewable, and the
     100-connection scenario stays small."""
@@ -306,6 +365,15 @@ def main():
     for n, c in enumerate(unmarked, 1):
         c['id'] = '%s-x%d' % (snum, n)
         out.append(c)
+    errs = {}
+
+    def errors_of(iface):
+        if iface not in errs:
+            errs[iface] = icmp_errors(os.path.join(d, meta['captures']['perInterface'][iface]))
+        return errs[iface]
+
+    for c in out:
+        attach_icmp_errors(c, errors_of)
     kinds = {'tcp': 'http-query', 'udp': 'dns-qname', 'icmp': 'icmp-payload'}
     result = {
         'schema': 'natflow-capture-truth/1',
@@ -315,7 +383,8 @@ def main():
         'conversations': [
             {'id': c['id'], 'marker': c['marker'], 'markerKind': kinds[c['proto']] if c['marker'] else None,
              'proto': c['proto'], 'mechanism': c['mechanism'], 'linkedBy': c['linkedBy'],
-             'translation': c['translation'], 'legs': c['legs']}
+             'translation': c['translation'], 'legs': c['legs'],
+             **({'icmpErrors': c['icmpErrors']} if 'icmpErrors' in c else {})}
             for c in out
         ],
     }

@@ -26,7 +26,7 @@ def http_get(host, port, marker, bind_port=0, timeout=10.0):
         conn.close()
 
 
-def dns_query(host, port, marker, bind_port=0, timeout=3.0):
+def dns_query(host, port, marker, bind_port=0, timeout=3.0, connect=False):
     qname = marker + '.lab.test'
     qid = sum(marker.encode()) & 0xFFFF
     q = struct.pack('!HHHHHH', qid, 0x0100, 1, 0, 0, 0)
@@ -37,7 +37,12 @@ def dns_query(host, port, marker, bind_port=0, timeout=3.0):
     s.settimeout(timeout)
     try:
         s.bind(('', bind_port))
-        s.sendto(q, (host, port))
+        if connect:
+            # Only a connected UDP socket is told of ICMP errors (recv fails with ECONNREFUSED).
+            s.connect((host, port))
+            s.send(q)
+        else:
+            s.sendto(q, (host, port))
         data, peer = s.recvfrom(2048)
         return 'udp %s:%d %s -> %d bytes from %s:%d' % (host, port, marker, len(data), *peer)
     except Exception as e:
@@ -116,6 +121,7 @@ def main():
     u = sub.add_parser('udp')
     u.add_argument('host'); u.add_argument('port', type=int); u.add_argument('marker')
     u.add_argument('--bind-port', type=int, default=0)
+    u.add_argument('--connect', action='store_true')
     i = sub.add_parser('icmp')
     i.add_argument('host'); i.add_argument('marker'); i.add_argument('--id', type=int, required=True)
     i.add_argument('--count', type=int, default=1)
@@ -126,7 +132,7 @@ def main():
     if a.cmd == 'http':
         print(http_get(a.host, a.port, a.marker, a.bind_port))
     elif a.cmd == 'udp':
-        print(dns_query(a.host, a.port, a.marker, a.bind_port))
+        print(dns_query(a.host, a.port, a.marker, a.bind_port, connect=a.connect))
     elif a.cmd == 'icmp':
         print(icmp_echo(a.host, a.marker, a.id, a.count))
     else:

@@ -19,9 +19,23 @@ export interface TupleSeen {
   payload: string;
 }
 
+/** One ICMP error as one capture shows it. */
+export interface IcmpErrorSeen {
+  type: number;
+  code: number;
+  src: string;
+  dst: string;
+  ipId: number;
+  /** The quoted packet's IP ID and tuple (initiator's direction, as quoted). */
+  quotedIpId: number;
+  quoted: string;
+}
+
 export interface CaptureIndex {
   /** Keyed by `${ifaceName}|${tupleKey}`; ifaceName is '' for single-interface captures. */
   byTuple: Map<string, TupleSeen>;
+  /** ICMP errors quoting a TCP/UDP header, keyed by interface name. */
+  icmpErrors: Map<string, IcmpErrorSeen[]>;
   /** Link types of the file's interfaces (header / IDBs), whether or not they hold packets. */
   linktypes: Set<number>;
   interfaceNames: Set<string>;
@@ -38,7 +52,7 @@ export async function indexCapture(
   ifaceOf: (pkt: Packet, ifaceName: string | null) => string,
 ): Promise<CaptureIndex> {
   const pkt = new Packet();
-  const idx: CaptureIndex = { byTuple: new Map(), linktypes: new Set(), interfaceNames: new Set(), records: 0, decodeWarnings: 0 };
+  const idx: CaptureIndex = { byTuple: new Map(), icmpErrors: new Map(), linktypes: new Set(), interfaceNames: new Set(), records: 0, decodeWarnings: 0 };
   const res = await readCapture(file, (rec) => {
     idx.records++;
     if (rec.iface.name) idx.interfaceNames.add(rec.iface.name);
@@ -53,6 +67,23 @@ export async function indexCapture(
       key = `${pkt.ipProto === 6 ? 'tcp' : 'udp'} ${src}:${pkt.sport} > ${dst}:${pkt.dport}`;
     } else if (pkt.ipProto === 1 && pkt.icmpType === 8) {
       key = `icmp ${src} > ${dst} id ${pkt.icmpId}`;
+    } else if (pkt.ipProto === 1 && pkt.innerIpVersion === 4 && (pkt.innerProto === 6 || pkt.innerProto === 17) && pkt.innerSport >= 0) {
+      const iface = ifaceOf(pkt, rec.iface.name);
+      const list = idx.icmpErrors.get(iface) ?? [];
+      idx.icmpErrors.set(iface, list);
+      const d = pkt.data;
+      // The quoted IPv4 header starts 12 bytes before its source address; its IP ID is at +4.
+      const q = pkt.innerSrcOff - 12;
+      list.push({
+        type: pkt.icmpType,
+        code: pkt.icmpCode,
+        src,
+        dst,
+        ipId: pkt.ipId,
+        quotedIpId: (d[q + 4] << 8) | d[q + 5],
+        quoted: `${pkt.innerProto === 6 ? 'tcp' : 'udp'} ${formatIp(d, pkt.innerSrcOff, 4)}:${pkt.innerSport} > ${formatIp(d, pkt.innerDstOff, 4)}:${pkt.innerDport}`,
+      });
+      return;
     } else return;
     const k = `${ifaceOf(pkt, rec.iface.name)}|${key}`;
     let seen = idx.byTuple.get(k);

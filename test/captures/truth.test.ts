@@ -78,6 +78,26 @@ describe.each(dirs)('%s', (dir) => {
     }
   });
 
+  it('shows each ICMP error on every interface truth.json names, quoting the tuple of the leg there, with IP IDs NAT left alone', () => {
+    for (const c of truth.conversations) {
+      for (const e of c.icmpErrors ?? []) {
+        expect(e.legs.length, `${c.id}: an ICMP error leg`).toBeGreaterThan(0);
+        for (const leg of e.legs) {
+          // The quoted header is the conversation's own tuple on that interface (translated by NAT).
+          const quotedLeg = c.legs.find((l) => l.role === leg.quotes)!;
+          expect(leg.quoted, `${c.id}: quoted header on ${leg.interfaces.join(',')}`).toEqual(quotedLeg.tuple);
+          expect(leg.interfaces.every((i) => quotedLeg.interfaces.includes(i))).toBe(true);
+          for (const iface of leg.interfaces) {
+            const want = { type: e.type, code: e.code, src: leg.src, dst: leg.dst, ipId: e.ipId, quotedIpId: e.quotedIpId, quoted: tupleKey(leg.quoted) };
+            expect(perIface.get(iface)!.icmpErrors.get(iface), `${c.id}: ICMP error in ${iface}.pcap`).toContainEqual(want);
+            expect(any.icmpErrors.get(iface), `${c.id}: ICMP error on ${iface} in any.pcap`).toContainEqual(want);
+            if (['lo', 'docker0', 'eth0'].includes(iface)) expect(pcapng.icmpErrors.get(iface), `${c.id}: ICMP error on ${iface} in all.pcapng`).toContainEqual(want);
+          }
+        }
+      }
+    }
+  });
+
   it('shows a locally NATed connection nowhere under the tuple the process opened', () => {
     for (const c of truth.conversations) {
       for (const leg of c.legs.filter((l) => l.interfaces.length === 0)) {
@@ -209,6 +229,26 @@ const purpose: Record<string, (t: Truth) => void> = {
     }
     // Like docker-proxy, a new source port towards the container for each client.
     expect(new Set(c.map((x) => x.legs[1].tuple.sport)).size).toBe(3);
+  },
+  '11-udp-closed-port': (t) => {
+    expect(t.conversations.map((c) => `${c.proto}:${c.mechanism}`)).toEqual(['udp:dnat']);
+    const [c] = t.conversations;
+    const ingress = c.legs.find((l) => l.role === 'ingress')!;
+    const egress = c.legs.find((l) => l.role === 'egress')!;
+    // -p 5005:53/udp: host and container port differ, so the quoted header's rewrite shows.
+    expect(ingress.tuple.dport).not.toBe(egress.tuple.dport);
+    expect(c.icmpErrors).toHaveLength(1);
+    const [e] = c.icmpErrors!;
+    expect([e.type, e.code]).toEqual([3, 3]); // port unreachable
+    const inside = e.legs.find((l) => l.quotes === 'egress')!;
+    const outside = e.legs.find((l) => l.quotes === 'ingress')!;
+    expect(inside.interfaces).toContain('docker0');
+    expect(outside.interfaces).toEqual(['eth0']);
+    // The container sent it; on eth0 it comes from the address the client sent to.
+    expect(inside.src).toBe(egress.tuple.dst);
+    expect(outside.src).toBe(ingress.tuple.dst);
+    expect(inside.dst).toBe(ingress.tuple.src);
+    expect(outside.dst).toBe(ingress.tuple.src);
   },
 };
 

@@ -35,6 +35,32 @@ export interface TruthConversation {
   linkedBy: 'marker' | 'sole-candidate' | null;
   translation: { dnat: { from: TruthEndpoint; to: TruthEndpoint } | null; snat: { from: TruthEndpoint; to: TruthEndpoint } | null } | null;
   legs: TruthLeg[];
+  /** ICMP errors reporting on this conversation (from 11 on; absent when there were none). */
+  icmpErrors?: TruthIcmpError[];
+}
+
+/**
+ * One ICMP error as it crossed the host: NAT rewrites its outer addresses and the header it
+ * quotes, and leaves type, code and both IP IDs alone.
+ */
+export interface TruthIcmpError {
+  type: number;
+  code: number;
+  /** Outer IP ID, the same on every interface. */
+  ipId: number;
+  /** IP ID of the quoted packet (the datagram the error reports on). */
+  quotedIpId: number;
+  legs: TruthIcmpErrorLeg[];
+}
+
+export interface TruthIcmpErrorLeg {
+  /** Role of the conversation leg whose tuple this copy quotes. */
+  quotes: string;
+  interfaces: string[];
+  /** Outer addresses on those interfaces. */
+  src: string;
+  dst: string;
+  quoted: TruthTuple;
 }
 
 export interface Truth {
