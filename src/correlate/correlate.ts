@@ -7,6 +7,7 @@
  *   4. per-file clock offsets, then a time-window check  ./clock-offset.ts
  *   5. relay pairing between the resulting groups        ./relay.ts
  *   6. legs ordered along the path, hops, evidence       ./path-order.ts, ./hop-fields.ts, ./describe.ts
+ *   7. ICMP errors joined to the conversation they quote ./icmp-errors.ts
  */
 import type { Flow } from '../flows/flow.js';
 import type { Analysis, CaptureSummary, Correlation } from './model.js';
@@ -22,6 +23,7 @@ import { summarizeFlow } from './flow-summary.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { LazyCorrelation, type Explainer } from './lazy-correlation.js';
 import { defineLazy } from './lazy-field.js';
+import { attachableErrors, buildReport, planReports } from './icmp-errors.js';
 
 export type CaptureInput = Omit<CaptureSummary, 'clockOffset' | 'clockOffsetBasis'>;
 
@@ -136,7 +138,24 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const startOf = new Float64Array(nodes.length);
   for (const g of heads) startOf[g] = minT0(groupNodes[g]!);
   heads.sort((a, b) => startOf[a] - startOf[b]);
+  // ICMP errors about a conversation join its correlation (step 7) instead of standing alone.
+  const errors = attachableErrors({
+    flows,
+    nodes,
+    groupIds,
+    groupNodes,
+    groupOf: (i) => uf.find(i),
+    heads,
+    next: (g) => relayDown[g]?.down.group,
+    hasCounterpart: (h) => chainHasCounterpart(h, groupNodes, relayDown),
+    split: (g) => {
+      const repeats: Duplicate[] = [];
+      return { kept: dropRepeatedCapturePoints(orderGroup(groupNodes[g]!), repeats), repeats };
+    },
+  });
+  const errorTarget = new Map<number, LazyCorrelation>();
   for (const head of heads) {
+    if (errors.attached.has(head)) continue;
     const segments: Segment[] = [];
     let g: number | undefined = head;
     let via: RelayMatch | null = null;
@@ -175,7 +194,21 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     }
     if (c.mechanism === 'userland-proxy' && single.proto === PROTO_UDP) proxiedUdp++;
     correlations.push(c);
+    if (errors.byHead.has(head)) errorTarget.set(head, c);
   }
+  for (const [head, groups] of errors.byHead) {
+    const c = errorTarget.get(head)!;
+    const legOf = new Map(c.copies.map((x) => [x.flow, x.sameAs]));
+    const copied: string[] = [];
+    for (const plan of planReports(groups, window)) {
+      const { report, evidence } = buildReport(plan, (id) => legOf.get(id) ?? id);
+      c.addIcmpError(report, evidence);
+      for (const g of plan.groups) for (const n of g.nodes) pair(n);
+      for (const x of report.copies) copied.push(`${x.flow} = ${x.sameAs}`);
+    }
+    if (copied.length > 0) c.notes.push(`ICMP error also recorded in another file, not separate capture points: ${copied.join(', ')}`);
+  }
+  for (const n of errors.repeats) pair(n);
 
   const unpaired: string[] = [];
   for (let i = 0; i < flows.length; i++) if (paired[i] === 0) unpaired.push(flows[i].id);
@@ -231,6 +264,15 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   // For the explainer and the presenters' flow lookups, built when first used.
   defineLazy(out, 'flowsById', () => new Map(flows.map((f) => [f.id, f])));
   return out;
+}
+
+/** As the correlation loop decides it: whether the chain from this head has more than a lone flow. */
+function chainHasCounterpart(head: number, groupNodes: ReadonlyArray<ConnNode[] | undefined>, relayDown: ReadonlyArray<RelayMatch | undefined>): boolean {
+  if (relayDown[head] !== undefined) return true;
+  const scratch: Duplicate[] = [];
+  const kept = dropRepeatedCapturePoints(orderGroup(groupNodes[head]!), scratch);
+  if (kept.length > 1) return true;
+  return kept[0].parts.length > 1 || isSelfHairpin(kept[0]);
 }
 
 function minT0(ns: ConnNode[]): number {

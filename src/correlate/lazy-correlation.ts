@@ -10,7 +10,7 @@
  * `Object.keys(c)` do not see them: use `plainCorrelation(c)` first (JSON.stringify is fine:
  * `toJSON` writes every field in the model's order).
  */
-import type { CaptureCopy, Correlation, Evidence, Hop, Mechanism } from './model.js';
+import type { CaptureCopy, Correlation, Evidence, Hop, IcmpErrorReport, Mechanism } from './model.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 
 /** What a lazy correlation needs to write its details; implemented by ./describe.ts. */
@@ -35,7 +35,11 @@ export class LazyCorrelation implements Correlation {
   legs: string[];
   notes: string[];
   copies: CaptureCopy[] = [];
+  // Declared, not initialised: correlations without ICMP errors keep exactly their former fields.
+  declare icmpErrors?: IcmpErrorReport[];
   #details: CorrelationDetails | null;
+  /** Evidence about attached ICMP errors, written after the hops' evidence. */
+  #icmpEvidence: (() => Evidence[])[] | null = null;
   #explainer: Explainer;
   #hops: Hop[] | null = null;
   #evidence: Evidence[] | null = null;
@@ -56,7 +60,18 @@ export class LazyCorrelation implements Correlation {
     if (d === null) return;
     const { hops, evidence } = d.build();
     this.#hops ??= hops;
-    this.#evidence ??= evidence;
+    this.#evidence ??= this.#withIcmpEvidence(evidence);
+  }
+
+  #withIcmpEvidence(evidence: Evidence[]): Evidence[] {
+    if (this.#icmpEvidence !== null) for (const w of this.#icmpEvidence) evidence.push(...w());
+    return evidence;
+  }
+
+  /** Attaches an ICMP error message reporting on this conversation, and its evidence. */
+  addIcmpError(report: IcmpErrorReport, evidence: () => Evidence[]): void {
+    (this.icmpErrors ??= []).push(report);
+    (this.#icmpEvidence ??= []).push(evidence);
   }
 
   get hops(): Hop[] {
@@ -111,7 +126,7 @@ export class LazyCorrelation implements Correlation {
     if ((hops === null || evidence === null) && this.#details !== null) {
       const built = this.#details.build();
       hops ??= built.hops;
-      evidence ??= built.evidence;
+      evidence ??= this.#withIcmpEvidence(built.evidence);
     }
     const plain: Correlation = {
       id: this.id,
@@ -124,6 +139,7 @@ export class LazyCorrelation implements Correlation {
       notes: this.notes,
       copies: this.copies,
     };
+    if (this.icmpErrors !== undefined) plain.icmpErrors = this.icmpErrors;
     // The explainer reads the same fields from the plain copy as it would from `this`.
     plain.explanation = this.#explanation ?? this.#explainer.explain?.(plain) ?? [];
     return plain;
@@ -132,7 +148,7 @@ export class LazyCorrelation implements Correlation {
 
 /** Every field as an own data property, in the model's order (for spreading and cloning). */
 export function plainCorrelation(c: Correlation): Correlation {
-  return {
+  const plain: Correlation = {
     id: c.id,
     mechanism: c.mechanism,
     confidence: c.confidence,
@@ -143,6 +159,8 @@ export function plainCorrelation(c: Correlation): Correlation {
     notes: c.notes,
     copies: c.copies,
   };
+  if (c.icmpErrors !== undefined) plain.icmpErrors = c.icmpErrors;
+  return plain;
 }
 
 /** Kernel mechanisms of a correlation's hops, lazy or not. */

@@ -113,6 +113,27 @@ export interface Correlation {
    * not separate legs.
    */
   copies: CaptureCopy[];
+  /**
+   * ICMP errors reporting on this conversation (e.g. the container's port unreachable for a
+   * datagram to a port without a socket), one per message, its copies on either side of the NAT
+   * together. Absent when there are none.
+   */
+  icmpErrors?: IcmpErrorReport[];
+}
+
+/** One ICMP error message about a conversation, as it crossed the capture points. */
+export interface IcmpErrorReport {
+  /** ICMP / ICMPv6 type and code (3 / 3: port unreachable). */
+  type: number;
+  code: number;
+  /** What type and code mean, e.g. "port unreachable". */
+  name: string;
+  /** The error's flows, one per capture point, in the order the message crossed them. */
+  flows: string[];
+  /** For each of `flows`, the leg whose tuple it quotes (on the same interface; NAT translated the quote). */
+  quotes: string[];
+  /** Error flows recorded again in another file: the same capture point as one of `flows`. */
+  copies: CaptureCopy[];
 }
 
 export interface CaptureCopy {

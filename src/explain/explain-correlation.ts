@@ -1,5 +1,5 @@
 import type { Flow } from '../flows/flow.js';
-import type { Correlation, Hop } from '../correlate/model.js';
+import type { Correlation, Hop, IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
 } from './describe.js';
@@ -28,8 +28,81 @@ export function explainCorrelation(c: Correlation, flows: Map<string, Flow>, ctx
     case 'bridge': steps = explainBridge(legs); break;
     default: steps = explainUnpaired(legs[0], ctx); break;
   }
+  steps.push(...icmpErrorSteps(c, flows, steps));
   steps.push(...noteSteps(c));
   return steps;
+}
+
+/** An attached error's flows split into the side that sent it and the side NAT translated it for. */
+interface ErrorSides {
+  report: IcmpErrorReport;
+  /** Copies before any translation (the sender's side), in path order. */
+  near: Flow[];
+  /** Copies after the translation (outer addresses differ from `near`'s), in path order. */
+  far: Flow[];
+}
+
+function errorSides(r: IcmpErrorReport, flows: Map<string, Flow>): ErrorSides | null {
+  const fs = r.flows.map((id) => flows.get(id)).filter((f): f is Flow => f !== undefined && f.icmp?.inner != null);
+  if (fs.length === 0) return null;
+  const a = fs[0];
+  const near = fs.filter((f) => f.src.ip === a.src.ip && f.dst.ip === a.dst.ip);
+  return { report: r, near, far: fs.filter((f) => !near.includes(f)) };
+}
+
+function quoteText(f: Flow): string {
+  const q = f.icmp!.inner!;
+  const ep = (e: { ip: string; port: number }) => (e.port < 0 ? e.ip : e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+  return `${ep(q.src)} → ${ep(q.dst)}`;
+}
+
+function errorText(r: IcmpErrorReport, f: Flow): string {
+  return `${f.proto === 58 ? 'ICMPv6' : 'ICMP'} ${r.name} (type ${r.type} code ${r.code})`;
+}
+
+/**
+ * Steps for the ICMP errors attached to a correlation. A container's port unreachable for a
+ * datagram the kernel DNATed (the scenario 11 case) replaces the "replies were translated back"
+ * step, which would claim replies that never came.
+ */
+function icmpErrorSteps(c: Correlation, flows: Map<string, Flow>, steps: string[]): string[] {
+  const out: string[] = [];
+  for (const r of c.icmpErrors ?? []) {
+    const sides = errorSides(r, flows);
+    if (sides === null) continue;
+    const { near, far } = sides;
+    const a = near[0];
+    const quoted = r.quotes.map((id) => flows.get(id)).filter((f): f is Flow => f !== undefined);
+    const replies = c.legs.some((id) => (flows.get(id)?.rev.packets ?? 0) > 0);
+    const portUnreachable = a.proto === 1 ? r.type === 3 && r.code === 3 : r.type === 1 && r.code === 4;
+    const target = quoted.find((f) => f.iface === a.iface) ?? quoted[0];
+    const fromReceiver = target !== undefined && a.src.ip === target.dst.ip;
+    const b = far[far.length - 1];
+    const translated = b
+      ? `Connection tracking recognised the error as belonging to this ${conversationNoun(target?.proto ?? 17).replace(/^TCP |^UDP /, '')} (it quotes its tuple) and reversed the NAT on it, in the outer header and in the header it quotes: on ${iface(b)} it is ${b.src.ip} → ${b.dst.ip}, quoting ${quoteText(b)}.`
+      : '';
+    if (portUnreachable && fromReceiver && target.proto === 17 && !replies) {
+      // Drop the generic reply step written for DNAT: there was no reply, only this error.
+      const i = steps.findIndex((x) => x.startsWith('Replies from '));
+      if (i >= 0) steps.splice(i, 1);
+      out.push(
+        `The container refused the datagram: nothing listens on UDP port ${target.dst.port} at ${target.dst.ip} (no socket on that port), so its kernel answered with ${errorText(r, a)}, ` +
+        `${a.src.ip} → ${a.dst.ip} on ${listText(near.map(iface))}, quoting the datagram as it arrived (${quoteText(a)}). No reply datagram was sent.`,
+      );
+      if (b) {
+        const q = b.icmp!.inner!;
+        out.push(
+          `${translated} So the client gets the error from ${b.src.ip}, about its datagram to ${q.dst.ip}:${q.dst.port}: the host address and port it sent to. ` +
+          `On ${iface(b)} neither header of the error shows the container's ${target.dst.ip}:${target.dst.port}.`,
+        );
+      }
+      continue;
+    }
+    out.push(
+      `${errorText(r, a)} from ${a.src.ip} to ${a.dst.ip} about this conversation was seen on ${listText(near.map(iface))}, quoting ${quoteText(a)}.` + (translated ? ` ${translated}` : ''),
+    );
+  }
+  return out;
 }
 
 function hopOf(c: Correlation, mech: string): Hop | undefined {

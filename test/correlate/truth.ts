@@ -5,7 +5,7 @@ import type { Flow } from '../../src/flows/flow.js';
 import type { Analysis } from '../../src/correlate/model.js';
 import { capturesDir } from '../helpers/paths.js';
 import { readScenarioJson, scenarioNames } from '../helpers/scenario-dir.js';
-import type { Truth, TruthConversation, TruthTuple } from '../helpers/truth.js';
+import type { Truth, TruthConversation, TruthIcmpError, TruthIcmpErrorLeg, TruthTuple } from '../helpers/truth.js';
 
 export type { TruthConversation };
 
@@ -50,6 +50,30 @@ export function flowMatches(f: Flow, t: TruthTuple): boolean {
   const fwd = f.src.ip === t.src && f.src.port === t.sport && f.dst.ip === t.dst && f.dst.port === t.dport;
   const rev = f.src.ip === t.dst && f.src.port === t.dport && f.dst.ip === t.src && f.dst.port === t.sport;
   return fwd || rev;
+}
+
+/** An ICMP error flow showing this copy of the error (outer addresses, type/code, quoted tuple). */
+export function errorFlowMatches(f: Flow, e: TruthIcmpError, leg: TruthIcmpErrorLeg): boolean {
+  const i = f.icmp;
+  if (f.proto !== 1 || !i?.inner || i.type !== e.type || i.code !== e.code) return false;
+  if (f.src.ip !== leg.src || f.dst.ip !== leg.dst) return false;
+  const q = leg.quoted;
+  return i.inner.proto === protoNum(q.proto) && i.inner.src.ip === q.src && i.inner.src.port === q.sport && i.inner.dst.ip === q.dst && i.inner.dst.port === q.dport;
+}
+
+/** Flow ids of one truth ICMP error on the interfaces present, and the (leg, interface) pairs with no flow. */
+export function expectedErrorFlows(e: TruthIcmpError, flows: readonly Flow[], present: ReadonlySet<string>): { ids: Set<string>; missing: string[] } {
+  const ids = new Set<string>();
+  const missing: string[] = [];
+  for (const leg of e.legs) {
+    for (const iface of leg.interfaces) {
+      if (!present.has(iface)) continue;
+      const hits = flows.filter((f) => f.iface === iface && errorFlowMatches(f, e, leg));
+      if (hits.length === 0) missing.push(`icmp-error quoting ${leg.quotes}@${iface}`);
+      for (const h of hits) ids.add(h.id);
+    }
+  }
+  return { ids, missing };
 }
 
 /**
@@ -97,6 +121,43 @@ export function checkAgainstTruth(s: Scenario, a: Analysis, flows: readonly Flow
     if (c.mechanism !== e.c.mechanism) problems.push(`${e.c.id}: mechanism ${c.mechanism}, truth ${e.c.mechanism}`);
     const foreign = c.legs.filter((l) => owner.has(l) && owner.get(l) !== e.c.id);
     if (foreign.length > 0) problems.push(`${e.c.id}: ${c.id} also holds ${foreign.map((l) => `${l} (${owner.get(l)})`).join(', ')}`);
+    problems.push(...checkIcmpErrors(e.c, c, a, flows, present));
+  }
+  return problems;
+}
+
+/**
+ * Each truth ICMP error is one report of the conversation's correlation holding every copy of
+ * it (as a capture point or a repeat from another file), each quoting the leg on its interface;
+ * and no error flow stands alone or in another correlation.
+ */
+function checkIcmpErrors(t: TruthConversation, c: Analysis['correlations'][number], a: Analysis, flows: readonly Flow[], present: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const reports = c.icmpErrors ?? [];
+  const truthErrors = (t.icmpErrors ?? []).filter((e) => e.legs.some((l) => l.interfaces.some((i) => present.has(i))));
+  if (reports.length !== truthErrors.length) problems.push(`${t.id}: ${c.id} has ${reports.length} ICMP error reports, truth ${truthErrors.length}`);
+  const byId = new Map(flows.map((f) => [f.id, f]));
+  for (const e of truthErrors) {
+    const { ids, missing } = expectedErrorFlows(e, flows, present);
+    if (missing.length > 0) problems.push(`${t.id}: no flow for ${missing.join(', ')}`);
+    const r = reports.find((x) => x.flows.some((id) => ids.has(id)));
+    if (!r) {
+      problems.push(`${t.id}: ICMP error ${e.type}/${e.code} not attached to ${c.id}`);
+      continue;
+    }
+    const held = new Set([...r.flows, ...r.copies.map((x) => x.flow)]);
+    const absent = [...ids].filter((id) => !held.has(id));
+    if (absent.length > 0) problems.push(`${t.id}: ${c.id}'s ICMP error lacks ${absent.join(', ')}`);
+    if ([r.type, r.code].join('/') !== [e.type, e.code].join('/')) problems.push(`${t.id}: ICMP error type/code ${r.type}/${r.code}, truth ${e.type}/${e.code}`);
+    r.flows.forEach((id, i) => {
+      const f = byId.get(id);
+      const q = byId.get(r.quotes[i]);
+      if (!f || !q || !c.legs.includes(q.id) || q.iface !== f.iface) problems.push(`${t.id}: ${id} quotes ${r.quotes[i]}, not a leg on ${f?.iface}`);
+    });
+    const elsewhere = a.correlations.filter((x) => x !== c && x.legs.some((l) => ids.has(l)));
+    if (elsewhere.length > 0) problems.push(`${t.id}: ICMP error flows also in ${elsewhere.map((x) => x.id).join(', ')}`);
+    const unpaired = a.unpaired.filter((id) => ids.has(id));
+    if (unpaired.length > 0) problems.push(`${t.id}: ICMP error flows left unpaired: ${unpaired.join(', ')}`);
   }
   return problems;
 }

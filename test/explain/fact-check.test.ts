@@ -8,6 +8,7 @@ import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze
 import type { Correlation } from '../../src/correlate/model.js';
 import { summarizeAnalysis } from '../../src/explain/index.js';
 import { expectedFlows, scenarios, type Scenario, type TruthConversation } from '../correlate/truth.js';
+import { indexCapture } from '../captures/lab-captures.js';
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
 
@@ -128,5 +129,41 @@ describe.skipIf(!byName.has('09'))('09 closed port: nothing was relayed, the con
     expect(text).toContain(`${ep(ingress.src, ingress.sport)} tried to open a TCP connection to ${ep(ingress.dst, ingress.dport)}`);
     expect(text).toMatch(/refused the connection with RST/);
     expect(text).not.toMatch(/payload are unchanged/);
+  });
+});
+
+describe.skipIf(!byName.has('11'))('11 closed UDP port: the container answered ICMP port unreachable, translated back', () => {
+  it('says the container refused the datagram, how conntrack translated the error, and claims no reply the capture lacks', async () => {
+    const s = byName.get('11')!;
+    const t = s.conversations[0];
+    const e = t.icmpErrors![0];
+    const ingress = t.legs.find((l) => l.role === 'ingress')!.tuple;
+    const egress = t.legs.find((l) => l.role === 'egress')!.tuple;
+    const inside = e.legs.find((l) => l.quotes === 'egress')!;
+    const outside = e.legs.find((l) => l.quotes === 'ingress')!;
+    // What the capture shows: no datagram back from the container, nor from the published port.
+    const rev = (x: typeof ingress) => `udp ${x.dst}:${x.dport} > ${x.src}:${x.sport}`;
+    const d0 = await indexCapture(s.perInterface.docker0, () => 'docker0');
+    const e0 = await indexCapture(s.perInterface.eth0, () => 'eth0');
+    expect(d0.byTuple.has(`docker0|${rev(egress)}`)).toBe(false);
+    expect(e0.byTuple.has(`eth0|${rev(ingress)}`)).toBe(false);
+
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const c = correlationOf(r, t);
+    const text = c.explanation.join('\n');
+    expect(text).not.toMatch(/^Replies /m);
+    const refused = c.explanation.find((x) => x.startsWith('The container refused the datagram'))!;
+    expect(refused).toContain(`nothing listens on UDP port ${egress.dport} at ${egress.dst} (no socket on that port)`);
+    expect(refused).toContain(`ICMP port unreachable (type ${e.type} code ${e.code}), ${inside.src} → ${inside.dst} on `);
+    expect(refused).toContain(`quoting the datagram as it arrived (${ep(inside.quoted.src, inside.quoted.sport)} → ${ep(inside.quoted.dst, inside.quoted.dport)})`);
+    expect(refused).toContain('No reply datagram was sent.');
+    const back = c.explanation[c.explanation.indexOf(refused) + 1];
+    expect(back).toContain(`on eth0 it is ${outside.src} → ${outside.dst}, quoting ${ep(outside.quoted.src, outside.quoted.sport)} → ${ep(outside.quoted.dst, outside.quoted.dport)}`);
+    // The host address and port the client sent to.
+    expect(back).toContain(`the client gets the error from ${ingress.dst}, about its datagram to ${ep(ingress.dst, ingress.dport)}: the host address and port it sent to`);
+    // …which holds for what eth0 shows: outer source and quoted destination are the host's.
+    expect([outside.src, outside.quoted.src, outside.dst]).not.toContain(egress.dst);
+    expect(outside.quoted.dst).toBe(ingress.dst);
+    expect(back).toContain(`On eth0 neither header of the error shows the container's ${ep(egress.dst, egress.dport)}.`);
   });
 });
