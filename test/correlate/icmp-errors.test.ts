@@ -11,6 +11,9 @@ import type { Correlation } from '../../src/correlate/model.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { expectedErrorFlows, expectedFlows, scenarios, type Scenario } from './truth.js';
+import { planReports } from '../../src/correlate/icmp-errors.js';
+import { buildNodes } from '../../src/correlate/conn-node.js';
+import { loadCaptures } from '../../src/flows/load-captures.js';
 
 const s = scenarios().find((x) => x.name === '11-udp-closed-port');
 
@@ -100,5 +103,45 @@ describe.skipIf(s === undefined)('11 ICMP port unreachable joins the DNAT conver
     const ev = r.analysis.correlations[0].evidence.filter((e) => e.kind === 'icmp-error');
     expect(ev).toHaveLength(1);
     expect(ev[0].detail).toContain(`quoting ${q(inside.quoted)}: this conversation's tuple there`);
+  });
+});
+
+describe.skipIf(s === undefined)('11 pairing an error across the NAT rests on what NAT keeps', () => {
+  // The recorded error's two sides (docker0 and eth0), as connection nodes.
+  async function sides() {
+    const files = [s!.perInterface.docker0, s!.perInterface.eth0];
+    const { flows } = await loadCaptures(files);
+    const { nodes } = buildNodes(flows, new Map(files.map((f, i) => [f, i])));
+    const errs = nodes.filter((n) => n.parts[0].icmp?.inner != null);
+    expect(errs.map((n) => n.iface).sort()).toEqual(['docker0', 'eth0']);
+    return errs.map((n) => ({ nodes: [n], copies: [] }));
+  }
+
+  it('the recorded copies are one message', async () => {
+    expect(planReports(await sides(), 2_000_000)).toHaveLength(1);
+  });
+
+  it('a different quoted IP ID, outer IP ID or quoted payload makes two messages', async () => {
+    for (const at of ['quoted-id', 'quoted-payload'] as const) {
+      const groups = await sides();
+      const f = groups[1].nodes[0].parts[0];
+      const p = new Uint8Array(f.fwd.prefix);
+      // Quoted IPv4 header: IP ID at bytes 4-5; the payload follows the 8-byte UDP header.
+      const i = at === 'quoted-id' ? 5 : (p[0] & 0x0f) * 4 + 8;
+      p[i] ^= 0xff;
+      f.fwd.prefix = p;
+      expect(planReports(groups, 2_000_000), at).toHaveLength(2);
+    }
+    const groups = await sides();
+    const f = groups[1].nodes[0].parts[0];
+    const ipIdAt = f.samples.ipIdAt.bind(f.samples);
+    f.samples.ipIdAt = (k: number) => ipIdAt(k) ^ 1;
+    expect(planReports(groups, 2_000_000), 'outer IP ID').toHaveLength(2);
+  });
+
+  it('copies further apart than the window are two messages', async () => {
+    const groups = await sides();
+    groups[1].nodes[0].t0 += 3_000_000;
+    expect(planReports(groups, 2_000_000)).toHaveLength(2);
   });
 });
