@@ -57,7 +57,7 @@ function firstFwd<T>(n: ConnNode, pick: (f: Flow, i: number) => T | null): T | n
   for (const f of n.parts) {
     const s = f.samples;
     for (let i = 0; i < s.count; i++) {
-      if (s.dir[i] !== 0) continue;
+      if (s.dirAt(i) !== 0) continue;
       const v = pick(f, i);
       if (v !== null) return v;
     }
@@ -107,7 +107,7 @@ export function fieldDiffs(x: ConnNode, y: ConnNode, relay: boolean, seqOffset: 
     if (!relay && seqOffset !== null && seqOffset !== 0) d.verdict = 'shifted';
     out.push(d);
   }
-  const ipId = (n: ConnNode) => firstFwd(n, (f, i) => (f.samples.ipId[i] >= 0 ? f.samples.ipId[i] : null));
+  const ipId = (n: ConnNode) => firstFwd(n, (f, i) => (f.samples.ipIdAt(i) >= 0 ? f.samples.ipIdAt(i) : null));
   push(cmp('ip-id', ipId(x), ipId(y), relay));
   push(cmp('tsval', x.parts[0].fwd.firstTsVal, y.parts[0].fwd.firstTsVal, relay));
   // A MAC missing on one side (SLL/-i any, raw IP) or loopback's zero MAC says nothing about a rewrite.

@@ -8,9 +8,9 @@
  * A correlation's lazily written hops, evidence and explanation are written for the output only
  * (`LazyCorrelation.transientPlain`): they are not kept once written.
  */
-import { once } from 'node:events';
 import type { Analysis } from '../correlate/model.js';
 import { LazyCorrelation } from '../correlate/lazy-correlation.js';
+import { streamChunks, type StreamChunksOptions } from './stream-chunks.js';
 
 export interface AnalysisJsonOptions {
   /** As JSON.stringify's `space` when it is a number: spaces per level, 0 = one compact line. */
@@ -82,72 +82,13 @@ export function writeAnalysisJson(analysis: Analysis, sink: (chunk: string) => v
   for (const chunk of analysisJsonChunks(analysis, opts)) sink(chunk);
 }
 
-export interface StreamJsonOptions extends AnalysisJsonOptions {
-  /** Written after the document (the CLI ends it with a newline). */
-  suffix?: string;
-  /** Pieces are gathered up to about this many characters per write. */
-  writeSize?: number;
-}
-
-const WRITE_SIZE = 64 * 1024;
+export interface StreamJsonOptions extends AnalysisJsonOptions, StreamChunksOptions {}
 
 /**
  * Writes the document to a stream (process.stdout), waiting for 'drain' whenever the stream asks
- * to, so at most about one write's worth is pending. When the reader goes away (`natflow analyze
- * --json | head`: EPIPE) writing stops quietly and the result is false; other stream errors are
- * thrown.
+ * to (./stream-chunks.ts). When the reader goes away (`natflow analyze --json | head`: EPIPE)
+ * writing stops quietly and the result is false; other stream errors are thrown.
  */
-export async function streamAnalysisJson(analysis: Analysis, stream: NodeJS.WritableStream, opts: StreamJsonOptions = {}): Promise<boolean> {
-  const writeSize = opts.writeSize ?? WRITE_SIZE;
-  let failure: NodeJS.ErrnoException | null = null;
-  let gone = false;
-  const onError = (err: NodeJS.ErrnoException): void => {
-    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') gone = true;
-    else failure = err;
-  };
-  stream.on('error', onError);
-  const closedOrFailed = (): boolean => gone || failure !== null || (stream as { destroyed?: boolean }).destroyed === true;
-  const write = async (text: string): Promise<void> => {
-    if (closedOrFailed()) return;
-    if (stream.write(text)) return;
-    // Resolved by 'drain', or by 'close' / 'error' (then nothing more is written).
-    const ac = new AbortController();
-    await Promise.race([once(stream, 'drain', { signal: ac.signal }), once(stream, 'close', { signal: ac.signal }), errorOnce(stream, ac.signal)]).catch(() => undefined);
-    ac.abort();
-  };
-  try {
-    let pending: string[] = [];
-    let size = 0;
-    for (const chunk of analysisJsonChunks(analysis, opts)) {
-      pending.push(chunk);
-      size += chunk.length;
-      if (size >= writeSize) {
-        const text = pending.join('');
-        pending = [];
-        size = 0;
-        await write(text);
-        if (closedOrFailed()) break;
-      }
-    }
-    // The last write is waited for, so an error from it (EPIPE) is known before returning.
-    if (!closedOrFailed()) {
-      const text = pending.join('') + (opts.suffix ?? '');
-      await new Promise<void>((resolve) => {
-        stream.write(text, (err?: Error | null) => {
-          if (err) onError(err as NodeJS.ErrnoException);
-          resolve();
-        });
-      });
-    }
-  } finally {
-    // After a failure the stream may still emit the error (it is destroyed on the next tick):
-    // the listener stays so that it is not thrown as unhandled.
-    if (!closedOrFailed()) stream.off('error', onError);
-  }
-  if (failure) throw failure;
-  return !gone;
-}
-
-function errorOnce(stream: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
-  return once(stream, 'error', { signal }).then(() => undefined);
+export function streamAnalysisJson(analysis: Analysis, stream: NodeJS.WritableStream, opts: StreamJsonOptions = {}): Promise<boolean> {
+  return streamChunks(analysisJsonChunks(analysis, opts), stream, opts);
 }

@@ -1,6 +1,7 @@
 import type { Flow } from '../flows/flow.js';
 import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
 import { sanitizeText } from './sanitize.js';
+import { LazyCorrelation } from '../correlate/lazy-correlation.js';
 
 export interface AnalysisMarkdownOptions {
   /**
@@ -30,6 +31,17 @@ function prose(s: string): string {
 /** The `analyze` report as Markdown, to paste into an issue or a wiki. */
 export function renderAnalysisMarkdown(a: Analysis, flows: Map<string, Flow>, opts: AnalysisMarkdownOptions = {}): string {
   const out: string[] = [];
+  for (const part of analysisMarkdownParts(a, flows, opts)) out.push(...part);
+  return out.join('\n');
+}
+
+/**
+ * The same report in parts (lines to join with newlines), a conversation per part: its hops,
+ * evidence and explanation are written for the output and not kept
+ * (LazyCorrelation.transientPlain), so a report of tens of thousands needs memory for one.
+ */
+export function* analysisMarkdownParts(a: Analysis, flows: Map<string, Flow>, opts: AnalysisMarkdownOptions = {}): Generator<string[], void, undefined> {
+  let out: string[] = [];
   const summaries = new Map(a.flows.map((f) => [f.id, f]));
   out.push('# natflow analysis', '', prose(a.summary), '');
   if (a.captures.length) {
@@ -41,7 +53,10 @@ export function renderAnalysisMarkdown(a: Analysis, flows: Map<string, Flow>, op
     out.push('');
   }
   if (a.correlations.length) out.push('## Conversations', '');
-  for (const c of a.correlations) {
+  for (const lazy of a.correlations) {
+    yield out;
+    out = [];
+    const c = lazy instanceof LazyCorrelation ? lazy.transientPlain() : lazy;
     out.push(`### ${md(c.id)}: ${c.mechanism} (confidence ${c.confidence.toFixed(2)})`, '');
     out.push('| # | interface | flow | source | destination |', '|---:|---|---|---|---|');
     c.legs.forEach((id, i) => {
@@ -91,5 +106,5 @@ export function renderAnalysisMarkdown(a: Analysis, flows: Map<string, Flow>, op
     for (const i of a.inferences) out.push(`- ${md(i)}`);
     out.push('');
   }
-  return out.join('\n');
+  yield out;
 }

@@ -4,6 +4,7 @@ import { palette, type Palette } from './colour.js';
 import { sanitizeText as clean } from './sanitize.js';
 import { wrapText } from './wrap-text.js';
 import { explainUnpairedFlow } from '../explain/explain-correlation.js';
+import { LazyCorrelation } from '../correlate/lazy-correlation.js';
 
 export interface AnalysisTextOptions {
   color: boolean;
@@ -17,38 +18,49 @@ export interface AnalysisTextOptions {
  * wrapped to `width` (at least 40).
  */
 export function renderAnalysisText(a: Analysis, flows: Map<string, Flow>, opts: AnalysisTextOptions): string {
+  return [...analysisTextLines(a, flows, opts)].join('\n') + '\n';
+}
+
+/**
+ * The same output line by line, a correlation at a time: its hops, evidence and explanation are
+ * written for the output and not kept (LazyCorrelation.transientPlain), so printing tens of
+ * thousands of conversations needs memory for one.
+ */
+export function* analysisTextLines(a: Analysis, flows: Map<string, Flow>, opts: AnalysisTextOptions): Generator<string, void, undefined> {
   const width = Math.max(40, opts.width || 80);
   const p = palette(opts.color);
-  const out: string[] = [];
   const summaries = new Map(a.flows.map((f) => [f.id, f]));
-  const para = (text: string, first = '', rest = ' '.repeat(first.length)) => out.push(...wrapText(clean(text), width, first, rest));
+  const para = (text: string, first = '', rest = ' '.repeat(first.length)): string[] => wrapText(clean(text), width, first, rest);
 
-  out.push(p.bold('natflow analysis'));
-  para(a.summary);
+  yield p.bold('natflow analysis');
+  yield* para(a.summary);
   for (const c of a.correlations) {
-    out.push('');
-    renderCorrelation(c, summaries, flows, p, width, out);
+    yield '';
+    const out: string[] = [];
+    renderCorrelation(c instanceof LazyCorrelation ? c.transientPlain() : c, summaries, flows, p, width, out);
+    yield* out;
   }
   const unpaired = a.unpaired.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);
   if (unpaired.length) {
-    out.push('', p.bold(`Unpaired flows (${unpaired.length})`));
+    yield '';
+    yield p.bold(`Unpaired flows (${unpaired.length})`);
     const capturedIfaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
     let lastWhy = '';
     for (const f of unpaired) {
-      para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
+      yield* para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
       // Why it has no counterpart (the explainer's possible reasons), once per run of flows that
       // share them: thousands of unpaired flows should not repeat the same sentence each.
       const flow = flows.get(f.id);
       const why = flow ? explainUnpairedFlow(flow, { capturedIfaces }).slice(1).join(' ') : '';
-      if (why !== '' && why !== lastWhy) para(why, '      ', '      ');
+      if (why !== '' && why !== lastWhy) yield* para(why, '      ', '      ');
       lastWhy = why;
     }
   }
   if (a.inferences.length) {
-    out.push('', p.bold('Inferences'));
-    for (const i of a.inferences) para(i, '  - ', '    ');
+    yield '';
+    yield p.bold('Inferences');
+    for (const i of a.inferences) yield* para(i, '  - ', '    ');
   }
-  return out.join('\n') + '\n';
 }
 
 function appText(f: FlowSummary): string {

@@ -3,12 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { analyzeCaptures } from '../../correlate/analyze.js';
-import { renderAnalysisText } from '../../present/analysis-text.js';
-import { renderAnalysisMarkdown } from '../../present/analysis-markdown.js';
+import { analysisTextLines } from '../../present/analysis-text.js';
+import { analysisMarkdownParts } from '../../present/analysis-markdown.js';
 import { streamAnalysisJson } from '../../present/analysis-json.js';
 import { mermaidDiagramHook } from '../../present/mermaid.js';
 import { noColorRequested } from '../../present/colour.js';
-import { withOutput } from '../buffered-output.js';
+import { streamChunks } from '../../present/stream-chunks.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import type { SetExitCode } from '../exit-codes.js';
 import { reportBadInput, reportCaptureErrors } from '../report-error.js';
@@ -55,14 +55,32 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
       await streamAnalysisJson(result.analysis, process.stdout, { suffix: '\n' });
       return;
     }
-    await withOutput((out) => {
-      if (opts.markdown) out.line(renderAnalysisMarkdown(result.analysis, result.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(result.analysis) }).replace(/\n$/, ''));
-      else {
-        const tty = process.stdout.isTTY === true;
-        const color = tty && !noColorRequested();
-        const width = tty ? Math.min(process.stdout.columns || 80, 120) : 80;
-        out.line(renderAnalysisText(result.analysis, result.flowsById, { color, width }).replace(/\n$/, ''));
-      }
-    });
+    // Text and Markdown are written a conversation at a time too.
+    if (opts.markdown) {
+      const parts = analysisMarkdownParts(result.analysis, result.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(result.analysis) });
+      await streamChunks(linesEndingInNewline(flatten(parts), true), process.stdout);
+      return;
+    }
+    const tty = process.stdout.isTTY === true;
+    const color = tty && !noColorRequested();
+    const width = tty ? Math.min(process.stdout.columns || 80, 120) : 80;
+    await streamChunks(linesEndingInNewline(analysisTextLines(result.analysis, result.flowsById, { color, width }), false), process.stdout);
   });
+}
+
+function* flatten(parts: Iterable<string[]>): Generator<string, void, undefined> {
+  for (const p of parts) yield* p;
+}
+
+/**
+ * Each line followed by a newline, as one string joined with newlines and ended by exactly one.
+ * With `dropFinalEmpty`, a last empty line is the joined text's own final newline, not another.
+ */
+function* linesEndingInNewline(lines: Iterable<string>, dropFinalEmpty: boolean): Generator<string, void, undefined> {
+  let held: string | null = null;
+  for (const line of lines) {
+    if (held !== null) yield `${held}\n`;
+    held = line;
+  }
+  if (held !== null && !(dropFinalEmpty && held === '')) yield `${held}\n`;
 }

@@ -120,7 +120,7 @@ export function buildLadder(input: LadderInput, width: number): LadderLine[] {
     const s = f.samples;
     const off = input.offsetsUs?.[leg] ?? 0;
     for (let i = 0; i < s.count; i++) {
-      events.push({ tsUs: s.tsUs[i] + off, leg, dir: s.dir[i], flags: s.flags[i], len: s.payloadLen[i], sample: i });
+      events.push({ tsUs: s.tsUsAt(i) + off, leg, dir: s.dirAt(i), flags: s.flagsAt(i), len: s.payloadLenAt(i), sample: i });
     }
   });
   // Ties (same µs on two interfaces) keep path order: the packet enters before it leaves.
