@@ -15,7 +15,12 @@ export interface Conversation {
   legs: FlowSummary[];
   hops: Hop[];
   notes: string[];
+  /** The destination answered with an ICMP "port unreachable" (or another unreachable) the correlator attached. */
+  refusedByIcmp: boolean;
 }
+
+// Destination unreachable: ICMP type 3, ICMPv6 type 1.
+const UNREACHABLE = new Set(['3', '1']);
 
 export function buildConversations(analysis: Analysis): Conversation[] {
   const flows = new Map<string, FlowSummary>();
@@ -29,12 +34,21 @@ export function buildConversations(analysis: Analysis): Conversation[] {
       if (f) legs.push(f);
       covered.add(id);
     }
+    // The same legs recorded in another file, and the ICMP errors the destination answered with,
+    // belong to this conversation: they are not conversations of their own.
+    for (const copy of c.copies) covered.add(copy.flow);
+    let refusedByIcmp = false;
+    for (const e of c.icmpErrors ?? []) {
+      for (const id of e.flows) covered.add(id);
+      for (const copy of e.copies) covered.add(copy.flow);
+      if (UNREACHABLE.has(String(e.type))) refusedByIcmp = true;
+    }
     if (legs.length === 0) continue;
-    out.push({ id: c.id, correlated: true, mechanism: c.mechanism, confidence: c.confidence, legs, hops: c.hops, notes: c.notes });
+    out.push({ id: c.id, correlated: true, mechanism: c.mechanism, confidence: c.confidence, legs, hops: c.hops, notes: c.notes, refusedByIcmp });
   }
   for (const f of analysis.flows) {
     if (covered.has(f.id)) continue;
-    out.push({ id: f.id, correlated: false, mechanism: null, confidence: null, legs: [f], hops: [], notes: [] });
+    out.push({ id: f.id, correlated: false, mechanism: null, confidence: null, legs: [f], hops: [], notes: [], refusedByIcmp: false });
   }
   return out;
 }
@@ -52,14 +66,15 @@ const UNANSWERED_STATES = new Set(['syn-sent', 'syn-received']);
 
 /**
  * One word for the whole conversation: a refusal anywhere on the path (the proxy's upstream
- * connection refused while the client's was accepted) makes it `refused`; then a reset anywhere;
+ * connection refused while the client's was accepted, or an ICMP unreachable answering a datagram)
+ * makes it `refused`; then a reset anywhere;
  * `completed` when every leg got through its handshake (datagram flows count as completed);
  * `unanswered` when a leg never got (or finished) its handshake. An unknown leg state is returned
  * as is, so the report shows what was seen.
  */
 export function conversationState(c: Conversation): ConversationState | string {
   const states = c.legs.map((l) => l.state);
-  if (states.includes('rejected')) return 'refused';
+  if (states.includes('rejected') || c.refusedByIcmp) return 'refused';
   if (states.includes('reset')) return 'reset';
   if (states.some((s) => UNANSWERED_STATES.has(s))) return 'unanswered';
   const odd = states.find((s) => !DONE_STATES.has(s));
