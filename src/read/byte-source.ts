@@ -219,29 +219,7 @@ function gunzipped(first: Uint8Array | null, rest: AsyncIterable<Uint8Array>): S
  * decompress. Throws CaptureError (offset 0) when the path cannot be read as a file.
  */
 export async function openInput(path: string, label: string): Promise<OpenedInput> {
-  if (path === '-') {
-    const it = (process.stdin as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-    let first: Uint8Array | null = null;
-    try {
-      // Peek until two bytes are known (or input ends) without losing them.
-      const parts: Uint8Array[] = [];
-      let total = 0;
-      while (total < 2) {
-        const n = await it.next();
-        if (n.done) break;
-        parts.push(n.value);
-        total += n.value.length;
-      }
-      first = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-    } catch (e) {
-      throw new CaptureError(label, 0, `cannot read standard input: ${errText(e)}`);
-    }
-    const rest: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => it };
-    if (first !== null && isGzipMagic(first, first.length)) {
-      return { input: gunzipped(first, rest), compressed: true };
-    }
-    return { input: new StreamInput(rest, first, () => undefined), compressed: false };
-  }
+  if (path === '-') return openStream(process.stdin as AsyncIterable<Uint8Array>, label, 'standard input');
 
   let handle: FileHandle;
   try {
@@ -252,6 +230,11 @@ export async function openInput(path: string, label: string): Promise<OpenedInpu
   try {
     const st = await handle.stat();
     if (st.isDirectory()) throw new CaptureError(label, 0, 'is a directory, not a capture file');
+    // A pipe or FIFO (`natflow analyze <(tcpdump -w - …)`): no positions to read at, read it as a stream.
+    if (!st.isFile()) {
+      const stream = handle.createReadStream({ autoClose: true });
+      return await openStream(stream, label, 'the pipe', () => stream.destroy());
+    }
     const head = new Uint8Array(2);
     const { bytesRead } = await handle.read(head, 0, 2, 0);
     if (isGzipMagic(head, bytesRead)) {
@@ -264,6 +247,31 @@ export async function openInput(path: string, label: string): Promise<OpenedInpu
     if (e instanceof CaptureError) throw e;
     throw new CaptureError(label, 0, `cannot read: ${describeOpenError(e)}`);
   }
+}
+
+/** A stream input (stdin, a pipe, a FIFO): the first bytes are peeked to decide on gunzip. */
+async function openStream(source: AsyncIterable<Uint8Array>, label: string, what: string, onClose: () => void = () => undefined): Promise<OpenedInput> {
+  const it = source[Symbol.asyncIterator]();
+  let first: Uint8Array | null = null;
+  try {
+    // Peek until two bytes are known (or input ends) without losing them.
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    while (total < 2) {
+      const n = await it.next();
+      if (n.done) break;
+      parts.push(n.value);
+      total += n.value.length;
+    }
+    first = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  } catch (e) {
+    throw new CaptureError(label, 0, `cannot read ${what}: ${errText(e)}`);
+  }
+  const rest: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => it };
+  if (first !== null && isGzipMagic(first, first.length)) {
+    return { input: gunzipped(first, rest), compressed: true };
+  }
+  return { input: new StreamInput(rest, first, onClose), compressed: false };
 }
 
 function describeOpenError(e: unknown): string {

@@ -200,3 +200,22 @@ console.log(JSON.stringify({ records: res.records, sum, compressed: res.info?.co
     expect(await viaStdin(Buffer.alloc(0))).toEqual({ records: 0, sum: 0, compressed: null, error: '-: empty file at byte 0' });
   }, 30_000);
 });
+
+describe('a named pipe (FIFO) or process substitution', () => {
+  // `natflow analyze <(tcpdump -w - …)`: the path is a pipe, with no positions to read at.
+  for (const [label, gzip] of [['plain', false], ['gzip', true]] as const) {
+    it(`${label}: delivers the same records as the file`, async () => {
+      const src = samples[3];
+      const fifo = path.join(tmp, `capture-${label}.fifo`);
+      execFileSync('mkfifo', [fifo]);
+      const bytes = readFileSync(src);
+      const writer = spawn('sh', ['-c', `cat > '${fifo}'`], { stdio: ['pipe', 'ignore', 'inherit'] });
+      writer.stdin.end(gzip ? gzipSync(bytes) : bytes);
+      const viaPipe = await collect(fifo);
+      const viaFile = await collect(src);
+      expect(viaPipe.res.error).toBeNull();
+      expect(viaPipe.out.length).toBeGreaterThan(0);
+      expect(viaPipe.out).toEqual(viaFile.out);
+    });
+  }
+});
