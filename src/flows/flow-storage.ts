@@ -94,16 +94,12 @@ export class SamplePool extends ChunkPool {
 
 /** Recycled fixed-size byte chunks (live stream prefixes), linked through `next`, in pages. */
 export class BytePool extends ChunkPool {
-  static readonly CHUNK = 128;
+  static readonly CHUNK = 1024;
   /** Chunk c is pages[c >> PAGE_SHIFT][(c & PAGE_MASK) * CHUNK, + CHUNK). */
   pages: Uint8Array[] = [];
-  /** The same pages as 32-bit words (chunks are word-aligned: whole chunks are copied by words). */
-  words: Int32Array[] = [];
 
   protected addPage(): void {
-    const page = new Uint8Array(PAGE_CHUNKS * BytePool.CHUNK);
-    this.pages.push(page);
-    this.words.push(new Int32Array(page.buffer));
+    this.pages.push(new Uint8Array(PAGE_CHUNKS * BytePool.CHUNK));
   }
 }
 

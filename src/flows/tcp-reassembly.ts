@@ -169,25 +169,6 @@ export class StreamReassembler {
     }
   }
 
-  /**
-   * The prefix into dst from word `at`, a word at a time: chunks and slab reservations are
-   * word-aligned, and a reservation is rounded up to 8 bytes, so the last word may carry up to 3
-   * bytes past the prefix into the reservation's padding.
-   */
-  private copyPrefixWords(dst: Int32Array, at: number): void {
-    const words = this.pool.words;
-    let left = this.prefixLen;
-    for (let c = this.prefixHead; c >= 0 && left > 0; c = this.pool.next[c]) {
-      const n = Math.min(CHUNK, left);
-      const src = words[c >> PAGE_SHIFT];
-      const o = ((c & PAGE_MASK) * CHUNK) >> 2;
-      const nw = (n + 3) >> 2;
-      for (let i = 0; i < nw; i++) dst[at + i] = src[o + i];
-      at += nw;
-      left -= n;
-    }
-  }
-
   private hashPrefix(h: StreamHash): void {
     const pages = this.pool.pages;
     let left = this.prefixLen;
@@ -234,11 +215,8 @@ export class StreamReassembler {
       if (slab) {
         const off = slab.reserve(this.prefixLen);
         prefix = new Uint8Array(slab.buf, off, this.prefixLen);
-        this.copyPrefixWords(slab.i32, off >> 2);
-      } else {
-        prefix = new Uint8Array(this.prefixLen);
-        this.copyPrefix(prefix, 0);
-      }
+      } else prefix = new Uint8Array(this.prefixLen);
+      this.copyPrefix(prefix, 0);
     }
     this.pool.freeList(this.prefixHead);
     this.prefixHead = this.prefixTail = -1;
@@ -343,8 +321,9 @@ export class StreamReassembler {
       const bytes = pool.pages[tail >> PAGE_SHIFT];
       const m = Math.min(CHUNK - used, n - done);
       let p = (tail & PAGE_MASK) * CHUNK + used;
-      // At most a chunk (128 bytes) at a time: a byte loop beats set(subarray()), which allocates.
-      for (let i = off + done, end = off + done + m; i < end; i++) bytes[p++] = data[i];
+      // Small pieces: a byte loop beats set(subarray()), which allocates a view.
+      if (m <= 64) for (let i = off + done, end = off + done + m; i < end; i++) bytes[p++] = data[i];
+      else bytes.set(data.subarray(off + done, off + done + m), p);
       done += m;
       this.prefixLen += m;
     }
