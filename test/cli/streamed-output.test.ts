@@ -1,5 +1,5 @@
 /**
- * `natflow analyze` writes its text and Markdown a conversation at a time (so tens of thousands of
+ * `natflow analyze` (text, Markdown) and `natflow report` write a conversation at a time (so tens of thousands of
  * conversations need memory for one): what reaches stdout must be exactly the whole report.
  */
 import { readdirSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { renderAnalysisText } from '../../src/present/analysis-text.js';
 import { renderAnalysisMarkdown } from '../../src/present/analysis-markdown.js';
 import { mermaidDiagramHook } from '../../src/present/mermaid.js';
+import { renderReport } from '../../src/present/report/index.js';
 import { readPackageVersion } from '../../src/cli/version.js';
 import { runCli } from '../helpers/run-cli.js';
 import { capturesDir } from '../helpers/paths.js';
@@ -32,6 +33,10 @@ describe('analyze output written in pieces', () => {
       const whole = renderAnalysisMarkdown(r.analysis, r.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(r.analysis) });
       expect(md.stdout).toBe(`${whole.replace(/\n$/, '')}\n`);
       expect(md.stdout).toContain('```mermaid');
+      const html = await runCli(['report', ...files]);
+      expect(html.code).toBe(0);
+      expect(html.stdout).toBe(renderReport(r.analysis, r.flowsById));
+      expect(html.stdout).toContain('<svg');
     });
   }
 });

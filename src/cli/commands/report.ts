@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeCaptures } from '../../correlate/analyze.js';
-import { renderReport, DEFAULT_MAX_DIAGRAMS } from '../../present/report/index.js';
+import { reportParts, DEFAULT_MAX_DIAGRAMS } from '../../present/report/index.js';
+import { streamChunks } from '../../present/stream-chunks.js';
 import { DEFAULT_MAX_PACKETS_PER_LEG } from '../../present/ladder/index.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import type { SetExitCode } from '../exit-codes.js';
@@ -47,8 +48,13 @@ export function registerReportCommand(program: Command, setExitCode: SetExitCode
       reportCaptureErrors(result.errors, setExitCode);
       // Nothing readable at all: an empty page would only hide the error.
       if (result.errors.length > 0 && result.analysis.captures.every((c) => c.packets === 0)) return;
-      const html = renderReport(result.analysis, result.flowsById, { maxPacketsPerLeg, maxDiagrams, title: opts.title });
-      if (opts.output) writeFileSync(opts.output, html);
-      else await new Promise<void>((resolve, reject) => process.stdout.write(html, (err) => (err ? reject(err) : resolve())));
+      // Written a conversation at a time: the page of tens of thousands is larger than the analysis.
+      const parts = reportParts(result.analysis, result.flowsById, { maxPacketsPerLeg, maxDiagrams, title: opts.title });
+      if (opts.output) {
+        // Opened here so that a path that cannot be written fails at once, with its own message.
+        const out = createWriteStream(opts.output, { fd: openSync(opts.output, 'w') });
+        await streamChunks(parts, out);
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      } else await streamChunks(parts, process.stdout);
     });
 }

@@ -4,6 +4,7 @@
  * Summary first, then a section per correlation (ladder included), unpaired flows last.
  */
 import { createHash } from 'node:crypto';
+import { LazyCorrelation } from '../../correlate/lazy-correlation.js';
 import { MECHANISMS, type Analysis, type Correlation, type FlowSummary, type Hop } from '../../correlate/model.js';
 import type { Flow } from '../../flows/flow.js';
 import { buildLadder, clockOffsetsUs, DEFAULT_MAX_PACKETS_PER_LEG } from '../ladder/build-ladder.js';
@@ -29,19 +30,24 @@ const CSP = `default-src 'none'; style-src 'unsafe-inline'; img-src data:; scrip
 const e = escapeHtml;
 
 export function renderReport(a: Analysis, flows: ReadonlyMap<string, Flow>, opts: ReportOptions = {}): string {
+  return [...reportParts(a, flows, opts)].join('');
+}
+
+/**
+ * The same page in parts, a conversation per part (each part ends with its newline): a
+ * conversation's hops, evidence and explanation are written for the page and not kept
+ * (LazyCorrelation.transientPlain), so a report of tens of thousands needs memory for one.
+ */
+export function* reportParts(a: Analysis, flows: ReadonlyMap<string, Flow>, opts: ReportOptions = {}): Generator<string, void, undefined> {
   const maxPackets = opts.maxPacketsPerLeg ?? DEFAULT_MAX_PACKETS_PER_LEG;
   const maxDiagrams = opts.maxDiagrams ?? DEFAULT_MAX_DIAGRAMS;
   const openLimit = opts.openLimit ?? 12;
   const title = opts.title ?? 'natflow report';
   const summaries = new Map(a.flows.map((f) => [f.id, f]));
   const offsets = clockOffsetsUs(a);
+  const lines = (...parts: string[]): string => parts.filter((x) => x !== '').map((x) => `${x}\n`).join('');
 
-  const sections = a.correlations.map((c, i) => {
-    const open = a.correlations.length <= openLimit || i === 0;
-    return renderCorrelation(c, summaries, i < maxDiagrams ? { flows, maxPackets, offsets } : null, open);
-  });
-  const out: string[] = [];
-  out.push(
+  yield lines(
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${e(CSP)}">`,
@@ -58,7 +64,14 @@ export function renderReport(a: Analysis, flows: ReadonlyMap<string, Flow>, opts
     '<span id="filter-count"></span><button type="button" id="expand-all">expand all</button><button type="button" id="collapse-all">collapse all</button></div>',
     `<main id="correlations"><h2>Conversations (${a.correlations.length})</h2>`,
     a.correlations.length === 0 ? '<p>No conversation was seen on more than one leg.</p>' : '',
-    ...sections,
+  );
+  for (let i = 0; i < a.correlations.length; i++) {
+    const lazy = a.correlations[i];
+    const c = lazy instanceof LazyCorrelation ? lazy.transientPlain() : lazy;
+    const open = a.correlations.length <= openLimit || i === 0;
+    yield lines(renderCorrelation(c, summaries, i < maxDiagrams ? { flows, maxPackets, offsets } : null, open));
+  }
+  yield lines(
     a.correlations.length > maxDiagrams ? `<p class="diagram-note">Diagrams drawn for the first ${maxDiagrams} conversations only.</p>` : '',
     '</main>',
     renderUnpaired(a, summaries),
@@ -66,7 +79,6 @@ export function renderReport(a: Analysis, flows: ReadonlyMap<string, Flow>, opts
     `<script>${REPORT_SCRIPT}</script>`,
     '</body></html>',
   );
-  return out.filter((s) => s !== '').join('\n') + '\n';
 }
 
 function renderSummary(a: Analysis): string {
