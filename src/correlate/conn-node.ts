@@ -68,7 +68,7 @@ function firstFwdUs(f: Flow): number {
   return f.firstUs;
 }
 
-function makeNode(idx: number, parts: Flow[], fileIdx: number, flow0: number, flow1: number): ConnNode {
+export function makeNode(idx: number, parts: Flow[], fileIdx: number, flow0: number, flow1: number): ConnNode {
   const a = parts[0];
   const b = parts.length > 1 ? parts[1] : null;
   // The flow's own endpoints when they are the wire's (all but ICMP): no copies per node.

@@ -18,7 +18,7 @@ import { appliedOffsetUs, estimateOffsets } from './clock-offset.js';
 import { isRelayCandidate, matchRelays, relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
 import { orderGroup } from './path-order.js';
 import { UnionFind } from './union-find.js';
-import { buildCorrelation, isSelfHairpin, type Segment } from './describe.js';
+import { buildCorrelation, DetailsContext, isSelfHairpin, type Segment } from './describe.js';
 import { summarizeFlow } from './flow-summary.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { LazyCorrelation, type Explainer } from './lazy-correlation.js';
@@ -118,6 +118,9 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     relayed[r.down.group] = 1;
   }
   const identicalStreams = countIdenticalStreams(ends);
+  const fileOffsetUs = new Float64Array(files.length);
+  for (let i = 0; i < files.length; i++) fileOffsetUs[i] = appliedOffsetUs(offsets[i]);
+  const details = new DetailsContext(fileIndex, fileOffsetUs, identicalStreams);
 
   const correlations: Correlation[] = [];
   const duplicates: Duplicate[] = [];
@@ -176,7 +179,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
       }
       continue;
     }
-    const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, identicalStreams, explainer);
+    const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, details, explainer);
     const copied: string[] = [];
     for (const d of duplicates.splice(0)) {
       pair(d.node);
@@ -251,6 +254,14 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     summary: '',
     inferences,
   };
+  return finish(analysis, flows, explainer);
+}
+
+/**
+ * The result's closures, made outside `correlate`: closures made there would share its scope,
+ * and keep every connection node, match and group list alive as long as the analysis.
+ */
+function finish(analysis: Analysis, flows: readonly Flow[], explainer: Explainer): Correlated {
   // Flow summaries are text for presenters: written when first read.
   defineLazy(analysis, 'flows', () => flows.map(summarizeFlow));
   const out: Correlated = {

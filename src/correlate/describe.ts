@@ -7,11 +7,12 @@
  * and notes; the second writes hops and evidence, only when a presenter reads them
  * (./lazy-correlation.ts). Each hop function does both, `ev === null` meaning the first pass.
  */
-import type { Evidence, Hop, Mechanism } from './model.js';
-import { endpointText, isIcmp, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
+import type { Flow } from '../flows/flow.js';
+import { MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
+import { endpointText, isIcmp, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
-import type { RelayMatch } from './relay.js';
+import type { RelayEnd, RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
 import { LazyCorrelation, type CorrelationDetails, type Explainer } from './lazy-correlation.js';
@@ -31,11 +32,30 @@ interface HopResult {
   change: TupleChange | null;
 }
 
-/** One hop of a correlation, as found; enough to write it later. */
-type Step =
-  | { kind: 'half'; n: ConnNode; mech: Mechanism }
-  | { kind: 'same'; x: ConnNode; y: ConnNode; m: SamePacketMatch; mech: Mechanism }
-  | { kind: 'relay'; x: ConnNode; y: ConnNode; r: RelayMatch; mech: Mechanism };
+/** What writing a same-packet hop reads of its match, seen from the hop's first node. */
+interface SameFacts {
+  reversed: boolean;
+  matched: number;
+  tsvalMatched: number;
+  medianFwd: number;
+  seqOffsetFwd: number | null;
+  seqOffsetRev: number | null;
+}
+
+type RelayEndFacts = Pick<RelayEnd, 'syn' | 'fwdData' | 'revData' | 'fwdFin' | 'fwdBytes' | 'revBytes' | 'fwdDigest' | 'revDigest'>;
+
+/** What writing a relay hop reads of its match (a RelayMatch is one). */
+interface RelayFacts {
+  up: RelayEndFacts;
+  down: RelayEndFacts;
+  dialDelay: number;
+  rivals: number;
+  kind: RelayMatch['kind'];
+}
+
+function sameFacts(x: ConnNode, m: SamePacketMatch): SameFacts {
+  return { reversed: m.a !== x.idx, matched: m.matched, tsvalMatched: m.tsvalMatched, medianFwd: m.medianFwd, seqOffsetFwd: m.seqOffsetFwd, seqOffsetRev: m.seqOffsetRev };
+}
 
 function attributeInput(mechanism: Mechanism, proto: number, bc: ConnNode['client'], bs: ConnNode['server'], ac: ConnNode['client'], as: ConnNode['server'], ingress: string, egress: string): HopToAttribute {
   const p = protoName(proto);
@@ -130,8 +150,8 @@ function negSeq(x: number | null): number | null {
 }
 
 /** `m` as found (a → b); `x`, `y` in path order, which may be b → a. */
-function samePacketHop(x: ConnNode, y: ConnNode, m: SamePacketMatch, ev: Evidence[] | null, notes: string[] | null): HopResult {
-  const reversed = m.a !== x.idx;
+function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | null, notes: string[] | null): HopResult {
+  const reversed = m.reversed;
   const seqOffsetFwd = reversed ? negSeq(m.seqOffsetFwd) : m.seqOffsetFwd;
   const seqOffsetRev = reversed ? negSeq(m.seqOffsetRev) : m.seqOffsetRev;
   const c = tupleChange(x, y);
@@ -195,7 +215,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SamePacketMatch, ev: Evidenc
   return { hop, mechanism: mech, confidence, change: c };
 }
 
-function relayHop(r: RelayMatch, x: ConnNode, y: ConnNode, identical: Map<string, number>, ev: Evidence[] | null, notes: string[] | null): HopResult {
+function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string, number>, ev: Evidence[] | null, notes: string[] | null): HopResult {
   const up = r.up;
   const down = r.down;
   const lx = ev !== null || notes !== null ? label(x, y) : '';
@@ -262,59 +282,260 @@ export function isSelfHairpin(n: ConnNode): boolean {
 }
 
 /**
- * The hops of one correlation, found at correlation time and written on demand. Keeps the
- * connection nodes and matches it was built from (the flows are kept anyway).
+ * Shared by every correlation of one `correlate` run: what rebuilds connection nodes from flows
+ * (per-file clock offsets), and the numbers of every correlation's matches in one column.
+ */
+export class DetailsContext {
+  /** The numbers of the matches, correlation after correlation (NaN: null). */
+  #nums = new Float64Array(1024);
+  #size = 0;
+  /** Plan texts are few and repeated: one string, and one decoded form, per distinct plan. */
+  readonly #plans = new Map<string, Plan>();
+
+  constructor(
+    private readonly fileIndex: ReadonlyMap<string, number>,
+    /** Clock offset applied to each file (by file index), microseconds. */
+    private readonly offsetUs: Float64Array,
+    readonly identical: Map<string, number>,
+  ) {}
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(v: number | null): void {
+    if (this.#size === this.#nums.length) {
+      const grown = new Float64Array(this.#nums.length * 2);
+      grown.set(this.#nums);
+      this.#nums = grown;
+    }
+    this.#nums[this.#size++] = v === null ? NaN : v;
+  }
+
+  num(i: number): number {
+    return this.#nums[i];
+  }
+
+  numOrNull(i: number): number | null {
+    const v = this.#nums[i];
+    return Number.isNaN(v) ? null : v;
+  }
+
+  plan(text: string): Plan {
+    let p = this.#plans.get(text);
+    if (p === undefined) {
+      p = parsePlan(text);
+      this.#plans.set(text, p);
+    }
+    return p;
+  }
+
+  /** The node as buildNodes made it, its clock-corrected time as correlate set it. */
+  node(parts: Flow[]): ConnNode {
+    const fileIdx = this.fileIndex.get(parts[0].file) ?? 0;
+    const n = makeNode(-1, parts, fileIdx, -1, -1);
+    n.t0 = n.firstUs - this.offsetUs[fileIdx];
+    return n;
+  }
+}
+
+const enum StepKind {
+  Half,
+  Same,
+  Relay,
+}
+
+/** One hop: its kind, the node it ends at (by position in the correlation), its mechanism. */
+interface PlanStep {
+  kind: StepKind;
+  node: number;
+  mech: Mechanism;
+}
+
+/** A correlation's shape: parts per node, then its steps. */
+interface Plan {
+  text: string;
+  partCounts: number[];
+  steps: PlanStep[];
+  mechs: readonly Mechanism[];
+  hairpin: boolean;
+}
+
+const STEP_CHARS = ['h', 's', 'r'];
+
+/** `<parts per node, one digit each>;<step>,<step>...;<hairpin 0/1>`, a step being `<h|s|r><node>.<mechanism index>`. */
+function parsePlan(text: string): Plan {
+  const [counts, stepText, hairpin] = text.split(';');
+  const steps = stepText === ''
+    ? []
+    : stepText.split(',').map((t) => {
+      const dot = t.indexOf('.');
+      return { kind: STEP_CHARS.indexOf(t[0]) as StepKind, node: Number(t.slice(1, dot)), mech: MECHANISMS[Number(t.slice(dot + 1))] };
+    });
+  return { text, partCounts: [...counts].map(Number), steps, mechs: steps.map((s) => s.mech), hairpin: hairpin === '1' };
+}
+
+/** Numbers kept per same-packet step / relay step (see Details). */
+const SAME_NUMS = 6;
+const RELAY_NUMS = 14;
+
+/**
+ * The hops of one correlation, found at correlation time and written on demand. Keeps no
+ * connection node or match: the flows of its legs (in path order), a shared plan, and where its
+ * match numbers sit in the context's column; nodes are rebuilt from the flows when written.
  */
 class Details implements CorrelationDetails {
   constructor(
-    private readonly steps: readonly Step[],
-    /** The lone self-hairpin leg, when that is all the correlation is. */
-    private readonly hairpin: ConnNode | null,
-    private readonly identical: Map<string, number>,
+    private readonly ctx: DetailsContext,
+    private readonly flows: readonly Flow[],
+    private readonly planText: string,
+    private readonly base: number,
+    /** Per relay step: the upstream end's client → server and server → client digests. */
+    private readonly digests: readonly (string | null)[] | null,
   ) {}
 
   get hopMechanisms(): readonly Mechanism[] {
-    return this.steps.map((s) => s.mech);
+    return this.ctx.plan(this.planText).mechs.slice();
+  }
+
+  #nodes(plan: Plan): ConnNode[] {
+    const nodes: ConnNode[] = [];
+    let k = 0;
+    for (const c of plan.partCounts) {
+      nodes.push(this.ctx.node(this.flows.slice(k, k + c)));
+      k += c;
+    }
+    return nodes;
   }
 
   build(): { hops: Hop[]; evidence: Evidence[] } {
     const hops: Hop[] = [];
     const evidence: Evidence[] = [];
-    for (const s of this.steps) {
-      const h = s.kind === 'half' ? halfHop(s.n, evidence, null) : s.kind === 'same' ? samePacketHop(s.x, s.y, s.m, evidence, null) : relayHop(s.r, s.x, s.y, this.identical, evidence, null);
+    const ctx = this.ctx;
+    const plan = ctx.plan(this.planText);
+    const nodes = this.#nodes(plan);
+    let at = this.base;
+    let relays = 0;
+    for (const s of plan.steps) {
+      const y = nodes[s.node];
+      let h: HopResult;
+      if (s.kind === StepKind.Half) h = halfHop(y, evidence, null);
+      else if (s.kind === StepKind.Same) {
+        const m: SameFacts = {
+          reversed: ctx.num(at) === 1,
+          matched: ctx.num(at + 1),
+          tsvalMatched: ctx.num(at + 2),
+          medianFwd: ctx.num(at + 3),
+          seqOffsetFwd: ctx.numOrNull(at + 4),
+          seqOffsetRev: ctx.numOrNull(at + 5),
+        };
+        at += SAME_NUMS;
+        h = samePacketHop(nodes[s.node - 1], y, m, evidence, null);
+      } else {
+        const r: RelayFacts = {
+          dialDelay: ctx.num(at),
+          rivals: ctx.num(at + 1),
+          kind: RELAY_KINDS[ctx.num(at + 2)],
+          up: {
+            syn: ctx.num(at + 3),
+            fwdData: ctx.numOrNull(at + 4),
+            revData: ctx.numOrNull(at + 5),
+            fwdFin: ctx.numOrNull(at + 6),
+            fwdBytes: ctx.num(at + 7),
+            revBytes: ctx.num(at + 8),
+            fwdDigest: this.digests![relays * 2],
+            revDigest: this.digests![relays * 2 + 1],
+          },
+          down: {
+            syn: ctx.num(at + 9),
+            fwdData: ctx.numOrNull(at + 10),
+            revData: ctx.numOrNull(at + 11),
+            fwdFin: ctx.numOrNull(at + 12),
+            fwdBytes: 0,
+            revBytes: ctx.num(at + 13),
+            fwdDigest: null,
+            revDigest: null,
+          },
+        };
+        at += RELAY_NUMS;
+        relays++;
+        h = relayHop(r, nodes[s.node - 1], y, ctx.identical, evidence, null);
+      }
       hops.push(h.hop!);
     }
-    const only = this.hairpin;
-    if (only !== null) {
+    if (plan.hairpin) {
+      const only = nodes[0];
       evidence.push({ kind: 'tuple', detail: `${endpointText(only.client)} → ${endpointText(only.server)} on ${only.iface}: a container talking to its own address across the bridge`, weight: 0.6 });
     }
     return { hops, evidence };
   }
 
   attribute(): HopToAttribute[] {
-    return this.steps.map((s) => {
+    const plan = this.ctx.plan(this.planText);
+    const nodes = this.#nodes(plan);
+    return plan.steps.map((s) => {
       const mech = s.mech;
-      if (s.kind === 'half') return halfAttribute(s.n, mech);
-      return attributeInput(mech, s.x.proto, s.x.client, s.x.server, s.y.client, s.y.server, s.x.iface, s.y.iface);
+      const y = nodes[s.node];
+      if (s.kind === StepKind.Half) return halfAttribute(y, mech);
+      const x = nodes[s.node - 1];
+      return attributeInput(mech, x.proto, x.client, x.server, y.client, y.server, x.iface, y.iface);
     });
   }
+}
+
+const RELAY_KINDS: readonly RelayMatch['kind'][] = ['stream', 'refused', 'no-data'];
+
+function pushSame(ctx: DetailsContext, f: SameFacts): void {
+  ctx.push(f.reversed ? 1 : 0);
+  ctx.push(f.matched);
+  ctx.push(f.tsvalMatched);
+  ctx.push(f.medianFwd);
+  ctx.push(f.seqOffsetFwd);
+  ctx.push(f.seqOffsetRev);
+}
+
+function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[]): void {
+  ctx.push(r.dialDelay);
+  ctx.push(r.rivals);
+  ctx.push(RELAY_KINDS.indexOf(r.kind));
+  ctx.push(r.up.syn);
+  ctx.push(r.up.fwdData);
+  ctx.push(r.up.revData);
+  ctx.push(r.up.fwdFin);
+  ctx.push(r.up.fwdBytes);
+  ctx.push(r.up.revBytes);
+  ctx.push(r.down.syn);
+  ctx.push(r.down.fwdData);
+  ctx.push(r.down.revData);
+  ctx.push(r.down.fwdFin);
+  ctx.push(r.down.revBytes);
+  digests.push(r.up.fwdDigest, r.up.revDigest);
 }
 
 export function buildCorrelation(
   id: string,
   segments: Segment[],
   matchOf: MatchIndex,
-  identical: Map<string, number>,
+  ctx: DetailsContext,
   explainer: Explainer,
 ): LazyCorrelation {
-  const steps: Step[] = [];
+  const identical = ctx.identical;
   const legs: string[] = [];
   const notes: string[] = [];
+  const flows: Flow[] = [];
+  const base = ctx.size;
+  let digests: (string | null)[] | null = null;
+  let counts = '';
+  let stepText = '';
+  const step = (kind: StepKind, node: number, mech: Mechanism): void => {
+    stepText += `${stepText === '' ? '' : ','}${STEP_CHARS[kind]}${node}.${MECHANISMS.indexOf(mech)}`;
+  };
   let confidence = 1;
   let relay = false;
   let src = false;
   let dst = false;
   let prev: ConnNode | null = null;
+  let k = 0;
   const apply = (h: HopResult): void => {
     confidence = Math.min(confidence, h.confidence);
     if (h.change) {
@@ -323,19 +544,24 @@ export function buildCorrelation(
     }
   };
   for (const seg of segments) {
-    for (let i = 0; i < seg.nodes.length; i++) {
+    for (let i = 0; i < seg.nodes.length; i++, k++) {
       const n = seg.nodes[i];
+      counts += n.parts.length;
+      for (const p of n.parts) flows.push(p);
       if (prev !== null) {
         if (i === 0 && seg.relayFromPrevious) {
           relay = true;
           const h = relayHop(seg.relayFromPrevious, prev, n, identical, null, notes);
-          steps.push({ kind: 'relay', x: prev, y: n, r: seg.relayFromPrevious, mech: h.mechanism });
+          pushRelay(ctx, seg.relayFromPrevious, (digests ??= []));
+          step(StepKind.Relay, k, h.mechanism);
           apply(h);
         } else {
           const m = matchOf.between(prev.idx, n.idx) ?? matchSamePacket(prev, n);
           if (m) {
-            const h = samePacketHop(prev, n, m, null, notes);
-            steps.push({ kind: 'same', x: prev, y: n, m, mech: h.mechanism });
+            const f = sameFacts(prev, m);
+            const h = samePacketHop(prev, n, f, null, notes);
+            pushSame(ctx, f);
+            step(StepKind.Same, k, h.mechanism);
             apply(h);
           }
         }
@@ -343,7 +569,7 @@ export function buildCorrelation(
       if (n.parts.length > 1) {
         legs.push(n.parts[1].id, n.parts[0].id);
         const h = halfHop(n, null, notes);
-        steps.push({ kind: 'half', n, mech: h.mechanism });
+        step(StepKind.Half, k, h.mechanism);
         apply(h);
       } else {
         legs.push(n.parts[0].id);
@@ -352,17 +578,17 @@ export function buildCorrelation(
     }
   }
   const only = segments.length === 1 && segments[0].nodes.length === 1 && segments[0].nodes[0].parts.length === 1 ? segments[0].nodes[0] : null;
-  let hairpin: ConnNode | null = null;
+  let hairpin = false;
   if (only && isSelfHairpin(only)) {
     // Only the copy between DNAT and the hairpin MASQUERADE was captured: a container addressed
     // itself, which the bridge only carries after a published port was DNATed back to it.
     src = dst = true;
     confidence = 0.6;
-    hairpin = only;
+    hairpin = true;
     notes.push(`hairpin NAT: ${only.client.ip} reached itself through a published port; only the copy between DNAT and the hairpin MASQUERADE was captured on ${only.iface} (the container's veth shows the rest)`);
   }
   const mechanism: Mechanism = relay ? 'userland-proxy' : src && dst ? 'dnat+snat' : dst ? 'dnat' : src ? 'snat' : 'bridge';
   // Kept for the correlation's life: copied to exact size (a pushed-to array keeps spare room).
-  const details = new Details(steps.slice(), hairpin, identical);
+  const details = new Details(ctx, flows.slice(), ctx.plan(`${counts};${stepText};${hairpin ? 1 : 0}`).text, base, digests);
   return new LazyCorrelation(id, mechanism, Math.round(confidence * 100) / 100, legs.slice(), notes.length > 1 ? [...new Set(notes)] : notes, details, explainer);
 }
