@@ -163,7 +163,9 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     let g: number | undefined = head;
     let via: RelayMatch | null = null;
     while (g !== undefined) {
-      const kept = dropRepeatedCapturePoints(orderGroup(groupNodes[g]!), duplicates);
+      const ns = groupNodes[g]!;
+      // A lone node needs no ordering (nothing below changes a segment's array).
+      const kept = ns.length === 1 ? ns : dropRepeatedCapturePoints(orderGroup(ns), duplicates);
       segments.push({ nodes: kept, relayFromPrevious: via });
       via = relayDown[g] ?? null;
       g = via ? via.down.group : undefined;
@@ -173,7 +175,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     if (total === 1 && single.parts.length === 1 && !isSelfHairpin(single)) {
       // No counterpart: the flow stays unpaired, once. Its copies from other files are the same
       // capture point, not more unpaired flows (and must not spill into the next correlation).
-      for (const d of duplicates.splice(0)) {
+      for (const d of duplicates.length === 0 ? duplicates : duplicates.splice(0)) {
         pair(d.node);
         for (const p of d.node.parts) unpairedCopies.push(`${p.id} = ${single.parts[0].id}`);
       }
@@ -181,7 +183,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     }
     const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, details, explainer);
     const copied: string[] = [];
-    for (const d of duplicates.splice(0)) {
+    for (const d of duplicates.length === 0 ? duplicates : duplicates.splice(0)) {
       pair(d.node);
       for (const p of d.node.parts) c.copies.push({ flow: p.id, sameAs: d.of.parts[0].id });
       copied.push(`${d.node.parts.map((p) => p.id).join('+')} = ${d.of.parts[0].id} (${d.of.iface})`);

@@ -155,9 +155,11 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
   const seqOffsetFwd = reversed ? negSeq(m.seqOffsetFwd) : m.seqOffsetFwd;
   const seqOffsetRev = reversed ? negSeq(m.seqOffsetRev) : m.seqOffsetRev;
   const c = tupleChange(x, y);
-  const lx = ev !== null || notes !== null ? label(x, y) : '';
-  const ly = ev !== null || notes !== null ? label(y, x) : '';
   const tcp = x.proto === PROTO_TCP;
+  // Labels are text for evidence, or for the seqadj note: not written when neither is.
+  const labels = ev !== null || (notes !== null && tcp && (seqOffsetFwd !== null || seqOffsetRev !== null));
+  const lx = labels ? label(x, y) : '';
+  const ly = labels ? label(y, x) : '';
   let confidence: number;
   if (tcp) {
     const seqadj = seqOffsetFwd !== null || seqOffsetRev !== null;
@@ -218,8 +220,10 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
 function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string, number>, ev: Evidence[] | null, notes: string[] | null): HopResult {
   const up = r.up;
   const down = r.down;
-  const lx = ev !== null || notes !== null ? label(x, y) : '';
-  const ly = ev !== null || notes !== null ? label(y, x) : '';
+  // Labels are text for evidence, or for the refused note: not written when neither is.
+  const labels = ev !== null || (notes !== null && r.kind === 'refused');
+  const lx = labels ? label(x, y) : '';
+  const ly = labels ? label(y, x) : '';
   let confidence: number;
   // UDP has no handshake and no stream: the proxy's first datagram is its "dial".
   const udp = x.proto === PROTO_UDP;
