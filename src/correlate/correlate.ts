@@ -49,7 +49,8 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const files = captures.map((c) => c.file);
   const known = new Set(files);
   let lastFile: string | null = null;
-  for (const f of flows) {
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i];
     // Flows of one file share its name string: skip the set for runs of the same file.
     if (f.file === lastFile) continue;
     lastFile = f.file;
@@ -71,7 +72,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   }
   const offsets = estimateOffsets(files, nodes, raw, deltas);
   const offUs = (n: ConnNode): number => appliedOffsetUs(offsets[n.fileIdx]);
-  for (const n of nodes) n.t0 = n.firstUs - offUs(n);
+  for (let i = 0; i < nodes.length; i++) nodes[i].t0 = nodes[i].firstUs - offUs(nodes[i]);
   const matches = raw.filter((m) => {
     const r = pairOffsetUs(m) - (offUs(nodes[m.b]) - offUs(nodes[m.a]));
     return Math.abs(r) <= window;
@@ -79,11 +80,12 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
 
   // Same-packet groups.
   const uf = new UnionFind(nodes.length);
-  for (const m of matches) uf.union(m.a, m.b);
+  for (let i = 0; i < matches.length; i++) uf.union(matches[i].a, matches[i].b);
   // Group ids are union-find roots (node indices); `groupIds` lists them in order of first node.
   const groupNodes: Array<ConnNode[] | undefined> = new Array(nodes.length);
   const groupIds: number[] = [];
-  for (const n of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
     const g = uf.find(n.idx);
     const l = groupNodes[g];
     if (l) l.push(n);
@@ -94,16 +96,18 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   }
   const matchOf = new MatchIndex(nodes.length, matches);
   const kernelNat = new Uint8Array(nodes.length);
-  for (const m of matches) {
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
     const x = nodes[m.a];
     const y = nodes[m.b];
     if (!sameEndpoint(x.client, y.client) || !sameEndpoint(x.server, y.server)) kernelNat[uf.find(m.a)] = 1;
   }
-  for (const n of nodes) if (n.parts.length > 1) kernelNat[uf.find(n.idx)] = 1;
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].parts.length > 1) kernelNat[uf.find(i)] = 1;
 
   // Relays between groups that kernel NAT did not touch (a proxy terminates TCP; NAT never does).
   const ends: RelayEnd[] = [];
-  for (const g of groupIds) {
+  for (let i = 0; i < groupIds.length; i++) {
+    const g = groupIds[i];
     const ns = groupNodes[g]!;
     if (kernelNat[g] === 1 || !ns.every(isRelayCandidate)) continue;
     let rep = ns[0];
@@ -113,7 +117,8 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   const relays = matchRelays(ends);
   const relayDown: Array<RelayMatch | undefined> = new Array(nodes.length);
   const relayed = new Uint8Array(nodes.length);
-  for (const r of relays) {
+  for (let i = 0; i < relays.length; i++) {
+    const r = relays[i];
     relayDown[r.up.group] = r;
     relayed[r.down.group] = 1;
   }
@@ -139,7 +144,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   };
   const heads = groupIds.filter((g) => relayed[g] === 0);
   const startOf = new Float64Array(nodes.length);
-  for (const g of heads) startOf[g] = minT0(groupNodes[g]!);
+  for (let i = 0; i < heads.length; i++) startOf[heads[i]] = minT0(groupNodes[heads[i]]!);
   heads.sort((a, b) => startOf[a] - startOf[b]);
   // ICMP errors about a conversation join its correlation (step 7) instead of standing alone.
   const errors = attachableErrors({
@@ -157,7 +162,8 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     },
   });
   const errorTarget = new Map<number, LazyCorrelation>();
-  for (const head of heads) {
+  for (let h = 0; h < heads.length; h++) {
+    const head = heads[h];
     if (errors.attached.has(head)) continue;
     const segments: Segment[] = [];
     let g: number | undefined = head;
@@ -191,8 +197,10 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     // One note for all copies: a directory with per-interface files and an -i any capture has many.
     if (copied.length > 0) c.notes.push(`also recorded in another file, not separate legs: ${copied.join(', ')}`);
     // The legs are exactly the parts of the kept nodes.
-    for (const seg of segments) {
-      for (const n of seg.nodes) {
+    for (let s = 0; s < segments.length; s++) {
+      const seg = segments[s];
+      for (let k = 0; k < seg.nodes.length; k++) {
+        const n = seg.nodes[k];
         pair(n);
         if (n.parts.length > 1) joinedLegs++;
       }
