@@ -516,6 +516,11 @@ function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[
   digests.push(r.up.fwdDigest, r.up.revDigest);
 }
 
+/** One step of a plan's text (see parsePlan). */
+function stepToken(first: boolean, kind: StepKind, node: number, mech: Mechanism): string {
+  return `${first ? '' : ','}${STEP_CHARS[kind]}${node}.${MECHANISMS.indexOf(mech)}`;
+}
+
 export function buildCorrelation(
   id: string,
   segments: Segment[],
@@ -524,59 +529,70 @@ export function buildCorrelation(
   explainer: Explainer,
 ): LazyCorrelation {
   const identical = ctx.identical;
-  const legs: string[] = [];
+  // Legs and flows are kept for the correlation's life: allocated at their exact size.
+  let partCount = 0;
+  for (let si = 0; si < segments.length; si++) {
+    const ns = segments[si].nodes;
+    for (let i = 0; i < ns.length; i++) partCount += ns[i].parts.length;
+  }
+  const legs: string[] = new Array<string>(partCount);
+  const flows: Flow[] = new Array<Flow>(partCount);
+  let at = 0;
   const notes: string[] = [];
-  const flows: Flow[] = [];
   const base = ctx.size;
   let digests: (string | null)[] | null = null;
   let counts = '';
   let stepText = '';
-  const step = (kind: StepKind, node: number, mech: Mechanism): void => {
-    stepText += `${stepText === '' ? '' : ','}${STEP_CHARS[kind]}${node}.${MECHANISMS.indexOf(mech)}`;
-  };
   let confidence = 1;
   let relay = false;
   let src = false;
   let dst = false;
   let prev: ConnNode | null = null;
   let k = 0;
-  const apply = (h: HopResult): void => {
-    confidence = Math.min(confidence, h.confidence);
-    if (h.change) {
-      src ||= h.change.srcIp || h.change.srcPort;
-      dst ||= h.change.dstIp || h.change.dstPort;
-    }
-  };
-  for (const seg of segments) {
+  for (let si = 0; si < segments.length; si++) {
+    const seg = segments[si];
     for (let i = 0; i < seg.nodes.length; i++, k++) {
       const n = seg.nodes[i];
       counts += n.parts.length;
-      for (const p of n.parts) flows.push(p);
+      let h: HopResult | null = null;
       if (prev !== null) {
         if (i === 0 && seg.relayFromPrevious) {
           relay = true;
-          const h = relayHop(seg.relayFromPrevious, prev, n, identical, null, notes);
+          h = relayHop(seg.relayFromPrevious, prev, n, identical, null, notes);
           pushRelay(ctx, seg.relayFromPrevious, (digests ??= []));
-          step(StepKind.Relay, k, h.mechanism);
-          apply(h);
+          stepText += stepToken(stepText === '', StepKind.Relay, k, h.mechanism);
         } else {
           const m = matchOf.between(prev.idx, n.idx) ?? matchSamePacket(prev, n);
           if (m) {
             const f = sameFacts(prev, m);
-            const h = samePacketHop(prev, n, f, null, notes);
+            h = samePacketHop(prev, n, f, null, notes);
             pushSame(ctx, f);
-            step(StepKind.Same, k, h.mechanism);
-            apply(h);
+            stepText += stepToken(stepText === '', StepKind.Same, k, h.mechanism);
+          }
+        }
+        if (h !== null) {
+          confidence = Math.min(confidence, h.confidence);
+          if (h.change) {
+            src ||= h.change.srcIp || h.change.srcPort;
+            dst ||= h.change.dstIp || h.change.dstPort;
           }
         }
       }
       if (n.parts.length > 1) {
-        legs.push(n.parts[1].id, n.parts[0].id);
-        const h = halfHop(n, null, notes);
-        step(StepKind.Half, k, h.mechanism);
-        apply(h);
+        flows[at] = n.parts[0];
+        legs[at++] = n.parts[1].id;
+        flows[at] = n.parts[1];
+        legs[at++] = n.parts[0].id;
+        const hh = halfHop(n, null, notes);
+        stepText += stepToken(stepText === '', StepKind.Half, k, hh.mechanism);
+        confidence = Math.min(confidence, hh.confidence);
+        if (hh.change) {
+          src ||= hh.change.srcIp || hh.change.srcPort;
+          dst ||= hh.change.dstIp || hh.change.dstPort;
+        }
       } else {
-        legs.push(n.parts[0].id);
+        flows[at] = n.parts[0];
+        legs[at++] = n.parts[0].id;
       }
       prev = n;
     }
@@ -592,7 +608,6 @@ export function buildCorrelation(
     notes.push(`hairpin NAT: ${only.client.ip} reached itself through a published port; only the copy between DNAT and the hairpin MASQUERADE was captured on ${only.iface} (the container's veth shows the rest)`);
   }
   const mechanism: Mechanism = relay ? 'userland-proxy' : src && dst ? 'dnat+snat' : dst ? 'dnat' : src ? 'snat' : 'bridge';
-  // Kept for the correlation's life: copied to exact size (a pushed-to array keeps spare room).
-  const details = new Details(ctx, flows.slice(), ctx.plan(`${counts};${stepText};${hairpin ? 1 : 0}`).text, base, digests);
-  return new LazyCorrelation(id, mechanism, Math.round(confidence * 100) / 100, legs.slice(), notes.length > 1 ? [...new Set(notes)] : notes, details, explainer);
+  const details = new Details(ctx, flows, ctx.plan(`${counts};${stepText};${hairpin ? 1 : 0}`).text, base, digests);
+  return new LazyCorrelation(id, mechanism, Math.round(confidence * 100) / 100, legs, notes.length > 1 ? [...new Set(notes)] : notes, details, explainer);
 }
