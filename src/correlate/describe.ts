@@ -398,8 +398,9 @@ class Details implements CorrelationDetails {
     private readonly digests: readonly (string | null)[] | null,
   ) {}
 
+  /** Shared by every correlation of the same plan: read-only. */
   get hopMechanisms(): readonly Mechanism[] {
-    return this.ctx.plan(this.planText).mechs.slice();
+    return this.ctx.plan(this.planText).mechs;
   }
 
   #nodes(plan: Plan): ConnNode[] {
