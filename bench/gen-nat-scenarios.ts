@@ -291,15 +291,16 @@ export function generateNatScenarios(path: string, truthPath: string, conversati
       ], ...extra });
     } else {
       const isnA = r32(), isnB = r32(), ipIdA = r16(), ipIdB = r16(), tsA = r32(), tsB = r32();
-      const base = connectionTimes(t, rtt, think);
       const fwd = 10 + Math.floor(rand() * 30);
+      // The client sees an RTT that includes crossing the NAT box twice, so on the server side the
+      // server never answers a packet before it arrived (the web mix scripts its own times below).
+      const base = connectionTimes(t, web ? rtt : rtt + 2 * fwd, think);
       // Client→server packets cross the NAT box in one order, replies in the other.
       const clientSide = base.slice();
       const serverSide = base.map((x, k) => ([0, 2, 3, 6, 7, 9].includes(k) ? x + fwd : x - fwd));
       // Web mix: one script for both legs (same packets, so same ISN, IP ID, TSval, payload),
-      // seen `fwd` µs later on the server side going to the server, earlier coming back. The
-      // client-side RTT includes crossing the NAT box twice, so the server never answers a
-      // packet before it saw it (the small mix's fixed times do not ensure that).
+      // seen `fwd` µs later on the server side going to the server, earlier coming back, with
+      // the same client-side RTT as the small mix.
       const rttC = rtt + 2 * fwd;
       const steps = web ? scriptConnection(base[0], rttC, base[3], req.length, slowStartSegments(base[3] + think, rttC, resp.length), resp.length, 10) : [];
       const emitLeg = (leg: LegSpec, serverSideLeg: boolean) => {
