@@ -891,8 +891,6 @@ function synOptions(pkt: Packet): TcpSynOptions {
   };
 }
 
-const NO_WORDS = new Int32Array(0);
-
 const LINKTYPE_LINUX_SLL = 113;
 /** Copies of one packet at several capture points are microseconds apart; 2 ms is generous. */
 const COPY_WINDOW_US = 2000;
@@ -984,7 +982,7 @@ function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: nu
   st.lastDataUs = s.lastDataUs;
   const prefix = s.release(slab);
   st.prefix = prefix;
-  st.digest = s.digestReleased(prefix, prefix.buffer === slab.buf ? slab.i32 : NO_WORDS);
+  st.digest = s.digestReleased(prefix);
 }
 
 function tcpState(lf: LiveFlow): FlowState {

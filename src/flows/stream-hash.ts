@@ -21,13 +21,6 @@ function fmix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-function word(d: Uint8Array, i: number): number {
-  return d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24);
-}
-
-/** Whether an Int32Array reads bytes little-endian, as word() does. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 /** Reused while the bytes hashed live in one buffer (the reader's, mostly). */
 let scratchView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
@@ -47,6 +40,7 @@ export class StreamHash {
   private total = 0;
   /** Bytes of an incomplete 16-byte block carried to the next update. */
   private readonly tail = new Uint8Array(16);
+  private readonly tailView = new DataView(this.tail.buffer);
   private tailLen = 0;
 
   reset(): void {
@@ -62,31 +56,33 @@ export class StreamHash {
     if (this.tailLen > 0) {
       while (this.tailLen < 16 && i < end) this.tail[this.tailLen++] = d[i++];
       if (this.tailLen < 16) return;
-      this.block(this.tail, 0);
+      this.blocks(this.tailView, 0, 16);
       this.tailLen = 0;
     }
-    if (end - i >= 16) i = this.blocks(d, i, end);
+    if (end - i >= 16) {
+      let dv = scratchView;
+      if (dv.buffer !== d.buffer) dv = scratchView = new DataView(d.buffer);
+      const base = d.byteOffset;
+      i = this.blocks(dv, base + i, base + end) - base;
+    }
     while (i < end) this.tail[this.tailLen++] = d[i++];
   }
 
   /**
-   * Whole blocks of d[i, end) with the state in locals, words read through a DataView: payload
-   * sits at any alignment in the reader's buffer, and four byte loads per word cost twice as much.
+   * Whole 16-byte blocks of dv[i, end) (byte offsets in its buffer), with the state in locals and
+   * words read through a DataView: payload sits at any alignment in the reader's buffer, and four
+   * byte loads per word cost twice as much. Returns the offset after the last whole block.
    */
-  private blocks(d: Uint8Array, i: number, end: number): number {
-    let dv = scratchView;
-    if (dv.buffer !== d.buffer) dv = scratchView = new DataView(d.buffer);
-    const base = d.byteOffset;
+  private blocks(dv: DataView<ArrayBufferLike>, i: number, end: number): number {
     let h1 = this.h1;
     let h2 = this.h2;
     let h3 = this.h3;
     let h4 = this.h4;
     for (; end - i >= 16; i += 16) {
-      const at = base + i;
-      let k1 = dv.getInt32(at, true);
-      let k2 = dv.getInt32(at + 4, true);
-      let k3 = dv.getInt32(at + 8, true);
-      let k4 = dv.getInt32(at + 12, true);
+      let k1 = dv.getInt32(i, true);
+      let k2 = dv.getInt32(i + 4, true);
+      let k3 = dv.getInt32(i + 8, true);
+      let k4 = dv.getInt32(i + 12, true);
       k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
       h1 ^= k1;
       h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
@@ -105,76 +101,6 @@ export class StreamHash {
     this.h3 = h3;
     this.h4 = h4;
     return i;
-  }
-
-  /**
-   * update() for bytes that are 4-byte aligned in their buffer: `words` views the same buffer as
-   * `d`, and whole blocks are read a word at a time (a finished stream's prefix, copied to a slab,
-   * is hashed in one go this way).
-   */
-  updateAligned(d: Uint8Array, words: Int32Array, off: number, len: number): void {
-    const at = d.byteOffset + off;
-    if (this.tailLen > 0 || !LITTLE_ENDIAN || (at & 3) !== 0 || words.buffer !== d.buffer) {
-      this.update(d, off, len);
-      return;
-    }
-    this.total = (this.total + len) | 0;
-    let h1 = this.h1;
-    let h2 = this.h2;
-    let h3 = this.h3;
-    let h4 = this.h4;
-    const blocks = len >> 4;
-    let w = (at - words.byteOffset) >> 2;
-    for (let b = 0; b < blocks; b++, w += 4) {
-      let k1 = words[w];
-      let k2 = words[w + 1];
-      let k3 = words[w + 2];
-      let k4 = words[w + 3];
-      k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
-      h1 ^= k1;
-      h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
-      k2 = Math.imul(rotl(Math.imul(k2, C2), 16), C3);
-      h2 ^= k2;
-      h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
-      k3 = Math.imul(rotl(Math.imul(k3, C3), 17), C4);
-      h3 ^= k3;
-      h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
-      k4 = Math.imul(rotl(Math.imul(k4, C4), 18), C1);
-      h4 ^= k4;
-      h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
-    }
-    this.h1 = h1;
-    this.h2 = h2;
-    this.h3 = h3;
-    this.h4 = h4;
-    for (let i = off + blocks * 16, end = off + len; i < end; i++) this.tail[this.tailLen++] = d[i];
-  }
-
-  private block(d: Uint8Array, i: number): void {
-    let h1 = this.h1;
-    let h2 = this.h2;
-    let h3 = this.h3;
-    let h4 = this.h4;
-    let k1 = word(d, i);
-    let k2 = word(d, i + 4);
-    let k3 = word(d, i + 8);
-    let k4 = word(d, i + 12);
-    k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
-    h1 ^= k1;
-    h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
-    k2 = Math.imul(rotl(Math.imul(k2, C2), 16), C3);
-    h2 ^= k2;
-    h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
-    k3 = Math.imul(rotl(Math.imul(k3, C3), 17), C4);
-    h3 ^= k3;
-    h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
-    k4 = Math.imul(rotl(Math.imul(k4, C4), 18), C1);
-    h4 ^= k4;
-    h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
-    this.h1 = h1;
-    this.h2 = h2;
-    this.h3 = h3;
-    this.h4 = h4;
   }
 
   /** 32 hex characters; the state is spent afterwards. */

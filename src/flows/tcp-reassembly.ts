@@ -184,12 +184,9 @@ export class StreamReassembler {
     return this.finishDigest((h) => this.hashPrefix(h));
   }
 
-  /**
-   * digest() after release(): `prefix` is what release() returned and `words` an Int32Array over
-   * its buffer, so a stream that never outgrew its prefix is hashed from that one contiguous copy.
-   */
-  digestReleased(prefix: Uint8Array, words: Int32Array): string | null {
-    return this.finishDigest((h) => h.updateAligned(prefix, words, 0, prefix.length));
+  /** digest() after release(): `prefix` is what release() returned (the chunks are gone by then). */
+  digestReleased(prefix: Uint8Array): string | null {
+    return this.finishDigest((h) => h.update(prefix, 0, prefix.length));
   }
 
   /** The running hash if the stream outgrew its prefix; otherwise the prefix is the whole stream. */
