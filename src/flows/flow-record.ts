@@ -54,24 +54,11 @@ export function communityIdFromKey(seed: number, w: readonly number[]): string {
   });
 }
 
-export interface FlowRecordInit {
-  id: string;
-  iface: string;
-  ifaceKey: string;
-  file: string;
-  proto: number;
-  ipVersion: 4 | 6;
-  src: Endpoint;
-  dst: Endpoint;
-  firstUs: number;
-  state: FlowState;
-  midStream: boolean;
-  halfFlow: boolean;
-  fwd: DirectionStats;
-  rev: DirectionStats;
-  icmp: IcmpInfo | null;
-  samples: FlowSamples;
-}
+/** What the flow table knows when it creates a flow; the rest starts empty and fills in. */
+export type FlowRecordInit = Pick<
+  Flow,
+  'id' | 'iface' | 'ifaceKey' | 'file' | 'proto' | 'ipVersion' | 'src' | 'dst' | 'firstUs' | 'state' | 'midStream' | 'halfFlow' | 'fwd' | 'rev' | 'icmp' | 'samples'
+>;
 
 export class FlowRecord implements Flow {
   id: string;

@@ -125,16 +125,6 @@ function sampleHash(d: Uint8Array, off: number, len: number): number {
   return h === 0 ? 1 : h;
 }
 
-/** 32-bit FNV-1a of d[off, off+len). */
-export function fnv1a32(d: Uint8Array, off: number, len: number): number {
-  let h = 0x811c9dc5;
-  for (let i = off, end = off + len; i < end; i++) {
-    h ^= d[i];
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 class LiveFlow implements KeyEntry {
   readonly flow: FlowRecord;
   readonly keyWords: number[];
@@ -898,8 +888,6 @@ const COPY_WINDOW_US = 2000;
 const COPY_SLOTS = 4;
 /** Sightings of one packet at most: ingress interface, bridge, bridge port (facts §3). */
 const MAX_SIGHTINGS = 3;
-/** Payload bytes hashed into a signature: bounded, so the check stays O(1) per packet. */
-const COPY_HASH_BYTES = 64;
 // Row layout of LiveFlow.copySigs.
 const CS_TS = 0;
 const CS_SEQ = 1;
@@ -925,8 +913,8 @@ function isSllCopy(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: 
   let sigs = lf.copySigs;
   if (sigs === null) sigs = lf.copySigs = new Float64Array(2 * COPY_SLOTS * COPY_FIELDS);
   const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
-  const hashLen = pkt.payloadOffset >= 0 && pkt.payloadLen > 0 ? Math.min(pkt.payloadLen, COPY_HASH_BYTES) : 0;
-  const hash = hashLen > 0 ? fnv1a32(pkt.data, pkt.payloadOffset, hashLen) : 0;
+  // The sample's bounded payload hash: the check stays O(1) per packet.
+  const hash = pkt.payloadOffset >= 0 && pkt.payloadLen > 0 ? sampleHash(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
   const base = dir * COPY_SLOTS * COPY_FIELDS;
   for (let i = 0; i < COPY_SLOTS; i++) {
     const r = base + i * COPY_FIELDS;
