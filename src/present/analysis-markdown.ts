@@ -30,17 +30,15 @@ function prose(s: string): string {
 
 /** The `analyze` report as Markdown, to paste into an issue or a wiki. */
 export function renderAnalysisMarkdown(a: Analysis, flows: Map<string, Flow>, opts: AnalysisMarkdownOptions = {}): string {
-  const out: string[] = [];
-  for (const part of analysisMarkdownParts(a, flows, opts)) out.push(...part);
-  return out.join('\n');
+  return [...analysisMarkdownLines(a, flows, opts)].join('\n');
 }
 
 /**
- * The same report in parts (lines to join with newlines), a conversation per part: its hops,
+ * The same report line by line (lines to join with newlines), a conversation at a time: its hops,
  * evidence and explanation are written for the output and not kept
  * (LazyCorrelation.transientPlain), so a report of tens of thousands needs memory for one.
  */
-export function* analysisMarkdownParts(a: Analysis, flows: Map<string, Flow>, opts: AnalysisMarkdownOptions = {}): Generator<string[], void, undefined> {
+export function* analysisMarkdownLines(a: Analysis, flows: Map<string, Flow>, opts: AnalysisMarkdownOptions = {}): Generator<string, void, undefined> {
   let out: string[] = [];
   const summaries = new Map(a.flows.map((f) => [f.id, f]));
   out.push('# natflow analysis', '', prose(a.summary), '');
@@ -54,7 +52,7 @@ export function* analysisMarkdownParts(a: Analysis, flows: Map<string, Flow>, op
   }
   if (a.correlations.length) out.push('## Conversations', '');
   for (const lazy of a.correlations) {
-    yield out;
+    yield* out;
     out = [];
     const c = lazy instanceof LazyCorrelation ? lazy.transientPlain() : lazy;
     out.push(`### ${md(c.id)}: ${c.mechanism} (confidence ${c.confidence.toFixed(2)})`, '');
@@ -106,5 +104,5 @@ export function* analysisMarkdownParts(a: Analysis, flows: Map<string, Flow>, op
     for (const i of a.inferences) out.push(`- ${md(i)}`);
     out.push('');
   }
-  yield out;
+  yield* out;
 }

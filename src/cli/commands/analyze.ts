@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { analyzeCaptures } from '../../correlate/analyze.js';
 import { analysisTextLines } from '../../present/analysis-text.js';
-import { analysisMarkdownParts } from '../../present/analysis-markdown.js';
+import { analysisMarkdownLines } from '../../present/analysis-markdown.js';
 import { streamAnalysisJson } from '../../present/analysis-json.js';
 import { mermaidDiagramHook } from '../../present/mermaid.js';
 import { noColorRequested } from '../../present/colour.js';
@@ -57,8 +57,8 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     }
     // Text and Markdown are written a conversation at a time too.
     if (opts.markdown) {
-      const parts = analysisMarkdownParts(result.analysis, result.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(result.analysis) });
-      await streamChunks(linesEndingInNewline(flatten(parts), true), process.stdout);
+      const lines = analysisMarkdownLines(result.analysis, result.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(result.analysis) });
+      await streamChunks(linesEndingInNewline(lines, true), process.stdout);
       return;
     }
     const tty = process.stdout.isTTY === true;
@@ -66,10 +66,6 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     const width = tty ? Math.min(process.stdout.columns || 80, 120) : 80;
     await streamChunks(linesEndingInNewline(analysisTextLines(result.analysis, result.flowsById, { color, width }), false), process.stdout);
   });
-}
-
-function* flatten(parts: Iterable<string[]>): Generator<string, void, undefined> {
-  for (const p of parts) yield* p;
 }
 
 /**
