@@ -212,8 +212,6 @@ export const SAMPLE_STRIDE = 8 * 5 + 4 * 3 + 2 * 2 + 1;
 export class PackedSamples implements FlowSamples {
   count: number;
   dropped: number;
-  private readonly buf: ArrayBuffer;
-  private readonly off: number;
   private tsUsView: Float64Array | null = null;
   private seqView: Float64Array | null = null;
   private ackView: Float64Array | null = null;
@@ -238,8 +236,6 @@ export class PackedSamples implements FlowSamples {
   constructor(count: number, dropped: number, buf: ArrayBuffer, off: number, cols?: SlabColumns) {
     this.count = count;
     this.dropped = dropped;
-    this.buf = buf;
-    this.off = off;
     this.cols = cols ?? columnsOf(buf);
     this.o8 = off >> 3;
     this.o4 = (off + 40 * count) >> 2;
@@ -281,47 +277,43 @@ export class PackedSamples implements FlowSamples {
     return this.cols.u8[this.o1 + i];
   }
 
-  /** Column c (0-4: f64 columns, 5-7: 32-bit, 8-9: 16-bit, 10: bytes) starts here. */
-  private at(c: number): number {
-    const n = this.count;
-    if (c < 5) return this.off + 8 * n * c;
-    if (c < 8) return this.off + 40 * n + 4 * n * (c - 5);
-    if (c < 10) return this.off + 52 * n + 2 * n * (c - 8);
-    return this.off + 56 * n;
+  /** A view of `count` elements of a whole-buffer array from `start`. */
+  private column<A extends Float64Array | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array>(all: A, start: number): A {
+    return all.subarray(start, start + this.count) as A;
   }
 
   get tsUs(): Float64Array {
-    return (this.tsUsView ??= new Float64Array(this.buf, this.at(0), this.count));
+    return (this.tsUsView ??= this.column(this.cols.f64, this.o8));
   }
   get seq(): Float64Array {
-    return (this.seqView ??= new Float64Array(this.buf, this.at(1), this.count));
+    return (this.seqView ??= this.column(this.cols.f64, this.o8 + this.count));
   }
   get ack(): Float64Array {
-    return (this.ackView ??= new Float64Array(this.buf, this.at(2), this.count));
+    return (this.ackView ??= this.column(this.cols.f64, this.o8 + 2 * this.count));
   }
   get tsVal(): Float64Array {
-    return (this.tsValView ??= new Float64Array(this.buf, this.at(3), this.count));
+    return (this.tsValView ??= this.column(this.cols.f64, this.o8 + 3 * this.count));
   }
   get tsEcr(): Float64Array {
-    return (this.tsEcrView ??= new Float64Array(this.buf, this.at(4), this.count));
+    return (this.tsEcrView ??= this.column(this.cols.f64, this.o8 + 4 * this.count));
   }
   get ipId(): Int32Array {
-    return (this.ipIdView ??= new Int32Array(this.buf, this.at(5), this.count));
+    return (this.ipIdView ??= this.column(this.cols.i32, this.o4));
   }
   get payloadLen(): Int32Array {
-    return (this.payloadLenView ??= new Int32Array(this.buf, this.at(6), this.count));
+    return (this.payloadLenView ??= this.column(this.cols.i32, this.o4 + this.count));
   }
   get payloadHash(): Uint32Array {
-    return (this.payloadHashView ??= new Uint32Array(this.buf, this.at(7), this.count));
+    return (this.payloadHashView ??= this.column(this.cols.u32, this.o4 + 2 * this.count));
   }
   get flags(): Uint16Array {
-    return (this.flagsView ??= new Uint16Array(this.buf, this.at(8), this.count));
+    return (this.flagsView ??= this.column(this.cols.u16, this.o2));
   }
   get ttl(): Int16Array {
-    return (this.ttlView ??= new Int16Array(this.buf, this.at(9), this.count));
+    return (this.ttlView ??= this.column(this.cols.i16, this.o2 + this.count));
   }
   get dir(): Uint8Array {
-    return (this.dirView ??= new Uint8Array(this.buf, this.at(10), this.count));
+    return (this.dirView ??= this.column(this.cols.u8, this.o1));
   }
 
   /** Plain data for JSON / structured clone (accessors live on the prototype, so spell them out). */
