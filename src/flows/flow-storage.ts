@@ -115,21 +115,14 @@ const SLAB_MAX_ITEM = 1 << 14;
 export class Slab {
   buf = new ArrayBuffer(0);
   pos = 0;
-  f64 = new Float64Array(0);
-  i32 = new Int32Array(0);
-  u32 = new Uint32Array(0);
-  u16 = new Uint16Array(0);
-  i16 = new Int16Array(0);
-  u8 = new Uint8Array(0);
-  /** The views above as one object, made once per buffer (finalized samples keep it). */
-  cols: SlabColumns = { f64: this.f64, i32: this.i32, u32: this.u32, u16: this.u16, i16: this.i16, u8: this.u8 };
+  /** Typed views of `buf`, made once per buffer (finalized samples keep them). */
+  cols: SlabColumns = columnsOf(this.buf);
   /** The shared slab while `buf` is a one-item buffer. */
   private resume: Slab | null = null;
 
   /**
-   * Reserves `bytes` (8-byte aligned) and returns their offset in `this.buf`; the typed views of
-   * this slab (f64 … u8) then cover them. The slab may switch to another buffer, so read `buf`
-   * and the views after calling.
+   * Reserves `bytes` (8-byte aligned) and returns their offset in `this.buf`; `cols` then views
+   * them. The slab may switch to another buffer, so read `buf` and `cols` after calling.
    */
   reserve(bytes: number): number {
     const need = (bytes + 7) & ~7;
@@ -158,25 +151,13 @@ export class Slab {
   private adopt(o: Slab): void {
     this.buf = o.buf;
     this.pos = o.pos;
-    this.f64 = o.f64;
-    this.i32 = o.i32;
-    this.u32 = o.u32;
-    this.u16 = o.u16;
-    this.i16 = o.i16;
-    this.u8 = o.u8;
     this.cols = o.cols;
   }
 
   private open(size: number): void {
     this.buf = new ArrayBuffer(size);
     this.pos = 0;
-    this.f64 = new Float64Array(this.buf);
-    this.i32 = new Int32Array(this.buf);
-    this.u32 = new Uint32Array(this.buf);
-    this.u16 = new Uint16Array(this.buf);
-    this.i16 = new Int16Array(this.buf);
-    this.u8 = new Uint8Array(this.buf);
-    this.cols = { f64: this.f64, i32: this.i32, u32: this.u32, u16: this.u16, i16: this.i16, u8: this.u8 };
+    this.cols = columnsOf(this.buf);
   }
 }
 
@@ -343,7 +324,7 @@ export class PackedSamples implements FlowSamples {
 export function packSamples(pool: SamplePool, head: number, count: number, dropped: number, slab: Slab): PackedSamples {
   const n = count;
   const off = slab.reserve(n * SAMPLE_STRIDE);
-  const { f64, i32, u32, u16, i16, u8 } = slab;
+  const { f64, i32, u32, u16, i16, u8 } = slab.cols;
   const o8 = off >> 3;
   const o4 = (off + 40 * n) >> 2;
   const o2 = (off + 52 * n) >> 1;

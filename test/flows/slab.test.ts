@@ -14,7 +14,7 @@ describe('Slab (finalized flows\' bytes)', () => {
     // Back in the first buffer, right after the first item: nothing was abandoned.
     expect(s.buf).toBe(shared);
     expect(b).toBe(a + 104);
-    s.u8[b] = 7;
+    s.cols.u8[b] = 7;
     expect(new Uint8Array(shared)[b]).toBe(7);
   });
 
