@@ -19,8 +19,10 @@ export interface Conversation {
   refusedByIcmp: boolean;
 }
 
-// Destination unreachable: ICMP type 3, ICMPv6 type 1.
-const UNREACHABLE = new Set(['3', '1']);
+/** Destination unreachable: ICMP type 3, ICMPv6 type 1 (the error flow's protocol tells which). */
+function isUnreachable(type: number, errorFlow: FlowSummary | undefined): boolean {
+  return errorFlow?.proto === 'icmpv6' ? type === 1 : type === 3;
+}
 
 export function buildConversations(analysis: Analysis): Conversation[] {
   const flows = new Map<string, FlowSummary>();
@@ -41,7 +43,7 @@ export function buildConversations(analysis: Analysis): Conversation[] {
     for (const e of c.icmpErrors ?? []) {
       for (const id of e.flows) covered.add(id);
       for (const copy of e.copies) covered.add(copy.flow);
-      if (UNREACHABLE.has(String(e.type))) refusedByIcmp = true;
+      if (isUnreachable(e.type, flows.get(e.flows[0]))) refusedByIcmp = true;
     }
     if (legs.length === 0) continue;
     out.push({ id: c.id, correlated: true, mechanism: c.mechanism, confidence: c.confidence, legs, hops: c.hops, notes: c.notes, refusedByIcmp });
