@@ -75,6 +75,23 @@ describe('wrapText', () => {
     expect(lines[1].startsWith('     ')).toBe(true);
     expect(lines.join('').replace(/\s/g, '')).toContain('x'.repeat(100).slice(0, 20));
   });
+
+  it('fills each line up to the width exactly, breaking only between words', () => {
+    // 'aaaa bbbb' is 9 columns: with a 3-column prefix it fits a width of 12 exactly, not 11.
+    expect(wrapText('aaaa bbbb cc', 12, ' - ')).toEqual([' - aaaa bbbb', '   cc']);
+    expect(wrapText('aaaa bbbb cc', 11, ' - ')).toEqual([' - aaaa', '   bbbb cc']);
+    expect(wrapText('one two three', 80, '> ')).toEqual(['> one two three']);
+    expect(wrapText('', 80, '  3. ')).toEqual(['  3. ']);
+  });
+
+  it('treats any run of white space (tabs, newlines, non-breaking spaces) as one separator', () => {
+    expect(wrapText('  alpha\t\tbeta\n gamma\u00a0delta  ', 80)).toEqual(['alpha beta gamma delta']);
+    expect(wrapText('alpha\nbeta gamma', 11, '', '  ')).toEqual(['alpha beta', '  gamma']);
+  });
+
+  it('cuts a word that does not fit a line, then goes on with the next words', () => {
+    expect(wrapText(`${'y'.repeat(25)} z`, 20, '  ')).toEqual([`  ${'y'.repeat(18)}`, `  ${'y'.repeat(7)} z`]);
+  });
 });
 
 describe('renderAnalysisMarkdown', () => {
