@@ -11,8 +11,12 @@ export interface AnalysisMarkdownOptions {
   renderCorrelationDiagram?: (c: Correlation, flows: Map<string, Flow>, summaries: Map<string, FlowSummary>) => string | null;
 }
 
+/** What md() would change: controls (sanitizeText) and the characters it escapes. */
+const NEEDS_MD_ESCAPING = /[\x00-\x1f\x7f-\x9f\\|<>]/;
+
 /** Text from captures or rule files, safe inside Markdown prose and table cells. */
 function md(s: string): string {
+  if (!NEEDS_MD_ESCAPING.test(s)) return s;
   return sanitizeText(s).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 /** Inline code that cannot be broken out of: longest backtick run + 1 as the fence. */

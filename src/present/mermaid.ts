@@ -20,12 +20,17 @@ export const MERMAID_MAX_PACKETS_PER_LEG = 24;
 
 /** Text safe inside a Mermaid sequence-diagram label (message, note or participant alias). */
 export function mermaidText(s: string): string {
+  // Most labels need none of the passes below (thousands of diagrams in one report).
+  if (!NEEDS_MERMAID_ESCAPING.test(s)) return s;
   // One pass, so the '#' and ';' of an inserted entity code are never escaped again.
   return sanitizeText(s.replace(/[\r\n\t]+/g, ' '))
     .replace(/[&#;<>]/g, (ch) => MERMAID_ESCAPES[ch])
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/** What any pass of mermaidText would change: controls, the escaped characters, white space other than single inner spaces. */
+const NEEDS_MERMAID_ESCAPING = /[\x00-\x1f\x7f-\x9f&#;<>]|[^\S ]|^ | $|  /;
 
 const MERMAID_ESCAPES: Record<string, string> = { '&': '#38;', '#': '#35;', ';': '#59;', '<': '‹', '>': '›' };
 
