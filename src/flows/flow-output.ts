@@ -86,10 +86,16 @@ export function flowToJson(f: Flow): Record<string, unknown> {
   };
 }
 
+/**
+ * UTC time of day, HH:MM:SS.micro. Computed, not via Date: a corrupt or far-future timestamp
+ * (pcapng allows 64-bit ticks at any resolution) is outside Date's range and would throw.
+ */
 function clock(us: number): string {
-  const d = new Date(Math.floor(us / 1000));
-  const micro = String(Math.floor(us) % 1_000_000).padStart(6, '0');
-  return `${d.toISOString().slice(11, 19)}.${micro}`;
+  const t = Math.floor(us);
+  const micro = ((t % 1_000_000) + 1_000_000) % 1_000_000;
+  const day = (((Math.floor(t / 1_000_000) % 86_400) + 86_400) % 86_400) || 0;
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(Math.floor(day / 3600))}:${two(Math.floor(day / 60) % 60)}:${two(day % 60)}.${String(micro || 0).padStart(6, '0')}`;
 }
 
 function clip(s: string, n: number): string {

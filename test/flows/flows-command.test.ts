@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli as run } from '../helpers/run-cli.js';
-import { pcapsDir as pcaps } from '../helpers/paths.js';
+import { capturesDir, pcapsDir as pcaps } from '../helpers/paths.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { readTsv } from './helpers.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -75,5 +77,31 @@ describe('natflow flows', () => {
     expect(ifaces).toContain('get-truncated-mid-record-data');
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(new RegExp(`^natflow: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ at byte \\d+\\n$`));
+  });
+
+  it('prints a time of day for a timestamp beyond what a Date can hold (64-bit pcapng ticks) instead of failing', async () => {
+    const file = path.join(capturesDir, '01-localhost-proxy', 'all.pcapng');
+    const bytes = readFileSync(file);
+    expect(bytes.readUInt32LE(8)).toBe(0x1a2b3c4d); // little-endian section: the offsets below hold
+    // The first Enhanced Packet Block gets the largest positive high timestamp word.
+    let off = 0;
+    while (bytes.readUInt32LE(off) !== 6) off += bytes.readUInt32LE(off + 4);
+    const patched = Buffer.from(bytes);
+    patched.writeUInt32LE(0x7fffffff, off + 12);
+    const bad = path.join(mkdtempSync(path.join(os.tmpdir(), 'natflow-ts-')), 'far-future.pcapng');
+    writeFileSync(bad, patched);
+
+    const plain = await run(['flows', file]);
+    const { code, stdout, stderr } = await run(['flows', bad]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const rowTimes = (text: string) => text.split('\n').filter((l) => /^f\d+ /.test(l)).map((l) => l.split(/\s+/)[1]);
+    const times = rowTimes(stdout);
+    expect(times.length).toBe(rowTimes(plain.stdout).length);
+    for (const t of times) expect(t).toMatch(/^\d\d:\d\d:\d\d\.\d{6}$/);
+    // Ordinary timestamps still print the UTC time of day a Date gives for them.
+    const json = (await run(['flows', '--json', file])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { firstTs: string });
+    const expected = json.map((f) => `${new Date(Number(f.firstTs.split('.')[0]) * 1000).toISOString().slice(11, 19)}.${f.firstTs.split('.')[1]}`);
+    expect(rowTimes(plain.stdout)).toEqual(expected);
   });
 });
