@@ -67,6 +67,19 @@ export interface LoadResult {
  * existing path is taken as a path even when it contains '='. Throws CaptureError for a directory
  * without captures or a path that does not exist (offset 0).
  */
+/**
+ * Subdirectories named like captures are skipped; an entry that cannot even be stat'ed (a dangling
+ * symlink, no permission) is kept, so that reading it reports the fault as a capture error naming
+ * the file while the directory's other captures are still analyzed.
+ */
+function isFileOrUnreadable(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return true;
+  }
+}
+
 export function expandCaptureArgs(args: readonly string[]): CaptureSpec[] {
   const out: CaptureSpec[] = [];
   for (const arg of args) {
@@ -75,7 +88,7 @@ export function expandCaptureArgs(args: readonly string[]): CaptureSpec[] {
       const files = readdirSync(path)
         .filter((f) => CAPTURE_EXT.test(f))
         .sort();
-      const inside = files.map((f) => join(path, f)).filter((p) => statSync(p).isFile());
+      const inside = files.map((f) => join(path, f)).filter(isFileOrUnreadable);
       if (inside.length === 0) throw new CaptureError(path, 0, 'no capture files (*.pcap, *.pcapng, *.cap, *.gz) in directory');
       for (const p of inside) out.push({ path: p, name: null });
       continue;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli as run } from '../helpers/run-cli.js';
 import { capturesDir, pcapsDir as pcaps } from '../helpers/paths.js';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { readTsv } from './helpers.js';
 
@@ -103,5 +103,19 @@ describe('natflow flows', () => {
     const json = (await run(['flows', '--json', file])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { firstTs: string });
     const expected = json.map((f) => `${new Date(Number(f.firstTs.split('.')[0]) * 1000).toISOString().slice(11, 19)}.${f.firstTs.split('.')[1]}`);
     expect(rowTimes(plain.stdout)).toEqual(expected);
+  });
+
+  it('a dangling symlink in a capture directory is one capture error naming it; the directory\'s other captures are still read', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'natflow-dir-'));
+    copyFileSync(path.join(capturesDir, '01-localhost-proxy', 'lo.pcap'), path.join(dir, 'lo.pcap'));
+    const gone = path.join(dir, 'gone.pcap');
+    symlinkSync(path.join(dir, 'does-not-exist'), gone);
+    const { code, stdout, stderr } = await run(['flows', '--json', dir]);
+    expect(code).toBe(2);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(new RegExp(`^natflow: ${gone.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ at byte 0\\n$`));
+    const flows = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { iface: string });
+    expect(flows.length).toBeGreaterThan(0);
+    expect(flows.every((f) => f.iface === 'lo')).toBe(true);
   });
 });
