@@ -5,8 +5,11 @@
  * into one scratch array and compared in place, so a lookup allocates nothing.
  */
 
-/** Longest key: 2 header words, two IPv6 endpoints with ports (5 words each), an ICMP-error tail of 9. */
-export const MAX_KEY_WORDS = 2 + 5 + 5 + 9;
+/**
+ * Longest key: 2 header words, two IPv6 endpoints with ports (5 words each), an ICMP-error tail
+ * of 19 (both addresses in sending order, the quoted addresses, protocol and ports, type/code).
+ */
+export const MAX_KEY_WORDS = 2 + 5 + 5 + 19;
 
 export interface KeyEntry {
   keyWords: readonly number[];

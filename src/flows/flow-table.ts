@@ -373,6 +373,15 @@ export class FlowTable {
         if (kind === KIND_ICMP_ERROR) {
           n = putAddr(w, n, d, pkt.srcOff, v);
           n = putAddr(w, n, d, pkt.dstOff, v);
+          // The quoted tuple: errors about different flows (a scan of closed ports from one host)
+          // are different flows, each linked to the flow it quotes.
+          const iv = pkt.innerIpVersion;
+          if (iv !== 0 && pkt.innerSrcOff >= 0 && pkt.innerDstOff >= 0) {
+            n = putAddr(w, n, d, pkt.innerSrcOff, iv);
+            n = putAddr(w, n, d, pkt.innerDstOff, iv);
+          }
+          w[n++] = (iv << 8) | (pkt.innerProto & 0xff);
+          w[n++] = ((pkt.innerSport & 0xffff) << 16) | (pkt.innerDport & 0xffff);
         }
         w[n++] = ((type & 0xffff) << 16) | (pkt.icmpCode & 0xffff);
       }
@@ -444,6 +453,7 @@ export class FlowTable {
     let srcPort = sport;
     let dstPort = dport;
     let icmp: IcmpInfo | null = null;
+    let quoted: Flow | null = null;
     if (isIcmp) {
       cidSport = pkt.icmpType;
       cidDport = pkt.icmpCode;
@@ -456,7 +466,7 @@ export class FlowTable {
         linkedFlowId: null,
         inner: null,
       };
-      if (isIcmpError(proto, pkt.icmpType) && pkt.innerIpVersion !== 0) this.linkIcmpError(pkt, icmp, clock.id);
+      if (isIcmpError(proto, pkt.icmpType) && pkt.innerIpVersion !== 0) quoted = this.linkIcmpError(pkt, icmp, clock.id);
     }
     const a: Endpoint = { ip: this.strings.ip(d, pkt.srcOff, v), port: srcPort < 0 ? -1 : srcPort };
     const b: Endpoint = { ip: this.strings.ip(d, pkt.dstOff, v), port: dstPort < 0 ? -1 : dstPort };
@@ -495,28 +505,24 @@ export class FlowTable {
     } else flow.communityIdFrom(this.seed, keyWords);
     const srcIsLow = reversed ? !fromLow : fromLow;
     const lf = new LiveFlow(flow, seq, keyWords, keyHash, clock, srcIsLow);
-    if (icmp?.linkedFlowId) {
-      const target = this.findById(icmp.linkedFlowId);
+    if (quoted !== null) {
       // Copy on first write: flows without ICMP errors share one frozen empty list.
-      if (target && Object.isFrozen(target.icmpErrorFlowIds)) target.icmpErrorFlowIds = [flow.id];
-      else target?.icmpErrorFlowIds.push(flow.id);
+      if (Object.isFrozen(quoted.icmpErrorFlowIds)) quoted.icmpErrorFlowIds = [flow.id];
+      else quoted.icmpErrorFlowIds.push(flow.id);
     }
     return lf;
   }
 
-  private findById(id: string): Flow | undefined {
-    for (let lf = this.liveHead; lf !== null; lf = lf.nextLive) if (lf.flow.id === id) return lf.flow;
-    for (let i = this.done.length - 1; i >= 0 && i >= this.done.length - RECENT_KEYS; i--) {
-      if (this.done[i].id === id) return this.done[i];
-    }
-    return undefined;
-  }
-
-  private linkIcmpError(pkt: Packet, icmp: IcmpInfo, ifaceId: number): void {
+  /**
+   * Sets icmp.inner and icmp.linkedFlowId, and returns the flow the error quotes (live, or recently
+   * finalized), found by its key: a search by id through the live flows made a UDP scan answered
+   * by port-unreachables quadratic in the number of flows.
+   */
+  private linkIcmpError(pkt: Packet, icmp: IcmpInfo, ifaceId: number): Flow | null {
     const d = pkt.data;
     const v = pkt.innerIpVersion;
     const proto = pkt.innerProto;
-    if (pkt.innerSrcOff < 0 || pkt.innerDstOff < 0 || proto < 0) return;
+    if (pkt.innerSrcOff < 0 || pkt.innerDstOff < 0 || proto < 0) return null;
     const sport = pkt.innerSport;
     const dport = pkt.innerDport;
     icmp.inner = {
@@ -524,7 +530,7 @@ export class FlowTable {
       src: { ip: formatIp(d, pkt.innerSrcOff, v), port: sport },
       dst: { ip: formatIp(d, pkt.innerDstOff, v), port: dport },
     };
-    if (proto === PROTO_ICMP || proto === PROTO_ICMP6) return;
+    if (proto === PROTO_ICMP || proto === PROTO_ICMP6) return null;
     const w = this.kw2;
     const saved = this.keyFromLow;
     const n =
@@ -533,8 +539,9 @@ export class FlowTable {
         : this.pairKey(w, ifaceId, proto, KIND_ADDRESSES, v, d, pkt.innerSrcOff, pkt.innerDstOff, -1, -1);
     this.keyFromLow = saved;
     const h = hashWords(w, n);
-    const live = this.live.get(w, n, h);
-    icmp.linkedFlowId = live ? live.flow.id : (this.recent.get(w, n, h)?.flow.id ?? this.recentOld.get(w, n, h)?.flow.id ?? null);
+    const quoted = this.live.get(w, n, h)?.flow ?? this.recent.get(w, n, h)?.flow ?? this.recentOld.get(w, n, h)?.flow ?? null;
+    icmp.linkedFlowId = quoted === null ? null : quoted.id;
+    return quoted;
   }
 
   private update(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, proto: number, flags: number): void {

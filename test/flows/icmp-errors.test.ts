@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { loadCaptures } from '../../src/flows/load-captures.js';
 import { pcapsDir as pcaps, repoRoot } from '../helpers/paths.js';
 
@@ -42,5 +43,52 @@ describe('ICMP errors are linked to the flow of their quoted header', () => {
     });
     // The probe itself is not in this capture: nothing to link, and natflow says so with null.
     expect(err?.icmp?.linkedFlowId).toBeNull();
+  });
+
+  it('a UDP scan answered by port unreachables links every error to its datagram, in time linear in the flows', async () => {
+    // The recorded datagram + port unreachable, repeated with a new source port each time (in the
+    // datagram and in the header the ICMP message quotes): 20,000 concurrent UDP flows from one
+    // host, each with its error. The errors once made one ICMP flow (same hosts, type and code)
+    // linked to the first datagram only, and linking searched every live flow per error.
+    const bytes = readFileSync(unreachable);
+    const records: Buffer[] = [];
+    for (let off = 24; off < bytes.length; off += 16 + bytes.readUInt32LE(off + 8)) records.push(bytes.subarray(off, off + 16 + bytes.readUInt32LE(off + 8)));
+    expect(records).toHaveLength(2);
+    const [datagram, error] = records;
+    const udpAt = (rec: Buffer, ipAt: number): number => ipAt + (rec[ipAt] & 0x0f) * 4;
+    const sportAt = udpAt(datagram, 16 + 14);
+    const quotedSportAt = udpAt(error, udpAt(error, 16 + 14) + 8);
+    expect(datagram.readUInt16BE(sportAt)).toBe(40123);
+    expect(error.readUInt16BE(quotedSportAt)).toBe(40123);
+    const N = 20_000;
+    const parts: Buffer[] = [bytes.subarray(0, 24)];
+    for (let i = 0; i < N; i++) {
+      for (const [rec, portAt, dt] of [[datagram, sportAt, 0], [error, quotedSportAt, 5]] as const) {
+        const r = Buffer.from(rec);
+        r.writeUInt32LE(1_700_000_000, 0);
+        r.writeUInt32LE(i * 10 + dt, 4);
+        r.writeUInt16BE(10_000 + i, portAt);
+        parts.push(r);
+      }
+    }
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'natflow-scan-')), 'udp-scan.pcap');
+    writeFileSync(file, Buffer.concat(parts));
+
+    const before = process.cpuUsage();
+    const { flows, errors } = await loadCaptures([file]);
+    const used = process.cpuUsage(before);
+    expect(errors).toEqual([]);
+    const udp = flows.filter((f) => f.proto === 17);
+    const icmp = flows.filter((f) => f.proto === 1);
+    expect(udp).toHaveLength(N);
+    expect(icmp).toHaveLength(N);
+    const byId = new Map(flows.map((f) => [f.id, f]));
+    for (const e of icmp) {
+      const target = byId.get(e.icmp!.linkedFlowId!);
+      expect(target?.src.port).toBe(e.icmp!.inner!.src.port);
+      expect(target?.icmpErrorFlowIds).toEqual([e.id]);
+    }
+    // Linear: well under a second here; the quadratic search took tens of seconds.
+    expect((used.user + used.system) / 1e6).toBeLessThan(5);
   });
 });
