@@ -123,6 +123,16 @@ class RelayLayout {
   /** First reply data (NaN when none) of ends that carried client data; NaN for the others. */
   readonly revData: Float64Array;
   readonly hasFwd: Uint8Array;
+  /**
+   * Server endpoint and client address of each position as small numbers, and where the run of
+   * equal ones it sits in ends: `evaluate` rejects a pair with the same server or the same client
+   * address, and a scan skips such a run whole. A burst of identical datagrams from thousands of
+   * clients to one server is one run, not thousands of rejected pairs per end.
+   */
+  readonly server: Int32Array;
+  readonly serverRunEnd: Int32Array;
+  readonly client: Int32Array;
+  readonly clientRunEnd: Int32Array;
   /** Each end's own range. */
   readonly ownStart: Int32Array;
   readonly ownEnd: Int32Array;
@@ -137,6 +147,10 @@ class RelayLayout {
     this.syn = new Float64Array(2 * n);
     this.revData = new Float64Array(2 * n);
     this.hasFwd = new Uint8Array(2 * n);
+    this.server = new Int32Array(2 * n);
+    this.serverRunEnd = new Int32Array(2 * n);
+    this.client = new Int32Array(2 * n);
+    this.clientRunEnd = new Int32Array(2 * n);
     this.ownStart = new Int32Array(n);
     this.ownEnd = new Int32Array(n);
     this.isRefused = new Uint8Array(n);
@@ -196,6 +210,17 @@ class RelayLayout {
     }
   }
 
+  private readonly serverIds = new Map<string, number>();
+  private readonly clientIds = new Map<string, number>();
+
+  serverIdOf(e: RelayEnd): number {
+    return internId(this.serverIds, `${e.node.server.ip}|${e.node.server.port}`);
+  }
+
+  clientIdOf(e: RelayEnd): number {
+    return internId(this.clientIds, e.node.client.ip);
+  }
+
   private write(list: readonly RelayEnd[]): number {
     const start = this.at;
     for (const e of list) {
@@ -204,6 +229,13 @@ class RelayLayout {
       this.syn[k] = e.syn;
       this.hasFwd[k] = e.fwdBytes > 0 ? 1 : 0;
       this.revData[k] = e.fwdBytes > 0 ? (e.revData ?? NaN) : NaN;
+      this.server[k] = this.serverIdOf(e);
+      this.client[k] = this.clientIdOf(e);
+    }
+    const end = this.at;
+    for (let k = end - 1; k >= start; k--) {
+      this.serverRunEnd[k] = k + 1 < end && this.server[k + 1] === this.server[k] ? this.serverRunEnd[k + 1] : k + 1;
+      this.clientRunEnd[k] = k + 1 < end && this.client[k + 1] === this.client[k] ? this.clientRunEnd[k + 1] : k + 1;
     }
     return start;
   }
@@ -219,6 +251,23 @@ class RelayLayout {
     return lo;
   }
 }
+
+function internId(ids: Map<string, number>, key: string): number {
+  let id = ids.get(key);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(key, id);
+  }
+  return id;
+}
+
+/**
+ * Candidates kept per upstream end, the earliest dials first. Real relays dial within
+ * milliseconds; only a flood of identical payloads between many clients and many servers has
+ * more, and there the nearest dials are the ones the assignment would pick anyway: without a
+ * bound, such a flood makes candidates in the square of its size.
+ */
+const MAX_CANDIDATES_PER_END = 64;
 
 /** Feasibility and cost of `up` relayed into `down`; null when impossible. */
 function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatch['kind'] } | null {
@@ -278,7 +327,7 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
   // Ends are referred to by position below (arrays, not maps keyed by group).
   const n = ends.length;
   const lay = new RelayLayout(ends);
-  const { order, syn: synAt, revData: revAt, hasFwd } = lay;
+  const { order, syn: synAt, revData: revAt, hasFwd, server: serverAt, serverRunEnd, client: clientAt, clientRunEnd } = lay;
   interface Cand { up: RelayEnd; down: RelayEnd; u: number; d: number; cost: number; kind: RelayMatch['kind'] }
   const cands: Cand[] = [];
   const rivalsUp = new Int32Array(n);
@@ -290,7 +339,10 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     const hi = acceptedAt + DIAL_WINDOW_US;
     const upSyn = up.syn;
     const upRev = up.fwdBytes > 0 ? (up.revData ?? NaN) : NaN;
-    for (let pass = 0; pass < 2; pass++) {
+    const upServer = lay.serverIdOf(up);
+    const upClient = lay.clientIdOf(up);
+    let found = 0;
+    for (let pass = 0; pass < 2 && found < MAX_CANDIDATES_PER_END; pass++) {
       let from: number;
       let to: number;
       if (pass === 0) {
@@ -305,6 +357,15 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
       for (let i = lay.lowerBound(from, to, lo); i < to; i++) {
         const syn = synAt[i];
         if (syn > hi) break;
+        // evaluate rejects these too (the proxy neither dials where it accepted nor from the client's address).
+        if (serverAt[i] === upServer) {
+          i = serverRunEnd[i] - 1;
+          continue;
+        }
+        if (clientAt[i] === upClient) {
+          i = clientRunEnd[i] - 1;
+          continue;
+        }
         const d = order[i];
         // evaluate's first rejections (NaN compares false): itself, a dial before the client's
         // SYN or before the accept, a reply relayed before the server sent it.
@@ -316,6 +377,7 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
         cands.push({ up, down, u, d, cost: ev.cost, kind: ev.kind });
         rivalsUp[u]++;
         rivalsDown[d]++;
+        if (++found === MAX_CANDIDATES_PER_END) break;
       }
     }
   }
