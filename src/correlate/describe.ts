@@ -50,6 +50,7 @@ interface RelayFacts {
   down: RelayEndFacts;
   dialDelay: number;
   rivals: number;
+  rivalsAtLeast: boolean;
   kind: RelayMatch['kind'];
 }
 
@@ -260,7 +261,7 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
       const same = up.fwdDigest !== null ? (identical.get(up.fwdDigest) ?? 1) : 1;
       ev.push({
         kind: 'ambiguity',
-        detail: `${r.rivals} other connection${r.rivals === 1 ? '' : 's'} with ${same > 1 ? 'identical payloads' : 'compatible timing'} could have been the relay${same > 1 ? ` (${same} carry this byte stream)` : ''}; paired by dial delay and data ordering`,
+        detail: `${r.rivalsAtLeast ? 'at least ' : ''}${r.rivals} other connection${r.rivals === 1 ? '' : 's'} with ${same > 1 ? 'identical payloads' : 'compatible timing'} could have been the relay${same > 1 ? ` (${same} carry this byte stream)` : ''}; paired by dial delay and data ordering`,
         weight: -0.1,
       });
     }
@@ -381,7 +382,7 @@ function parsePlan(text: string): Plan {
 
 /** Numbers kept per same-packet step / relay step (see Details). */
 const SAME_NUMS = 6;
-const RELAY_NUMS = 14;
+const RELAY_NUMS = 15;
 
 /**
  * The hops of one correlation, found at correlation time and written on demand. Keeps no
@@ -461,6 +462,7 @@ class Details implements CorrelationDetails {
             fwdDigest: null,
             revDigest: null,
           },
+          rivalsAtLeast: ctx.num(at + 14) === 1,
         };
         at += RELAY_NUMS;
         relays++;
@@ -514,6 +516,7 @@ function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[
   ctx.push(r.down.revData);
   ctx.push(r.down.fwdFin);
   ctx.push(r.down.revBytes);
+  ctx.push(r.rivalsAtLeast ? 1 : 0);
   digests.push(r.up.fwdDigest, r.up.revDigest);
 }
 

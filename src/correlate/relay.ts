@@ -54,6 +54,8 @@ export interface RelayMatch {
   cost: number;
   /** Other feasible partners each side had (identical payloads within the window). */
   rivals: number;
+  /** An end scanning this range reached MAX_CANDIDATES_PER_END: `rivals` is a lower bound. */
+  rivalsAtLeast: boolean;
   kind: 'stream' | 'refused' | 'no-data';
 }
 
@@ -332,6 +334,8 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
   const cands: Cand[] = [];
   const rivalsUp = new Int32Array(n);
   const rivalsDown = new Int32Array(n);
+  // Ranges (by start position) in which some end stopped at MAX_CANDIDATES_PER_END.
+  const capped = new Uint8Array(2 * n + 1);
   for (let u = 0; u < n; u++) {
     const up = ends[u];
     const acceptedAt = up.accept ?? up.syn;
@@ -377,7 +381,10 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
         cands.push({ up, down, u, d, cost: ev.cost, kind: ev.kind });
         rivalsUp[u]++;
         rivalsDown[d]++;
-        if (++found === MAX_CANDIDATES_PER_END) break;
+        if (++found === MAX_CANDIDATES_PER_END) {
+          capped[from] = 1;
+          break;
+        }
       }
     }
   }
@@ -398,7 +405,8 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     used[c.u] = 1;
     used[c.d] = 1;
     const rivals = Math.max(rivalsUp[c.u] || 1, rivalsDown[c.d] || 1) - 1;
-    out.push({ up: c.up, down: c.down, dialDelay: c.down.syn - (c.up.accept ?? c.up.syn), cost: c.cost, rivals, kind: c.kind });
+    const rivalsAtLeast = capped[lay.ownStart[c.u]] === 1 || capped[lay.ownStart[c.d]] === 1 || (lay.isRefused[c.d] === 1 && capped[lay.refusedStart] === 1);
+    out.push({ up: c.up, down: c.down, dialDelay: c.down.syn - (c.up.accept ?? c.up.syn), cost: c.cost, rivals, rivalsAtLeast, kind: c.kind });
   };
   for (const cl of clusters.values()) {
     if (cl.length === 1) {

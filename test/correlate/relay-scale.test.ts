@@ -55,6 +55,11 @@ describe('relay matching on bursts of identical datagrams', () => {
     expect(result.analysis.flows).toHaveLength(20_000);
     // Unbounded, this made 2·10^8 candidates (out of memory); bounded, a few seconds.
     expect(seconds).toBeLessThan(15);
+    // Whatever gets paired in such a flood says it is a guess, and that the rivals were not all counted.
+    const cs = result.analysis.correlations;
+    expect(cs.length).toBeGreaterThan(0);
+    expect(Math.max(...cs.map((c) => c.confidence))).toBeLessThan(0.7);
+    expect(cs[0].evidence.find((e) => e.kind === 'ambiguity')?.detail).toMatch(/^at least \d+ other connections with identical payloads/);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(1024 * 1024 * 1024);
   });
 });
