@@ -135,6 +135,9 @@ class RelayLayout {
   readonly serverRunEnd: Int32Array;
   readonly client: Int32Array;
   readonly clientRunEnd: Int32Array;
+  /** The same numbers per end (by `pos`), for the end that scans. */
+  readonly serverOfEnd: Int32Array;
+  readonly clientOfEnd: Int32Array;
   /** Each end's own range. */
   readonly ownStart: Int32Array;
   readonly ownEnd: Int32Array;
@@ -153,6 +156,10 @@ class RelayLayout {
     this.serverRunEnd = new Int32Array(2 * n);
     this.client = new Int32Array(2 * n);
     this.clientRunEnd = new Int32Array(2 * n);
+    this.serverOfEnd = new Int32Array(n);
+    this.clientOfEnd = new Int32Array(n);
+    const serverIds = new Map<string, number>();
+    const clientIds = new Map<string, number>();
     this.ownStart = new Int32Array(n);
     this.ownEnd = new Int32Array(n);
     this.isRefused = new Uint8Array(n);
@@ -164,6 +171,8 @@ class RelayLayout {
     for (let i = 0; i < n; i++) {
       const e = ends[i];
       e.pos = i;
+      this.serverOfEnd[i] = internId(serverIds, `${e.node.server.ip}|${e.node.server.port}`);
+      this.clientOfEnd[i] = internId(clientIds, e.node.client.ip);
       if (e.fwdBytes > 0 && e.fwdDigest !== null) {
         const m = e.node.proto === PROTO_UDP ? udp : tcp;
         const b = m.get(e.fwdDigest);
@@ -212,17 +221,6 @@ class RelayLayout {
     }
   }
 
-  private readonly serverIds = new Map<string, number>();
-  private readonly clientIds = new Map<string, number>();
-
-  serverIdOf(e: RelayEnd): number {
-    return internId(this.serverIds, `${e.node.server.ip}|${e.node.server.port}`);
-  }
-
-  clientIdOf(e: RelayEnd): number {
-    return internId(this.clientIds, e.node.client.ip);
-  }
-
   private write(list: readonly RelayEnd[]): number {
     const start = this.at;
     for (const e of list) {
@@ -231,8 +229,8 @@ class RelayLayout {
       this.syn[k] = e.syn;
       this.hasFwd[k] = e.fwdBytes > 0 ? 1 : 0;
       this.revData[k] = e.fwdBytes > 0 ? (e.revData ?? NaN) : NaN;
-      this.server[k] = this.serverIdOf(e);
-      this.client[k] = this.clientIdOf(e);
+      this.server[k] = this.serverOfEnd[e.pos];
+      this.client[k] = this.clientOfEnd[e.pos];
     }
     const end = this.at;
     for (let k = end - 1; k >= start; k--) {
@@ -343,8 +341,8 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     const hi = acceptedAt + DIAL_WINDOW_US;
     const upSyn = up.syn;
     const upRev = up.fwdBytes > 0 ? (up.revData ?? NaN) : NaN;
-    const upServer = lay.serverIdOf(up);
-    const upClient = lay.clientIdOf(up);
+    const upServer = lay.serverOfEnd[u];
+    const upClient = lay.clientOfEnd[u];
     let found = 0;
     for (let pass = 0; pass < 2 && found < MAX_CANDIDATES_PER_END; pass++) {
       let from: number;

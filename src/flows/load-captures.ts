@@ -63,11 +63,6 @@ export interface LoadResult {
 }
 
 /**
- * Expands capture arguments. `name=path` names a single-interface capture; an argument that is an
- * existing path is taken as a path even when it contains '='. Throws CaptureError for a directory
- * without captures or a path that does not exist (offset 0).
- */
-/**
  * Subdirectories named like captures are skipped; an entry that cannot even be stat'ed (a dangling
  * symlink, no permission) is kept, so that reading it reports the fault as a capture error naming
  * the file while the directory's other captures are still analyzed.
@@ -80,6 +75,11 @@ function isFileOrUnreadable(p: string): boolean {
   }
 }
 
+/**
+ * Expands capture arguments. `name=path` names a single-interface capture; an argument that is an
+ * existing path is taken as a path even when it contains '='. Throws CaptureError for a directory
+ * without captures or a path that does not exist (offset 0).
+ */
 export function expandCaptureArgs(args: readonly string[]): CaptureSpec[] {
   const out: CaptureSpec[] = [];
   for (const arg of args) {
