@@ -2,7 +2,7 @@ import type { Flow } from '../flows/flow.js';
 import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
 import { palette, type Palette } from './colour.js';
 import { sanitizeText as clean } from './sanitize.js';
-import { wrapText } from './wrap-text.js';
+import { wrapText, wrapTextBlock } from './wrap-text.js';
 import { explainUnpairedFlow } from '../explain/explain-correlation.js';
 import { LazyCorrelation } from '../correlate/lazy-correlation.js';
 
@@ -18,49 +18,61 @@ export interface AnalysisTextOptions {
  * wrapped to `width` (at least 40).
  */
 export function renderAnalysisText(a: Analysis, flows: Map<string, Flow>, opts: AnalysisTextOptions): string {
-  return [...analysisTextLines(a, flows, opts)].join('\n') + '\n';
+  let out = '';
+  for (const chunk of analysisTextChunks(a, flows, opts)) out += chunk;
+  return out;
 }
 
 /**
- * The same output line by line, a correlation at a time: its hops, evidence and explanation are
- * written for the output and not kept (LazyCorrelation.transientPlain), so printing tens of
- * thousands of conversations needs memory for one.
+ * The same output in pieces, a correlation at a time, each piece whole lines ended by newlines:
+ * a correlation's hops, evidence and explanation are written for the output and not kept
+ * (LazyCorrelation.transientPlain), so printing tens of thousands of conversations needs memory
+ * for one.
  */
-export function* analysisTextLines(a: Analysis, flows: Map<string, Flow>, opts: AnalysisTextOptions): Generator<string, void, undefined> {
+export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts: AnalysisTextOptions): Generator<string, void, undefined> {
   const width = Math.max(40, opts.width || 80);
   const p = palette(opts.color);
   const summaries = new Map(a.flows.map((f) => [f.id, f]));
-  const para = (text: string, first = '', rest = ' '.repeat(first.length)): string[] => wrapText(clean(text), width, first, rest);
+  const para = (text: string, first = '', rest = ' '.repeat(first.length)): string => paragraph(text, width, first, rest);
 
-  yield p.bold('natflow analysis');
-  yield* para(a.summary);
+  yield `${p.bold('natflow analysis')}\n${para(a.summary)}`;
   for (const c of a.correlations) {
-    yield '';
-    const out: string[] = [];
-    renderCorrelation(c instanceof LazyCorrelation ? c.transientPlain() : c, summaries, flows, p, width, out);
-    yield* out;
+    yield `\n${renderCorrelation(c instanceof LazyCorrelation ? c.transientPlain() : c, summaries, flows, p, width)}`;
   }
   const unpaired = a.unpaired.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);
   if (unpaired.length) {
-    yield '';
-    yield p.bold(`Unpaired flows (${unpaired.length})`);
+    yield `\n${p.bold(`Unpaired flows (${unpaired.length})`)}\n`;
     const capturedIfaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
     let lastWhy = '';
     for (const f of unpaired) {
-      yield* para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
+      let block = para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
       // Why it has no counterpart (the explainer's possible reasons), once per run of flows that
       // share them: thousands of unpaired flows should not repeat the same sentence each.
       const flow = flows.get(f.id);
       const why = flow ? explainUnpairedFlow(flow, { capturedIfaces }).slice(1).join(' ') : '';
-      if (why !== '' && why !== lastWhy) yield* para(why, '      ', '      ');
+      if (why !== '' && why !== lastWhy) block += para(why, '      ', '      ');
       lastWhy = why;
+      yield block;
     }
   }
   if (a.inferences.length) {
-    yield '';
-    yield p.bold('Inferences');
-    for (const i of a.inferences) yield* para(i, '  - ', '    ');
+    let block = `\n${p.bold('Inferences')}\n`;
+    for (const i of a.inferences) block += para(i, '  - ', '    ');
+    yield block;
   }
+}
+
+// Control characters (sanitizeText would strip them) or spacing other than single plain spaces
+// (wrapping would redo it). Nearly every paragraph has neither, and one scan says so.
+const NEEDS_CLEANING_OR_RESPACING = /[\x00-\x1f\x7f-\x9f]|  |[^\S ]/;
+
+/** Sanitized and wrapped, each line ended by a newline. */
+function paragraph(text: string, width: number, first: string, rest: string): string {
+  const last = text.length - 1;
+  if (last >= 0 && text.charCodeAt(0) !== 32 && text.charCodeAt(last) !== 32 && !NEEDS_CLEANING_OR_RESPACING.test(text)) {
+    return wrapTextBlock(text, width, first, rest, true);
+  }
+  return wrapTextBlock(clean(text), width, first, rest);
 }
 
 function appText(f: FlowSummary): string {
@@ -79,36 +91,46 @@ function legLine(id: string, summaries: Map<string, FlowSummary>, flows: Map<str
   return { iface: '?', text: id };
 }
 
-function renderCorrelation(c: Correlation, summaries: Map<string, FlowSummary>, flows: Map<string, Flow>, p: Palette, width: number, out: string[]): void {
-  const para = (text: string, first: string, rest = ' '.repeat(first.length)) => out.push(...wrapText(clean(text), width, first, rest));
-  out.push(`${p.bold(clean(c.id))}  ${p.mechanism(c.mechanism)}  confidence ${c.confidence.toFixed(2)}`);
+/** One correlation's lines, each ended by a newline. */
+function renderCorrelation(c: Correlation, summaries: Map<string, FlowSummary>, flows: Map<string, Flow>, p: Palette, width: number): string {
+  const para = (text: string, first: string, rest = ' '.repeat(first.length)): string => paragraph(text, width, first, rest);
+  let out = `${p.bold(clean(c.id))}  ${p.mechanism(c.mechanism)}  confidence ${c.confidence.toFixed(2)}\n`;
   const legs = c.legs.map((id) => legLine(id, summaries, flows));
-  const w = Math.min(16, Math.max(...legs.map((l) => l.iface.length), 3));
-  out.push('  legs:');
-  legs.forEach((l, i) => para(l.text, `    ${i + 1}. ${l.iface.padEnd(w)} `));
+  let w = 3;
+  for (const l of legs) w = Math.max(w, l.iface.length);
+  w = Math.min(16, w);
+  out += '  legs:\n';
+  for (let i = 0; i < legs.length; i++) out += para(legs[i].text, `    ${i + 1}. ${legs[i].iface.padEnd(w)} `);
   if (c.hops.length) {
-    out.push('  hops:');
+    out += '  hops:\n';
     for (const h of c.hops) {
       const lat = h.latency !== null ? `, +${(h.latency * 1000).toFixed(3)} ms` : '';
-      para(`${h.from} → ${h.to} ${h.mechanism}: ${h.rewrite}${lat}`, '    - ', '      ');
+      out += para(`${h.from} → ${h.to} ${h.mechanism}: ${h.rewrite}${lat}`, '    - ', '      ');
       if (h.rule) {
-        para(`rule: ${h.rule.table} ${h.rule.chain}: ${h.rule.text}${h.rule.source ? ` (${h.rule.source})` : ''}`, '      ', '        ');
-        for (const r of h.rule.also ?? []) para(`then: ${r.table} ${r.chain}: ${r.text}${r.source ? ` (${r.source})` : ''}`, '      ', '        ');
+        out += para(`rule: ${h.rule.table} ${h.rule.chain}: ${h.rule.text}${h.rule.source ? ` (${h.rule.source})` : ''}`, '      ', '        ');
+        for (const r of h.rule.also ?? []) out += para(`then: ${r.table} ${r.chain}: ${r.text}${r.source ? ` (${r.source})` : ''}`, '      ', '        ');
       }
-      if (h.fields.length) para(`fields: ${h.fields.map((f) => `${f.field} ${f.verdict}${f.verdict === 'preserved' ? '' : ` (${f.from} → ${f.to})`}`).join(', ')}`, '      ', '        ');
+      if (h.fields.length) {
+        let fields = 'fields: ';
+        for (let i = 0; i < h.fields.length; i++) {
+          const f = h.fields[i];
+          fields += `${i === 0 ? '' : ', '}${f.field} ${f.verdict}${f.verdict === 'preserved' ? '' : ` (${f.from} → ${f.to})`}`;
+        }
+        out += para(fields, '      ', '        ');
+      }
     }
   }
   if (c.evidence.length) {
-    out.push('  evidence:');
-    for (const e of c.evidence) para(`${e.detail} [${e.kind}]`, '    - ', '      ');
+    out += '  evidence:\n';
+    for (const e of c.evidence) out += para(`${e.detail} [${e.kind}]`, '    - ', '      ');
   }
   if (c.notes.length) {
     const first = '  notes: ';
-    const lines = wrapText(clean(c.notes.join('; ')), width, first, ' '.repeat(first.length));
-    out.push(...lines.map((l) => p.warn(l)));
+    for (const l of wrapText(clean(c.notes.join('; ')), width, first, ' '.repeat(first.length))) out += `${p.warn(l)}\n`;
   }
   if (c.explanation.length) {
-    out.push('  explanation:');
-    c.explanation.forEach((s, i) => para(s, `    ${i + 1}. `.padEnd(8)));
+    out += '  explanation:\n';
+    for (let i = 0; i < c.explanation.length; i++) out += para(c.explanation[i], `    ${i + 1}. `.padEnd(8));
   }
+  return out;
 }

@@ -18,6 +18,40 @@ export function wrapText(text: string, width: number, first = '', rest = ' '.rep
 }
 
 /**
+ * The same lines, each ended by a newline, as one string: what the text presenter appends to its
+ * output. Single-spaced text is cut straight into the string, without an array per paragraph.
+ * `knownSingleSpaced`: the caller already tested the text (see singleSpaced) and saves a scan.
+ */
+export function wrapTextBlock(text: string, width: number, first = '', rest = ' '.repeat(first.length), knownSingleSpaced = false): string {
+  if (knownSingleSpaced || singleSpaced(text)) {
+    if (first.length + text.length <= width) return `${first}${text}\n`;
+    const block = singleSpacedBlock(text, width, first, rest);
+    if (block !== null) return block;
+  }
+  return `${wrapWords(text, width, first, rest).join('\n')}\n`;
+}
+
+/** wrapSingleSpaced's cuts, appended to one string. */
+function singleSpacedBlock(text: string, width: number, first: string, rest: string): string | null {
+  let out = '';
+  const n = text.length;
+  let pos = 0;
+  let prefix = first;
+  for (;;) {
+    const room = width - prefix.length;
+    let wordEnd = text.indexOf(' ', pos);
+    if (wordEnd < 0) wordEnd = n;
+    if (wordEnd - pos > room) return null;
+    const limit = pos + room;
+    if (limit >= n) return `${out}${prefix}${text.slice(pos)}\n`;
+    const end = text.lastIndexOf(' ', limit);
+    out += `${prefix}${text.slice(pos, end)}\n`;
+    pos = end + 1;
+    prefix = rest;
+  }
+}
+
+/**
  * The usual case, a line at a time: each line ends at the last space that still fits, found by
  * lastIndexOf, which is where the word-by-word loop would break it too. Null when a line's first
  * word does not fit whole (it would be cut): wrapWords does that.
@@ -84,14 +118,12 @@ function isSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
+// Two spaces in a row, or white space other than a plain space (RegExp \s and isSpace agree).
+const NOT_SINGLE_SPACED = /  |[^\S ]/;
+
 /** Words separated by single plain spaces, none at either end: wrapping would not change it. */
 function singleSpaced(text: string): boolean {
+  // One RegExp scan: a million paragraphs through a charCodeAt loop cost more.
   const last = text.length - 1;
-  for (let i = 0; i <= last; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32) {
-      if (i === 0 || i === last || text.charCodeAt(i - 1) === 32) return false;
-    } else if (isSpace(c)) return false;
-  }
-  return true;
+  return last < 0 || (text.charCodeAt(0) !== 32 && text.charCodeAt(last) !== 32 && !NOT_SINGLE_SPACED.test(text));
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { explainCorrelation, summarizeAnalysis } from '../../src/explain/index.js';
 import { renderAnalysisText } from '../../src/present/analysis-text.js';
 import { renderAnalysisMarkdown } from '../../src/present/analysis-markdown.js';
-import { wrapText } from '../../src/present/wrap-text.js';
+import { wrapText, wrapTextBlock } from '../../src/present/wrap-text.js';
 import type { Analysis, FlowSummary } from '../../src/correlate/model.js';
 import type { Flow } from '../../src/flows/flow.js';
 import { loadScenario } from './scenario.js';
@@ -91,6 +91,29 @@ describe('wrapText', () => {
 
   it('cuts a word that does not fit a line, then goes on with the next words', () => {
     expect(wrapText(`${'y'.repeat(25)} z`, 20, '  ')).toEqual([`  ${'y'.repeat(18)}`, `  ${'y'.repeat(7)} z`]);
+  });
+});
+
+describe('wrapTextBlock', () => {
+  it('is wrapText\'s lines, each ended by a newline, for any spacing, width and word length', () => {
+    // A fixed-seed generator: words of 1-30 letters (some longer than a line) separated by
+    // single spaces, runs of spaces, tabs, newlines or non-breaking spaces.
+    let seed = 42;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const gaps = [' ', ' ', ' ', ' ', '  ', '\t', '\n', '\u00a0'];
+    for (let i = 0; i < 3000; i++) {
+      let text = rand(8) === 0 ? ' ' : '';
+      const words = rand(15);
+      for (let w = 0; w < words; w++) text += (w ? gaps[rand(i % 2 ? 8 : 4)] : '') + 'abcdefghij'.repeat(3).slice(0, 1 + rand(30));
+      if (rand(8) === 0) text += ' ';
+      const width = 20 + rand(60);
+      const first = ['', '  - ', '    12. '][rand(3)];
+      const rest = ' '.repeat(rand(10));
+      expect(wrapTextBlock(text, width, first, rest)).toBe(`${wrapText(text, width, first, rest).join('\n')}\n`);
+    }
   });
 });
 

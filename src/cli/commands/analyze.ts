@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { analyzeCaptures } from '../../correlate/analyze.js';
-import { analysisTextLines } from '../../present/analysis-text.js';
+import { analysisTextChunks } from '../../present/analysis-text.js';
 import { analysisMarkdownLines } from '../../present/analysis-markdown.js';
 import { streamAnalysisJson } from '../../present/analysis-json.js';
 import { mermaidDiagramHook } from '../../present/mermaid.js';
@@ -58,25 +58,25 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     // Text and Markdown are written a conversation at a time too.
     if (opts.markdown) {
       const lines = analysisMarkdownLines(result.analysis, result.flowsById, { renderCorrelationDiagram: mermaidDiagramHook(result.analysis) });
-      await streamChunks(linesEndingInNewline(lines, true), process.stdout);
+      await streamChunks(linesEndingInNewline(lines), process.stdout);
       return;
     }
     const tty = process.stdout.isTTY === true;
     const color = tty && !noColorRequested();
     const width = tty ? Math.min(process.stdout.columns || 80, 120) : 80;
-    await streamChunks(linesEndingInNewline(analysisTextLines(result.analysis, result.flowsById, { color, width }), false), process.stdout);
+    await streamChunks(analysisTextChunks(result.analysis, result.flowsById, { color, width }), process.stdout);
   });
 }
 
 /**
- * Each line followed by a newline, as one string joined with newlines and ended by exactly one.
- * With `dropFinalEmpty`, a last empty line is the joined text's own final newline, not another.
+ * Each line followed by a newline, as one string joined with newlines and ended by exactly one:
+ * a last empty line is the joined text's own final newline, not another.
  */
-function* linesEndingInNewline(lines: Iterable<string>, dropFinalEmpty: boolean): Generator<string, void, undefined> {
+function* linesEndingInNewline(lines: Iterable<string>): Generator<string, void, undefined> {
   let held: string | null = null;
   for (const line of lines) {
     if (held !== null) yield `${held}\n`;
     held = line;
   }
-  if (held !== null && !(dropFinalEmpty && held === '')) yield `${held}\n`;
+  if (held !== null && held !== '') yield `${held}\n`;
 }
