@@ -52,20 +52,72 @@ function responseLike(d: Uint8Array): boolean {
   return d.length >= 5 && d[0] === 0x48 && d[1] === 0x54 && d[2] === 0x54 && d[3] === 0x50 && d[4] === 0x2f;
 }
 
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** What `\s` matches among Latin-1 characters. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+}
+
+/** Whether d[at, at+8) reads `HTTP/<digit>.<digit>`. */
+function versionAt(d: Uint8Array, at: number): boolean {
+  return d[at] === 0x48 && d[at + 1] === 0x54 && d[at + 2] === 0x54 && d[at + 3] === 0x50 && d[at + 4] === 0x2f &&
+    isDigit(d[at + 5]) && d[at + 6] === 0x2e && isDigit(d[at + 7]);
+}
+
+// The parsers below read the bytes in place, as the patterns `^([A-Z]{3,10}) (\S+) HTTP\/\d\.\d$`,
+// `^host:\s*(.*?)\s*$`i and `^HTTP\/\d\.\d (\d{3})(?: |$)` would on the line's first MAX_FIELD
+// Latin-1 characters (every flow of a web capture is HTTP: no line text, no regex per flow).
+
+/**
+ * [method end, path end) of a request line d[0, stop), stop at most MAX_FIELD; null when it is
+ * not `METHOD path HTTP/d.d`. The caller has checked requestLike(d).
+ */
+function requestLine(d: Uint8Array, stop: number): [number, number] | null {
+  let sp = 0;
+  while (d[sp] !== 0x20) sp++;
+  const pathEnd = stop - 9;
+  if (pathEnd <= sp + 1 || d[pathEnd] !== 0x20 || !versionAt(d, pathEnd + 1)) return null;
+  for (let i = sp + 1; i < pathEnd; i++) if (isSpace(d[i])) return null;
+  return [sp, pathEnd];
+}
+
+/** Host header value of the line d[pos, stop), trimmed; null when the line is not a Host header. */
+function hostValue(d: Uint8Array, pos: number, stop: number): string | null {
+  if (stop - pos < 5 || (d[pos] | 0x20) !== 0x68 || (d[pos + 1] | 0x20) !== 0x6f || (d[pos + 2] | 0x20) !== 0x73 ||
+    (d[pos + 3] | 0x20) !== 0x74 || d[pos + 4] !== 0x3a) return null;
+  let a = pos + 5;
+  while (a < stop && isSpace(d[a])) a++;
+  let b = stop;
+  while (b > a && isSpace(d[b - 1])) b--;
+  // The value cannot span a line terminator (the pattern's `.`).
+  for (let i = a; i < b; i++) if (d[i] === 0x0d || d[i] === 0x0a) return null;
+  return ascii(d, a, b);
+}
+
+/** Status code of a response line d[0, stop) (d starts with `HTTP/`); `end` requires a space or the line's end after it. */
+function statusCode(d: Uint8Array, stop: number, end: boolean): number | null {
+  if (stop < 12 || !versionAt(d, 0) || d[8] !== 0x20 || !isDigit(d[9]) || !isDigit(d[10]) || !isDigit(d[11])) return null;
+  if (end && stop > 12 && d[12] !== 0x20) return null;
+  return (d[9] - 0x30) * 100 + (d[10] - 0x30) * 10 + (d[11] - 0x30);
+}
+
 /** HTTP/1.x request line and Host from the client stream, status from the server stream. */
 export function peekHttp(fwd: Uint8Array, rev: Uint8Array): HttpPeek | null {
   let method: string | null = null;
   let path: string | null = null;
   let host: string | null = null;
   let status: number | null = null;
-  // Most streams are not HTTP: rule them out before scanning for line ends and running regexes.
+  // Most streams are not HTTP: rule them out before scanning for line ends.
   const end = requestLike(fwd) ? lineEnd(fwd, 0, 8192) : -1;
   if (end > 0) {
-    const line = ascii(fwd, 0, trimCr(fwd, 0, end));
-    const m = /^([A-Z]{3,10}) (\S+) HTTP\/\d\.\d$/.exec(line);
-    if (m && HTTP_METHODS.has(m[1])) {
-      method = m[1];
-      path = clean(m[2]);
+    const req = requestLine(fwd, Math.min(trimCr(fwd, 0, end), MAX_FIELD));
+    const m = req !== null ? ascii(fwd, 0, req[0]) : null;
+    if (req !== null && m !== null && HTTP_METHODS.has(m)) {
+      method = m;
+      path = clean(ascii(fwd, req[0] + 1, req[1]));
       // Headers until the blank line.
       let pos = end + 1;
       for (let n = 0; n < 100 && pos < fwd.length; n++) {
@@ -74,10 +126,9 @@ export function peekHttp(fwd: Uint8Array, rev: Uint8Array): HttpPeek | null {
         const lineStop = trimCr(fwd, pos, e);
         if (lineStop === pos) break;
         if (lineStop - pos > 5 && (fwd[pos] | 0x20) === 0x68) {
-          const h = ascii(fwd, pos, lineStop);
-          const hm = /^host:\s*(.*?)\s*$/i.exec(h);
-          if (hm) {
-            host = clean(hm[1]);
+          const h = hostValue(fwd, pos, Math.min(lineStop, pos + MAX_FIELD));
+          if (h !== null) {
+            host = clean(h);
             break;
           }
         }
@@ -87,13 +138,8 @@ export function peekHttp(fwd: Uint8Array, rev: Uint8Array): HttpPeek | null {
   }
   if (responseLike(rev)) {
     const rend = lineEnd(rev, 0, 1024);
-    if (rend > 0) {
-      const m = /^HTTP\/\d\.\d (\d{3})(?: |$)/.exec(ascii(rev, 0, trimCr(rev, 0, rend)));
-      if (m) status = Number(m[1]);
-    } else if (rev.length >= 12) {
-      const m = /^HTTP\/\d\.\d (\d{3})/.exec(ascii(rev, 0, 16));
-      if (m) status = Number(m[1]);
-    }
+    if (rend > 0) status = statusCode(rev, Math.min(trimCr(rev, 0, rend), MAX_FIELD), true);
+    else if (rev.length >= 12) status = statusCode(rev, Math.min(rev.length, 16), false);
   }
   if (method === null && status === null) return null;
   return { method, path, host, status };
