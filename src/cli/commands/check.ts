@@ -1,15 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeCaptures } from '../../correlate/analyze.js';
-import {
-  ExpectationsError,
-  evaluate,
-  formatJunit,
-  formatReportJson,
-  formatReportText,
-  generateExpectations,
-  loadExpectationsFile,
-} from '../../check/index.js';
 import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, type SetExitCode } from '../exit-codes.js';
@@ -39,6 +30,8 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
     if (!opts.init && !opts.expect) return reportBadInput('check: --expect FILE is required (or --init to write one)', setExitCode);
     if (opts.output && !opts.init) return reportBadInput('check: -o/--output only goes with --init (use --junit FILE for a report file)', setExitCode);
 
+    // Loaded here, not with the CLI: the YAML parser would add to every other command's start-up.
+    const { ExpectationsError, evaluate, formatJunit, formatReportJson, formatReportText, generateExpectations, loadExpectationsFile } = await import('../../check/index.js');
     // The expectations are validated before any capture is read: a typo should not cost a long read.
     let set = null;
     if (opts.expect) {
