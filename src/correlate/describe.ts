@@ -107,16 +107,21 @@ function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): Ho
   }
   let hop: Hop | null = null;
   if (ev !== null) {
+    // Each endpoint's text is written once and used in every sentence that names it.
+    const rsText = endpointText(rs);
+    const rcText = endpointText(rc);
+    const clientText = endpointText(n.client);
+    const serverText = endpointText(n.server);
     ev.push({
       kind: 'ack',
-      detail: `replies ${endpointText(rs)} → ${endpointText(rc)} on ${n.iface} acknowledge ISN ${client.fwd.isn ?? '?'} of ${endpointText(n.client)} → ${endpointText(n.server)}: one connection, reverse-NATed at the bridge hook before the capture point`,
+      detail: `replies ${rsText} → ${rcText} on ${n.iface} acknowledge ISN ${client.fwd.isn ?? '?'} of ${clientText} → ${serverText}: one connection, reverse-NATed at the bridge hook before the capture point`,
       weight: 0.9,
     });
     // No packet on the wire carries rc as a source: it is read from the replies, so say so.
     const dst = change.dstIp || change.dstPort
-      ? `, dst ${endpointText(rs)} → ${endpointText(n.server)}`
-      : mechanism === 'dnat+snat' ? ` (the DNAT to ${endpointText(n.server)} happened in nat OUTPUT, before any capture point)` : '';
-    const rewrite = `src ${endpointText(rc)} → ${endpointText(n.client)}${dst}; read from the replies ${endpointText(rs)} → ${endpointText(rc)} on ${n.iface}, reverse-NATed before the capture point`;
+      ? `, dst ${rsText} → ${serverText}`
+      : mechanism === 'dnat+snat' ? ` (the DNAT to ${serverText} happened in nat OUTPUT, before any capture point)` : '';
+    const rewrite = `src ${rcText} → ${clientText}${dst}; read from the replies ${rsText} → ${rcText} on ${n.iface}, reverse-NATed before the capture point`;
     hop = {
       from: half.id,
       to: client.id,
@@ -229,11 +234,16 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
   // UDP has no handshake and no stream: the proxy's first datagram is its "dial".
   const udp = x.proto === PROTO_UDP;
   const carried = udp ? 'datagrams' : 'byte stream';
+  // Each endpoint's text is written once and used in every sentence that names it.
+  const xc = labels ? endpointText(x.client) : '';
+  const xs = ev !== null ? endpointText(x.server) : '';
+  const yc = ev !== null ? endpointText(y.client) : '';
+  const ys = labels ? endpointText(y.server) : '';
   ev?.push({
     kind: 'timing',
     detail: udp
-      ? `${endpointText(y.client)} → ${endpointText(y.server)} first datagram on ${ly} ${usText(r.dialDelay)} after ${endpointText(x.client)} → ${endpointText(x.server)} first datagram on ${lx}`
-      : `${endpointText(y.client)} → ${endpointText(y.server)} opened on ${ly} ${usText(r.dialDelay)} after ${endpointText(x.server)} accepted ${endpointText(x.client)} on ${lx}`,
+      ? `${yc} → ${ys} first datagram on ${ly} ${usText(r.dialDelay)} after ${xc} → ${xs} first datagram on ${lx}`
+      : `${yc} → ${ys} opened on ${ly} ${usText(r.dialDelay)} after ${xs} accepted ${xc} on ${lx}`,
     weight: 0.2,
   });
   if (r.kind === 'stream') {
@@ -244,8 +254,8 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
     }
     confidence = up.revBytes > 0 && down.revBytes > 0 ? 0.93 : 0.88;
   } else if (r.kind === 'refused') {
-    ev?.push({ kind: 'refused', detail: `SYN to ${endpointText(y.server)} on ${ly} answered by RST while ${lx} had accepted ${endpointText(x.client)}`, weight: 0.3 });
-    notes?.push(`the proxy accepted ${endpointText(x.client)} on ${lx} but its upstream connection to ${endpointText(y.server)} was refused (RST); the client's connection was then closed without a reply`);
+    ev?.push({ kind: 'refused', detail: `SYN to ${ys} on ${ly} answered by RST while ${lx} had accepted ${xc}`, weight: 0.3 });
+    notes?.push(`the proxy accepted ${xc} on ${lx} but its upstream connection to ${ys} was refused (RST); the client's connection was then closed without a reply`);
     confidence = 0.6;
   } else {
     ev?.push({ kind: 'timing', detail: 'neither connection carried data: paired on timing alone', weight: 0.1 });
@@ -272,7 +282,7 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
       from: x.parts[0].id,
       to: firstLegId(y),
       mechanism: 'userland-proxy',
-      rewrite: `new ${udp ? 'socket' : 'connection'}: ${endpointText(x.client)} → ${endpointText(x.server)} relayed as ${endpointText(y.client)} → ${endpointText(y.server)}`,
+      rewrite: `new ${udp ? 'socket' : 'connection'}: ${xc} → ${xs} relayed as ${yc} → ${ys}`,
       rule: null,
       latency: seconds(down.syn - up.syn),
       fields: fieldDiffs(x, y, true, null),

@@ -2,7 +2,6 @@
  * What one hop did to the packet: which tuple fields changed (the mechanism follows from that),
  * and the per-field preservation diff the report shows.
  */
-import type { Flow } from '../flows/flow.js';
 import type { FieldDiff, Mechanism } from './model.js';
 import { endpointText, isIcmp, type ConnNode } from './conn-node.js';
 
@@ -53,18 +52,6 @@ export function rewriteText(x: ConnNode, y: ConnNode, c: TupleChange): string {
   return parts.length > 0 ? parts.join(', ') : 'no rewrite (bridged)';
 }
 
-function firstFwd<T>(n: ConnNode, pick: (f: Flow, i: number) => T | null): T | null {
-  for (const f of n.parts) {
-    const s = f.samples;
-    for (let i = 0; i < s.count; i++) {
-      if (s.dirAt(i) !== 0) continue;
-      const v = pick(f, i);
-      if (v !== null) return v;
-    }
-  }
-  return null;
-}
-
 function cmp(field: string, a: string | number | null, b: string | number | null, unrelated: boolean): FieldDiff | null {
   if (a === null && b === null) return null;
   const from = a === null ? '—' : String(a);
@@ -76,6 +63,30 @@ function cmp(field: string, a: string | number | null, b: string | number | null
 /** Loopback frames carry 00:00:00:00:00:00: no MAC to compare. */
 const NO_MAC = '00:00:00:00:00:00';
 
+function firstIpId(n: ConnNode): number | null {
+  for (const f of n.parts) {
+    const s = f.samples;
+    for (let i = 0; i < s.count; i++) {
+      if (s.dirAt(i) !== 0) continue;
+      const v = s.ipIdAt(i);
+      if (v >= 0) return v;
+    }
+  }
+  return null;
+}
+
+function payloadText(n: ConnNode): string | null {
+  const f = n.parts[0].fwd;
+  return f.digest === null ? null : `${f.streamBytes} B digest ${f.digest.slice(0, 12)}`;
+}
+
+/** A header field's diff; across a relay (`own`) the new socket's own value, unrelated even when equal. */
+function pushOwn(out: FieldDiff[], d: FieldDiff | null, own: boolean): void {
+  if (d === null) return;
+  if (own) d.verdict = 'unrelated';
+  out.push(d);
+}
+
 /**
  * Field-preservation diff from the upstream leg `x` to the downstream leg `y`. `relay` marks a
  * new connection (proxy): nothing was rewritten then, every header field is the new socket's
@@ -84,21 +95,15 @@ const NO_MAC = '00:00:00:00:00:00';
  */
 export function fieldDiffs(x: ConnNode, y: ConnNode, relay: boolean, seqOffset: number | null): FieldDiff[] {
   const out: FieldDiff[] = [];
-  const push = (d: FieldDiff | null): void => {
-    if (d) out.push(d);
-  };
-  const own = (d: FieldDiff | null): FieldDiff | null => {
-    if (d && relay) d.verdict = 'unrelated';
-    return d;
-  };
-  push(own(cmp('src-ip', x.client.ip, y.client.ip, false)));
-  if (x.client.port >= 0 || y.client.port >= 0) push(own(cmp(isIcmp(x.proto) ? 'icmp-id' : 'src-port', x.client.port, y.client.port, false)));
-  push(own(cmp('dst-ip', x.server.ip, y.server.ip, false)));
-  if (x.server.port >= 0 || y.server.port >= 0) push(own(cmp('dst-port', x.server.port, y.server.port, false)));
+  pushOwn(out, cmp('src-ip', x.client.ip, y.client.ip, false), relay);
+  if (x.client.port >= 0 || y.client.port >= 0) pushOwn(out, cmp(isIcmp(x.proto) ? 'icmp-id' : 'src-port', x.client.port, y.client.port, false), relay);
+  pushOwn(out, cmp('dst-ip', x.server.ip, y.server.ip, false), relay);
+  if (x.server.port >= 0 || y.server.port >= 0) pushOwn(out, cmp('dst-port', x.server.port, y.server.port, false), relay);
   const ttlX = x.parts[0].fwd.firstTtl;
   const ttlY = y.parts[0].fwd.firstTtl;
   if (ttlX !== null || ttlY !== null) {
-    const d = own(cmp('ttl', ttlX, ttlY, relay))!;
+    const d = cmp('ttl', ttlX, ttlY, relay)!;
+    if (relay) d.verdict = 'unrelated';
     if (!relay && ttlX !== null && ttlY !== null && ttlY === ttlX - 1) d.verdict = 'shifted';
     out.push(d);
   }
@@ -107,21 +112,15 @@ export function fieldDiffs(x: ConnNode, y: ConnNode, relay: boolean, seqOffset: 
     if (!relay && seqOffset !== null && seqOffset !== 0) d.verdict = 'shifted';
     out.push(d);
   }
-  const ipId = (n: ConnNode) => firstFwd(n, (f, i) => (f.samples.ipIdAt(i) >= 0 ? f.samples.ipIdAt(i) : null));
-  push(cmp('ip-id', ipId(x), ipId(y), relay));
-  push(cmp('tsval', x.parts[0].fwd.firstTsVal, y.parts[0].fwd.firstTsVal, relay));
+  pushOwn(out, cmp('ip-id', firstIpId(x), firstIpId(y), relay), false);
+  pushOwn(out, cmp('tsval', x.parts[0].fwd.firstTsVal, y.parts[0].fwd.firstTsVal, relay), false);
   // A MAC missing on one side (SLL/-i any, raw IP) or loopback's zero MAC says nothing about a rewrite.
-  const mac = (n: ConnNode) => n.parts[0].fwd.firstMacSrc;
-  const macX = mac(x);
-  const macY = mac(y);
-  if (macX !== null && macY !== null && macX !== NO_MAC && macY !== NO_MAC) push(own(cmp('mac', macX, macY, false)));
+  const macX = x.parts[0].fwd.firstMacSrc;
+  const macY = y.parts[0].fwd.firstMacSrc;
+  if (macX !== null && macY !== null && macX !== NO_MAC && macY !== NO_MAC) pushOwn(out, cmp('mac', macX, macY, false), relay);
   // No payload on one side (a refused upstream, a bare handshake) means nothing was carried, not a rewrite.
-  const pay = (n: ConnNode) => {
-    const f = n.parts[0].fwd;
-    return f.digest === null ? null : `${f.streamBytes} B digest ${f.digest.slice(0, 12)}`;
-  };
-  const payX = pay(x);
-  const payY = pay(y);
-  if (payX !== null && payY !== null) push(cmp('payload', payX, payY, false));
+  const payX = payloadText(x);
+  const payY = payloadText(y);
+  if (payX !== null && payY !== null) pushOwn(out, cmp('payload', payX, payY, false), false);
   return out;
 }

@@ -137,6 +137,18 @@ function ruleClause(h: Hop | undefined, what: string, ctx: ExplainContext): stri
   return `by ${what} (inferred from the capture; give --rules to name the rule)`;
 }
 
+/** Field, and its name in a sentence: the counters a proxy's second connection has of its own. */
+const PROXY_COUNTERS: readonly (readonly [string, string])[] = [['isn', 'sequence numbers'], ['ip-id', 'IP IDs'], ['tsval', 'TCP timestamps']];
+/** Field, and its name in a sentence: what a kernel NAT hop carries over unchanged. */
+const SAME_FIELDS: readonly (readonly [string, string])[] = [['isn', 'Sequence numbers'], ['ip-id', 'IP ID'], ['tsval', 'TCP timestamps'], ['payload', 'payload']];
+
+/** Names of the fields of `named` whose diff in `h` has the verdict, in `named`'s order. */
+function namedFields(h: Hop | undefined, named: readonly (readonly [string, string])[], verdict: string): string[] {
+  const out: string[] = [];
+  for (const [f, t] of named) if (fieldOf(h, f)?.verdict === verdict) out.push(t);
+  return out;
+}
+
 function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): string[] {
   const h = hopOf(c, 'userland-proxy');
   const client = (h && flows.get(h.from)) ?? legs[0];
@@ -146,21 +158,27 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   // UDP: no connection is accepted; the proxy receives datagrams and sends them on from a socket of its own.
   const udp = client.proto === 17;
   const steps: string[] = [];
-  steps.push(`The client ${endpointText(client, 'src')} opened ${aConversation(client.proto)} to ${endpointText(client, 'dst')}; it appears on ${iface(client)}.`);
+  // Each endpoint's and interface's text is written once and used in every sentence that names it.
+  const clientSrc = endpointText(client, 'src');
+  const clientDst = endpointText(client, 'dst');
+  const upSrc = endpointText(upstream, 'src');
+  const upDst = endpointText(upstream, 'dst');
+  const clientIface = iface(client);
+  const upIface = iface(upstream);
+  steps.push(`The client ${clientSrc} opened ${aConversation(client.proto)} to ${clientDst}; it appears on ${clientIface}.`);
   steps.push(udp
     ? `The userland proxy (docker-proxy) listening on UDP port ${client.dst.port} received its datagrams: this exchange ends at the proxy, and nothing in the kernel rewrote it.`
     : `The userland proxy (docker-proxy) listening on port ${client.dst.port} accepted it: this connection ends at the proxy, and nothing in the kernel rewrote it.`);
   const delay = h?.latency != null ? `, ${durationText(h.latency)} after the client's first packet` : '';
   // Name only the counters this capture compared (UDP has no sequence numbers, not every TCP stack sends timestamps).
-  const unrelated = [['isn', 'sequence numbers'], ['ip-id', 'IP IDs'], ['tsval', 'TCP timestamps']]
-    .filter(([f]) => fieldOf(h, f)?.verdict === 'unrelated').map(([, t]) => t);
+  const unrelated = namedFields(h, PROXY_COUNTERS, 'unrelated');
   const refused = upstream.proto === 6 && (upstream.state === 'rejected' || c.notes.some((n) => /refused/i.test(n)));
   const payload = fieldOf(h, 'payload');
   const carried = refused
     ? 'No payload reached the container: that connection was refused.'
     : payload?.verdict === 'preserved' ? 'Only the payload bytes are the same.' : '';
   steps.push(
-    `The proxy then opened a second, separate ${noun} from ${endpointText(upstream, 'src')} to the container at ${endpointText(upstream, 'dst')}, seen on ${iface(upstream)}${alsoSeen(copies)}${delay}. ` +
+    `The proxy then opened a second, separate ${noun} from ${upSrc} to the container at ${upDst}, seen on ${upIface}${alsoSeen(copies)}${delay}. ` +
     (unrelated.length ? `Its ${listText(unrelated)} are unrelated to the first ${udp ? 'exchange' : 'connection'}'s. ` : '') + carried,
   );
   steps[steps.length - 1] = steps[steps.length - 1].trimEnd();
@@ -170,10 +188,10 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
     const replied = c.evidence.some((e) => e.kind === 'payload' && e.detail.startsWith('server→client'));
     steps.push(
       udp
-        ? `Replies travel back the same way: the container answered the proxy's socket (${endpointText(upstream, 'dst')} → ${endpointText(upstream, 'src')} on ${iface(upstream)}), ` +
-          `and the proxy ${replied ? 'sent the same datagrams' : 'relayed them'} to the client from the published port (${endpointText(client, 'dst')} → ${endpointText(client, 'src')} on ${iface(client)}). No reverse NAT is involved.`
-        : `Replies travel back the same way: the container answered the proxy over its own connection (${endpointText(upstream, 'dst')} → ${endpointText(upstream, 'src')} on ${iface(upstream)}), ` +
-          `and the proxy ${replied ? 'wrote the same bytes' : 'relayed them'} to the client over the client's connection (${endpointText(client, 'dst')} → ${endpointText(client, 'src')} on ${iface(client)}). No reverse NAT is involved.`,
+        ? `Replies travel back the same way: the container answered the proxy's socket (${upDst} → ${upSrc} on ${upIface}), ` +
+          `and the proxy ${replied ? 'sent the same datagrams' : 'relayed them'} to the client from the published port (${clientDst} → ${clientSrc} on ${clientIface}). No reverse NAT is involved.`
+        : `Replies travel back the same way: the container answered the proxy over its own connection (${upDst} → ${upSrc} on ${upIface}), ` +
+          `and the proxy ${replied ? 'wrote the same bytes' : 'relayed them'} to the client over the client's connection (${clientDst} → ${clientSrc} on ${clientIface}). No reverse NAT is involved.`,
     );
   }
   if (isLoopback(client.dst.ip)) {
@@ -194,19 +212,23 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   const local = before.iface === 'lo' || isLoopback(before.src.ip);
   const rejected = before.proto === 6 && (before.state === 'rejected' || after.state === 'rejected');
   const steps: string[] = [];
+  // Each endpoint's and interface's text is written once and used in every sentence that names it.
+  const beforeDst = endpointText(before, 'dst');
+  const afterDst = endpointText(after, 'dst');
+  const beforeIface = iface(before);
   steps.push(
-    `The client ${endpointText(before, 'src')} ${rejected ? 'tried to open' : 'opened'} ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${iface(before)} with that original destination` +
+    `The client ${endpointText(before, 'src')} ${rejected ? 'tried to open' : 'opened'} ${aConversation(before.proto)} to ${beforeDst}; it appears on ${beforeIface} with that original destination` +
     (local ? '.' : ` (tcpdump's copy of an incoming packet is taken before the nat PREROUTING hook, i.e. before DNAT).`),
   );
-  steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'}, the kernel rewrote the destination from ${endpointText(before, 'dst')} to ${endpointText(after, 'dst')}, ${ruleClause(h, 'a DNAT rule for the published port', ctx)}.`);
+  steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'}, the kernel rewrote the destination from ${beforeDst} to ${afterDst}, ${ruleClause(h, 'a DNAT rule for the published port', ctx)}.`);
   const ttl = fieldOf(h, 'ttl');
   const ttlText = ttl && ttl.from !== ttl.to ? `; TTL ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
   steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}.${sameText(h)}`);
   steps.push(`The container saw the real client address ${endpointText(after, 'src')}: DNAT changes only the destination, so the client IP is preserved.`);
   steps.push(
     rejected
-      ? `The container refused the connection with RST (nothing listening on ${endpointText(after, 'dst')}); the kernel translated the RST back (reverse NAT) to come from ${endpointText(before, 'dst')}, which is what the client saw on ${iface(before)}.`
-      : `Replies from ${endpointText(after, 'dst')} were translated back by conntrack (reverse NAT) to come from ${endpointText(before, 'dst')}, which is what the client saw on ${iface(before)}.`,
+      ? `The container refused the connection with RST (nothing listening on ${afterDst}); the kernel translated the RST back (reverse NAT) to come from ${beforeDst}, which is what the client saw on ${beforeIface}.`
+      : `Replies from ${afterDst} were translated back by conntrack (reverse NAT) to come from ${beforeDst}, which is what the client saw on ${beforeIface}.`,
   );
   return steps;
 }
@@ -221,13 +243,17 @@ function explainSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   const remapped = oldId !== null && newId !== null && oldId !== newId;
   const what = icmp ? 'echo id' : 'source port';
   const steps: string[] = [];
-  steps.push(`The container ${endpointText(before, 'src')} opened ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${iface(before)}.`);
+  // Each endpoint's and interface's text is written once and used in every sentence that names it.
+  const beforeSrc = endpointText(before, 'src');
+  const afterSrc = endpointText(after, 'src');
+  const beforeIface = iface(before);
+  steps.push(`The container ${beforeSrc} opened ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${beforeIface}.`);
   const keep = remapped
     ? `and changed the ${what} ${oldId} → ${newId}: another connection already used ${oldId} from ${after.src.ip} to the same destination, so the kernel picked a free one (it keeps the ${what} whenever it is free)`
     : `keeping the ${what}${oldId !== null ? ` ${oldId}` : ''}, which was free`;
   steps.push(`On the way out, in nat POSTROUTING, MASQUERADE rewrote the source address ${before.src.ip} → ${after.src.ip} (the address of the outgoing interface) ${keep}, ${ruleClause(h, 'the MASQUERADE rule for the container subnet', ctx)}.`);
-  steps.push(`It left on ${iface(after)} as ${tupleText(after)}; the server saw the client as ${endpointText(after, 'src')}, the host, not the container.`);
-  steps.push(`Replies to ${endpointText(after, 'src')} were mapped back by conntrack (reverse NAT) to ${endpointText(before, 'src')} and delivered on ${iface(before)}.`);
+  steps.push(`It left on ${iface(after)} as ${tupleText(after)}; the server saw the client as ${afterSrc}, the host, not the container.`);
+  steps.push(`Replies to ${afterSrc} were mapped back by conntrack (reverse NAT) to ${beforeSrc} and delivered on ${beforeIface}.`);
   return steps;
 }
 
@@ -332,8 +358,7 @@ function isMulticast(ip: string): boolean {
 
 /** " Sequence numbers, IP ID and payload are unchanged: it is the same packet.", from what the hop compared. */
 function sameText(h: Hop | undefined): string {
-  const same = [['isn', 'Sequence numbers'], ['ip-id', 'IP ID'], ['tsval', 'TCP timestamps'], ['payload', 'payload']]
-    .filter(([f]) => fieldOf(h, f)?.verdict === 'preserved').map(([, t]) => t);
+  const same = namedFields(h, SAME_FIELDS, 'preserved');
   if (same.length === 0) return '';
   const text = listText(same);
   return ` ${text.charAt(0).toUpperCase()}${text.slice(1)} ${same.length === 1 && (same[0] === 'IP ID' || same[0] === 'payload') ? 'is' : 'are'} unchanged: it is the same packet.`;
