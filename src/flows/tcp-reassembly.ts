@@ -107,7 +107,9 @@ export class StreamReassembler {
       return 'retransmission';
     }
     if (delta <= 0) {
-      const skip = -delta;
+      // 0 - delta, not -delta: for an in-order segment delta is 0, and -0 is a double that would
+      // turn every offset and length below (and streamBytes) into heap numbers.
+      const skip = 0 - delta;
       const capSkip = Math.min(skip, capLen);
       this.deliver(data, off + capSkip, capLen - capSkip, wireLen - skip, tsUs);
       this.drain(tsUs);
@@ -240,7 +242,7 @@ export class StreamReassembler {
       if (d > 0) return;
       this.pending.shift();
       this.pendingBytes -= p.bytes.length;
-      const skip = -d;
+      const skip = 0 - d;
       if (skip >= p.wireLen) continue;
       const capSkip = Math.min(skip, p.bytes.length);
       this.deliver(p.bytes, capSkip, p.bytes.length - capSkip, p.wireLen - skip, tsUs);
