@@ -123,6 +123,21 @@ function bridgeCopies(c: Correlation, f: Flow, flows: Map<string, Flow>): Flow[]
   return out;
 }
 
+/** Legs bridged into `f` (a container's vethX → docker0), in path order: where f's packets were seen before. */
+function bridgeOrigins(c: Correlation, f: Flow, flows: Map<string, Flow>): Flow[] {
+  const out: Flow[] = [];
+  let cur = f.id;
+  // Bounded by the hops: a malformed correlation with a bridge cycle must not loop.
+  for (let n = 0; n < c.hops.length; n++) {
+    const h = c.hops.find((x) => x.to === cur && x.mechanism === 'bridge');
+    const prev = h ? flows.get(h.from) : undefined;
+    if (!h || !prev) break;
+    out.unshift(prev);
+    cur = h.from;
+  }
+  return out;
+}
+
 function alsoSeen(copies: Flow[]): string {
   if (copies.length === 0) return '';
   return ` (the same packets also appear on ${copies.map(iface).join(' and ')}, the container's bridge port)`;
@@ -165,7 +180,8 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   const upDst = endpointText(upstream, 'dst');
   const clientIface = iface(client);
   const upIface = iface(upstream);
-  steps.push(`The client ${clientSrc} opened ${aConversation(client.proto)} to ${clientDst}; it appears on ${clientIface}.`);
+  const origins = bridgeOrigins(c, client, flows);
+  steps.push(`The client ${clientSrc} opened ${aConversation(client.proto)} to ${clientDst}; it appears on ${listText([...origins.map(iface), clientIface])}.`);
   steps.push(udp
     ? `The userland proxy (docker-proxy) listening on UDP port ${client.dst.port} received its datagrams: this exchange ends at the proxy, and nothing in the kernel rewrote it.`
     : `The userland proxy (docker-proxy) listening on port ${client.dst.port} accepted it: this connection ends at the proxy, and nothing in the kernel rewrote it.`);
@@ -192,6 +208,20 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
           `and the proxy ${replied ? 'sent the same datagrams' : 'relayed them'} to the client from the published port (${clientDst} → ${clientSrc} on ${clientIface}). No reverse NAT is involved.`
         : `Replies travel back the same way: the container answered the proxy over its own connection (${upDst} → ${upSrc} on ${upIface}), ` +
           `and the proxy ${replied ? 'wrote the same bytes' : 'relayed them'} to the client over the client's connection (${clientDst} → ${clientSrc} on ${clientIface}). No reverse NAT is involved.`,
+    );
+  }
+  // The client's packets came in from the bridge the container hangs off: a container calling a
+  // published port through the host's address (docker-nat-facts.md §1, hairpin rows).
+  if (!isLoopback(client.dst.ip) && (origins.length > 0 || client.iface === upstream.iface)) {
+    const self = client.src.ip === upstream.dst.ip;
+    steps.push(
+      (self
+        ? `Here the client is the container ${client.src.ip} itself, reaching its own published port through the host's address ${client.dst.ip} (hairpin). `
+        : `Here the client ${client.src.ip} came from the bridge too: a container reaching a published port through the host's address ${client.dst.ip}. `) +
+      `Docker's DNAT rule skips packets that arrive from its bridge (for the default bridge, \`-A DOCKER -i docker0 -j RETURN\` in the nat table), so with the default userland-proxy=true the proxy, not the kernel, carries this ${udp ? 'exchange' : 'connection'}. ` +
+      (self
+        ? `(With userland-proxy=false the kernel DNATs it instead, and a hairpin MASQUERADE rule rewrites its source to the bridge's address.)`
+        : `(With userland-proxy=false the kernel only DNATs it, and the container sees the client container's own address.)`),
     );
   }
   if (isLoopback(client.dst.ip)) {

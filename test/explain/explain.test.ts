@@ -39,11 +39,24 @@ describe('explainCorrelation against docker-nat-facts.md', () => {
     expect(t).not.toMatch(/TCP|sequence number|handshake|accepted/);
   });
 
-  it('hairpin with the proxy (05a): still the proxy, and no localhost correction', async () => {
+  it('hairpin with the proxy (05a): still the proxy, why the kernel did not DNAT it, and no localhost correction', async () => {
     const t = await explain('05a-hairpin-proxy');
     expect(t).toContain('userland proxy');
     expect(t).toMatch(/saw the client as 172\.17\.0\.1 .*not 172\.17\.0\.2/);
     expect(t).not.toContain('DNAT + MASQUERADE');
+    // Facts §1, hairpin row: the container calls its own published port; `-i docker0 -j RETURN`
+    // keeps it from DNAT, so the proxy carries it; without the proxy, DNAT + hairpin MASQUERADE.
+    expect(t).toContain('the container 172.17.0.2 itself, reaching its own published port through the host\'s address 198.18.0.1 (hairpin)');
+    expect(t).toContain('-A DOCKER -i docker0 -j RETURN');
+    expect(t).toMatch(/userland-proxy=false the kernel DNATs it instead, and a hairpin MASQUERADE/);
+  });
+
+  it('no hairpin sentence where the client did not come from the bridge (01 localhost, 10 UDP)', async () => {
+    for (const [name, id] of [['01-localhost-proxy', undefined], ['10-localhost-udp-proxy', 's10-u2']] as const) {
+      const t = await explain(name, id);
+      expect(t, name).not.toContain('hairpin');
+      expect(t, name).not.toContain('-i docker0 -j RETURN');
+    }
   });
 
   it('external DNAT (02): client IP preserved, pre-DNAT copy on eth0, TTL drop, conntrack reverse NAT', async () => {

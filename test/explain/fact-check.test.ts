@@ -80,6 +80,19 @@ describe.skipIf(!byName.has('05a'))('05a hairpin through the proxy: both connect
     expect(replies).toContain(`${ep(up.dst, up.dport)} → ${ep(up.src, up.sport)}`);
     expect(replies).toContain(`${ep(client.dst, client.dport)} → ${ep(client.src, client.sport)}`);
   });
+
+  it('the client connection is placed on the container\'s bridge port and docker0, in path order', async () => {
+    const s = byName.get('05a')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const t = conv(s, (x) => x.mechanism === 'userland-proxy');
+    const client = t.legs.find((l) => l.role === 'client')!;
+    const c = correlationOf(r, t);
+    // truth.json recorded the client's packets on docker0 and the container's veth; a packet the
+    // container sends crosses its veth before the bridge, so the veth comes first.
+    const veth = client.interfaces.find((i) => i.startsWith('veth'))!;
+    expect(client.interfaces).toEqual(expect.arrayContaining(['docker0', veth]));
+    expect(c.explanation[0]).toContain(`${ep(client.tuple.src, client.tuple.sport)} opened a TCP connection to ${ep(client.tuple.dst, client.tuple.dport)}; it appears on ${veth} and docker0.`);
+  });
 });
 
 describe.skipIf(!byName.has('06'))('06 localhost without the proxy', () => {
