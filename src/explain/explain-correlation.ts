@@ -277,13 +277,15 @@ function explainSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   const beforeSrc = endpointText(before, 'src');
   const afterSrc = endpointText(after, 'src');
   const beforeIface = iface(before);
-  steps.push(`The container ${beforeSrc} opened ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${beforeIface}.`);
+  // The container's own bridge port (vethX) sees its packets before docker0, and the replies after.
+  const origins = bridgeOrigins(c, before, flows).map(iface);
+  steps.push(`The container ${beforeSrc} opened ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${listText([...origins, beforeIface])}.`);
   const keep = remapped
     ? `and changed the ${what} ${oldId} → ${newId}: another connection already used ${oldId} from ${after.src.ip} to the same destination, so the kernel picked a free one (it keeps the ${what} whenever it is free)`
     : `keeping the ${what}${oldId !== null ? ` ${oldId}` : ''}, which was free`;
   steps.push(`On the way out, in nat POSTROUTING, MASQUERADE rewrote the source address ${before.src.ip} → ${after.src.ip} (the address of the outgoing interface) ${keep}, ${ruleClause(h, 'the MASQUERADE rule for the container subnet', ctx)}.`);
   steps.push(`It left on ${iface(after)} as ${tupleText(after)}; the server saw the client as ${afterSrc}, the host, not the container.`);
-  steps.push(`Replies to ${afterSrc} were mapped back by conntrack (reverse NAT) to ${beforeSrc} and delivered on ${beforeIface}.`);
+  steps.push(`Replies to ${afterSrc} were mapped back by conntrack (reverse NAT) to ${beforeSrc} and delivered on ${listText([beforeIface, ...origins.reverse()])}.`);
   return steps;
 }
 

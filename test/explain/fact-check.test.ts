@@ -69,6 +69,22 @@ describe.skipIf(!byName.has('03'))('03 ICMP echo ids and UDP wording', () => {
   });
 });
 
+describe.skipIf(!byName.has('04'))('04 MASQUERADE from two containers: each container\'s own bridge port', () => {
+  it('names the veth truth.json recorded for each container before docker0, and after it for the replies', async () => {
+    const s = byName.get('04')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const tcp = s.conversations.filter((x) => x.mechanism === 'snat' && x.proto === 'tcp');
+    expect(new Set(tcp.map((t) => t.legs[0].tuple.src)).size).toBeGreaterThan(1);
+    for (const t of tcp) {
+      const leg = t.legs.find((l) => l.interfaces.includes('docker0'))!;
+      const veth = leg.interfaces.find((i) => i.startsWith('veth'))!;
+      const c = correlationOf(r, t);
+      expect(c.explanation[0], t.id).toContain(`; it appears on ${veth} and docker0.`);
+      expect(c.explanation.find((x) => x.startsWith('Replies')), t.id).toContain(`delivered on docker0 and ${veth}.`);
+    }
+  });
+});
+
 describe.skipIf(!byName.has('05a'))('05a hairpin through the proxy: both connections on docker0', () => {
   it('names the two connections by tuple, not by an interface they share', async () => {
     const s = byName.get('05a')!;
