@@ -51,6 +51,23 @@ describe('explainCorrelation against docker-nat-facts.md', () => {
     expect(t).toMatch(/userland-proxy=false the kernel DNATs it instead, and a hairpin MASQUERADE/);
   });
 
+  it('a proxied client that is another container on the bridge (05a with the client moved to 172.17.0.3): DNAT only without the proxy', async () => {
+    const s = await scenario('05a-hairpin-proxy');
+    const c = s.correlations.find((x) => x.mechanism === 'userland-proxy')!;
+    const h = c.hops.find((x) => x.mechanism === 'userland-proxy')!;
+    // The same capture, but the client leg comes from a second container (facts §1: "container →
+    // another container's published port via host IP": docker-proxy; without it, DNAT only).
+    const flows = new Map(s.flows);
+    const client = flows.get(h.from)!;
+    flows.set(h.from, { ...client, src: { ...client.src, ip: '172.17.0.3' } } as typeof client);
+    const t = explainCorrelation(c, flows, { capturedIfaces: s.ifaces }).join('\n');
+    expect(t).toContain('Here the client 172.17.0.3 came from the bridge too: a container reaching a published port through the host\'s address 198.18.0.1.');
+    expect(t).toContain('-A DOCKER -i docker0 -j RETURN');
+    expect(t).toContain('With userland-proxy=false the kernel only DNATs it, and the container sees the client container\'s own address.');
+    expect(t).not.toContain('itself');
+    expect(t).toMatch(/saw the client as 172\.17\.0\.1 .*not 172\.17\.0\.3/);
+  });
+
   it('no hairpin sentence where the client did not come from the bridge (01 localhost, 10 UDP)', async () => {
     for (const [name, id] of [['01-localhost-proxy', undefined], ['10-localhost-udp-proxy', 's10-u2']] as const) {
       const t = await explain(name, id);
