@@ -89,11 +89,20 @@ function toPort(s: string): number | null {
 
 export function endpointMatches(p: EndpointPattern, endpoint: string): boolean {
   const e = parseEndpointText(endpoint);
+  return parsedMatches(p, e.ip, e.port);
+}
+
+/** Whether an address (as text) and a port (null: the protocol has none) match the pattern. */
+export function addressMatches(p: EndpointPattern, ip: string, port: number | null): boolean {
+  return parsedMatches(p, p.prefix ? parseIp(ip) : null, port);
+}
+
+function parsedMatches(p: EndpointPattern, ip: IpValue | null, port: number | null): boolean {
   if (p.prefix) {
-    if (!e.ip || !prefixContains(p.prefix, e.ip)) return false;
+    if (!ip || !prefixContains(p.prefix, ip)) return false;
   }
   if (p.ports) {
-    if (e.port === null || e.port < p.ports.lo || e.port > p.ports.hi) return false;
+    if (port === null || port < p.ports.lo || port > p.ports.hi) return false;
   }
   return true;
 }
