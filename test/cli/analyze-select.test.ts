@@ -94,6 +94,24 @@ describe.skipIf(!haveScenario('04-port-collision'))('analyze --match on 04 (two 
   });
 });
 
+describe.skipIf(!haveScenario('04-port-collision'))('report --match on 04', () => {
+  it('draws only the selected conversations and says how many the capture has', async () => {
+    const files = scenarioCaptures('04-port-collision');
+    const truth = readScenarioJson<Truth>('04-port-collision', 'truth.json').conversations;
+    const expected = truth.filter((c) => truthEndpoints(c).some((e) => e.startsWith('172.17.0.3:')));
+    const r = await runCli(['report', '--match', '172.17.0.3', ...files]);
+    expect(r.code).toBe(0);
+    const sections = r.stdout.match(/<section class="correlation"[^>]*>/g) ?? [];
+    expect(sections).toHaveLength(expected.length);
+    for (const s of sections) expect(s).toContain('172.17.0.3');
+    expect(r.stdout).toContain(`Shown below: ${expected.length} of ${truth.length} correlations, those selected by --match 172.17.0.3.`);
+    expect(r.stdout).toMatch(/\d+ flows in the conversations shown\./);
+    const bad = await runCli(['report', '--mechanism', 'nat', ...files]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+  });
+});
+
 describe.skipIf(!haveScenario('07-host-network'))('analyze --mechanism none (07 host networking)', () => {
   it('lists the unpaired flows only', async () => {
     const files = scenarioCaptures('07-host-network');

@@ -9,21 +9,15 @@ import { streamAnalysisJson } from '../../present/analysis-json.js';
 import { mermaidDiagramHook } from '../../present/mermaid.js';
 import { noColorRequested } from '../../present/colour.js';
 import { streamChunks } from '../../present/stream-chunks.js';
-import { isEmptySelection, parseSelection, selectConversations } from '../../present/select-conversations.js';
+import { addSelectionOptions, applySelection, resolveSelection, type SelectionCliOptions } from '../selection-options.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import type { SetExitCode } from '../exit-codes.js';
 import { reportBadInput, reportCaptureErrors } from '../report-error.js';
 import { readPackageVersion } from '../version.js';
 
-interface AnalyzeCliOptions extends CaptureCliOptions {
+interface AnalyzeCliOptions extends CaptureCliOptions, SelectionCliOptions {
   json?: boolean;
   markdown?: boolean;
-  match: string[];
-  mechanism?: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** The seed article's scenario (`curl localhost:5000` through docker-proxy): its lo and docker0 captures. */
@@ -44,14 +38,13 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     .description('pair the flows that are one conversation across NAT / the userland proxy, say which mechanism did it and why')
     .argument('[captures...]', `${CAPTURES_ARGUMENT_HELP}. Default: the bundled sample (curl localhost:5000 through docker-proxy)`)
     .option('--json', 'one JSON document (captures, flows, correlations, unpaired, …)')
-    .option('--markdown', 'a Markdown report to paste into an issue or a wiki')
-    .option('--match <endpoint>', 'show only conversations with a leg from or to this endpoint: 172.17.0.2:5000, :5000, 10.0.0.0/8, [::1]:8080, 8000-8100 (repeat: all must match)', collect, [])
-    .option('--mechanism <list>', 'show only these mechanisms, comma-separated: userland-proxy, dnat, snat, dnat+snat, bridge, none (unpaired flows)');
+    .option('--markdown', 'a Markdown report to paste into an issue or a wiki');
+  addSelectionOptions(cmd);
   addCaptureOptions(cmd).action(async (captures: string[], opts: AnalyzeCliOptions) => {
     if (opts.json && opts.markdown) return reportBadInput('analyze: give either --json or --markdown, not both', setExitCode);
     // Checked before any capture is read: a typo should not cost a long read.
-    const selection = parseSelection(opts.match, opts.mechanism);
-    if (typeof selection === 'string') return reportBadInput(`analyze: ${selection}`, setExitCode);
+    const selection = resolveSelection('analyze', opts, setExitCode);
+    if (!selection) return;
     const inputs = resolveCaptureOptions(opts, setExitCode, captures);
     if (!inputs) return;
     let files = captures;
@@ -62,7 +55,7 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     const result = await analyzeCaptures(files, { ...inputs, version: readPackageVersion() });
     // What was read before a fault is still analyzed and printed; the exit code says it was cut short.
     reportCaptureErrors(result.errors, setExitCode);
-    const analysis = isEmptySelection(selection) ? result.analysis : selectConversations(result.analysis, result.flowsById, selection);
+    const analysis = applySelection(result.analysis, result.flowsById, selection);
     if (opts.json) {
       // Written in pieces: the whole document as one string costs more memory than the analysis.
       await streamAnalysisJson(analysis, process.stdout, { suffix: '\n' });

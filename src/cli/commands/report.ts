@@ -8,8 +8,9 @@ import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type 
 import type { SetExitCode } from '../exit-codes.js';
 import { reportBadInput, reportCaptureErrors } from '../report-error.js';
 import { readPackageVersion } from '../version.js';
+import { addSelectionOptions, applySelection, resolveSelection, type SelectionCliOptions } from '../selection-options.js';
 
-interface ReportCliOptions extends CaptureCliOptions {
+interface ReportCliOptions extends CaptureCliOptions, SelectionCliOptions {
   output?: string;
   maxPackets: string;
   maxDiagrams: string;
@@ -28,6 +29,7 @@ export function registerReportCommand(program: Command, setExitCode: SetExitCode
     .description('write a self-contained HTML report: summary, one section and ladder diagram per conversation, unpaired flows')
     .argument('<captures...>', CAPTURES_ARGUMENT_HELP)
     .option('-o, --output <file>', 'write the HTML here (default: stdout)');
+  addSelectionOptions(cmd);
   addCaptureOptions(cmd)
     .option('--max-packets <n>', 'packets drawn per leg in each diagram', String(DEFAULT_MAX_PACKETS_PER_LEG))
     .option('--max-diagrams <n>', 'diagrams drawn at most (the first conversations)', String(DEFAULT_MAX_DIAGRAMS))
@@ -41,6 +43,8 @@ export function registerReportCommand(program: Command, setExitCode: SetExitCode
       } catch (e) {
         return reportBadInput(e, setExitCode);
       }
+      const selection = resolveSelection('report', opts, setExitCode);
+      if (!selection) return;
       const inputs = resolveCaptureOptions(opts, setExitCode, captures);
       if (!inputs) return;
       const result = await analyzeCaptures(captures, { ...inputs, version: readPackageVersion() });
@@ -49,7 +53,7 @@ export function registerReportCommand(program: Command, setExitCode: SetExitCode
       // Nothing readable at all: an empty page would only hide the error.
       if (result.errors.length > 0 && result.analysis.captures.every((c) => c.packets === 0)) return;
       // Written a conversation at a time: the page of tens of thousands is larger than the analysis.
-      const parts = reportParts(result.analysis, result.flowsById, { maxPacketsPerLeg, maxDiagrams, title: opts.title });
+      const parts = reportParts(applySelection(result.analysis, result.flowsById, selection), result.flowsById, { maxPacketsPerLeg, maxDiagrams, title: opts.title });
       if (opts.output) {
         // Opened here so that a path that cannot be written fails at once, with its own message.
         const out = createWriteStream(opts.output, { fd: openSync(opts.output, 'w') });

@@ -98,7 +98,7 @@ function renderSummary(a: Analysis): string {
   const ifaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
   return [
     '<section id="summary"><h2>Summary</h2>',
-    `<p>${a.captures.length} capture${a.captures.length === 1 ? '' : 's'}, interfaces <code>${e(ifaces.join(', '))}</code>, ${a.flows.length} flows.</p>`,
+    `<p>${a.captures.length} capture${a.captures.length === 1 ? '' : 's'}, interfaces <code>${e(ifaces.join(', '))}</code>, ${a.flows.length} flows${'selection' in a ? ' in the conversations shown' : ''}.</p>`,
     `<div class="counts">${chips.join('')}</div>`,
     '<table class="captures"><thead><tr><th>capture</th><th>format</th><th>interfaces</th><th>packets</th><th>clock offset</th><th>error</th></tr></thead>',
     `<tbody>${rows.join('')}</tbody></table>`,
