@@ -226,7 +226,9 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   }
   if (isLoopback(client.dst.ip)) {
     steps.push(
-      `This two-stream \`localhost:${client.dst.port}\` trace is often explained as DNAT + MASQUERADE. ` +
+      (udp
+        ? `This \`localhost:${client.dst.port}\` trace of two UDP exchanges is often explained as DNAT + MASQUERADE. `
+        : `This two-stream \`localhost:${client.dst.port}\` trace is often explained as DNAT + MASQUERADE. `) +
       `With Docker's default userland-proxy=true it is not DNAT: Docker's nat OUTPUT rule jumps to its DNAT chain only for destinations outside 127.0.0.0/8, and the two independent ${udp ? 'UDP exchanges' : 'TCP connections'} above are the userland proxy at work. ` +
       `(With userland-proxy=false the kernel does DNAT and MASQUERADE it, and then nothing appears on lo.)`,
     );
