@@ -5,12 +5,17 @@ import { addCaptureOptions, parseCaptureOptions, resolveCaptureOptions, type Cap
 import { analyzeCaptures } from '../../correlate/analyze.js';
 import { readPackageVersion } from '../version.js';
 import type { TuiLoader } from '../../present/tui/load-source.js';
+import type { ConversationSelection } from '../../present/select-conversations.js';
+import { addSelectionOptions, applySelection, resolveSelection, type SelectionCliOptions } from '../selection-options.js';
 
 export const NOT_A_TTY_MESSAGE =
   "natflow: tui needs an interactive terminal (stdout is not a TTY); use 'natflow analyze' for text or JSON output";
 
-/** Captures → Analysis + flows through analyze's pipeline, reporting read progress to the UI. */
-export function pipelineLoader(captures: string[], opts: CaptureCliOptions): TuiLoader {
+/**
+ * Captures → Analysis + flows through analyze's pipeline, reporting read progress to the UI; with
+ * a selection (--match / --mechanism) the list holds only the conversations asked about.
+ */
+export function pipelineLoader(captures: string[], opts: CaptureCliOptions, selection: ConversationSelection | null = null): TuiLoader {
   return async (events) => {
     const result = await analyzeCaptures(captures, {
       ...parseCaptureOptions(opts, captures),
@@ -19,7 +24,7 @@ export function pipelineLoader(captures: string[], opts: CaptureCliOptions): Tui
     });
     // Nothing readable at all: say why instead of showing an empty list.
     if (result.analysis.captures.every((c) => c.packets === 0) && result.errors.length > 0) throw result.errors[0];
-    return { analysis: result.analysis, flows: result.flows };
+    return { analysis: selection ? applySelection(result.analysis, result.flowsById, selection) : result.analysis, flows: result.flows };
   };
 }
 
@@ -29,17 +34,20 @@ export function registerTuiCommand(program: Command, setExitCode: SetExitCode): 
     .description('browse the correlated flows in a full-screen terminal UI (same inputs as analyze)')
     // Not `-`: the terminal is stdin.
     .argument('<captures...>', 'capture files or directories; name=file names the interface');
-  addCaptureOptions(cmd).action(async (captures: string[], opts: CaptureCliOptions) => {
+  addSelectionOptions(cmd);
+  addCaptureOptions(cmd).action(async (captures: string[], opts: CaptureCliOptions & SelectionCliOptions) => {
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
       process.stderr.write(`${NOT_A_TTY_MESSAGE}\n`);
       setExitCode(EXIT_BAD_INPUT);
       return;
     }
-    // Bad side inputs are reported before the screen is taken over.
+    // Bad selectors and side inputs are reported before the screen is taken over.
+    const selection = resolveSelection('tui', opts, setExitCode);
+    if (!selection) return;
     if (!resolveCaptureOptions(opts, setExitCode, captures)) return;
     const { runTui } = await import('../../present/tui/run-tui.js');
     try {
-      await runTui(pipelineLoader(captures, opts));
+      await runTui(pipelineLoader(captures, opts, selection));
     } catch (e) {
       reportBadInput(e, setExitCode);
     }
