@@ -27,5 +27,8 @@ describe.skipIf(!haveScenario('04-port-collision'))('natflow tui --match on 04 (
     expect(rows).toHaveLength(expected);
     for (const r of rows) expect(r).toContain('172.17.0.3');
     expect(frame()).not.toContain('172.17.0.2:40000');
+    // The header says the list is a selection, and of how many.
+    expect(frame()).toContain(`${expected} correlated (snat ${expected}), 0 unpaired`);
+    expect(frame()).toContain(`selected by --match 172.17.0.3 (of ${truth.length} correlated, 0 unpaired) · clock offsets:`);
   });
 });

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { Box, Text } from 'ink';
 import type { Analysis } from '../../../correlate/model.js';
+import type { SelectedAnalysis } from '../../select-conversations.js';
 import type { TuiProgress } from '../load-source.js';
 import { formatBytes, formatCount } from '../text-fit.js';
 import { useTheme } from '../theme.js';
@@ -15,8 +16,17 @@ export function summaryLines(a: Analysis): [string, string] {
     .filter((c) => c.clockOffset !== null)
     .map((c) => `${basename(c.file)} ${c.clockOffset! >= 0 ? '+' : ''}${(c.clockOffset! * 1000).toFixed(3)}ms`);
   const errors = a.captures.filter((c) => c.error !== null).length;
-  const second = `clock offsets: ${offsets.length ? offsets.join(', ') : 'none measured'}${errors ? ` · ${errors} capture(s) cut short` : ''}`;
+  // A selection comes first on the second line: the list is not the whole capture.
+  const second = `${selectionText(a)}clock offsets: ${offsets.length ? offsets.join(', ') : 'none measured'}${errors ? ` · ${errors} capture(s) cut short` : ''}`;
   return [first, second];
+}
+
+/** With --match / --mechanism: what was selected, out of how many. */
+function selectionText(a: Analysis): string {
+  if (!('selection' in a)) return '';
+  const s = (a as SelectedAnalysis).selection;
+  const by = [...s.match.map((m) => `--match ${m}`), ...(s.mechanism ? [`--mechanism ${s.mechanism.join(',')}`] : [])].join(' ');
+  return `selected by ${by} (of ${s.conversations.total} correlated, ${s.unpaired.total} unpaired) · `;
 }
 
 export function progressText(p: TuiProgress, rate: number): string {
