@@ -112,6 +112,29 @@ describe.skipIf(!haveScenario('04-port-collision'))('report --match on 04', () =
   });
 });
 
+describe.skipIf(!haveScenario('04-port-collision'))('flows --match on 04', () => {
+  it('lists exactly the flows with a matching source or destination', async () => {
+    const files = scenarioCaptures('04-port-collision');
+    const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { id: string; src: string; dst: string; proto: string });
+    const all = await runCli(['flows', '--json', ...files]);
+    expect(all.code).toBe(0);
+    for (const [args, keep] of [
+      [['--match', '172.17.0.3'], (e: string) => e.startsWith('172.17.0.3:') || e === '172.17.0.3'],
+      [['--match', ':8080'], (e: string) => e.endsWith(':8080')],
+      [['--match', '198.18.0.1:30000-65535'], (e: string) => e.startsWith('198.18.0.1:') && Number(e.split(':')[1]) >= 30000],
+    ] as const) {
+      const r = await runCli(['flows', '--json', ...args, ...files]);
+      expect(r.code).toBe(0);
+      const expected = lines(all.stdout).filter((f) => keep(f.src) || keep(f.dst)).map((f) => f.id);
+      expect(expected.length, args.join(' ')).toBeGreaterThan(0);
+      expect(lines(r.stdout).map((f) => f.id), args.join(' ')).toEqual(expected);
+    }
+    const bad = await runCli(['flows', '--match', '1.2.3.4:x', ...files]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/flows: --match: "x" is not a port/);
+  });
+});
+
 describe.skipIf(!haveScenario('07-host-network'))('analyze --mechanism none (07 host networking)', () => {
   it('lists the unpaired flows only', async () => {
     const files = scenarioCaptures('07-host-network');

@@ -5,12 +5,27 @@ import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import type { SetExitCode } from '../exit-codes.js';
 import { reportBadInput, reportCaptureErrors } from '../report-error.js';
+import { addressMatches, parseEndpointPattern, type EndpointPattern } from '../../check/endpoint-pattern.js';
+import type { Flow } from '../../flows/flow.js';
 
 interface FlowsOptions extends CaptureCliOptions {
   json?: boolean;
   format?: string;
   communityIdSeed?: string;
   udpTimeout?: string;
+  match?: string[];
+}
+
+// No default list: commander would print "(default: [])" in the help.
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Every pattern matches the flow's source or destination. */
+function flowMatches(f: Flow, patterns: readonly EndpointPattern[]): boolean {
+  return patterns.every(
+    (p) => addressMatches(p, f.src.ip, f.src.port >= 0 ? f.src.port : null) || addressMatches(p, f.dst.ip, f.dst.port >= 0 ? f.dst.port : null),
+  );
 }
 
 export function registerFlowsCommand(program: Command, setExitCode: SetExitCode): void {
@@ -23,6 +38,7 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
     .option('--community-id-seed <n>', 'Community ID seed (0-65535)', '0');
   addCaptureOptions(cmd, { sideFiles: false })
     .option('--udp-timeout <seconds>', 'idle timeout of UDP/ICMP flows', '60')
+    .option('--match <endpoint>', 'only flows from or to this endpoint: 172.17.0.2:5000, :5000, 10.0.0.0/8, [::1]:8080, 8000-8100 (repeat: all must match)', collect)
     .action(async (captures: string[], opts: FlowsOptions) => {
       const format = opts.json ? 'json' : (opts.format ?? 'text');
       if (!['text', 'json', 'zeek'].includes(format)) return reportBadInput(`--format: expected text, json or zeek, got '${format}'`, setExitCode);
@@ -30,6 +46,12 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
       if (!Number.isInteger(seed) || seed < 0 || seed > 65535) return reportBadInput('--community-id-seed: expected an integer 0-65535', setExitCode);
       const udpTimeout = Number(opts.udpTimeout ?? '60');
       if (!(udpTimeout > 0)) return reportBadInput('--udp-timeout: expected a positive number of seconds', setExitCode);
+      const patterns: EndpointPattern[] = [];
+      for (const m of opts.match ?? []) {
+        const p = parseEndpointPattern(m);
+        if (typeof p === 'string') return reportBadInput(`flows: --match: ${p}`, setExitCode);
+        patterns.push(p);
+      }
       const inputs = resolveCaptureOptions(opts, setExitCode, captures);
       if (!inputs) return;
 
@@ -42,6 +64,7 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
         if (format === 'zeek') out.line(zeekHeader());
         for (const f of result.flows) {
           if (out.closed) break;
+          if (patterns.length > 0 && !flowMatches(f, patterns)) continue;
           if (format === 'json') out.line(JSON.stringify(flowToJson(f)));
           else if (format === 'zeek') out.line(formatZeekRow(f));
           else out.line(formatFlowText(f));
