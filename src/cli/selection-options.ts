@@ -14,8 +14,8 @@ export interface SelectionCliOptions {
   mechanism?: string;
 }
 
-// No default list: commander would print "(default: [])" in the help.
-function collect(value: string, previous: string[] | undefined): string[] {
+/** Commander's collector for a repeatable option. No default list: the help would print "(default: [])". */
+export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 

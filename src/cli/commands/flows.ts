@@ -7,6 +7,7 @@ import type { SetExitCode } from '../exit-codes.js';
 import { reportBadInput, reportCaptureErrors } from '../report-error.js';
 import { addressMatches, parseEndpointPattern, type EndpointPattern } from '../../check/endpoint-pattern.js';
 import type { Flow } from '../../flows/flow.js';
+import { collect } from '../selection-options.js';
 
 interface FlowsOptions extends CaptureCliOptions {
   json?: boolean;
@@ -14,11 +15,6 @@ interface FlowsOptions extends CaptureCliOptions {
   communityIdSeed?: string;
   udpTimeout?: string;
   match?: string[];
-}
-
-// No default list: commander would print "(default: [])" in the help.
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 /** Every pattern matches the flow's source or destination. */
