@@ -63,11 +63,15 @@ function referencedFlows(c: Correlation, into: Set<string>): void {
   }
 }
 
+/** Whether the flow's source or destination matches the pattern (ICMP flows have no port). */
+export function flowTouches(f: Flow, p: EndpointPattern): boolean {
+  return addressMatches(p, f.src.ip, f.src.port >= 0 ? f.src.port : null) || addressMatches(p, f.dst.ip, f.dst.port >= 0 ? f.dst.port : null);
+}
+
 export function selectConversations(a: Analysis, flowsById: ReadonlyMap<string, Flow>, sel: ConversationSelection): SelectedAnalysis {
   const touches = (id: string, p: EndpointPattern): boolean => {
     const f = flowsById.get(id);
-    if (f === undefined) return false;
-    return addressMatches(p, f.src.ip, f.src.port >= 0 ? f.src.port : null) || addressMatches(p, f.dst.ip, f.dst.port >= 0 ? f.dst.port : null);
+    return f !== undefined && flowTouches(f, p);
   };
   const matchesAll = (ids: readonly string[]): boolean => sel.match.every((p) => ids.some((id) => touches(id, p)));
   const wants = (m: Mechanism): boolean => sel.mechanisms === null || sel.mechanisms.includes(m);

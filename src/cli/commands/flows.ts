@@ -5,7 +5,8 @@ import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import type { SetExitCode } from '../exit-codes.js';
 import { reportBadInput, reportCaptureErrors } from '../report-error.js';
-import { addressMatches, parseEndpointPattern, type EndpointPattern } from '../../check/endpoint-pattern.js';
+import { parseEndpointPattern, type EndpointPattern } from '../../check/endpoint-pattern.js';
+import { flowTouches } from '../../present/select-conversations.js';
 import type { Flow } from '../../flows/flow.js';
 import { collect } from '../selection-options.js';
 
@@ -19,9 +20,7 @@ interface FlowsOptions extends CaptureCliOptions {
 
 /** Every pattern matches the flow's source or destination. */
 function flowMatches(f: Flow, patterns: readonly EndpointPattern[]): boolean {
-  return patterns.every(
-    (p) => addressMatches(p, f.src.ip, f.src.port >= 0 ? f.src.port : null) || addressMatches(p, f.dst.ip, f.dst.port >= 0 ? f.dst.port : null),
-  );
+  return patterns.every((p) => flowTouches(f, p));
 }
 
 export function registerFlowsCommand(program: Command, setExitCode: SetExitCode): void {
