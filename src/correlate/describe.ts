@@ -530,6 +530,21 @@ function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[
   digests.push(r.up.fwdDigest, r.up.revDigest);
 }
 
+/** What a correlation's hops add up to: the weakest hop's confidence, and which sides were rewritten. */
+interface HopTotals {
+  confidence: number;
+  src: boolean;
+  dst: boolean;
+}
+
+function addHop(acc: HopTotals, h: HopResult): void {
+  acc.confidence = Math.min(acc.confidence, h.confidence);
+  if (h.change) {
+    acc.src ||= h.change.srcIp || h.change.srcPort;
+    acc.dst ||= h.change.dstIp || h.change.dstPort;
+  }
+}
+
 /** One step of a plan's text (see parsePlan). */
 function stepToken(first: boolean, kind: StepKind, node: number, mech: Mechanism): string {
   return `${first ? '' : ','}${STEP_CHARS[kind]}${node}.${MECHANISMS.indexOf(mech)}`;
@@ -557,10 +572,8 @@ export function buildCorrelation(
   let digests: (string | null)[] | null = null;
   let counts = '';
   let stepText = '';
-  let confidence = 1;
+  const acc: HopTotals = { confidence: 1, src: false, dst: false };
   let relay = false;
-  let src = false;
-  let dst = false;
   let prev: ConnNode | null = null;
   let k = 0;
   for (let si = 0; si < segments.length; si++) {
@@ -584,13 +597,7 @@ export function buildCorrelation(
             stepText += stepToken(stepText === '', StepKind.Same, k, h.mechanism);
           }
         }
-        if (h !== null) {
-          confidence = Math.min(confidence, h.confidence);
-          if (h.change) {
-            src ||= h.change.srcIp || h.change.srcPort;
-            dst ||= h.change.dstIp || h.change.dstPort;
-          }
-        }
+        if (h !== null) addHop(acc, h);
       }
       if (n.parts.length > 1) {
         flows[at] = n.parts[0];
@@ -599,11 +606,7 @@ export function buildCorrelation(
         legs[at++] = n.parts[0].id;
         const hh = halfHop(n, null, notes);
         stepText += stepToken(stepText === '', StepKind.Half, k, hh.mechanism);
-        confidence = Math.min(confidence, hh.confidence);
-        if (hh.change) {
-          src ||= hh.change.srcIp || hh.change.srcPort;
-          dst ||= hh.change.dstIp || hh.change.dstPort;
-        }
+        addHop(acc, hh);
       } else {
         flows[at] = n.parts[0];
         legs[at++] = n.parts[0].id;
@@ -616,12 +619,13 @@ export function buildCorrelation(
   if (only && isSelfHairpin(only)) {
     // Only the copy between DNAT and the hairpin MASQUERADE was captured: a container addressed
     // itself, which the bridge only carries after a published port was DNATed back to it.
-    src = dst = true;
-    confidence = 0.6;
+    acc.src = acc.dst = true;
+    acc.confidence = 0.6;
     hairpin = true;
     notes.push(`hairpin NAT: ${only.client.ip} reached itself through a published port; only the copy between DNAT and the hairpin MASQUERADE was captured on ${only.iface} (the container's veth shows the rest)`);
   }
+  const { src, dst } = acc;
   const mechanism: Mechanism = relay ? 'userland-proxy' : src && dst ? 'dnat+snat' : dst ? 'dnat' : src ? 'snat' : 'bridge';
   const details = new Details(ctx, flows, ctx.plan(`${counts};${stepText};${hairpin ? 1 : 0}`).text, base, digests);
-  return new LazyCorrelation(id, mechanism, Math.round(confidence * 100) / 100, legs, notes.length > 1 ? [...new Set(notes)] : notes, details, explainer);
+  return new LazyCorrelation(id, mechanism, Math.round(acc.confidence * 100) / 100, legs, notes.length > 1 ? [...new Set(notes)] : notes, details, explainer);
 }

@@ -109,31 +109,21 @@ function hopOf(c: Correlation, mech: string): Hop | undefined {
   return c.hops.find((h) => h.mechanism === mech) ?? c.hops.find((h) => h.mechanism.includes(mech));
 }
 
-/** Legs after `f` joined to it by bridge hops (docker0 → vethX copies). */
-function bridgeCopies(c: Correlation, f: Flow, flows: Map<string, Flow>): Flow[] {
+/**
+ * Legs joined to `f` by bridge hops, in path order: `after` f (docker0 → vethX copies) or
+ * `before` it (a container's vethX → docker0). Bounded by the hops: a malformed correlation with
+ * a bridge cycle must not loop.
+ */
+function bridgeChain(c: Correlation, f: Flow, flows: Map<string, Flow>, side: 'before' | 'after'): Flow[] {
   const out: Flow[] = [];
   let cur = f.id;
-  for (;;) {
-    const h = c.hops.find((x) => x.from === cur && x.mechanism === 'bridge');
-    const next = h ? flows.get(h.to) : undefined;
-    if (!h || !next) break;
-    out.push(next);
-    cur = h.to;
-  }
-  return out;
-}
-
-/** Legs bridged into `f` (a container's vethX → docker0), in path order: where f's packets were seen before. */
-function bridgeOrigins(c: Correlation, f: Flow, flows: Map<string, Flow>): Flow[] {
-  const out: Flow[] = [];
-  let cur = f.id;
-  // Bounded by the hops: a malformed correlation with a bridge cycle must not loop.
   for (let n = 0; n < c.hops.length; n++) {
-    const h = c.hops.find((x) => x.to === cur && x.mechanism === 'bridge');
-    const prev = h ? flows.get(h.from) : undefined;
-    if (!h || !prev) break;
-    out.unshift(prev);
-    cur = h.from;
+    const h = c.hops.find((x) => x.mechanism === 'bridge' && (side === 'after' ? x.from : x.to) === cur);
+    const next = h ? flows.get(side === 'after' ? h.to : h.from) : undefined;
+    if (!h || !next) break;
+    if (side === 'after') out.push(next);
+    else out.unshift(next);
+    cur = next.id;
   }
   return out;
 }
@@ -168,7 +158,7 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   const h = hopOf(c, 'userland-proxy');
   const client = (h && flows.get(h.from)) ?? legs[0];
   const upstream = (h && flows.get(h.to)) ?? legs.find((f) => f !== client) ?? legs[legs.length - 1];
-  const copies = bridgeCopies(c, upstream, flows);
+  const copies = bridgeChain(c, upstream, flows, 'after');
   const noun = conversationNoun(client.proto);
   // UDP: no connection is accepted; the proxy receives datagrams and sends them on from a socket of its own.
   const udp = client.proto === 17;
@@ -180,7 +170,7 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   const upDst = endpointText(upstream, 'dst');
   const clientIface = iface(client);
   const upIface = iface(upstream);
-  const origins = bridgeOrigins(c, client, flows);
+  const origins = bridgeChain(c, client, flows, 'before');
   steps.push(`The client ${clientSrc} opened ${aConversation(client.proto)} to ${clientDst}; it appears on ${listText([...origins.map(iface), clientIface])}.`);
   steps.push(udp
     ? `The userland proxy (docker-proxy) listening on UDP port ${client.dst.port} received its datagrams: this exchange ends at the proxy, and nothing in the kernel rewrote it.`
@@ -240,7 +230,7 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   const h = hopOf(c, 'dnat');
   const before = (h && flows.get(h.from)) ?? legs[0];
   const after = (h && flows.get(h.to)) ?? legs[legs.length - 1];
-  const copies = bridgeCopies(c, after, flows);
+  const copies = bridgeChain(c, after, flows, 'after');
   const local = before.iface === 'lo' || isLoopback(before.src.ip);
   const rejected = before.proto === 6 && (before.state === 'rejected' || after.state === 'rejected');
   const steps: string[] = [];
@@ -280,7 +270,7 @@ function explainSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   const afterSrc = endpointText(after, 'src');
   const beforeIface = iface(before);
   // The container's own bridge port (vethX) sees its packets before docker0, and the replies after.
-  const origins = bridgeOrigins(c, before, flows).map(iface);
+  const origins = bridgeChain(c, before, flows, 'before').map(iface);
   steps.push(`The container ${beforeSrc} opened ${aConversation(before.proto)} to ${endpointText(before, 'dst')}; it appears on ${listText([...origins, beforeIface])}.`);
   const keep = remapped
     ? `and changed the ${what} ${oldId} → ${newId}: another connection already used ${oldId} from ${after.src.ip} to the same destination, so the kernel picked a free one (it keeps the ${what} whenever it is free)`

@@ -97,12 +97,14 @@ export function selectConversations(a: Analysis, flowsById: ReadonlyMap<string, 
   return out;
 }
 
+/** The selection as the options that made it: `--match 172.17.0.2:5000 --mechanism dnat`. */
+export function selectionArgs(s: SelectionReport): string {
+  return [...s.match.map((m) => `--match ${m}`), ...(s.mechanism === null ? [] : [`--mechanism ${s.mechanism.join(',')}`])].join(' ');
+}
+
 function shownSentence(s: SelectionReport): string {
   const count = (shown: number, total: number, one: string, many: string): string => `${shown} of ${total} ${total === 1 ? one : many}`;
-  const what = [
-    ...s.match.map((m) => `--match ${m}`),
-    ...(s.mechanism === null ? [] : [`--mechanism ${s.mechanism.join(',')}`]),
-  ].join(' ');
+  const what = selectionArgs(s);
   // Counted as listed below: correlations (background noise included), then unpaired flows.
   const parts: string[] = [];
   if (s.conversations.total > 0 || s.unpaired.total === 0) parts.push(count(s.conversations.shown, s.conversations.total, 'correlation', 'correlations'));

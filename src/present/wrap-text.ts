@@ -11,8 +11,9 @@
 export function wrapText(text: string, width: number, first = '', rest = ' '.repeat(first.length)): string[] {
   if (singleSpaced(text)) {
     if (first.length + text.length <= width) return [first + text];
-    const lines = wrapSingleSpaced(text, width, first, rest);
-    if (lines !== null) return lines;
+    // The prefixes are indentation (no newline), and single-spaced text has none either.
+    const block = singleSpacedBlock(text, width, first, rest);
+    if (block !== null) return block.slice(0, -1).split('\n');
   }
   return wrapWords(text, width, first, rest);
 }
@@ -31,7 +32,11 @@ export function wrapTextBlock(text: string, width: number, first = '', rest = ' 
   return `${wrapWords(text, width, first, rest).join('\n')}\n`;
 }
 
-/** wrapSingleSpaced's cuts, appended to one string. */
+/**
+ * The usual case, a line at a time, each ended by a newline: each line ends at the last space
+ * that still fits, found by lastIndexOf, which is where the word-by-word loop would break it too.
+ * Null when a line's first word does not fit whole (it would be cut): wrapWords does that.
+ */
 function singleSpacedBlock(text: string, width: number, first: string, rest: string): string | null {
   let out = '';
   const n = text.length;
@@ -44,36 +49,9 @@ function singleSpacedBlock(text: string, width: number, first: string, rest: str
     if (wordEnd - pos > room) return null;
     const limit = pos + room;
     if (limit >= n) return `${out}${prefix}${text.slice(pos)}\n`;
-    const end = text.lastIndexOf(' ', limit);
-    out += `${prefix}${text.slice(pos, end)}\n`;
-    pos = end + 1;
-    prefix = rest;
-  }
-}
-
-/**
- * The usual case, a line at a time: each line ends at the last space that still fits, found by
- * lastIndexOf, which is where the word-by-word loop would break it too. Null when a line's first
- * word does not fit whole (it would be cut): wrapWords does that.
- */
-function wrapSingleSpaced(text: string, width: number, first: string, rest: string): string[] | null {
-  const out: string[] = [];
-  const n = text.length;
-  let pos = 0;
-  let prefix = first;
-  for (;;) {
-    const room = width - prefix.length;
-    let wordEnd = text.indexOf(' ', pos);
-    if (wordEnd < 0) wordEnd = n;
-    if (wordEnd - pos > room) return null;
-    const limit = pos + room;
-    if (limit >= n) {
-      out.push(prefix + text.slice(pos));
-      return out;
-    }
     // A space at `limit` itself ends a word that fits exactly.
     const end = text.lastIndexOf(' ', limit);
-    out.push(prefix + text.slice(pos, end));
+    out += `${prefix}${text.slice(pos, end)}\n`;
     pos = end + 1;
     prefix = rest;
   }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { Box, Text } from 'ink';
 import type { Analysis } from '../../../correlate/model.js';
-import type { SelectedAnalysis } from '../../select-conversations.js';
+import { selectionArgs, type SelectedAnalysis } from '../../select-conversations.js';
 import type { TuiProgress } from '../load-source.js';
 import { formatBytes, formatCount } from '../text-fit.js';
 import { useTheme } from '../theme.js';
@@ -25,8 +25,7 @@ export function summaryLines(a: Analysis): [string, string] {
 function selectionText(a: Analysis): string {
   if (!('selection' in a)) return '';
   const s = (a as SelectedAnalysis).selection;
-  const by = [...s.match.map((m) => `--match ${m}`), ...(s.mechanism ? [`--mechanism ${s.mechanism.join(',')}`] : [])].join(' ');
-  return `selected by ${by} (of ${s.conversations.total} correlated, ${s.unpaired.total} unpaired) · `;
+  return `selected by ${selectionArgs(s)} (of ${s.conversations.total} correlated, ${s.unpaired.total} unpaired) · `;
 }
 
 export function progressText(p: TuiProgress, rate: number): string {
