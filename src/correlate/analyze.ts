@@ -11,6 +11,7 @@ import type { Analysis } from './model.js';
 import { correlate, type CaptureInput } from './correlate.js';
 import { applySideInputs } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
+import { flowEndpointTexts } from './flow-summary.js';
 import { explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
 /** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
@@ -72,7 +73,12 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   // analysis as it stands now (side inputs applied).
   const ctx = { rulesGiven: rules !== null, capturedIfaces };
   explainWith((c) => explainCorrelation(c, flowsById, ctx));
-  defineLazy(analysis, 'summary', () => summarizeAnalysis(analysis));
+  defineLazy(analysis, 'summary', () =>
+    summarizeAnalysis(analysis, (id) => {
+      const f = flowsById.get(id);
+      return f === undefined ? undefined : { iface: f.iface, dst: flowEndpointTexts(f).dst };
+    }),
+  );
   const bytesRead = loaded.captures.reduce((s, c) => s + c.bytesRead, 0);
   const t3 = cpuMs();
   return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 } };

@@ -19,7 +19,7 @@ import { isRelayCandidate, matchRelays, relayEnd, type RelayEnd, type RelayMatch
 import { orderGroup } from './path-order.js';
 import { UnionFind } from './union-find.js';
 import { buildCorrelation, DetailsContext, isSelfHairpin, type Segment } from './describe.js';
-import { summarizeFlow } from './flow-summary.js';
+import { defineFlowSummaries } from './flow-summaries.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { LazyCorrelation, type Explainer } from './lazy-correlation.js';
 import { defineLazy } from './lazy-field.js';
@@ -273,7 +273,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
  */
 function finish(analysis: Analysis, flows: readonly Flow[], explainer: Explainer): Correlated {
   // Flow summaries are text for presenters: written when first read.
-  defineLazy(analysis, 'flows', () => flows.map(summarizeFlow));
+  defineFlowSummaries(analysis, () => flows);
   const out: Correlated = {
     analysis,
     flowsById: new Map(),

@@ -33,16 +33,30 @@ function appSummary(a: AppPeek | null): AppSummary | null {
   return out.http || out.dns || out.tls ? out : null;
 }
 
-export function summarizeFlow(f: Flow): FlowSummary {
+/** What the text presenter prints of a flow: a summary without the Community ID (a SHA-1) and times. */
+export type FlowBrief = Pick<FlowSummary, 'iface' | 'proto' | 'src' | 'dst' | 'packets' | 'state' | 'app'>;
+
+/** The flow's source and destination as the summaries write them. */
+export function flowEndpointTexts(f: Flow): { src: string; dst: string } {
   const { client, server } = wireEndpoints(f);
-  const icmp = isIcmp(f.proto);
+  // ICMP: the echo id is the conversation's "port" on both ends.
+  const dst = isIcmp(f.proto) && client.port >= 0 ? endpointText({ ip: server.ip, port: client.port }) : endpointText(server);
+  return { src: endpointText(client), dst };
+}
+
+export function briefFlow(f: Flow): FlowBrief {
+  const { src, dst } = flowEndpointTexts(f);
+  return { iface: f.iface, proto: protoName(f.proto), src, dst, packets: f.fwd.packets + f.rev.packets, state: f.state, app: appSummary(f.app) };
+}
+
+export function summarizeFlow(f: Flow): FlowSummary {
+  const { src, dst } = flowEndpointTexts(f);
   return {
     id: f.id,
     iface: f.iface,
     proto: protoName(f.proto),
-    src: endpointText(client),
-    // ICMP: the echo id is the conversation's "port" on both ends.
-    dst: icmp && client.port >= 0 ? endpointText({ ip: server.ip, port: client.port }) : endpointText(server),
+    src,
+    dst,
     communityId: f.communityId,
     firstTs: tsText(f.firstUs),
     lastTs: tsText(f.lastUs),

@@ -1,4 +1,4 @@
-import type { Analysis, Mechanism } from '../correlate/model.js';
+import type { Analysis, FlowSummary, Mechanism } from '../correlate/model.js';
 import { sanitizeText } from '../present/sanitize.js';
 
 const PHRASE: Record<Mechanism, string> = {
@@ -18,11 +18,22 @@ function isMulticast(ip: string): boolean {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** One paragraph: conversations per mechanism, unpaired flows per interface, clock offsets. */
-export function summarizeAnalysis(a: Analysis): string {
-  const flowById = new Map(a.flows.map((f) => [f.id, f]));
+/** What the summary reads of a flow, by id. */
+export type FlowLookup = (id: string) => Pick<FlowSummary, 'iface' | 'dst'> | undefined;
+
+/**
+ * One paragraph: conversations per mechanism, unpaired flows per interface, clock offsets.
+ * `flowOf` finds a flow's interface and destination (default: in `a.flows`); the pipeline gives
+ * one that reads the flows, so the summary does not make every flow's summary first.
+ */
+export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
+  let lookup = flowOf;
+  if (lookup === undefined) {
+    const flowById = new Map(a.flows.map((f) => [f.id, f]));
+    lookup = (id) => flowById.get(id);
+  }
   // A bridged multicast packet (docker0's IGMPv3 report) is background noise, not a conversation.
-  const noise = a.correlations.filter((c) => c.mechanism === 'bridge' && isMulticast((flowById.get(c.legs[0])?.dst ?? '').replace(/^\[/, '')));
+  const noise = a.correlations.filter((c) => c.mechanism === 'bridge' && isMulticast((lookup(c.legs[0])?.dst ?? '').replace(/^\[/, '')));
   const paired = a.correlations.filter((c) => c.mechanism !== 'none' && !noise.includes(c));
   const parts: string[] = [];
   const byMech = ORDER.map((m) => [m, paired.filter((c) => c.mechanism === m)] as const).filter(([, cs]) => cs.length > 0);
@@ -40,13 +51,12 @@ export function summarizeAnalysis(a: Analysis): string {
   parts.push(head);
   if (noise.length) parts.push(`${plural(noise.length, 'multicast packet')} bridged as background noise (IGMP reports), not ${noise.length === 1 ? 'a conversation' : 'conversations'}`);
 
-  const flowIface = new Map(a.flows.map((f) => [f.id, f.iface]));
   const unpairedIds = [...a.unpaired, ...a.correlations.filter((c) => c.mechanism === 'none').flatMap((c) => c.legs)];
   const unique = [...new Set(unpairedIds)];
   if (unique.length) {
     const perIface = new Map<string, number>();
     for (const id of unique) {
-      const i = sanitizeText(flowIface.get(id) ?? '?');
+      const i = sanitizeText(lookup(id)?.iface ?? '?');
       perIface.set(i, (perIface.get(i) ?? 0) + 1);
     }
     const list = [...perIface].sort((x, y) => y[1] - x[1]);

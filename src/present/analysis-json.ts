@@ -10,6 +10,8 @@
  */
 import type { Analysis } from '../correlate/model.js';
 import { LazyCorrelation } from '../correlate/lazy-correlation.js';
+import { unsummarizedFlows } from '../correlate/flow-summaries.js';
+import { summarizeFlow } from '../correlate/flow-summary.js';
 import { streamChunks, type StreamChunksOptions } from './stream-chunks.js';
 
 export interface AnalysisJsonOptions {
@@ -55,8 +57,21 @@ export function* analysisJsonChunks(analysis: Analysis, opts: AnalysisJsonOption
   let fields = 0;
   // Object.keys is the order JSON.stringify writes (own enumerable string keys, lazy fields included).
   for (const key of Object.keys(holder)) {
-    const value = holder[key];
     const lead = `${fields === 0 ? '{' : ','}${nl}${in1}${JSON.stringify(key)}${colon}`;
+    // Unwritten flow summaries are made one at a time for the output and not kept.
+    const pending = key === 'flows' ? unsummarizedFlows(analysis) : null;
+    if (pending !== null) {
+      fields++;
+      if (pending.length === 0) {
+        yield `${lead}[]`;
+        continue;
+      }
+      yield `${lead}[`;
+      for (let i = 0; i < pending.length; i++) yield `${i === 0 ? '' : ','}${nl}${in2}${elementJson(summarizeFlow(pending[i]), gap)}`;
+      yield `${nl}${in1}]`;
+      continue;
+    }
+    const value = holder[key];
     if (Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
       fields++;
       if (value.length === 0) {

@@ -1,5 +1,7 @@
 import type { Flow } from '../flows/flow.js';
-import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
+import type { Analysis, Correlation } from '../correlate/model.js';
+import { briefFlow, type FlowBrief } from '../correlate/flow-summary.js';
+import { unsummarizedFlows } from '../correlate/flow-summaries.js';
 import { palette, type Palette } from './colour.js';
 import { sanitizeText as clean } from './sanitize.js';
 import { wrapText, wrapTextBlock } from './wrap-text.js';
@@ -32,14 +34,18 @@ export function renderAnalysisText(a: Analysis, flows: Map<string, Flow>, opts: 
 export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts: AnalysisTextOptions): Generator<string, void, undefined> {
   const width = Math.max(40, opts.width || 80);
   const p = palette(opts.color);
-  const summaries = new Map(a.flows.map((f) => [f.id, f]));
+  const briefOf = flowBriefs(a, flows);
   const para = (text: string, first = '', rest = ' '.repeat(first.length)): string => paragraph(text, width, first, rest);
 
   yield `${p.bold('natflow analysis')}\n${para(a.summary)}`;
   for (const c of a.correlations) {
-    yield `\n${renderCorrelation(c instanceof LazyCorrelation ? c.transientPlain() : c, summaries, flows, p, width)}`;
+    yield `\n${renderCorrelation(c instanceof LazyCorrelation ? c.transientPlain() : c, briefOf, flows, p, width)}`;
   }
-  const unpaired = a.unpaired.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);
+  const unpaired: (FlowBrief & { id: string })[] = [];
+  for (const id of a.unpaired) {
+    const f = briefOf(id);
+    if (f) unpaired.push({ ...f, id });
+  }
   if (unpaired.length) {
     yield `\n${p.bold(`Unpaired flows (${unpaired.length})`)}\n`;
     const capturedIfaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
@@ -75,7 +81,25 @@ function paragraph(text: string, width: number, first: string, rest: string): st
   return wrapTextBlock(clean(text), width, first, rest);
 }
 
-function appText(f: FlowSummary): string {
+/**
+ * A flow's brief by id: taken from the analysis' summaries once they are written, else made from
+ * the flow as it is printed (see ../correlate/flow-summaries.ts) and not kept.
+ */
+function flowBriefs(a: Analysis, flows: Map<string, Flow>): (id: string) => FlowBrief | undefined {
+  const pending = unsummarizedFlows(a);
+  if (pending === null) {
+    const summaries = new Map<string, FlowBrief>(a.flows.map((f) => [f.id, f]));
+    return (id) => summaries.get(id);
+  }
+  // Only the flows the summaries would cover: a selection's analysis covers the flows it keeps.
+  const covered = pending.length === flows.size ? null : new Set(pending.map((f) => f.id));
+  return (id) => {
+    const f = covered === null || covered.has(id) ? flows.get(id) : undefined;
+    return f === undefined ? undefined : briefFlow(f);
+  };
+}
+
+function appText(f: FlowBrief): string {
   const h = f.app?.http;
   if (h) return ` [HTTP ${[h.method, h.path, h.status].filter((x) => x != null).join(' ')}]`;
   if (f.app?.dns?.qname) return ` [DNS ${f.app.dns.qname}]`;
@@ -83,8 +107,8 @@ function appText(f: FlowSummary): string {
   return '';
 }
 
-function legLine(id: string, summaries: Map<string, FlowSummary>, flows: Map<string, Flow>): { iface: string; text: string } {
-  const s = summaries.get(id);
+function legLine(id: string, briefOf: (id: string) => FlowBrief | undefined, flows: Map<string, Flow>): { iface: string; text: string } {
+  const s = briefOf(id);
   if (s) return { iface: clean(s.iface), text: `${s.src} → ${s.dst} (${s.proto}, ${id})${appText(s)}` };
   const f = flows.get(id);
   if (f) return { iface: clean(f.iface), text: `${f.src.ip}:${f.src.port} → ${f.dst.ip}:${f.dst.port} (${id})` };
@@ -92,10 +116,10 @@ function legLine(id: string, summaries: Map<string, FlowSummary>, flows: Map<str
 }
 
 /** One correlation's lines, each ended by a newline. */
-function renderCorrelation(c: Correlation, summaries: Map<string, FlowSummary>, flows: Map<string, Flow>, p: Palette, width: number): string {
+function renderCorrelation(c: Correlation, briefOf: (id: string) => FlowBrief | undefined, flows: Map<string, Flow>, p: Palette, width: number): string {
   const para = (text: string, first: string, rest = ' '.repeat(first.length)): string => paragraph(text, width, first, rest);
   let out = `${p.bold(clean(c.id))}  ${p.mechanism(c.mechanism)}  confidence ${c.confidence.toFixed(2)}\n`;
-  const legs = c.legs.map((id) => legLine(id, summaries, flows));
+  const legs = c.legs.map((id) => legLine(id, briefOf, flows));
   let w = 3;
   for (const l of legs) w = Math.max(w, l.iface.length);
   w = Math.min(16, w);

@@ -6,7 +6,7 @@
  */
 import type { Flow } from '../flows/flow.js';
 import { MECHANISMS, type Analysis, type Correlation, type FlowSummary, type Mechanism } from '../correlate/model.js';
-import { summarizeFlow } from '../correlate/flow-summary.js';
+import { defineFlowSummaries } from '../correlate/flow-summaries.js';
 import { defineLazy } from '../correlate/lazy-field.js';
 import { addressMatches, parseEndpointPattern, type EndpointPattern } from '../check/endpoint-pattern.js';
 
@@ -85,12 +85,12 @@ export function selectConversations(a: Analysis, flowsById: ReadonlyMap<string, 
   };
   // Fields in the model's order (the JSON is written in it); flows and summary are filled on first read.
   const out: SelectedAnalysis = { version: a.version, captures: a.captures, flows: [], correlations, unpaired, summary: '', inferences: a.inferences, selection };
-  defineLazy(out, 'flows', () => {
+  defineFlowSummaries(out, () => {
     const keep = new Set<string>(unpaired);
     for (const c of correlations) referencedFlows(c, keep);
     // In the analysis' flow order; only the kept flows are summarized.
-    const flows: FlowSummary[] = [];
-    for (const [id, f] of flowsById) if (keep.has(id)) flows.push(summarizeFlow(f));
+    const flows: Flow[] = [];
+    for (const [id, f] of flowsById) if (keep.has(id)) flows.push(f);
     return flows;
   });
   defineLazy(out, 'summary', () => `${a.summary} ${shownSentence(selection)}`);
