@@ -424,6 +424,11 @@ class Details implements CorrelationDetails {
     return nodes;
   }
 
+  legCommunityIds(legs: readonly string[]): string[] {
+    // A joined node lists its halves in the other order among the legs: look each one up.
+    return legs.map((id) => this.flows.find((f) => f.id === id)?.communityId ?? '');
+  }
+
   build(): { hops: Hop[]; evidence: Evidence[] } {
     const hops: Hop[] = [];
     const evidence: Evidence[] = [];

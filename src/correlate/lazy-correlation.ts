@@ -3,8 +3,8 @@
  * of conversations, the hops' field diffs, the evidence sentences and the explanation are most of
  * the analysis' allocations and retained memory, and a `check` run or a TUI page never reads most
  * of them. id / mechanism / confidence / legs / notes are plain fields (everything that counts or
- * filters reads them); `hops`, `evidence` and `explanation` are built on first read, from the
- * same inputs and in the same order as an eager build would, then kept.
+ * filters reads them); `hops`, `evidence`, `explanation`, `communityIds` and `pairId` are built
+ * on first read, from the same inputs and in the same order as an eager build would, then kept.
  *
  * The lazy fields are accessors on the prototype, so `{ ...c }`, `structuredClone(c)` and
  * `Object.keys(c)` do not see them: use `plainCorrelation(c)` first (JSON.stringify is fine:
@@ -12,6 +12,7 @@
  */
 import type { CaptureCopy, Correlation, Evidence, Hop, IcmpErrorReport, Mechanism } from './model.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
+import { pairId } from './pair-id.js';
 
 /** What a lazy correlation needs to write its details; implemented by ./describe.ts. */
 export interface CorrelationDetails {
@@ -21,6 +22,8 @@ export interface CorrelationDetails {
   attribute(): HopToAttribute[];
   /** Mechanism of each hop (same order as `hops`), without writing them. */
   readonly hopMechanisms: readonly Mechanism[];
+  /** The Community ID of each of these legs (flow ids of this conversation), in the same order. */
+  legCommunityIds(legs: readonly string[]): string[];
 }
 
 /** Writes a correlation's explanation; shared by every correlation of one analysis. */
@@ -44,6 +47,8 @@ export class LazyCorrelation implements Correlation {
   #hops: Hop[] | null = null;
   #evidence: Evidence[] | null = null;
   #explanation: string[] | null = null;
+  #communityIds: string[] | null = null;
+  #pairId: string | null = null;
 
   constructor(id: string, mechanism: Mechanism, confidence: number, legs: string[], notes: string[], details: CorrelationDetails, explainer: Explainer) {
     this.id = id;
@@ -90,6 +95,21 @@ export class LazyCorrelation implements Correlation {
     this.#evidence = v;
   }
 
+  /** Computed on first read (a SHA-1 per flow), then kept. */
+  get communityIds(): string[] {
+    return (this.#communityIds ??= this.#details?.legCommunityIds(this.legs) ?? []);
+  }
+  set communityIds(v: string[]) {
+    this.#communityIds = v;
+  }
+
+  get pairId(): string {
+    return (this.#pairId ??= pairId(this.communityIds));
+  }
+  set pairId(v: string) {
+    this.#pairId = v;
+  }
+
   /** Written from the correlation as it is on first read (after side inputs, as `analyze` runs them). */
   get explanation(): string[] {
     if (this.#explanation === null) this.#explanation = this.#explainer.explain?.(this) ?? [];
@@ -128,11 +148,14 @@ export class LazyCorrelation implements Correlation {
       hops ??= built.hops;
       evidence ??= this.#withIcmpEvidence(built.evidence);
     }
+    const communityIds = this.#communityIds ?? this.#details?.legCommunityIds(this.legs) ?? [];
     const plain: Correlation = {
       id: this.id,
       mechanism: this.mechanism,
       confidence: this.confidence,
       legs: this.legs,
+      communityIds,
+      pairId: this.#pairId ?? pairId(communityIds),
       hops: hops ?? [],
       evidence: evidence ?? [],
       explanation: [],
@@ -153,6 +176,8 @@ export function plainCorrelation(c: Correlation): Correlation {
     mechanism: c.mechanism,
     confidence: c.confidence,
     legs: c.legs,
+    communityIds: c.communityIds,
+    pairId: c.pairId,
     hops: c.hops,
     evidence: c.evidence,
     explanation: c.explanation,

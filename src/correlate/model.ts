@@ -101,6 +101,14 @@ export interface Correlation {
   confidence: number;
   /** Flow ids in path order (client side first). */
   legs: string[];
+  /**
+   * Each leg's Community ID, in leg order: one per NAT side (the outside and inside tuples), the
+   * same again for each capture point of one side. What joins the conversation's records in Zeek,
+   * Suricata or tshark output, where each side is a connection of its own.
+   */
+  communityIds: string[];
+  /** natflow's id for the conversation as a whole, from its sides' Community IDs (./pair-id.ts). */
+  pairId: string;
   hops: Hop[];
   evidence: Evidence[];
   /** Numbered-step explanation in plain language (without the numbers). */

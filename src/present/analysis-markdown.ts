@@ -60,16 +60,16 @@ export function* analysisMarkdownLines(a: Analysis, flows: Map<string, Flow>, op
     out = [];
     const c = lazy instanceof LazyCorrelation ? lazy.transientPlain() : lazy;
     out.push(`### ${md(c.id)}: ${c.mechanism} (confidence ${c.confidence.toFixed(2)})`, '');
-    out.push('| # | interface | flow | source | destination |', '|---:|---|---|---|---|');
+    out.push('| # | interface | flow | source | destination | Community ID |', '|---:|---|---|---|---|---|');
     c.legs.forEach((id, i) => {
       const s = summaries.get(id);
       const f = flows.get(id);
       const iface = s?.iface ?? f?.iface ?? '?';
       const src = s?.src ?? (f ? `${f.src.ip}:${f.src.port}` : '?');
       const dst = s?.dst ?? (f ? `${f.dst.ip}:${f.dst.port}` : '?');
-      out.push(`| ${i + 1} | ${md(iface)} | ${md(id)} | ${md(src)} | ${md(dst)} |`);
+      out.push(`| ${i + 1} | ${md(iface)} | ${md(id)} | ${md(src)} | ${md(dst)} | \`${c.communityIds[i] ?? ''}\` |`);
     });
-    out.push('');
+    out.push('', `Pair id \`${c.pairId}\`: natflow's id for the conversation, from the Community IDs of its sides.`, '');
     const diagram = opts.renderCorrelationDiagram?.(c, flows, summaries);
     if (diagram) out.push(diagram, '');
     if (c.hops.length) {

@@ -155,7 +155,7 @@ describe('summarizeAnalysis', () => {
     version: 't', captures: [], flows: [], correlations: [], unpaired: [], summary: '', inferences: [], ...over,
   });
   const corr = (id: string, mechanism: Correlation['mechanism'], notes: string[] = []): Correlation =>
-    ({ id, mechanism, confidence: 1, legs: [], hops: [], evidence: [], explanation: [], notes, copies: [] });
+    ({ id, mechanism, confidence: 1, legs: [], communityIds: [], pairId: '', hops: [], evidence: [], explanation: [], notes, copies: [] });
   it('counts mechanisms, unpaired flows per interface, and reports clock offsets', () => {
     const a = base({
       correlations: [corr('c1', 'userland-proxy'), corr('c2', 'dnat'), corr('c3', 'dnat')],

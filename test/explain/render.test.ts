@@ -132,5 +132,12 @@ describe('renderAnalysisMarkdown', () => {
     expect(iLegs).toBeGreaterThan(0);
     expect(iDiagram).toBeGreaterThan(iLegs);
     expect(iHops).toBeGreaterThan(iDiagram);
+    // Each leg's row ends with its flow's Community ID; the pair id follows the table.
+    const c = a.correlations.find((x) => x.id === 's04-t2')!;
+    const section = m.slice(m.indexOf('### s04-t2'), iHops);
+    expect(section).toContain('| Community ID |');
+    c.legs.forEach((id, i) => expect(section).toMatch(new RegExp(`\\| ${i + 1} \\|[^\\n]*\\| ${id} \\|[^\\n]*\\| \`${flows.get(id)!.communityId.replace(/[+/]/g, '\\$&')}\` \\|`)));
+    expect(section).toContain(`Pair id \`${c.pairId}\``);
+    expect(c.pairId).toMatch(/^nf1:/);
   });
 });

@@ -1,6 +1,7 @@
 import { loadCaptures } from '../../src/flows/load-captures.js';
 import type { Flow } from '../../src/flows/flow.js';
 import type { Correlation, Hop, Mechanism } from '../../src/correlate/model.js';
+import { pairId } from '../../src/correlate/pair-id.js';
 import { readScenarioJson, scenarioCaptures } from '../helpers/scenario-dir.js';
 import type { Truth, TruthConversation, TruthTuple } from '../helpers/truth.js';
 
@@ -58,7 +59,8 @@ export async function loadScenario(name: string): Promise<Scenario> {
         hops.push(hop(flows.get(legIds[k - 1][0])!, flows.get(ids.find((id) => !flows.get(id)!.halfFlow) ?? ids[0])!, conv.mechanism));
       }
     }
-    correlations.push({ id: conv.id, mechanism: conv.mechanism, confidence: 1, legs: all, hops, evidence: [], explanation: [], notes: [], copies: [] });
+    const communityIds = all.map((id) => flows.get(id)!.communityId);
+    correlations.push({ id: conv.id, mechanism: conv.mechanism, confidence: 1, legs: all, communityIds, pairId: pairId(communityIds), hops, evidence: [], explanation: [], notes: [], copies: [] });
   }
   return { flows, truth, correlations, ifaces: files.map((f) => f.split('/').pop()!.replace(/\.pcap$/, '')) };
 }

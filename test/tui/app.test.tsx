@@ -44,6 +44,9 @@ describe('natflow tui on the article scenario (curl 127.0.0.1:5000 through docke
     let f = await ui.press(KEY.enter, (x) => x.includes('[detail]'));
     expect(f).toMatch(/leg 1 lo +leg 2 docker0/);
     expect(f).toMatch(/src +127\.0\.0\.1:\d+ +172\.17\.0\.1:\d+/);
+    // One Community ID per side (two connections, two tuples), and natflow's id for the pair.
+    expect(f).toMatch(/community +1:[\w+/]{27}= +1:[\w+/]{27}=/);
+    expect(f).toMatch(/Legs \(2\) +pair id nf1:[\w+/]{27}=/);
     expect(f).toContain('Hop 1');
     // docker-proxy opens a new connection: the ISN is unrelated, the payload identical (facts §2).
     expect(f).toContain('rule: none (docker-proxy relays in user space');

@@ -24,6 +24,8 @@ function legTable(legs: FlowSummary[], selected: number, width: number): StyledL
     { text: row('state', legs.map((f) => f.state)) },
     { text: row('packets', legs.map((f) => `${f.packets} (${f.bytes} B)`)) },
     { text: row('first', legs.map((f) => f.firstTs)) },
+    // One per NAT side: what finds each side in Zeek / Suricata / tshark records.
+    { text: row('community', legs.map((f) => f.communityId)) },
   ];
   if (http.some((h) => h !== '')) lines.push({ text: row('http', http) });
   return lines;
@@ -50,7 +52,7 @@ export function buildDetailLines(
 ): StyledLine[] {
   const legs = row.legs.map((id) => flows.get(id)).filter((f): f is FlowSummary => f !== undefined);
   const lines: StyledLine[] = [];
-  lines.push({ text: `Legs (${legs.length})`, tone: 'title' });
+  lines.push({ text: corr ? `Legs (${legs.length})   pair id ${corr.pairId}` : `Legs (${legs.length})`, tone: 'title' });
   lines.push(...legTable(legs, selectedLeg, width));
   if (!corr) {
     lines.push({ text: '' }, { text: 'Unpaired flow: no other leg of this conversation was found in the captures.', tone: 'dim' });
