@@ -21,7 +21,7 @@ export function collect(value: string, previous: string[] | undefined): string[]
 
 export function addSelectionOptions(cmd: Command): Command {
   return cmd
-    .option('--match <endpoint>', 'only conversations with a leg from or to this endpoint: 172.17.0.2:5000, :5000, 10.0.0.0/8, [::1]:8080, 8000-8100 (repeat: all must match)', collect)
+    .option('--match <endpoint>', 'only conversations with a leg from or to this endpoint: 172.17.0.2:5000, :5000, 10.0.0.0/8, [::1]:8080, 8000-8100; or with a leg of this Community ID (1:…), or of this pair id (nf1:…) (repeat: all must match)', collect)
     .option('--mechanism <list>', 'only these mechanisms, comma-separated: userland-proxy, dnat, snat, dnat+snat, bridge, none (unpaired flows)');
 }
 

@@ -10,9 +10,40 @@ import { defineFlowSummaries } from '../correlate/flow-summaries.js';
 import { defineLazy } from '../correlate/lazy-field.js';
 import { addressMatches, parseEndpointPattern, type EndpointPattern } from '../check/endpoint-pattern.js';
 
+/**
+ * A flow's Community ID (`1:…`, as Zeek, Suricata and tshark log each side of a NATed
+ * conversation) or natflow's pair id (`nf1:…`, ../correlate/pair-id.ts): from an alert about one
+ * side to the whole conversation.
+ */
+export interface IdPattern {
+  text: string;
+  kind: 'community-id' | 'pair-id';
+}
+
+export type MatchPattern = EndpointPattern | IdPattern;
+
+const COMMUNITY_ID = /^1:[A-Za-z0-9+/]{27}=$/;
+const PAIR_ID = /^nf1:[A-Za-z0-9+/]{27}=$/;
+
+/** A --match selector: an endpoint (check's syntax), a Community ID or a pair id; or what is wrong with it. */
+export function parseMatchPattern(text: string): MatchPattern | string {
+  const t = text.trim();
+  // Both have exactly this shape; an IPv6 address never ends in '=' after 27 base64 characters.
+  if (COMMUNITY_ID.test(t)) return { text: t, kind: 'community-id' };
+  if (PAIR_ID.test(t)) return { text: t, kind: 'pair-id' };
+  return parseEndpointPattern(text);
+}
+
+export function isIdPattern(p: MatchPattern): p is IdPattern {
+  return 'kind' in p;
+}
+
 export interface ConversationSelection {
-  /** Each pattern must match the source or destination of at least one leg. */
-  match: EndpointPattern[];
+  /**
+   * Each pattern must hold: an endpoint is the source or destination of at least one leg, a
+   * Community ID is one leg's, a pair id is the conversation's.
+   */
+  match: MatchPattern[];
   /** null: any mechanism; 'none' selects unpaired flows. */
   mechanisms: readonly Mechanism[] | null;
 }
@@ -29,9 +60,9 @@ export type SelectedAnalysis = Analysis & { selection: SelectionReport };
 
 /** The selection, or a message saying which argument is wrong. */
 export function parseSelection(match: readonly string[], mechanism: string | undefined): ConversationSelection | string {
-  const patterns: EndpointPattern[] = [];
+  const patterns: MatchPattern[] = [];
   for (const m of match) {
-    const p = parseEndpointPattern(m);
+    const p = parseMatchPattern(m);
     if (typeof p === 'string') return `--match: ${p}`;
     patterns.push(p);
   }
@@ -69,14 +100,17 @@ export function flowTouches(f: Flow, p: EndpointPattern): boolean {
 }
 
 export function selectConversations(a: Analysis, flowsById: ReadonlyMap<string, Flow>, sel: ConversationSelection): SelectedAnalysis {
-  const touches = (id: string, p: EndpointPattern): boolean => {
+  const touches = (id: string, p: MatchPattern): boolean => {
     const f = flowsById.get(id);
-    return f !== undefined && flowTouches(f, p);
+    if (f === undefined) return false;
+    return isIdPattern(p) ? p.kind === 'community-id' && f.communityId === p.text : flowTouches(f, p);
   };
-  const matchesAll = (ids: readonly string[]): boolean => sel.match.every((p) => ids.some((id) => touches(id, p)));
+  // A pair id names a conversation (an unpaired flow has none); the rest hold for one of its legs.
+  const matchesAll = (ids: readonly string[], c: Correlation | null): boolean =>
+    sel.match.every((p) => (isIdPattern(p) && p.kind === 'pair-id' ? c !== null && c.pairId === p.text : ids.some((id) => touches(id, p))));
   const wants = (m: Mechanism): boolean => sel.mechanisms === null || sel.mechanisms.includes(m);
-  const correlations = a.correlations.filter((c) => wants(c.mechanism) && matchesAll(c.legs));
-  const unpaired = wants('none') ? a.unpaired.filter((id) => matchesAll([id])) : [];
+  const correlations = a.correlations.filter((c) => wants(c.mechanism) && matchesAll(c.legs, c));
+  const unpaired = wants('none') ? a.unpaired.filter((id) => matchesAll([id], null)) : [];
   const selection: SelectionReport = {
     match: sel.match.map((p) => p.text),
     mechanism: sel.mechanisms === null ? null : [...sel.mechanisms],

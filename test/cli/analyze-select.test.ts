@@ -94,6 +94,47 @@ describe.skipIf(!haveScenario('04-port-collision'))('analyze --match on 04 (two 
   });
 });
 
+describe.skipIf(!haveScenario('04-port-collision'))('--match by Community ID or pair id on 04', () => {
+  it("one side's Community ID (what Zeek logs) selects the whole conversation; its pair id too; flows lists that side", async () => {
+    const files = scenarioCaptures('04-port-collision');
+    const truth = readScenarioJson<Truth>('04-port-collision', 'truth.json').conversations.filter((c) => c.proto === 'tcp');
+    expect(truth.length).toBeGreaterThan(1);
+    const all = await analyzeJson(files);
+    for (const conv of truth) {
+      const outside = conv.legs.find((l) => l.interfaces.includes('eth0'))!.tuple;
+      const inside = conv.legs.find((l) => l.interfaces.includes('docker0'))!.tuple;
+      // The outside side as a log of eth0 would record it.
+      const flow = all.flows.find((f) => f.iface === 'eth0' && f.proto === 'tcp' && f.src === `${outside.src}:${outside.sport}` && f.dst === `${outside.dst}:${outside.dport}`)!;
+      expect(flow, conv.id).toBeDefined();
+      const byCid = await analyzeJson(['--match', flow.communityId, ...files]);
+      expect(byCid.correlations, conv.id).toHaveLength(1);
+      const c = byCid.correlations[0];
+      expect(c.legs).toContain(flow.id);
+      // The same conversation inside: the container's tuple, from truth.json.
+      const legFlows = c.legs.map((id) => byCid.flows.find((f) => f.id === id)!);
+      expect(legFlows.some((f) => f.iface === 'docker0' && f.src === `${inside.src}:${inside.sport}` && f.dst === `${inside.dst}:${inside.dport}`), conv.id).toBe(true);
+      expect(c.communityIds).toContain(flow.communityId);
+      const byPair = await analyzeJson(['--match', c.pairId, ...files]);
+      expect(byPair.correlations.map((x) => x.id)).toEqual([c.id]);
+      expect(byPair.selection.match).toEqual([c.pairId]);
+    }
+    // flows --match: every flow of that side (one tuple, any interface), nothing else.
+    const conv = truth[0];
+    const outside = conv.legs.find((l) => l.interfaces.includes('eth0'))!.tuple;
+    const cid = all.flows.find((f) => f.iface === 'eth0' && f.src === `${outside.src}:${outside.sport}` && f.dst === `${outside.dst}:${outside.dport}`)!.communityId;
+    const r = await runCli(['flows', '--json', '--match', cid, ...files]);
+    expect(r.code).toBe(0);
+    const listed = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { src: string; dst: string; communityId: string });
+    expect(listed.length).toBeGreaterThan(0);
+    for (const f of listed) expect([f.src, f.dst].sort()).toEqual([`${outside.src}:${outside.sport}`, `${outside.dst}:${outside.dport}`].sort());
+    // A pair id names a conversation, not a flow: one line, exit 2.
+    const bad = await runCli(['flows', '--match', all.correlations[0].pairId, ...files]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/is a pair id .*analyze --match/);
+  });
+});
+
 describe.skipIf(!haveScenario('04-port-collision'))('report --match on 04', () => {
   it('draws only the selected conversations and says how many the capture has', async () => {
     const files = scenarioCaptures('04-port-collision');

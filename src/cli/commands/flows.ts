@@ -5,8 +5,7 @@ import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import type { SetExitCode } from '../exit-codes.js';
 import { reportBadInput, reportCaptureErrors } from '../report-error.js';
-import { parseEndpointPattern, type EndpointPattern } from '../../check/endpoint-pattern.js';
-import { flowTouches } from '../../present/select-conversations.js';
+import { flowTouches, isIdPattern, parseMatchPattern, type MatchPattern } from '../../present/select-conversations.js';
 import type { Flow } from '../../flows/flow.js';
 import { collect } from '../selection-options.js';
 
@@ -18,9 +17,9 @@ interface FlowsOptions extends CaptureCliOptions {
   match?: string[];
 }
 
-/** Every pattern matches the flow's source or destination. */
-function flowMatches(f: Flow, patterns: readonly EndpointPattern[]): boolean {
-  return patterns.every((p) => flowTouches(f, p));
+/** Every pattern matches the flow's source or destination, or is its Community ID. */
+function flowMatches(f: Flow, patterns: readonly MatchPattern[]): boolean {
+  return patterns.every((p) => (isIdPattern(p) ? f.communityId === p.text : flowTouches(f, p)));
 }
 
 export function registerFlowsCommand(program: Command, setExitCode: SetExitCode): void {
@@ -33,7 +32,7 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
     .option('--community-id-seed <n>', 'Community ID seed (0-65535)', '0');
   addCaptureOptions(cmd, { sideFiles: false })
     .option('--udp-timeout <seconds>', 'idle timeout of UDP/ICMP flows', '60')
-    .option('--match <endpoint>', 'only flows from or to this endpoint: 172.17.0.2:5000, :5000, 10.0.0.0/8, [::1]:8080, 8000-8100 (repeat: all must match)', collect)
+    .option('--match <endpoint>', 'only flows from or to this endpoint: 172.17.0.2:5000, :5000, 10.0.0.0/8, [::1]:8080, 8000-8100; or of this Community ID (1:…) (repeat: all must match)', collect)
     .action(async (captures: string[], opts: FlowsOptions) => {
       const format = opts.json ? 'json' : (opts.format ?? 'text');
       if (!['text', 'json', 'zeek'].includes(format)) return reportBadInput(`--format: expected text, json or zeek, got '${format}'`, setExitCode);
@@ -41,10 +40,12 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
       if (!Number.isInteger(seed) || seed < 0 || seed > 65535) return reportBadInput('--community-id-seed: expected an integer 0-65535', setExitCode);
       const udpTimeout = Number(opts.udpTimeout ?? '60');
       if (!(udpTimeout > 0)) return reportBadInput('--udp-timeout: expected a positive number of seconds', setExitCode);
-      const patterns: EndpointPattern[] = [];
+      const patterns: MatchPattern[] = [];
       for (const m of opts.match ?? []) {
-        const p = parseEndpointPattern(m);
+        const p = parseMatchPattern(m);
         if (typeof p === 'string') return reportBadInput(`flows: --match: ${p}`, setExitCode);
+        // A pair id names a conversation across flows; `analyze --match` takes it.
+        if (isIdPattern(p) && p.kind === 'pair-id') return reportBadInput(`flows: --match: ${p.text} is a pair id (a conversation's): give it to analyze --match, or a flow's Community ID here`, setExitCode);
         patterns.push(p);
       }
       const inputs = resolveCaptureOptions(opts, setExitCode, captures);
