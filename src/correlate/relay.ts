@@ -223,25 +223,38 @@ class RelayLayout {
 
   private write(list: readonly RelayEnd[]): number {
     const start = this.at;
-    // Arrays read into locals up front: a field first read inside a rarely taken branch (a run of
-    // equal servers) made the optimized code deoptimize there again and again (hundreds of times
-    // on 20,000 conversations of distinct requests).
-    const { server, client, serverRunEnd, clientRunEnd } = this;
-    for (const e of list) {
-      const k = this.at++;
-      this.order[k] = e.pos;
-      this.syn[k] = e.syn;
-      this.hasFwd[k] = e.fwdBytes > 0 ? 1 : 0;
-      this.revData[k] = e.fwdBytes > 0 ? (e.revData ?? NaN) : NaN;
-      server[k] = this.serverOfEnd[e.pos];
-      client[k] = this.clientOfEnd[e.pos];
+    const end = start + list.length;
+    this.at = end;
+    this.fill(list, start);
+    this.markRuns(start, end);
+    return start;
+  }
+
+  // Each loop is a function of its own that returns as it ends. When a long first list (thousands
+  // of identical health checks) gets a loop optimized on stack (OSR), the code after that loop has
+  // not run yet and has no type feedback: V8 keeps that OSR code and re-enters it on every later
+  // long list, deoptimizing at the loop's end each time (hundreds of times on 20,000 conversations).
+  private fill(list: readonly RelayEnd[], start: number): void {
+    const { order, syn, hasFwd, revData, server, client, serverOfEnd, clientOfEnd } = this;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      const k = start + i;
+      order[k] = e.pos;
+      syn[k] = e.syn;
+      hasFwd[k] = e.fwdBytes > 0 ? 1 : 0;
+      revData[k] = e.fwdBytes > 0 ? (e.revData ?? NaN) : NaN;
+      server[k] = serverOfEnd[e.pos];
+      client[k] = clientOfEnd[e.pos];
     }
-    const end = this.at;
+  }
+
+  /** Where each position's run of equal servers / clients ends, back to front. */
+  private markRuns(start: number, end: number): void {
+    const { server, client, serverRunEnd, clientRunEnd } = this;
     for (let k = end - 1; k >= start; k--) {
       serverRunEnd[k] = k + 1 < end && server[k + 1] === server[k] ? serverRunEnd[k + 1] : k + 1;
       clientRunEnd[k] = k + 1 < end && client[k + 1] === client[k] ? clientRunEnd[k + 1] : k + 1;
     }
-    return start;
   }
 
   /** First index in [lo, hi) whose dial time is at least t. */
