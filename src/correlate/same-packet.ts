@@ -33,7 +33,8 @@ export interface SamePacketMatch {
 
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ (v | 0), 0x01000193);
-  h = Math.imul(h ^ Math.floor(v / 4294967296), 0x01000193);
+  // The high word: 0 for the 32-bit fields (nearly every value), without a division for them.
+  h = Math.imul(h ^ (v >= 0 && v < 4294967296 ? 0 : Math.floor(v / 4294967296)), 0x01000193);
   return h >>> 0;
 }
 
@@ -141,11 +142,65 @@ function grow(a: Float64Array): Float64Array {
   return b;
 }
 
-/** Nodes up to this many samples are matched by scanning scratch arrays instead of a Map. */
-const SCAN_MAX = 64;
-const scratchKey = new Uint32Array(SCAN_MAX);
-const scratchTs = new Float64Array(SCAN_MAX);
-const scratchUsed = new Uint8Array(SCAN_MAX);
+/**
+ * b's packets while one match is verified: their keys and times, and an open-addressing table
+ * from key to the first packet with it (each distinct key of b matches once, at its first copy:
+ * a retransmission is the same packet again, later). Typed arrays reused across matches: a Map
+ * and an object per packet, or a scan of every pair of packets, cost more than the comparison.
+ */
+let keyOf = new Uint32Array(512);
+let tsOf = new Float64Array(512);
+let used = new Uint8Array(512);
+let slotKey = new Uint32Array(1024);
+let slotAt = new Int32Array(1024);
+
+/** Fills the table with b's packets; returns the table's mask. */
+function tableOf(b: ConnNode): number {
+  let n = 0;
+  for (const f of b.parts) n += f.samples.count;
+  if (n > keyOf.length) {
+    const cap = Math.max(n, keyOf.length * 2);
+    keyOf = new Uint32Array(cap);
+    tsOf = new Float64Array(cap);
+    used = new Uint8Array(cap);
+  }
+  let size = 16;
+  while (size < 2 * n) size *= 2;
+  if (size > slotAt.length) {
+    slotKey = new Uint32Array(size);
+    slotAt = new Int32Array(size);
+  }
+  const mask = size - 1;
+  slotAt.fill(-1, 0, size);
+  let nb = 0;
+  for (const f of b.parts) {
+    const s = f.samples;
+    for (let i = 0; i < s.count; i++) {
+      const k = fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i));
+      keyOf[nb] = k;
+      tsOf[nb] = s.tsUsAt(i);
+      used[nb] = 0;
+      let h = k & mask;
+      while (slotAt[h] >= 0 && slotKey[h] !== k) h = (h + 1) & mask;
+      if (slotAt[h] < 0) {
+        slotKey[h] = k;
+        slotAt[h] = nb;
+      }
+      nb++;
+    }
+  }
+  return mask;
+}
+
+/** The first packet of b with this key, or -1. */
+function firstWith(k: number, mask: number): number {
+  let h = k & mask;
+  for (;;) {
+    const at = slotAt[h];
+    if (at < 0 || slotKey[h] === k) return at;
+    h = (h + 1) & mask;
+  }
+}
 
 /** `pool`: keeps the per-packet delays of a match between two files (for the clock offsets). */
 export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null = null): SamePacketMatch | null {
@@ -155,44 +210,16 @@ export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null
   nRev = 0;
   let tsvalMatched = 0;
   let ipIdMatched = 0;
-  if (b.samples <= SCAN_MAX) {
-    // Same semantics as the Map below: each distinct key of b matches once, at its first copy.
-    let nb = 0;
-    for (const f of b.parts) {
-      const s = f.samples;
-      for (let i = 0; i < s.count; i++) {
-        scratchKey[nb] = fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i));
-        scratchTs[nb] = s.tsUsAt(i);
-        scratchUsed[nb] = 0;
-        nb++;
-      }
-    }
-    for (const f of a.parts) {
-      const s = f.samples;
-      for (let i = 0; i < s.count; i++) {
-        const k = fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i));
-        let j = 0;
-        while (j < nb && scratchKey[j] !== k) j++;
-        if (j === nb || scratchUsed[j] === 1) continue;
-        scratchUsed[j] = 1;
-        pushDelta(s.dirAt(i), scratchTs[j] - s.tsUsAt(i));
-        if (s.tsValAt(i) >= 0) tsvalMatched++;
-        if (s.ipIdAt(i) > 0) ipIdMatched++;
-      }
-    }
-  } else {
-    const bi = index(b, false);
-    for (const f of a.parts) {
-      const s = f.samples;
-      for (let i = 0; i < s.count; i++) {
-        const k = fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i));
-        const hit = bi.get(k);
-        if (hit === undefined) continue;
-        pushDelta(s.dirAt(i), hit.ts - s.tsUsAt(i));
-        if (s.tsValAt(i) >= 0) tsvalMatched++;
-        if (s.ipIdAt(i) > 0) ipIdMatched++;
-        bi.delete(k);
-      }
+  const mask = tableOf(b);
+  for (const f of a.parts) {
+    const s = f.samples;
+    for (let i = 0; i < s.count; i++) {
+      const j = firstWith(fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i)), mask);
+      if (j < 0 || used[j] === 1) continue;
+      used[j] = 1;
+      pushDelta(s.dirAt(i), tsOf[j] - s.tsUsAt(i));
+      if (s.tsValAt(i) >= 0) tsvalMatched++;
+      if (s.ipIdAt(i) > 0) ipIdMatched++;
     }
   }
   let matched = nFwd + nRev;
@@ -274,10 +301,16 @@ function medianOf(xs: ArrayLike<number>, n: number): number {
     }
     return n % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
   }
-  const s = Array.prototype.slice.call(xs, 0, n) as number[];
-  s.sort((x, y) => x - y);
+  // A typed array sorts numerically in native code; a generic slice of a typed array and a sort
+  // with a comparator cost a flow of 256 samples more than matching its packets did.
+  if (n > scratchLarge.length) scratchLarge = new Float64Array(Math.max(n, scratchLarge.length * 2));
+  const s = scratchLarge.subarray(0, n);
+  for (let i = 0; i < n; i++) s[i] = xs[i];
+  s.sort();
   return n % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+let scratchLarge = new Float64Array(512);
 
 export function median(xs: number[]): number {
   return medianOf(xs, xs.length);
