@@ -32,6 +32,14 @@ describe('natflow report on the recorded scenarios', () => {
         expect(html.match(/<svg class="ladder"/g) ?? []).toHaveLength(analysis.correlations.length);
 
         checkTruth(sc, html, sections);
+        // Each conversation names its sides' Community IDs and its pair id, and is found by them.
+        analysis.correlations.forEach((c, i) => {
+          const section = sections[i];
+          for (const id of c.legs) expect(section, `${c.id} ${id}`).toContain(`<td class="mono">${flowMap.get(id)!.communityId}</td>`);
+          expect(section).toContain(`Pair id <code>${c.pairId}</code>`);
+          const search = attrValues(section, 'data-search')[0] ?? '';
+          for (const x of [...c.communityIds, c.pairId]) expect(search).toContain(x.toLowerCase());
+        });
       });
     });
   }

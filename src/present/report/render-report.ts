@@ -145,7 +145,8 @@ function renderCorrelation(c: Correlation, summaries: Map<string, FlowSummary>, 
   const last = legs[legs.length - 1];
   const app = conversationApp(legs);
   const path = legs.map((f, i) => legText(f, c.legs[i]));
-  const search = [c.id, c.mechanism, ...path, app, ...legs.map(appText), ...c.hops.map((h) => h.rewrite), ...c.notes].join(' ').toLowerCase();
+  // Searchable by a side's Community ID or the pair id too (pasted from a Zeek or Suricata log).
+  const search = [c.id, c.mechanism, ...path, app, ...legs.map(appText), ...c.hops.map((h) => h.rewrite), ...c.notes, ...c.communityIds, c.pairId].join(' ').toLowerCase();
   const head =
     `<span class="mech">${e(c.mechanism)}</span>${e(c.id)} · ` +
     `<span class="mono">${e(first ? first.src : '?')} → ${e(last ? last.dst : '?')}</span>` +
@@ -153,15 +154,15 @@ function renderCorrelation(c: Correlation, summaries: Map<string, FlowSummary>, 
     (app ? ` <span class="conf mono">${escapeCut(app, 80)}</span>` : '');
   const body: string[] = [];
   if (c.explanation.length > 0) body.push('<h3>Explanation</h3><ol class="explanation">', ...c.explanation.map((s) => `<li>${e(s)}</li>`), '</ol>');
-  body.push('<h3>Legs</h3><table class="legs"><thead><tr><th>flow</th><th>interface</th><th>client</th><th>server</th><th>packets</th><th>state</th><th>application</th></tr></thead><tbody>');
+  body.push('<h3>Legs</h3><table class="legs"><thead><tr><th>flow</th><th>interface</th><th>client</th><th>server</th><th>packets</th><th>state</th><th>application</th><th>Community ID</th></tr></thead><tbody>');
   legs.forEach((f, i) => {
     body.push(
       f
-        ? `<tr><td>${e(f.id)}</td><td class="mono">${e(f.iface)}</td><td class="mono">${e(f.src)}</td><td class="mono">${e(f.dst)}</td><td>${f.packets}</td><td>${e(f.state)}</td><td class="mono">${escapeCut(appText(f), 100)}</td></tr>`
-        : `<tr><td>${e(c.legs[i])}</td><td colspan="6">flow not in the analysis</td></tr>`,
+        ? `<tr><td>${e(f.id)}</td><td class="mono">${e(f.iface)}</td><td class="mono">${e(f.src)}</td><td class="mono">${e(f.dst)}</td><td>${f.packets}</td><td>${e(f.state)}</td><td class="mono">${escapeCut(appText(f), 100)}</td><td class="mono">${e(c.communityIds[i] ?? '')}</td></tr>`
+        : `<tr><td>${e(c.legs[i])}</td><td colspan="7">flow not in the analysis</td></tr>`,
     );
   });
-  body.push('</tbody></table>');
+  body.push('</tbody></table>', `<p>Pair id <code>${e(c.pairId)}</code>: natflow's id for the conversation, from the Community IDs of its sides.</p>`);
   if (c.hops.length > 0) body.push('<h3>Hops</h3>', ...c.hops.map(renderHop));
   if (c.evidence.length > 0) {
     body.push('<h3>Evidence</h3><table class="evidence"><thead><tr><th>kind</th><th>detail</th><th>weight</th></tr></thead><tbody>');
