@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { App } from '../../src/present/tui/components/app.js';
 import { pipelineLoader } from '../../src/cli/commands/tui.js';
+import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import type { TuiLoader } from '../../src/present/tui/load-source.js';
 import { HELP_KEYS } from '../../src/present/tui/key-bindings.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -106,6 +107,13 @@ describe('natflow tui on the article scenario (curl 127.0.0.1:5000 through docke
       return ui.press(KEY.enter, (x) => x.includes(`filter "${text}"`));
     };
     for (const hit of ['5000', 'docker0', 'userland', '/hello.txt', '172.17.0.2']) {
+      expect(await filterBy(hit)).toMatch(/1\/1 shown/);
+      await ui.press(KEY.escape, (x) => !x.includes('filter "'));
+    }
+    // A side's Community ID (as a Zeek log shows it) or the pair id finds the conversation.
+    const r = await analyzeCaptures(ARTICLE_CAPTURES);
+    const c = r.analysis.correlations[0];
+    for (const hit of [r.flowsById.get(c.legs[0])!.communityId, c.pairId]) {
       expect(await filterBy(hit)).toMatch(/1\/1 shown/);
       await ui.press(KEY.escape, (x) => !x.includes('filter "'));
     }

@@ -51,9 +51,10 @@ function appWords(f: FlowSummary): string {
   return parts.join(' ');
 }
 
-function haystackOf(id: string, mechanism: string, legs: FlowSummary[]): string {
-  const parts: string[] = [id, mechanism];
-  for (const f of legs) parts.push(f.id, f.iface, f.proto, f.src, f.dst, f.state, appWords(f));
+/** `pairId`: a conversation's (../../correlate/pair-id.ts); a side's Community ID or it finds the row. */
+function haystackOf(id: string, mechanism: string, legs: FlowSummary[], pairId = ''): string {
+  const parts: string[] = [id, mechanism, pairId];
+  for (const f of legs) parts.push(f.id, f.iface, f.proto, f.src, f.dst, f.state, appWords(f), f.communityId);
   return parts.join(' ').toLowerCase();
 }
 
@@ -79,7 +80,7 @@ function correlationRow(c: Correlation, flows: Map<string, FlowSummary>): ListRo
     state: uniq(legs.map((f) => f.state)).join('/'),
     firstTs: Number.isFinite(firstTs) ? firstTs : 0,
     legs: c.legs.slice(),
-    haystack: haystackOf(c.id, c.mechanism, legs),
+    haystack: haystackOf(c.id, c.mechanism, legs, c.pairId),
   };
 }
 
