@@ -16,7 +16,7 @@ PY=/usr/bin/python3
 
 SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-collision
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
-  08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port)
+  08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -77,11 +77,11 @@ PY=/usr/bin/python3
 
 # ---------------------------------------------------------------- scenario mode
 NOPROXY=0
-case "$SCEN" in 05b-*|06-*) NOPROXY=1 ;; esac
+case "$SCEN" in 05b-*|06-*|12-*) NOPROXY=1 ;; esac
 [ $FORCE_NOPROXY = 1 ] && NOPROXY=1
 if [ -z "$OUT" ]; then
   OUT="$HERE/$SCEN"
-  case "$SCEN" in 05b-*|06-*) ;; *) [ $NOPROXY = 1 ] && OUT="$HERE/$SCEN--no-proxy" ;; esac
+  case "$SCEN" in 05b-*|06-*|12-*) ;; *) [ $NOPROXY = 1 ] && OUT="$HERE/$SCEN--no-proxy" ;; esac
 fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
@@ -294,8 +294,13 @@ start_servers() {
 CAP_IFACES=(lo docker0 eth0 "$VETH_C1" "$VETH_C2")
 start_captures() {
   local i
+  local promisc
   for i in "${CAP_IFACES[@]}"; do
-    bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root -p -U -n -i "$i" -w "$OUT/$i.pcap"
+    # 12: docker0 captured the way many people do, without -p. The bridge goes promiscuous for
+    # every capture, and with hairpin mode the host routes the hairpin frames a second time.
+    promisc=-p
+    case "$SCEN" in 12-*) [ "$i" = docker0 ] && promisc= ;; esac
+    bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root $promisc -U -n -i "$i" -w "$OUT/$i.pcap"
     CAP_PIDS+=($!)
   done
   bg "$NS_H" "$WORK/tcpdump-any.err" tcpdump -Z root -p -U -n -i any -w "$OUT/any.pcap"
@@ -342,7 +347,7 @@ run_traffic() {
       client "$NS_C2" udp $EXT_IP 53 "nf-$SNUM-u2" --bind-port 5353
       client "$NS_C1" icmp $EXT_IP "nf-$SNUM-i1" --id 4242
       client "$NS_C2" icmp $EXT_IP "nf-$SNUM-i2" --id 4242 ;;
-    05a-*|05b-*) client "$NS_C1" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
+    05a-*|05b-*|12-*) client "$NS_C1" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
     06-*) client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c1" ;;
     07-*) client "$NS_H" http 127.0.0.1 8000 "nf-$SNUM-c1" ;;
     08-*)
@@ -439,6 +444,8 @@ meta = {
         'net.ipv4.conf.lo.route_localnet': sysctl('net.ipv4.conf.lo.route_localnet'),
     },
     'hairpinMode': noproxy == '1',
+    # Interfaces captured without -p (promiscuous): 12 records docker0 that way on purpose.
+    'promiscuousCaptures': ['docker0'] if scen.startswith('12-') else [],
     'userlandProxy': None if noproxy == '1' else '; '.join(
         'socat -T 5 UDP4-RECVFROM:<hostPort>,fork,reuseaddr UDP4-SENDTO:<containerIp>:<containerPort>' if p == 'udp'
         else 'socat TCP4-LISTEN:<hostPort>,fork,reuseaddr TCP4:<containerIp>:<containerPort>'

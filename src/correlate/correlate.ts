@@ -10,7 +10,7 @@
  *   7. ICMP errors joined to the conversation they quote ./icmp-errors.ts
  */
 import type { Flow } from '../flows/flow.js';
-import type { Analysis, CaptureSummary, Correlation } from './model.js';
+import { SECOND_DELIVERY_NOTE, type Analysis, type CaptureSummary, type Correlation } from './model.js';
 import { buildNodes, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { samePacketCandidates } from './candidate-index.js';
 import { DeltaPool, MatchIndex, matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
@@ -129,6 +129,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
 
   const correlations: Correlation[] = [];
   const duplicates: Duplicate[] = [];
+  const redelivered: Duplicate[] = [];
   // Joined half-flows among the legs: the same join seen again in another file is a copy, not
   // another connection with two tuples.
   let joinedLegs = 0;
@@ -171,7 +172,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     while (g !== undefined) {
       const ns = groupNodes[g]!;
       // A lone node needs no ordering (nothing below changes a segment's array).
-      const kept = ns.length === 1 ? ns : dropRepeatedCapturePoints(orderGroup(ns), duplicates);
+      const kept = ns.length === 1 ? ns : dropSecondDeliveries(dropRepeatedCapturePoints(orderGroup(ns), duplicates), redelivered);
       segments.push({ nodes: kept, relayFromPrevious: via });
       via = relayDown[g] ?? null;
       g = via ? via.down.group : undefined;
@@ -196,6 +197,13 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     }
     // One note for all copies: a directory with per-interface files and an -i any capture has many.
     if (copied.length > 0) c.notes.push(`also recorded in another file, not separate legs: ${copied.join(', ')}`);
+    const again: string[] = [];
+    for (const d of redelivered.length === 0 ? redelivered : redelivered.splice(0)) {
+      pair(d.node);
+      for (const p of d.node.parts) c.copies.push({ flow: p.id, sameAs: d.of.parts[0].id });
+      again.push(`${d.node.parts.map((p) => p.id).join('+')} on ${d.node.iface} = ${d.of.parts[0].id} (${d.of.iface})`);
+    }
+    if (again.length > 0) c.notes.push(`${SECOND_DELIVERY_NOTE}: ${again.join(', ')}`);
     // The legs are exactly the parts of the kept nodes.
     for (let s = 0; s < segments.length; s++) {
       const seg = segments[s];
@@ -323,6 +331,39 @@ function countIdenticalStreams(ends: readonly RelayEnd[]): Map<string, number> {
 interface Duplicate {
   node: ConnNode;
   of: ConnNode;
+}
+
+/**
+ * A later leg that shows an earlier leg's tuple again, at another capture point, after a rewrite
+ * in between and with the TTL one lower: the same packets routed by the host a second time. NAT
+ * along one path never restores a tuple it rewrote. Observed with userland-proxy=false when
+ * docker0 was captured without -p: the promiscuous bridge hands the hairpin frames to the host
+ * again, which routes them to the container once more under the pre-MASQUERADE tuple
+ * (docker-nat-facts §3). As a leg, that copy read as a rewrite back to the client's own address.
+ * Returns the legs kept, in order; the second deliveries are appended to `dropped`.
+ */
+function dropSecondDeliveries(nodes: ConnNode[], dropped: Duplicate[]): ConnNode[] {
+  if (nodes.length < 3) return nodes;
+  const kept: ConnNode[] = [];
+  for (const n of nodes) {
+    let of: ConnNode | null = null;
+    for (let j = 0; j + 1 < kept.length && of === null; j++) {
+      const k = kept[j];
+      if (k.iface === n.iface || !sameEndpoint(k.client, n.client) || !sameEndpoint(k.server, n.server)) continue;
+      const rewrittenSince = kept.slice(j + 1).some((m) => !sameEndpoint(m.client, k.client) || !sameEndpoint(m.server, k.server));
+      const ttl = firstTtl(n);
+      const earlier = firstTtl(k);
+      if (rewrittenSince && ttl !== null && earlier !== null && ttl === earlier - 1) of = k;
+    }
+    if (of !== null) dropped.push({ node: n, of });
+    else kept.push(n);
+  }
+  return kept;
+}
+
+/** TTL of the node's first client → server packet. */
+function firstTtl(n: ConnNode): number | null {
+  return n.parts[0].fwd.firstTtl;
 }
 
 /**

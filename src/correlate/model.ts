@@ -95,6 +95,9 @@ export interface Evidence {
   weight: number;
 }
 
+/** Starts a correlation's note on legs that were the same packets routed a second time (correlate.ts dropSecondDeliveries). */
+export const SECOND_DELIVERY_NOTE = 'the same packets delivered a second time, TTL one lower, not another leg';
+
 export interface Correlation {
   id: string;
   mechanism: Mechanism;

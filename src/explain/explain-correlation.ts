@@ -1,5 +1,5 @@
 import type { Flow } from '../flows/flow.js';
-import type { Correlation, Hop, IcmpErrorReport } from '../correlate/model.js';
+import { SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
 } from './describe.js';
@@ -29,7 +29,7 @@ export function explainCorrelation(c: Correlation, flows: Map<string, Flow>, ctx
     default: steps = explainUnpaired(legs[0], ctx); break;
   }
   steps.push(...icmpErrorSteps(c, flows, steps));
-  steps.push(...noteSteps(c));
+  steps.push(...noteSteps(c, flows));
   return steps;
 }
 
@@ -360,16 +360,39 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   return steps;
 }
 
-function noteSteps(c: Correlation): string[] {
+function noteSteps(c: Correlation, flows: Map<string, Flow>): string[] {
   const out: string[] = [];
   for (const n of c.notes) {
     const l = n.toLowerCase();
-    if (l.includes('helper') || l.includes('synproxy')) {
+    if (n.startsWith(SECOND_DELIVERY_NOTE)) {
+      out.push(...secondDeliverySteps(c, flows));
+    } else if (l.includes('helper') || l.includes('synproxy')) {
       const ev = c.evidence.find((e) => e.kind === 'seq' || e.kind === 'seq-offset');
       out.push(`The TCP sequence numbers differ by a constant offset between the two sides${ev ? ` (${ev.detail})` : ''}. Plain NAT never changes them; only conntrack sequence adjustment does, used by NAT helpers (FTP, SIP) and SYNPROXY. Docker installs neither, so a NAT helper or SYNPROXY is suspected on this host.`);
     } else if (l.includes('upstream refused') || l.includes('refused')) {
       out.push(`The proxy accepted the client's connection, but its own connection to the container was refused (RST): nothing was listening on that port in the container. The client's connection was accepted and then closed by the proxy, not refused by the kernel.`);
     }
+  }
+  return out;
+}
+
+/**
+ * Copies at another capture point than the leg they repeat: packets the host routed a second time
+ * (../correlate/correlate.ts dropSecondDeliveries), facts §3.
+ */
+function secondDeliverySteps(c: Correlation, flows: Map<string, Flow>): string[] {
+  const out: string[] = [];
+  for (const x of c.copies) {
+    const again = flows.get(x.flow);
+    const first = flows.get(x.sameAs);
+    if (!again || !first || again.iface === first.iface) continue;
+    const ttl = again.fwd.firstTtl;
+    out.push(
+      `The same packets reached the container a second time on ${iface(again)}, as ${tupleText(again)}${ttl !== null ? ` with TTL ${ttl}` : ''}: ` +
+        `the tuple they had on ${iface(first)} before MASQUERADE, one hop more, and the same sequence numbers, IP IDs and payload. ` +
+        `They are copies, not another connection and not retransmissions. The host routed the frames again because ${iface(first)} was in promiscuous mode while it was captured (tcpdump without -p); ` +
+        `with userland-proxy=false the bridge then hands the hairpin frames back to the host. Capture with -p to see the traffic as it is when nobody captures.`,
+    );
   }
   return out;
 }
