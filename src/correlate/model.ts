@@ -119,9 +119,10 @@ export interface Correlation {
   /** Extra facts worth a flag: "source port remapped", "NAT helper or SYNPROXY suspected", "upstream refused". */
   notes: string[];
   /**
-   * Flows that are the same capture point as one of the legs, recorded in another file (e.g.
-   * docker0.pcap and the docker0 copies of an `-i any` capture): part of this conversation, but
-   * not separate legs.
+   * Flows that repeat one of the legs' packets: the same capture point recorded in another file
+   * (e.g. docker0.pcap and the docker0 copies of an `-i any` capture), or, at another capture
+   * point, the same packets routed a second time (a promiscuous docker0; see `notes`). Part of
+   * this conversation, but not separate legs.
    */
   copies: CaptureCopy[];
   /**

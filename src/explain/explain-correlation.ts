@@ -282,6 +282,7 @@ function explainSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
 }
 
 function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx: ExplainContext): string[] {
+  if (legs.length === 1 && legs[0].src.ip === legs[0].dst.ip && !isLoopback(legs[0].src.ip)) return explainHairpinMiddle(legs[0]);
   const h = hopOf(c, 'dnat+snat') ?? c.hops.find((x) => x.mechanism !== 'bridge');
   const full = legs.filter((f) => !f.halfFlow);
   // Path order: the last complete leg is what the server received (both rewrites done).
@@ -324,6 +325,24 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
   const isn = c.evidence.find((e) => e.kind === 'isn');
   if (isn) steps.push(`This is kernel NAT, not the userland proxy: ${isn.detail}.`);
   return steps;
+}
+
+/**
+ * A hairpin seen only between its two rewrites (docker0 alone: a pcapng of lo, docker0 and eth0).
+ * The copy shows the container as source and destination; the address it was sent to and the
+ * address the container received it from are on other capture points, so they are told as
+ * derived, never read off this copy (facts §1: DNAT, then the hairpin MASQUERADE to the bridge's
+ * address).
+ */
+function explainHairpinMiddle(mid: Flow): string[] {
+  const self = mid.src.ip;
+  return [
+    `The container ${self} opened ${aConversation(mid.proto)} to one of its own published ports through an address of the host. Only the copy between the two rewrites was captured: on ${iface(mid)}, as ${tupleText(mid)}. The address and port it was sent to are on no capture here (the container's veth would show them).`,
+    `In nat PREROUTING, Docker's DNAT rule for the published port rewrote the destination to ${endpointText(mid, 'dst')}, the container itself (inferred: the copy before the rewrite is not captured, so no rule can be matched to it). The copy on ${iface(mid)} was taken after this rewrite and before the next.`,
+    `In nat POSTROUTING, the hairpin MASQUERADE rule (source and destination the container, destination port ${mid.dst.port}) rewrote the source from ${self} to the address of ${iface(mid)}, the bridge's gateway (172.17.0.1 on Docker's default bridge; derived, not on this capture), so that the container's replies come back through the host. The packet then reached the container through its veth, which this capture does not include.`,
+    `The container therefore saw the client as the bridge's gateway address, not as its own address ${self}.`,
+    `Replies were translated back by conntrack (both rewrites reversed), so the client got them from the address it had connected to (derived: those copies are on no capture).`,
+  ];
 }
 
 function explainBridge(legs: Flow[]): string[] {

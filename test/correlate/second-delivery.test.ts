@@ -62,3 +62,31 @@ describe.skipIf(s === undefined)('packets routed a second time by a promiscuous 
     }
   });
 });
+
+/**
+ * A hairpin captured only on docker0 (the pcapng of lo, docker0 and eth0): the one copy shows the
+ * container as both ends, taken between DNAT and the hairpin MASQUERADE. The explanation used to
+ * read it as the packet the container received, and said the container saw itself as the client.
+ */
+describe('a hairpin seen only between its rewrites (05b and 12, pcapng without the veth)', () => {
+  for (const name of ['05b-hairpin-noproxy', '12-hairpin-promisc']) {
+    const sc = scenarios().find((x) => x.name === name);
+    it.skipIf(sc === undefined || sc.pcapng === null)(`${name}: the container saw the bridge's address, derived, not itself`, async () => {
+      const r = await analyzeCaptures([sc!.pcapng!]);
+      const conv = sc!.conversations.find((c) => c.mechanism === 'dnat+snat')!;
+      const egress = conv.legs.find((l) => l.role === 'egress')!.tuple;
+      const middle = conv.legs.find((l) => l.interfaces.includes('docker0'))!.tuple;
+      const c = r.analysis.correlations.find((x) => x.mechanism === 'dnat+snat')!;
+      expect(c.legs.map((id) => r.flowsById.get(id)!.iface)).toEqual(['docker0']);
+      const text = c.explanation.join(' ');
+      expect(text).toContain(`Only the copy between the two rewrites was captured: on docker0, as ${middle.src}:${middle.sport} → ${middle.dst}:${middle.dport}`);
+      // What the container saw is on no capture here: told as derived, and it is what truth.json records.
+      expect(text).toContain('saw the client as the bridge\'s gateway address');
+      expect(text).toContain(`${egress.src} on Docker's default bridge; derived`);
+      expect(text).not.toMatch(/saw the client as 172\.17\.0\.2\b/);
+      expect(text).not.toMatch(/reached the container on docker0/);
+      expect(text).not.toMatch(/MASQUERADE rewrote the source to 172\.17\.0\.2/);
+    });
+  }
+});
+
