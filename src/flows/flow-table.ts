@@ -157,6 +157,24 @@ class LiveFlow implements KeyEntry {
   copySigs: Float64Array | null = null;
   copyPosFwd = 0;
   copyPosRev = 0;
+  // Any other link type: the last counted packet per direction (f = fwd, r = rev), to tell a frame
+  // captured again at this point (a promiscuous bridge's hairpin copies) from a retransmission.
+  fIpId = -1;
+  fSeq = -1;
+  fFlags = -1;
+  fWire = -1;
+  fTtl = -1;
+  fUs = 0;
+  fSeen = 0;
+  fMac = -1;
+  rIpId = -1;
+  rSeq = -1;
+  rFlags = -1;
+  rWire = -1;
+  rTtl = -1;
+  rUs = 0;
+  rSeen = 0;
+  rMac = -1;
   // SYNs / FINs sent again (same sequence number), per direction.
   synRetransFwd = 0;
   synRetransRev = 0;
@@ -550,9 +568,14 @@ export class FlowTable {
     const d = pkt.data;
     if (tsUs > flow.lastUs) flow.lastUs = tsUs;
     if (tsUs < flow.firstUs) flow.firstUs = tsUs;
-    if (pkt.linktype === LINKTYPE_LINUX_SLL && isSllCopy(lf, pkt, tsUs, dir, flags)) {
+    if (pkt.linktype === LINKTYPE_LINUX_SLL) {
+      if (isSllCopy(lf, pkt, tsUs, dir, flags)) {
+        st.copies++;
+        if (pkt.sllPktType >= 0 && pkt.sllPktType < 31) lf.sllMask |= 1 << pkt.sllPktType;
+        return;
+      }
+    } else if (isFrameAgain(lf, pkt, tsUs, dir, flags)) {
       st.copies++;
-      if (pkt.sllPktType >= 0 && pkt.sllPktType < 31) lf.sllMask |= 1 << pkt.sllPktType;
       return;
     }
     if (st.packets === 0) {
@@ -962,6 +985,79 @@ function isSllCopy(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: 
   sigs[r + CS_WINDOW] = pkt.window;
   sigs[r + CS_SEEN] = 1;
   return false;
+}
+
+/**
+ * Whether the packet is the previous counted packet of its direction forwarded again past this
+ * same capture point: the same IP packet (IP ID, seq, flags, length; Linux draws a new IP ID for
+ * every transmission, so a retransmission does not repeat it) in another
+ * frame (TTL one lower, or other MAC addresses), within 2 ms, at most MAX_SIGHTINGS times. A
+ * promiscuous docker0 with userland-proxy=false shows each hairpin packet three times: routed
+ * out, reflected by the bridge port, routed again (facts §3). A byte-identical repeat is left
+ * alone: that frame was recorded twice, and tshark counts it twice too. Otherwise the packet
+ * becomes the one the next is compared with.
+ */
+function isFrameAgain(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: number): boolean {
+  const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
+  // IP ID 0 (a SYN-ACK, DF datagrams of unconnected sockets) identifies nothing on its own; for TCP
+  // the seq still does (a SYN-ACK is sent again after a second, not within 2 ms).
+  const id = pkt.ipId > 0 || (pkt.ipId === 0 && pkt.ipProto === PROTO_TCP) ? pkt.ipId : -2;
+  const mac = macSignature(pkt);
+  if (dir === 0) {
+    if (
+      id >= 0 && id === lf.fIpId && pkt.seq === lf.fSeq && flags === lf.fFlags && wire === lf.fWire &&
+      tsUs - lf.fUs <= COPY_WINDOW_US && lf.fSeen < MAX_SIGHTINGS &&
+      (Math.abs(pkt.ttl - lf.fTtl) === 1 || (pkt.ttl === lf.fTtl && mac !== lf.fMac))
+    ) {
+      lf.fSeen++;
+      lf.fTtl = pkt.ttl;
+      lf.fMac = mac;
+      return true;
+    }
+    lf.fIpId = id;
+    lf.fSeq = pkt.seq;
+    lf.fFlags = flags;
+    lf.fWire = wire;
+    lf.fTtl = pkt.ttl;
+    lf.fUs = tsUs;
+    lf.fSeen = 1;
+    lf.fMac = mac;
+    return false;
+  }
+  if (
+    id >= 0 && id === lf.rIpId && pkt.seq === lf.rSeq && flags === lf.rFlags && wire === lf.rWire &&
+    tsUs - lf.rUs <= COPY_WINDOW_US && lf.rSeen < MAX_SIGHTINGS &&
+    (Math.abs(pkt.ttl - lf.rTtl) === 1 || (pkt.ttl === lf.rTtl && mac !== lf.rMac))
+  ) {
+    lf.rSeen++;
+    lf.rTtl = pkt.ttl;
+    lf.rMac = mac;
+    return true;
+  }
+  lf.rIpId = id;
+  lf.rSeq = pkt.seq;
+  lf.rFlags = flags;
+  lf.rWire = wire;
+  lf.rTtl = pkt.ttl;
+  lf.rUs = tsUs;
+  lf.rSeen = 1;
+  lf.rMac = mac;
+  return false;
+}
+
+/**
+ * What tells two frames of one IP packet apart: the MAC addresses (their last three bytes each),
+ * or, in a Linux cooked capture, the sender's address and the packet type (an `-i any` capture
+ * shows docker0's hairpin copies as Out, In, Out); -1 when the link layer has neither.
+ */
+function macSignature(pkt: Packet): number {
+  const d = pkt.data;
+  const s = pkt.ethSrcOff;
+  const t = pkt.ethDstOff;
+  if (s >= 0 && t >= 0) return ((d[s + 3] << 16) | (d[s + 4] << 8) | d[s + 5]) * 16777216 + ((d[t + 3] << 16) | (d[t + 4] << 8) | d[t + 5]);
+  const a = pkt.sllAddrOff;
+  if (a >= 0 && pkt.sllAddrLen >= 6) return ((d[a + 3] << 16) | (d[a + 4] << 8) | d[a + 5]) * 256 + (pkt.sllPktType & 0xff);
+  return -1;
 }
 
 function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: number, slab: Slab): void {

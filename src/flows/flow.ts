@@ -71,9 +71,12 @@ export interface DirectionStats {
    */
   packets: number;
   /**
-   * Extra sightings of a packet already counted (LINUX_SLL v1 only): same seq, ack, flags,
-   * lengths, IP id, TCP timestamp, window and payload bytes, TTL within ±1 (one routing hop),
-   * within 2 ms. They add nothing to bytes, samples, reassembly or retransmissions.
+   * Extra sightings of a packet already counted, within 2 ms. LINUX_SLL v1: same seq, ack, flags,
+   * lengths, IP id, TCP timestamp, window and payload bytes, TTL within ±1 (one routing hop).
+   * Other link types: the same IP packet forwarded past this capture point again in another frame
+   * (TTL one lower, or other MAC addresses), as a promiscuous docker0 shows hairpin packets (facts
+   * §3); a byte-identical repeat is a frame recorded twice and still counts as a packet. They add
+   * nothing to bytes, samples, reassembly or retransmissions.
    */
   copies: number;
   /** Sum of the original (wire) frame lengths, as tshark's conversation tables count bytes. */

@@ -12,6 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
+import { readCapture } from '../../src/read/index.js';
+import { decodeRecord } from '../../src/decode/index.js';
+import { Packet } from '../../src/decode/packet.js';
 import { scenarios } from './truth.js';
 
 const s = scenarios().find((x) => x.name === '12-hairpin-promisc');
@@ -50,6 +53,29 @@ describe.skipIf(s === undefined)('packets routed a second time by a promiscuous 
     expect(text).toMatch(/reached the container a second time on veth\w+, as 172\.17\.0\.2:\d+ → 172\.17\.0\.2:5000 with TTL 63/);
     expect(text).toContain('promiscuous mode while it was captured (tcpdump without -p)');
     expect(text).not.toMatch(new RegExp(`saw the client as ${ingress.src.replace(/\./g, '\\.')}\\b`));
+  });
+
+  it('docker0 shows each packet three times: one counted, two copies, no retransmission; tshark-like frame total kept', async () => {
+    const docker0 = sc.perInterface.docker0;
+    const r = await analyzeCaptures([docker0]);
+    const f = r.flows.find((x) => x.proto === 6)!;
+    // Frames of this connection in the file, read and decoded independently of the flow table.
+    const pkt = new Packet();
+    let frames = 0;
+    await readCapture(docker0, (rec) => {
+      decodeRecord(pkt, rec);
+      if (pkt.ipProto === 6 && (pkt.sport === f.src.port || pkt.dport === f.src.port)) frames++;
+    });
+    expect(frames).toBeGreaterThan(0);
+    expect(f.fwd.packets + f.rev.packets + f.fwd.copies + f.rev.copies).toBe(frames);
+    expect(f.fwd.copies + f.rev.copies).toBe(2 * (f.fwd.packets + f.rev.packets));
+    expect(f.fwd.retransmissions + f.rev.retransmissions).toBe(0);
+    // Each packet once, as the container's veth has the MASQUERADEd delivery.
+    const egress = conv!.legs.find((l) => l.role === 'egress')!;
+    const veth = (await analyzeCaptures([sc.perInterface[egress.interfaces[0]]])).flows;
+    const delivered = veth.find((x) => x.proto === 6 && x.src.ip === egress.tuple.src)!;
+    expect(f.fwd.packets).toBe(delivered.fwd.packets);
+    expect(f.rev.packets).toBe(delivered.rev.packets);
   });
 
   it('05b, recorded with -p, has no second delivery', async () => {
