@@ -12,6 +12,7 @@ import { StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
 import { KeyTable, MAX_KEY_WORDS, hashWords, type KeyEntry } from './flow-key.js';
 import { BytePool, PAGE_MASK, PAGE_SHIFT, PackedSamples, SAMPLE_CHUNK, SAMPLE_ROW, SamplePool, Slab, packSamples } from './flow-storage.js';
 import { mergeDns, parseDns } from './app-peek.js';
+import { COPY_WINDOW_US, FrameMemory, MAX_SIGHTINGS } from './frame-memory.js';
 import { FlowRecord, KIND_ADDRESSES, KIND_PORTS } from './flow-record.js';
 import type {
   AppPeek,
@@ -157,24 +158,8 @@ class LiveFlow implements KeyEntry {
   copySigs: Float64Array | null = null;
   copyPosFwd = 0;
   copyPosRev = 0;
-  // Any other link type: the last counted packet per direction (f = fwd, r = rev), to tell a frame
-  // captured again at this point (a promiscuous bridge's hairpin copies) from a retransmission.
-  fIpId = -1;
-  fSeq = -1;
-  fFlags = -1;
-  fWire = -1;
-  fTtl = -1;
-  fUs = 0;
-  fSeen = 0;
-  fMac = -1;
-  rIpId = -1;
-  rSeq = -1;
-  rFlags = -1;
-  rWire = -1;
-  rTtl = -1;
-  rUs = 0;
-  rSeen = 0;
-  rMac = -1;
+  // Any other link type: this flow's rows in the table's FrameMemory (./frame-memory.ts).
+  frameSlot = -1;
   // SYNs / FINs sent again (same sequence number), per direction.
   synRetransFwd = 0;
   synRetransRev = 0;
@@ -219,6 +204,7 @@ export class FlowTable {
   private readonly arp = new Map<string, ArpEvent[]>();
   private readonly limits: ReassemblyLimits;
   private samplePool = new SamplePool();
+  private frames = new FrameMemory();
   /** Reassemblers of finalized flows, for reuse. */
   private readonly freeStreams: StreamReassembler[] = [];
   private bytePool = new BytePool();
@@ -337,6 +323,7 @@ export class FlowTable {
     // Nothing is live any more: drop the pools' pages and the table's slots now, rather than when
     // the table itself is collected (a caller's closure or a saved stack can keep it reachable).
     this.samplePool = new SamplePool();
+    this.frames = new FrameMemory();
     this.bytePool = new BytePool();
     this.freeStreams.length = 0;
     this.live = new KeyTable<LiveFlow>();
@@ -523,6 +510,7 @@ export class FlowTable {
     } else flow.communityIdFrom(this.seed, keyWords);
     const srcIsLow = reversed ? !fromLow : fromLow;
     const lf = new LiveFlow(flow, seq, keyWords, keyHash, clock, srcIsLow);
+    lf.frameSlot = this.frames.alloc();
     if (quoted !== null) {
       // Copy on first write: flows without ICMP errors share one frozen empty list.
       if (Object.isFrozen(quoted.icmpErrorFlowIds)) quoted.icmpErrorFlowIds = [flow.id];
@@ -574,7 +562,7 @@ export class FlowTable {
         if (pkt.sllPktType >= 0 && pkt.sllPktType < 31) lf.sllMask |= 1 << pkt.sllPktType;
         return;
       }
-    } else if (isFrameAgain(lf, pkt, tsUs, dir, flags)) {
+    } else if (this.isFrameAgain(lf, pkt, tsUs, dir, flags)) {
       st.copies++;
       return;
     }
@@ -674,6 +662,15 @@ export class FlowTable {
     }
   }
 
+  /** The same IP packet forwarded past this capture point again in another frame (FrameMemory.isAgain). */
+  private isFrameAgain(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: number): boolean {
+    const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
+    // IP ID 0 (a SYN-ACK, DF datagrams of unconnected sockets) identifies nothing on its own; for
+    // TCP the seq still does (a SYN-ACK is sent again after a second, not within 2 ms).
+    const id = pkt.ipId > 0 || (pkt.ipId === 0 && pkt.ipProto === PROTO_TCP) ? pkt.ipId : -1;
+    return this.frames.isAgain(lf.frameSlot, dir, id, pkt.seq, flags < 0 ? 0 : flags, wire, pkt.ttl, tsUs, macSignature(pkt));
+  }
+
   private stream(lf: LiveFlow, dir: number): StreamReassembler {
     let s = dir === 0 ? lf.fwdStream : lf.revStream;
     if (s === null) {
@@ -761,6 +758,8 @@ export class FlowTable {
     lf.finalized = true;
     const flow = lf.flow;
     this.live.delete(lf);
+    this.frames.release(lf.frameSlot);
+    lf.frameSlot = -1;
     this.unlinkLive(lf);
     this.recent.set(lf);
     if (this.recent.size >= RECENT_KEYS) {
@@ -912,12 +911,8 @@ function synOptions(pkt: Packet): TcpSynOptions {
 }
 
 const LINKTYPE_LINUX_SLL = 113;
-/** Copies of one packet at several capture points are microseconds apart; 2 ms is generous. */
-const COPY_WINDOW_US = 2000;
 /** Signatures remembered per direction: copies of a short burst may interleave. */
 const COPY_SLOTS = 4;
-/** Sightings of one packet at most: ingress interface, bridge, bridge port (facts §3). */
-const MAX_SIGHTINGS = 3;
 // Row layout of LiveFlow.copySigs.
 const CS_TS = 0;
 const CS_SEQ = 1;
@@ -984,64 +979,6 @@ function isSllCopy(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: 
   sigs[r + CS_TSVAL] = pkt.tsVal;
   sigs[r + CS_WINDOW] = pkt.window;
   sigs[r + CS_SEEN] = 1;
-  return false;
-}
-
-/**
- * Whether the packet is the previous counted packet of its direction forwarded again past this
- * same capture point: the same IP packet (IP ID, seq, flags, length; Linux draws a new IP ID for
- * every transmission, so a retransmission does not repeat it) in another
- * frame (TTL one lower, or other MAC addresses), within 2 ms, at most MAX_SIGHTINGS times. A
- * promiscuous docker0 with userland-proxy=false shows each hairpin packet three times: routed
- * out, reflected by the bridge port, routed again (facts §3). A byte-identical repeat is left
- * alone: that frame was recorded twice, and tshark counts it twice too. Otherwise the packet
- * becomes the one the next is compared with.
- */
-function isFrameAgain(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: number): boolean {
-  const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
-  // IP ID 0 (a SYN-ACK, DF datagrams of unconnected sockets) identifies nothing on its own; for TCP
-  // the seq still does (a SYN-ACK is sent again after a second, not within 2 ms).
-  const id = pkt.ipId > 0 || (pkt.ipId === 0 && pkt.ipProto === PROTO_TCP) ? pkt.ipId : -2;
-  const mac = macSignature(pkt);
-  if (dir === 0) {
-    if (
-      id >= 0 && id === lf.fIpId && pkt.seq === lf.fSeq && flags === lf.fFlags && wire === lf.fWire &&
-      tsUs - lf.fUs <= COPY_WINDOW_US && lf.fSeen < MAX_SIGHTINGS &&
-      (Math.abs(pkt.ttl - lf.fTtl) === 1 || (pkt.ttl === lf.fTtl && mac !== lf.fMac))
-    ) {
-      lf.fSeen++;
-      lf.fTtl = pkt.ttl;
-      lf.fMac = mac;
-      return true;
-    }
-    lf.fIpId = id;
-    lf.fSeq = pkt.seq;
-    lf.fFlags = flags;
-    lf.fWire = wire;
-    lf.fTtl = pkt.ttl;
-    lf.fUs = tsUs;
-    lf.fSeen = 1;
-    lf.fMac = mac;
-    return false;
-  }
-  if (
-    id >= 0 && id === lf.rIpId && pkt.seq === lf.rSeq && flags === lf.rFlags && wire === lf.rWire &&
-    tsUs - lf.rUs <= COPY_WINDOW_US && lf.rSeen < MAX_SIGHTINGS &&
-    (Math.abs(pkt.ttl - lf.rTtl) === 1 || (pkt.ttl === lf.rTtl && mac !== lf.rMac))
-  ) {
-    lf.rSeen++;
-    lf.rTtl = pkt.ttl;
-    lf.rMac = mac;
-    return true;
-  }
-  lf.rIpId = id;
-  lf.rSeq = pkt.seq;
-  lf.rFlags = flags;
-  lf.rWire = wire;
-  lf.rTtl = pkt.ttl;
-  lf.rUs = tsUs;
-  lf.rSeen = 1;
-  lf.rMac = mac;
   return false;
 }
 
