@@ -143,6 +143,21 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     paired[n.flow0] = 1;
     if (n.flow1 >= 0) paired[n.flow1] = 1;
   };
+  /**
+   * Nodes that repeat a leg's packets become the correlation's copies (paired, not legs), named in
+   * one note for all of them: a directory with per-interface files and an -i any capture has many.
+   * `withIface`: the note names the interface each copy was seen on (it differs from its leg's).
+   */
+  const addCopies = (c: Correlation, list: Duplicate[], note: string, withIface: boolean): void => {
+    if (list.length === 0) return;
+    const named: string[] = [];
+    for (const d of list.splice(0)) {
+      pair(d.node);
+      for (const p of d.node.parts) c.copies.push({ flow: p.id, sameAs: d.of.parts[0].id });
+      named.push(`${d.node.parts.map((p) => p.id).join('+')}${withIface ? ` on ${d.node.iface}` : ''} = ${d.of.parts[0].id} (${d.of.iface})`);
+    }
+    c.notes.push(`${note}: ${named.join(', ')}`);
+  };
   const heads = groupIds.filter((g) => relayed[g] === 0);
   const startOf = new Float64Array(nodes.length);
   for (let i = 0; i < heads.length; i++) startOf[heads[i]] = minT0(groupNodes[heads[i]]!);
@@ -189,21 +204,8 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
       continue;
     }
     const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, details, explainer);
-    const copied: string[] = [];
-    for (const d of duplicates.length === 0 ? duplicates : duplicates.splice(0)) {
-      pair(d.node);
-      for (const p of d.node.parts) c.copies.push({ flow: p.id, sameAs: d.of.parts[0].id });
-      copied.push(`${d.node.parts.map((p) => p.id).join('+')} = ${d.of.parts[0].id} (${d.of.iface})`);
-    }
-    // One note for all copies: a directory with per-interface files and an -i any capture has many.
-    if (copied.length > 0) c.notes.push(`also recorded in another file, not separate legs: ${copied.join(', ')}`);
-    const again: string[] = [];
-    for (const d of redelivered.length === 0 ? redelivered : redelivered.splice(0)) {
-      pair(d.node);
-      for (const p of d.node.parts) c.copies.push({ flow: p.id, sameAs: d.of.parts[0].id });
-      again.push(`${d.node.parts.map((p) => p.id).join('+')} on ${d.node.iface} = ${d.of.parts[0].id} (${d.of.iface})`);
-    }
-    if (again.length > 0) c.notes.push(`${SECOND_DELIVERY_NOTE}: ${again.join(', ')}`);
+    addCopies(c, duplicates, 'also recorded in another file, not separate legs', false);
+    addCopies(c, redelivered, SECOND_DELIVERY_NOTE, true);
     // The legs are exactly the parts of the kept nodes.
     for (let s = 0; s < segments.length; s++) {
       const seg = segments[s];

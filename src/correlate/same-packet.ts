@@ -67,15 +67,14 @@ interface Slot {
   seq: number;
 }
 
-function index(n: ConnNode, loose: boolean): Map<number, Slot> {
+/** The node's packets by IP ID and payload (seq left out: the seqadj fallback). */
+function looseIndex(n: ConnNode): Map<number, Slot> {
   const m = new Map<number, Slot>();
   for (const f of n.parts) {
     const s = f.samples;
     for (let i = 0; i < s.count; i++) {
-      if (loose && s.ipIdAt(i) <= 0 && s.payloadHashAt(i) === 0) continue;
-      const k = loose
-        ? looseKey(s.dirAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i))
-        : fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i));
+      if (s.ipIdAt(i) <= 0 && s.payloadHashAt(i) === 0) continue;
+      const k = looseKey(s.dirAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i));
       // First copy wins: a retransmission is the same packet again, later.
       if (!m.has(k)) m.set(k, { ts: s.tsUsAt(i), seq: s.seqAt(i) });
     }
@@ -228,7 +227,7 @@ export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null
   let seqOffsetRev: number | null = null;
   if (tcp && matched === 0 && a.ifaceKey !== b.ifaceKey) {
     // seqadj (NAT helper, SYNPROXY) shifts seq/ack by a constant: match on IP ID + payload instead.
-    const li = index(b, true);
+    const li = looseIndex(b);
     const offF: number[] = [];
     const offR: number[] = [];
     for (const f of a.parts) {

@@ -60,26 +60,19 @@ export function* analysisJsonChunks(analysis: Analysis, opts: AnalysisJsonOption
     const lead = `${fields === 0 ? '{' : ','}${nl}${in1}${JSON.stringify(key)}${colon}`;
     // Unwritten flow summaries are made one at a time for the output and not kept.
     const pending = key === 'flows' ? unsummarizedFlows(analysis) : null;
-    if (pending !== null) {
+    const value = pending === null ? holder[key] : null;
+    const items: readonly unknown[] | null = pending ?? (Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function' ? value : null);
+    if (items !== null) {
       fields++;
-      if (pending.length === 0) {
+      if (items.length === 0) {
         yield `${lead}[]`;
         continue;
       }
       yield `${lead}[`;
-      for (let i = 0; i < pending.length; i++) yield `${i === 0 ? '' : ','}${nl}${in2}${elementJson(summarizeFlow(pending[i]), gap)}`;
-      yield `${nl}${in1}]`;
-      continue;
-    }
-    const value = holder[key];
-    if (Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
-      fields++;
-      if (value.length === 0) {
-        yield `${lead}[]`;
-        continue;
+      for (let i = 0; i < items.length; i++) {
+        const item = pending !== null ? summarizeFlow(pending[i]) : items[i];
+        yield `${i === 0 ? '' : ','}${nl}${in2}${elementJson(item, gap)}`;
       }
-      yield `${lead}[`;
-      for (let i = 0; i < value.length; i++) yield `${i === 0 ? '' : ','}${nl}${in2}${elementJson(value[i], gap)}`;
       yield `${nl}${in1}]`;
       continue;
     }

@@ -99,11 +99,15 @@ export function flowTouches(f: Flow, p: EndpointPattern): boolean {
   return addressMatches(p, f.src.ip, f.src.port >= 0 ? f.src.port : null) || addressMatches(p, f.dst.ip, f.dst.port >= 0 ? f.dst.port : null);
 }
 
+/** Whether the flow is from or to the endpoint, or has the Community ID (a pair id names no single flow). */
+export function flowMatches(f: Flow, p: MatchPattern): boolean {
+  return isIdPattern(p) ? p.kind === 'community-id' && f.communityId === p.text : flowTouches(f, p);
+}
+
 export function selectConversations(a: Analysis, flowsById: ReadonlyMap<string, Flow>, sel: ConversationSelection): SelectedAnalysis {
   const touches = (id: string, p: MatchPattern): boolean => {
     const f = flowsById.get(id);
-    if (f === undefined) return false;
-    return isIdPattern(p) ? p.kind === 'community-id' && f.communityId === p.text : flowTouches(f, p);
+    return f !== undefined && flowMatches(f, p);
   };
   // A pair id names a conversation (an unpaired flow has none); the rest hold for one of its legs.
   const matchesAll = (ids: readonly string[], c: Correlation | null): boolean =>

@@ -5,8 +5,7 @@ import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import type { SetExitCode } from '../exit-codes.js';
 import { reportBadInput, reportCaptureErrors } from '../report-error.js';
-import { flowTouches, isIdPattern, parseMatchPattern, type MatchPattern } from '../../present/select-conversations.js';
-import type { Flow } from '../../flows/flow.js';
+import { flowMatches, isIdPattern, parseMatchPattern, type MatchPattern } from '../../present/select-conversations.js';
 import { collect } from '../selection-options.js';
 
 interface FlowsOptions extends CaptureCliOptions {
@@ -17,10 +16,6 @@ interface FlowsOptions extends CaptureCliOptions {
   match?: string[];
 }
 
-/** Every pattern matches the flow's source or destination, or is its Community ID. */
-function flowMatches(f: Flow, patterns: readonly MatchPattern[]): boolean {
-  return patterns.every((p) => (isIdPattern(p) ? f.communityId === p.text : flowTouches(f, p)));
-}
 
 export function registerFlowsCommand(program: Command, setExitCode: SetExitCode): void {
   const cmd = program
@@ -60,7 +55,7 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
         if (format === 'zeek') out.line(zeekHeader());
         for (const f of result.flows) {
           if (out.closed) break;
-          if (patterns.length > 0 && !flowMatches(f, patterns)) continue;
+          if (!patterns.every((p) => flowMatches(f, p))) continue;
           if (format === 'json') out.line(JSON.stringify(flowToJson(f)));
           else if (format === 'zeek') out.line(formatZeekRow(f));
           else out.line(formatFlowText(f));
