@@ -116,6 +116,8 @@ function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): Ho
       kind: 'ack',
       detail: `replies ${rsText} → ${rcText} on ${n.iface} acknowledge ISN ${client.fwd.isn ?? '?'} of ${clientText} → ${serverText}: one connection, reverse-NATed at the bridge hook before the capture point`,
       weight: 0.9,
+      flows: [half.id, client.id],
+      ...(client.fwd.isn === null ? {} : { values: [client.fwd.isn, client.fwd.isn] }),
     });
     // No packet on the wire carries rc as a source: it is read from the replies, so say so.
     const dst = change.dstIp || change.dstPort
@@ -166,16 +168,18 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
   const labels = ev !== null || (notes !== null && tcp && (seqOffsetFwd !== null || seqOffsetRev !== null));
   const lx = labels ? label(x, y) : '';
   const ly = labels ? label(y, x) : '';
+  const fx = x.parts[0].id;
+  const fy = firstLegId(y);
   let confidence: number;
   if (tcp) {
     const seqadj = seqOffsetFwd !== null || seqOffsetRev !== null;
-    if (ev !== null && !seqadj && x.fwdIsn !== null && x.fwdIsn === y.fwdIsn) ev.push({ kind: 'isn', detail: `SYN ISN ${x.fwdIsn} identical on ${lx} and ${ly}`, weight: 0.5 });
-    if (ev !== null && !seqadj && x.revIsn !== null && x.revIsn === y.revIsn) ev.push({ kind: 'isn', detail: `SYN-ACK ISN ${x.revIsn} identical on ${lx} and ${ly}`, weight: 0.3 });
+    if (ev !== null && !seqadj && x.fwdIsn !== null && x.fwdIsn === y.fwdIsn) ev.push({ kind: 'isn', detail: `SYN ISN ${x.fwdIsn} identical on ${lx} and ${ly}`, weight: 0.5, flows: [fx, fy], values: [x.fwdIsn, y.fwdIsn!] });
+    if (ev !== null && !seqadj && x.revIsn !== null && x.revIsn === y.revIsn) ev.push({ kind: 'isn', detail: `SYN-ACK ISN ${x.revIsn} identical on ${lx} and ${ly}`, weight: 0.3, flows: [fx, fy], values: [x.revIsn, y.revIsn!] });
     if (seqadj) {
       const parts: string[] = [];
       if (seqOffsetFwd !== null && seqOffsetFwd !== 0) parts.push(`client→server ${seqOffsetFwd}`);
       if (seqOffsetRev !== null && seqOffsetRev !== 0) parts.push(`server→client ${seqOffsetRev}`);
-      ev?.push({ kind: 'seq-offset', detail: `seq numbers differ by a constant between ${lx} and ${ly} (${parts.join(', ') || '0'}); IP ID and payload match`, weight: 0.3 });
+      ev?.push({ kind: 'seq-offset', detail: `seq numbers differ by a constant between ${lx} and ${ly} (${parts.join(', ') || '0'}); IP ID and payload match`, weight: 0.3, flows: [fx, fy] });
       notes?.push(`NAT helper or SYNPROXY suspected: constant seq offset between ${lx} and ${ly} (${parts.join(', ')})`);
     }
     confidence = seqadj ? 0.85 : x.fwdIsn !== null && x.revIsn !== null && x.revIsn === y.revIsn ? 0.99 : 0.96;
@@ -192,20 +196,26 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
       kind: 'packets',
       detail: `${m.matched} packet${m.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${tcp ? 'seq/ack, ' : ''}IP ID${m.tsvalMatched > 0 ? ', TSval' : ''} and payload${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
       weight: 0.3,
+      flows: [fx, fy],
+      count: m.matched,
+      ...(Number.isNaN(corrected) ? {} : { delay: seconds(corrected) }),
     });
     const tsv = x.parts[0].fwd.firstTsVal;
-    if (m.tsvalMatched > 0 && tsv !== null) ev.push({ kind: 'tsval', detail: `TSval ${tsv} identical on ${lx} and ${ly}`, weight: 0.1 });
+    // Matched packets carried the same TSval on both sides; the first is the one named.
+    if (m.tsvalMatched > 0 && tsv !== null) ev.push({ kind: 'tsval', detail: `TSval ${tsv} identical on ${lx} and ${ly}`, weight: 0.1, flows: [fx, fy], values: [tsv, tsv], count: m.tsvalMatched });
     const ttlX = x.parts[0].fwd.firstTtl;
     const ttlY = y.parts[0].fwd.firstTtl;
     if (ttlX !== null && ttlY !== null) {
       const how = ttlY === ttlX - 1 ? 'decremented: routed by the host' : ttlY === ttlX ? 'unchanged' : 'changed';
-      ev.push({ kind: 'ttl', detail: `TTL ${ttlX} on ${lx}, ${ttlY} on ${ly} (${how})`, weight: 0.05 });
+      ev.push({ kind: 'ttl', detail: `TTL ${ttlX} on ${lx}, ${ttlY} on ${ly} (${how})`, weight: 0.05, flows: [fx, fy], values: [ttlX, ttlY] });
     }
     const rewrite = rewriteText(x, y, c);
-    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${tupleOf(x)} on ${lx} and ${ly} (bridged)` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1 });
+    const tx = tupleOf(x);
+    const ty = mech === 'bridge' ? tx : tupleOf(y);
+    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${tx} on ${lx} and ${ly} (bridged)` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1, flows: [fx, fy], values: [tx, ty] });
     hop = {
-      from: x.parts[0].id,
-      to: firstLegId(y),
+      from: fx,
+      to: fy,
       mechanism: mech,
       rewrite,
       rule: null,
@@ -239,22 +249,28 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
   const xs = ev !== null ? endpointText(x.server) : '';
   const yc = ev !== null ? endpointText(y.client) : '';
   const ys = labels ? endpointText(y.server) : '';
+  const fx = x.parts[0].id;
+  const fy = firstLegId(y);
   ev?.push({
     kind: 'timing',
     detail: udp
       ? `${yc} → ${ys} first datagram on ${ly} ${usText(r.dialDelay)} after ${xc} → ${xs} first datagram on ${lx}`
       : `${yc} → ${ys} opened on ${ly} ${usText(r.dialDelay)} after ${xs} accepted ${xc} on ${lx}`,
     weight: 0.2,
+    flows: [fx, fy],
+    values: [`${xc} → ${xs}`, `${yc} → ${ys}`],
+    delay: seconds(r.dialDelay),
   });
   if (r.kind === 'stream') {
     if (ev !== null) {
-      ev.push({ kind: 'payload', detail: `client→server ${carried} identical on ${lx} and ${ly} (${up.fwdBytes} B, digest ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4 });
-      if (up.revBytes > 0 && down.revBytes > 0) ev.push({ kind: 'payload', detail: `server→client ${carried} identical on ${ly} and ${lx} (${up.revBytes} B, digest ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2 });
-      if (up.fwdData !== null && down.fwdData !== null) ev.push({ kind: 'order', detail: `request relayed ${usText(down.fwdData - up.fwdData)} after it arrived on ${lx}${up.revData !== null && down.revData !== null ? `; response relayed ${usText(up.revData - down.revData)} after it arrived on ${ly}` : ''}`, weight: 0.1 });
+      // The relay matched these streams by digest: one digest is both sides' value.
+      ev.push({ kind: 'payload', detail: `client→server ${carried} identical on ${lx} and ${ly} (${up.fwdBytes} B, digest ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4, flows: [fx, fy], values: [up.fwdDigest!, up.fwdDigest!], count: up.fwdBytes });
+      if (up.revBytes > 0 && down.revBytes > 0) ev.push({ kind: 'payload', detail: `server→client ${carried} identical on ${ly} and ${lx} (${up.revBytes} B, digest ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2, flows: [fy, fx], values: [up.revDigest!, up.revDigest!], count: up.revBytes });
+      if (up.fwdData !== null && down.fwdData !== null) ev.push({ kind: 'order', detail: `request relayed ${usText(down.fwdData - up.fwdData)} after it arrived on ${lx}${up.revData !== null && down.revData !== null ? `; response relayed ${usText(up.revData - down.revData)} after it arrived on ${ly}` : ''}`, weight: 0.1, flows: [fx, fy], delay: seconds(down.fwdData - up.fwdData) });
     }
     confidence = up.revBytes > 0 && down.revBytes > 0 ? 0.93 : 0.88;
   } else if (r.kind === 'refused') {
-    ev?.push({ kind: 'refused', detail: `SYN to ${ys} on ${ly} answered by RST while ${lx} had accepted ${xc}`, weight: 0.3 });
+    ev?.push({ kind: 'refused', detail: `SYN to ${ys} on ${ly} answered by RST while ${lx} had accepted ${xc}`, weight: 0.3, flows: [fx, fy] });
     notes?.push(`the proxy accepted ${xc} on ${lx} but its upstream connection to ${ys} was refused (RST); the client's connection was then closed without a reply`);
     confidence = 0.6;
   } else {
@@ -262,8 +278,8 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
     confidence = 0.4;
   }
   if (ev !== null) {
-    if (x.fwdIsn !== null && y.fwdIsn !== null) ev.push({ kind: 'isn', detail: `ISN unrelated (${x.fwdIsn} on ${lx}, ${y.fwdIsn} on ${ly}): two TCP connections, not one rewritten`, weight: 0.1 });
-    if (up.fwdFin !== null && down.fwdFin !== null) ev.push({ kind: 'fin', detail: `client close on ${lx} propagated to ${ly} after ${usText(down.fwdFin - up.fwdFin)}`, weight: 0.05 });
+    if (x.fwdIsn !== null && y.fwdIsn !== null) ev.push({ kind: 'isn', detail: `ISN unrelated (${x.fwdIsn} on ${lx}, ${y.fwdIsn} on ${ly}): two TCP connections, not one rewritten`, weight: 0.1, flows: [fx, fy], values: [x.fwdIsn, y.fwdIsn] });
+    if (up.fwdFin !== null && down.fwdFin !== null) ev.push({ kind: 'fin', detail: `client close on ${lx} propagated to ${ly} after ${usText(down.fwdFin - up.fwdFin)}`, weight: 0.05, flows: [fx, fy], delay: seconds(down.fwdFin - up.fwdFin) });
   }
   if (r.rivals > 0) {
     confidence = Math.max(0.5, confidence - Math.min(0.3, 0.05 * r.rivals));
@@ -273,14 +289,15 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
         kind: 'ambiguity',
         detail: `${r.rivalsAtLeast ? 'at least ' : ''}${r.rivals} other connection${r.rivals === 1 ? '' : 's'} with ${same > 1 ? 'identical payloads' : 'compatible timing'} could have been the relay${same > 1 ? ` (${same} carry this byte stream)` : ''}; paired by dial delay and data ordering`,
         weight: -0.1,
+        count: r.rivals,
       });
     }
   }
   let hop: Hop | null = null;
   if (ev !== null) {
     hop = {
-      from: x.parts[0].id,
-      to: firstLegId(y),
+      from: fx,
+      to: fy,
       mechanism: 'userland-proxy',
       rewrite: `new ${udp ? 'socket' : 'connection'}: ${xc} → ${xs} relayed as ${yc} → ${ys}`,
       rule: null,

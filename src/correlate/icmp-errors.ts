@@ -209,6 +209,8 @@ function reportEvidence(nodes: ConnNode[]): Evidence[] {
       `${what} from ${a.src.ip} to ${a.dst.ip} seen on ${ifaces(views[0].flows)} and${translated} on ${ifaces(last.flows)}; ` +
       `quoted header translated too (${quotedText(a)} on ${views[0].flows[0].iface}, ${quotedText(b)} on ${b.iface}), each this conversation's tuple on that interface`,
     weight: 0.3,
+    flows: [a.id, b.id],
+    values: [quotedText(a), quotedText(b)],
   });
   const sig = signature(a);
   const kept = [
@@ -221,6 +223,8 @@ function reportEvidence(nodes: ConnNode[]): Evidence[] {
     kind: 'icmp-error',
     detail: `${kept.length > 0 ? `${listText(kept)} identical on ${a.iface} and ${b.iface}` : `type and code identical on ${a.iface} and ${b.iface}`}; ${b.iface} copy ${usText(dt)} after ${a.iface}`,
     weight: 0.2,
+    flows: [a.id, b.id],
+    delay: Math.round(dt) / 1e6,
   });
   return ev;
 }

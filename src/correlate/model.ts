@@ -93,7 +93,21 @@ export interface Evidence {
   detail: string;
   /** How much this piece moved the confidence, in [0,1]. */
   weight: number;
+  /**
+   * The two legs (flow ids) this piece compares, in the order `values` gives their values: the
+   * hop's from and to, or to and from for what travels back (a server→client byte stream).
+   * Absent when it is about one leg or none (a rule, a conntrack entry, an ambiguity).
+   */
+  flows?: [string, string];
+  /** The compared value on each side: ISN [3107037655, 3107037655], TTL [64, 63], a tuple, a digest. */
+  values?: [EvidenceValue, EvidenceValue];
+  /** How many were counted: packets matched, bytes relayed, rival connections. */
+  count?: number;
+  /** Seconds from the first side to the second: copy, dial, relay or close-propagation delay. */
+  delay?: number;
 }
+
+export type EvidenceValue = string | number;
 
 /** Starts a correlation's note on legs that were the same packets routed a second time (correlate.ts dropSecondDeliveries). */
 export const SECOND_DELIVERY_NOTE = 'the same packets delivered a second time, TTL one lower, not another leg';
