@@ -139,8 +139,11 @@ export class LazyCorrelation implements Correlation {
    * call only and not kept: an output that writes each correlation once (the streamed JSON) then
    * holds one correlation's sentences at a time, not all of them. What was already written (or
    * assigned, e.g. by the side inputs) is used as it is.
+   *
+   * `ids: false` for an output that does not print the Community IDs and the pair id (the text):
+   * they are then computed only if read (a SHA-1 per leg and one per conversation otherwise).
    */
-  transientPlain(): Correlation {
+  transientPlain(ids = true): Correlation {
     let hops = this.#hops;
     let evidence = this.#evidence;
     if ((hops === null || evidence === null) && this.#details !== null) {
@@ -148,24 +151,62 @@ export class LazyCorrelation implements Correlation {
       hops ??= built.hops;
       evidence ??= this.#withIcmpEvidence(built.evidence);
     }
-    const communityIds = this.#communityIds ?? this.#details?.legCommunityIds(this.legs) ?? [];
-    const plain: Correlation = {
-      id: this.id,
-      mechanism: this.mechanism,
-      confidence: this.confidence,
-      legs: this.legs,
-      communityIds,
-      pairId: this.#pairId ?? pairId(communityIds),
-      hops: hops ?? [],
-      evidence: evidence ?? [],
-      explanation: [],
-      notes: this.notes,
-      copies: this.copies,
-    };
+    let plain: Correlation;
+    if (ids) {
+      const communityIds = this.#communityIds ?? this.#details?.legCommunityIds(this.legs) ?? [];
+      plain = {
+        id: this.id,
+        mechanism: this.mechanism,
+        confidence: this.confidence,
+        legs: this.legs,
+        communityIds,
+        pairId: this.#pairId ?? pairId(communityIds),
+        hops: hops ?? [],
+        evidence: evidence ?? [],
+        explanation: [],
+        notes: this.notes,
+        copies: this.copies,
+      };
+    } else plain = new IdsOnRead(this, hops ?? [], evidence ?? []);
     if (this.icmpErrors !== undefined) plain.icmpErrors = this.icmpErrors;
     // The explainer reads the same fields from the plain copy as it would from `this`.
     plain.explanation = this.#explanation ?? this.#explainer.explain?.(plain) ?? [];
     return plain;
+  }
+}
+
+/** transientPlain's copy without the ids: they are read from the lazy correlation when asked for. */
+class IdsOnRead implements Correlation {
+  id: string;
+  mechanism: Mechanism;
+  confidence: number;
+  legs: string[];
+  hops: Hop[];
+  evidence: Evidence[];
+  explanation: string[] = [];
+  notes: string[];
+  copies: CaptureCopy[];
+  declare icmpErrors?: IcmpErrorReport[];
+  readonly #source: LazyCorrelation;
+
+  constructor(source: LazyCorrelation, hops: Hop[], evidence: Evidence[]) {
+    this.#source = source;
+    this.id = source.id;
+    this.mechanism = source.mechanism;
+    this.confidence = source.confidence;
+    this.legs = source.legs;
+    this.hops = hops;
+    this.evidence = evidence;
+    this.notes = source.notes;
+    this.copies = source.copies;
+  }
+
+  get communityIds(): string[] {
+    return this.#source.communityIds;
+  }
+
+  get pairId(): string {
+    return this.#source.pairId;
   }
 }
 

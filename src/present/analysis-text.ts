@@ -29,7 +29,7 @@ export function renderAnalysisText(a: Analysis, flows: Map<string, Flow>, opts: 
  * The same output in pieces, a correlation at a time, each piece whole lines ended by newlines:
  * a correlation's hops, evidence and explanation are written for the output and not kept
  * (LazyCorrelation.transientPlain), so printing tens of thousands of conversations needs memory
- * for one.
+ * for one. The text shows no Community IDs nor pair ids: they are not computed for it.
  */
 export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts: AnalysisTextOptions): Generator<string, void, undefined> {
   const width = Math.max(40, opts.width || 80);
@@ -39,7 +39,7 @@ export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts:
 
   yield `${p.bold('natflow analysis')}\n${para(a.summary)}`;
   for (const c of a.correlations) {
-    yield `\n${renderCorrelation(c instanceof LazyCorrelation ? c.transientPlain() : c, briefOf, flows, p, width)}`;
+    yield `\n${renderCorrelation(c instanceof LazyCorrelation ? c.transientPlain(false) : c, briefOf, flows, p, width)}`;
   }
   const unpaired: (FlowBrief & { id: string })[] = [];
   for (const id of a.unpaired) {
