@@ -5,7 +5,8 @@
 import { sanitizeText } from '../present/sanitize.js';
 import type { AppPeek, Endpoint, Flow } from './flow.js';
 
-const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmp6', 132: 'sctp', 47: 'gre', 50: 'esp' };
+// The name analyze, check's `protocol:` and conntrack use; Zeek's conn.log says icmp for both.
+const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre', 50: 'esp' };
 
 export function protoName(proto: number): string {
   return PROTO_NAMES[proto] ?? String(proto);
