@@ -16,7 +16,8 @@ PY=/usr/bin/python3
 
 SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-collision
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
-  08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc)
+  08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc
+  13-ipv6-proxy)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -95,6 +96,9 @@ ALL_NS=("$NS_H" "$NS_X" "$NS_C1" "$NS_C2")
 VETH_C1="veth$(printf c1 | sha1sum | cut -c1-7)"
 VETH_C2="veth$(printf c2 | sha1sum | cut -c1-7)"
 C1=172.17.0.2; C2=172.17.0.3; GW=172.17.0.1; HOST_IP=198.18.0.1; EXT_IP=198.18.0.2
+# 13 only: the uplink's IPv6 addresses (documentation prefix, RFC 3849); docker0 stays IPv4-only.
+HOST_IP6=2001:db8:18::1; EXT_IP6=2001:db8:18::2
+IPV6=0; case "$SCEN" in 13-*) IPV6=1 ;; esac
 WORK="$(mktemp -d /tmp/nf-lab.XXXXXX)"
 PIDS=()      # every background process this script started
 CAP_PIDS=()  # the capture processes among them
@@ -165,6 +169,18 @@ build_lab() {
   ip -n "$NS_H" link set eth0 up
   ip -n "$NS_X" addr add $EXT_IP/24 dev eth0
   ip -n "$NS_X" link set eth0 up
+  if [ $IPV6 = 1 ]; then
+    # A dual-stack host whose default bridge has no IPv6 (Docker's default): IPv6 on the host's
+    # lo and uplink and on the external client, nowhere behind docker0. No router advertisements
+    # or solicitations; nodad so the addresses are usable at once.
+    local i
+    for ns in "$NS_H" "$NS_X"; do
+      for i in lo eth0; do nsx "$ns" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=0"; done
+      nsx "$ns" sysctl -qw net.ipv6.conf.eth0.accept_ra=0 net.ipv6.conf.eth0.router_solicitations=0
+    done
+    ip -n "$NS_H" addr add $HOST_IP6/64 dev eth0 nodad
+    ip -n "$NS_X" addr add $EXT_IP6/64 dev eth0 nodad
+  fi
 
   nsx "$NS_H" sysctl -qw net.ipv4.ip_forward=1
   BRNF="unavailable"
@@ -243,6 +259,32 @@ write_rules() {
     echo 'COMMIT'
   } >"$f"
   nsx "$NS_H" iptables-restore <"$f"
+  [ $IPV6 = 1 ] || return 0
+  # Docker >= 27 (ip6tables on by default) sets up its IPv6 chains even when the default bridge
+  # has no IPv6 (derived from moby's setup_ip_tables.go): the jumps to DOCKER, no DNAT in it (no
+  # container has an IPv6 address to translate to), the filter chains with the conntrack match
+  # Docker's IPv4 rules have. That match is what makes this kernel track IPv6 connections (a nat
+  # table alone did not), so conntrack lists the proxy's client side for derive-truth.py.
+  {
+    echo '*nat'
+    echo ':PREROUTING ACCEPT [0:0]'; echo ':INPUT ACCEPT [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
+    echo ':POSTROUTING ACCEPT [0:0]'; echo ':DOCKER - [0:0]'
+    echo '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER'
+    echo '-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -j DOCKER'
+    echo 'COMMIT'
+    echo '*filter'
+    echo ':INPUT ACCEPT [0:0]'; echo ':FORWARD DROP [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
+    echo ':DOCKER - [0:0]'; echo ':DOCKER-ISOLATION-STAGE-1 - [0:0]'
+    echo ':DOCKER-ISOLATION-STAGE-2 - [0:0]'; echo ':DOCKER-USER - [0:0]'
+    echo '-A FORWARD -j DOCKER-USER'
+    echo '-A FORWARD -j DOCKER-ISOLATION-STAGE-1'
+    echo '-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'
+    echo '-A DOCKER-ISOLATION-STAGE-1 -j RETURN'
+    echo '-A DOCKER-ISOLATION-STAGE-2 -j RETURN'
+    echo '-A DOCKER-USER -j RETURN'
+    echo 'COMMIT'
+  } >"$f.v6"
+  nsx "$NS_H" ip6tables-restore <"$f.v6"
 }
 
 listening() { # listening <ns> <tcp|udp> <port>
@@ -284,6 +326,12 @@ start_servers() {
       else
         # Stand-in for docker-proxy: accept on the host port, open a new connection to the container.
         bg "$NS_H" "$OUT/proxy-$hp.log" socat "TCP4-LISTEN:$hp,fork,reuseaddr" "TCP4:$cip:$cp"
+        if [ $IPV6 = 1 ]; then
+          # dockerd binds a published port on :: too; a container without IPv6 is reached from
+          # there only by a second docker-proxy (-host-ip :: -container-ip <its IPv4>), which
+          # dials the container over IPv4 (moby/libnetwork c3fabc6, "Fix regression in docker-proxy").
+          bg "$NS_H" "$OUT/proxy-$hp-ipv6.log" socat "TCP6-LISTEN:$hp,ipv6only=1,fork,reuseaddr" "TCP4:$cip:$cp"
+        fi
       fi
       wait_for 10 listening "$NS_H" "$pr" "$hp"
     done
@@ -348,6 +396,10 @@ run_traffic() {
       client "$NS_C1" icmp $EXT_IP "nf-$SNUM-i1" --id 4242
       client "$NS_C2" icmp $EXT_IP "nf-$SNUM-i2" --id 4242 ;;
     05a-*|05b-*|12-*) client "$NS_C1" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
+    13-*)
+      # `curl localhost:5000` on a dual-stack host tries ::1 first; then a remote IPv6 client.
+      client "$NS_H" http ::1 5000 "nf-$SNUM-c1"
+      client "$NS_X" http $HOST_IP6 5000 "nf-$SNUM-c2" ;;
     06-*) client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c1" ;;
     07-*) client "$NS_H" http 127.0.0.1 8000 "nf-$SNUM-c1" ;;
     08-*)
@@ -388,6 +440,7 @@ save_state() {
   nsx "$NS_H" conntrack -L -o extended --dst-nat >"$OUT/conntrack-dnat.txt" 2>/dev/null || true
   nsx "$NS_H" conntrack -S >"$OUT/conntrack-stats.txt" 2>/dev/null || true
   nsx "$NS_H" iptables-save -c >"$OUT/iptables-save.txt"
+  [ $IPV6 = 0 ] || nsx "$NS_H" ip6tables-save -c >"$OUT/ip6tables-save.txt"
 }
 
 save_topology() {
@@ -398,9 +451,13 @@ save_topology() {
       echo "# ${ns#$ID-}"
       nsx "$ns" ip -o -4 addr
       nsx "$ns" ip -4 route | sed 's/^/route /'
+      if [ $IPV6 = 1 ]; then
+        nsx "$ns" ip -o -6 addr
+        nsx "$ns" ip -6 route | sed 's/^/route /'
+      fi
     done
   } >"$OUT/addresses.txt"
-  nsx "$NS_H" ip -j -4 addr >"$WORK/host-addr.json"
+  if [ $IPV6 = 1 ]; then nsx "$NS_H" ip -j addr; else nsx "$NS_H" ip -j -4 addr; fi >"$WORK/host-addr.json"
   local pub="" hp cip cp pr sep=""
   for m in "${PUBLISHED[@]}"; do
     read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
@@ -448,16 +505,19 @@ meta = {
     'promiscuousCaptures': ['docker0'] if scen.startswith('12-') else [],
     'userlandProxy': None if noproxy == '1' else '; '.join(
         'socat -T 5 UDP4-RECVFROM:<hostPort>,fork,reuseaddr UDP4-SENDTO:<containerIp>:<containerPort>' if p == 'udp'
-        else 'socat TCP4-LISTEN:<hostPort>,fork,reuseaddr TCP4:<containerIp>:<containerPort>'
+        else 'socat TCP4-LISTEN:<hostPort>,fork,reuseaddr TCP4:<containerIp>:<containerPort>' + (
+            '; socat TCP6-LISTEN:<hostPort>,ipv6only=1,fork,reuseaddr TCP4:<containerIp>:<containerPort>'
+            if scen.startswith('13-') else '')
         for p in sorted({m['proto'] for m in json.loads('[' + pub + ']')})),
     'published': json.loads('[' + pub + ']'),
     'hostAddresses': [{'ifname': l['ifname'], 'address': a['local'], 'prefixlen': a['prefixlen']}
-                      for l in json.load(open(addrfile)) for a in l.get('addr_info', [])],
+                      for l in json.load(open(addrfile)) for a in l.get('addr_info', []) if a.get('scope') != 'link'],
     'containers': [
         {'name': 'c1', 'ip': '172.17.0.2', 'mac': '02:42:ac:11:00:02', 'bridgePort': v1},
         {'name': 'c2', 'ip': '172.17.0.3', 'mac': '02:42:ac:11:00:03', 'bridgePort': v2},
     ],
-    'external': {'name': 'ext', 'ip': '198.18.0.2', 'httpPort': 8080, 'udpPort': 53},
+    'external': {'name': 'ext', 'ip': '198.18.0.2', 'httpPort': 8080, 'udpPort': 53,
+                 **({'ip6': '2001:db8:18::2'} if scen.startswith('13-') else {})},
     'interfaces': {str(l['ifindex']): l['ifname'] for l in links},
     'captures': {
         'perInterface': {n: n + '.pcap' for n in ['lo', 'docker0', 'eth0', v1, v2]},

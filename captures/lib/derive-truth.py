@@ -32,11 +32,11 @@ def parse_conntrack(path, events=False):
         line = line.strip()
         if events:
             # `[ts]\t [NEW] ipv4 ...`: only NEW matters; its reply tuple already carries the NAT.
-            m = re.match(r'\[[0-9.]+\]\s+\[NEW\]\s+(ipv4 .*)$', line)
+            m = re.match(r'\[[0-9.]+\]\s+\[NEW\]\s+(ipv[46] .*)$', line)
             if not m:
                 continue
             line = m.group(1)
-        if not line or not line.startswith('ipv4'):
+        if not line or not (line.startswith('ipv4') or line.startswith('ipv6')):
             continue
         toks = line.split()
         proto = toks[2]
@@ -84,7 +84,7 @@ def endpoint(t, side):
 
 FIELDS = ['frame.number', 'ip.src', 'ip.dst', 'ip.proto', 'tcp.srcport', 'tcp.dstport',
           'udp.srcport', 'udp.dstport', 'icmp.type', 'icmp.ident', 'tcp.flags', 'tcp.seq_raw', 'tcp.ack_raw',
-          'tcp.payload', 'udp.payload', 'data.data']
+          'tcp.payload', 'udp.payload', 'data.data', 'ipv6.src', 'ipv6.dst', 'ipv6.nxt']
 
 
 def index_capture(path):
@@ -96,6 +96,9 @@ def index_capture(path):
     idx = {}
     for line in out.splitlines():
         v = dict(zip(FIELDS, line.split('\t')))
+        if not v.get('ip.src') and v.get('ipv6.src'):
+            # IPv6 (13): the same keys; tshark and conntrack both print addresses RFC 5952-compressed.
+            v['ip.src'], v['ip.dst'], v['ip.proto'] = v['ipv6.src'], v['ipv6.dst'], v.get('ipv6.nxt', '')
         if not v.get('ip.src'):
             continue
         proto = {'6': 'tcp', '17': 'udp', '1': 'icmp'}.get(v['ip.proto'])
@@ -215,7 +218,7 @@ def main():
     published = meta['published']
 
     def is_local(ip):
-        return ip in local_ips or ipaddress.ip_address(ip) in ipaddress.ip_network('127.0.0.0/8')
+        return ip in local_ips or ipaddress.ip_address(ip).is_loopback
 
     def ifaces_for(ip):
         a = ipaddress.ip_address(ip)

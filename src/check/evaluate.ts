@@ -47,6 +47,8 @@ export interface CheckInputs {
   analysis: Analysis;
   /** TCP retransmissions per flow id (both directions), when the caller has the flow records. */
   retransmissions?: ReadonlyMap<string, number>;
+  /** Ids of link-local control flows (../flows/link-control.ts): not counted by noUnpaired. */
+  linkControl?: ReadonlySet<string>;
 }
 
 /** Offenders listed by id in a "found" text before the rest are only counted. */
@@ -211,17 +213,27 @@ function evaluateGlobal(g: GlobalAssertion, inputs: CheckInputs, conversations: 
   let matched: string[] = [];
   if (g.kind === 'noUnpaired') {
     const ifaces = g.interfaces;
+    const control = inputs.linkControl;
+    let skipped = 0;
     const bad = a.unpaired.filter((id) => {
-      if (ifaces === null) return true;
-      const f = flowById.get(id);
-      return f !== undefined && ifaces.includes(f.iface);
+      if (ifaces !== null) {
+        const f = flowById.get(id);
+        if (f === undefined || !ifaces.includes(f.iface)) return false;
+      }
+      // Neighbor discovery, MLD and IGMP are on every link and never paired: not a finding.
+      if (control?.has(id)) {
+        skipped++;
+        return false;
+      }
+      return true;
     });
     title = ifaces === null ? 'no unpaired flows' : `no unpaired flows on ${ifaces.join(', ')}`;
     matched = bad;
+    const controlNote = skipped > 0 ? ` (${skipped} link-local control flow${skipped === 1 ? '' : 's'} not counted: neighbor discovery, MLD, IGMP)` : '';
     result = {
       assertion: 'noUnpaired',
       expected: 'no unpaired flow',
-      found: bad.length === 0 ? 'none' : `${bad.length} unpaired: ${listIds(bad.map((id) => describeFlow(id, flowById.get(id))))}`,
+      found: bad.length === 0 ? `none${controlNote}` : `${bad.length} unpaired: ${listIds(bad.map((id) => describeFlow(id, flowById.get(id))))}${controlNote}`,
       passed: bad.length === 0,
       flows: bad,
     };

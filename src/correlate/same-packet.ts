@@ -91,9 +91,38 @@ function constant(xs: number[]): number | null {
 /** True when b's tuple is a translation of a's: protocol equal, at least the packets agree on one side. */
 function plausibleTuple(a: ConnNode, b: ConnNode): boolean {
   if (a.proto !== b.proto) return false;
+  const same = sameEndpoint(a.client, b.client) && sameEndpoint(a.server, b.server);
   // The same tuple on the same interface is a different connection (port reuse), not a copy.
-  if (a.ifaceKey === b.ifaceKey && sameEndpoint(a.client, b.client) && sameEndpoint(a.server, b.server)) return false;
+  if (same && a.ifaceKey === b.ifaceKey) return false;
+  // Packets that are never routed are never NATed: a rewrite between two link-scoped tuples is a
+  // coincidence (an MLD report sent from :: and again from the new fe80:: address has the same
+  // bytes). Bridged copies of them (no rewrite) stay possible.
+  if (!same && (linkScoped(a) || linkScoped(b))) return false;
   return true;
+}
+
+/** A tuple the kernel delivers on the link only: from ::, 0.0.0.0 or a link-local address, or to multicast or broadcast. */
+function linkScoped(n: ConnNode): boolean {
+  return unroutableSource(n.client.ip) || linkOnlyDestination(n.server.ip) || isLinkLocal6(n.server.ip);
+}
+
+function unroutableSource(ip: string): boolean {
+  return ip === '::' || ip === '0.0.0.0' || isLinkLocal6(ip);
+}
+
+/** fe80::/10, written as natflow writes IPv6 (lower-case, RFC 5952). */
+function isLinkLocal6(ip: string): boolean {
+  return ip.length > 4 && ip.charCodeAt(0) === 0x66 && ip.charCodeAt(1) === 0x65 && ip.charCodeAt(4) === 0x3a && '89ab'.includes(ip[2]);
+}
+
+function linkOnlyDestination(ip: string): boolean {
+  // ff00::/8: a first group of four digits starting with ff ("ff::1" is 00ff::1, not multicast).
+  if (ip.length > 4 && ip.charCodeAt(4) === 0x3a && ip.startsWith('ff')) return true;
+  if (ip === '255.255.255.255') return true;
+  const dot = ip.indexOf('.');
+  if (dot < 1 || dot > 3) return false;
+  const first = Number(ip.slice(0, dot));
+  return first >= 224 && first <= 239;
 }
 
 /**

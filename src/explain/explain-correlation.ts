@@ -214,7 +214,10 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
         : `(With userland-proxy=false the kernel only DNATs it, and the container sees the client container's own address.)`),
     );
   }
-  if (isLoopback(client.dst.ip)) {
+  const v6Client = client.src.ip.includes(':');
+  if (v6Client && !upstream.dst.ip.includes(':')) {
+    steps.push(crossFamilyStep(client, upstream, udp));
+  } else if (isLoopback(client.dst.ip)) {
     steps.push(
       (udp
         ? `This \`localhost:${client.dst.port}\` trace of two UDP exchanges is often explained as DNAT + MASQUERADE. `
@@ -224,6 +227,27 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
     );
   }
   return steps;
+}
+
+/**
+ * An IPv6 client relayed to a container's IPv4 address: NAT cannot translate between address
+ * families, so this is docker-proxy wherever it was captured. Docker publishes a port on :: as
+ * well as 0.0.0.0, and for a container without an IPv6 address it points the IPv6 binding at the
+ * container's IPv4 address only when the userland proxy is on (moby/libnetwork
+ * drivers/bridge/port_mapping.go, "Fix regression in docker-proxy"); moby#17666 and #44408 are
+ * users finding that their containers never see IPv6 clients.
+ */
+function crossFamilyStep(client: Flow, upstream: Flow, udp: boolean): string {
+  const what = udp ? 'exchange' : 'connection';
+  const local = isLoopback(client.dst.ip);
+  return (
+    (local
+      ? `The client connected to the IPv6 loopback address ::1 (on a dual-stack host \`localhost\` resolves to ::1 first, and curl tries it before 127.0.0.1), and the container has only an IPv4 address (${upstream.dst.ip}). `
+      : `The client used IPv6 and the container has only an IPv4 address (${upstream.dst.ip}). `) +
+    `NAT cannot translate between IPv6 and IPv4, so only a proxy can carry this ${what}: Docker publishes the port on [::] too, and for a container without IPv6 that binding is docker-proxy, which dials the container over IPv4. ` +
+    `The container can never see an IPv6 client's address this way; to keep it, give the network IPv6 (\`--ipv6\` with ip6tables), so that the kernel DNATs IPv6 to the container's IPv6 address. ` +
+    `(Docker's port mapping points an IPv6 binding at an IPv4-only container only while the userland proxy is on: with userland-proxy=false the ${what} to ${client.dst.ip} would be refused${local ? ', and a client that tries every address of localhost falls back to 127.0.0.1, which the kernel DNATs' : ''}.)`
+  );
 }
 
 function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx: ExplainContext): string[] {
@@ -370,13 +394,30 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   const reasons: string[] = [];
   const ifaces = ctx.capturedIfaces ?? [];
   if (ifaces.length <= 1) reasons.push('only one interface was captured, so a counterpart on another interface could not be seen');
-  if (f.dst.ip.startsWith('224.') || f.dst.ip.startsWith('ff0')) reasons.push('it is multicast (for example the IGMPv3 report to 224.0.0.22 the host sends on docker0), which is never NATed');
+  const nd = f.proto === 58 ? neighborDiscoveryName(f.icmp?.type) : null;
+  if (nd !== null) reasons.push(`it is IPv6 ${nd}, link-local control traffic that is never routed and never NATed`);
+  else if (f.dst.ip.startsWith('224.') || f.dst.ip.startsWith('ff0')) reasons.push('it is multicast (for example the IGMPv3 report to 224.0.0.22 the host sends on docker0), which is never NATed');
   else if (isLoopback(f.src.ip) && isLoopback(f.dst.ip)) reasons.push('it is local traffic on the loopback interface (a host process, or a container using host networking), which stays inside the host and needs no rewrite');
   else if (f.iface !== 'docker0' && !f.iface.startsWith('veth')) reasons.push('it may be host traffic or a container using host networking, which uses the host\'s own addresses and needs no rewrite');
   else reasons.push('traffic between containers on the same bridge, or to the host itself, needs no rewrite');
   if (f.state === 'rejected' || f.state === 'syn-sent') reasons.push(`the connection never completed (${f.state}), so there may have been nothing to relay or forward`);
   steps.push(`Possible reasons: ${reasons.join('; ')}.`);
   return steps;
+}
+
+/** ICMPv6 neighbor discovery (RFC 4861) and multicast listener (RFC 2710, 3810) messages. */
+function neighborDiscoveryName(type: number | undefined): string | null {
+  switch (type) {
+    case 130: return 'multicast listener discovery (MLD query)';
+    case 131: case 143: return 'multicast listener discovery (MLD report)';
+    case 132: return 'multicast listener discovery (MLD done)';
+    case 133: return 'neighbor discovery (router solicitation)';
+    case 134: return 'neighbor discovery (router advertisement)';
+    case 135: return 'neighbor discovery (neighbor solicitation)';
+    case 136: return 'neighbor discovery (neighbor advertisement)';
+    case 137: return 'neighbor discovery (redirect)';
+    default: return null;
+  }
 }
 
 function noteSteps(c: Correlation, flows: Map<string, Flow>): string[] {

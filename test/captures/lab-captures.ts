@@ -58,9 +58,11 @@ export async function indexCapture(
     if (rec.iface.name) idx.interfaceNames.add(rec.iface.name);
     decodePacket(pkt, rec.data, rec.linktype, rec.len);
     if (pkt.warnings.length > 0) idx.decodeWarnings++;
-    if (pkt.ipVersion !== 4 || pkt.srcOff < 0) return;
-    const src = formatIp(pkt.data, pkt.srcOff, 4);
-    const dst = formatIp(pkt.data, pkt.dstOff, 4);
+    if ((pkt.ipVersion !== 4 && pkt.ipVersion !== 6) || pkt.srcOff < 0) return;
+    // IPv6 (13): the TCP/UDP legs only; ICMPv6 in the lab is neighbor discovery, in no truth.
+    if (pkt.ipVersion === 6 && pkt.ipProto !== 6 && pkt.ipProto !== 17) return;
+    const src = formatIp(pkt.data, pkt.srcOff, pkt.ipVersion);
+    const dst = formatIp(pkt.data, pkt.dstOff, pkt.ipVersion);
     let key: string;
     if (pkt.ipProto === 6 || pkt.ipProto === 17) {
       if (pkt.sport < 0) return;

@@ -299,3 +299,23 @@ describe('natflow check: selectors on application fields and damaged captures', 
     expect(stderr).toBe('natflow: check: give either --expect FILE or --init, not both\n');
   });
 });
+
+describe('natflow check: noUnpaired and link-local control traffic', () => {
+  it.skipIf(!haveScenario('13-ipv6-proxy'))('does not count IPv6 neighbor discovery and MLD, but still counts a connection without its other side', async () => {
+    const dir = path.join(examplesDir, '../../captures', '13-ipv6-proxy');
+    const truth = readTruth('13-ipv6-proxy');
+    const remote = truth.find((c) => c.legs.some((l) => l.interfaces.includes('eth0')))!.legs.find((l) => l.interfaces.includes('eth0'))!.tuple;
+    const exp = scratchFile('no-unpaired.yaml', 'global:\n  noUnpaired: true\n');
+    // eth0 alone: the remote client's connection has no docker0 side to pair with.
+    const alone = await run(['check', '--expect', exp, path.join(dir, 'eth0.pcap')]);
+    expect(alone.code).toBe(1);
+    const line = lines(alone.stdout)[0];
+    expect(line).toMatch(/^FAIL {2}\[global\.noUnpaired\] no unpaired flows: noUnpaired: expected no unpaired flow, found 1 unpaired: /);
+    expect(line).toContain(`[${remote.src}]:${remote.sport}`);
+    expect(line).toMatch(/\(\d+ link-local control flows not counted: neighbor discovery, MLD, IGMP\)/);
+    // With every interface, only the control traffic is left, and that holds.
+    const all = await run(['check', '--expect', exp, ...scenarioCaptures('13-ipv6-proxy')]);
+    expect(all.code).toBe(0);
+    expect(lines(all.stdout)[0]).toMatch(/^PASS {2}\[global\.noUnpaired\] .*none \(\d+ link-local control flows not counted/);
+  });
+});

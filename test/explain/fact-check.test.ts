@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import type { Correlation } from '../../src/correlate/model.js';
 import { summarizeAnalysis } from '../../src/explain/index.js';
+import { explainUnpairedFlow } from '../../src/explain/explain-correlation.js';
 import { expectedFlows, scenarios, type Scenario, type TruthConversation } from '../correlate/truth.js';
 import { indexCapture } from '../captures/lab-captures.js';
 
@@ -194,5 +195,49 @@ describe.skipIf(!byName.has('11'))('11 closed UDP port: the container answered I
     expect([outside.src, outside.quoted.src, outside.dst]).not.toContain(egress.dst);
     expect(outside.quoted.dst).toBe(ingress.dst);
     expect(back).toContain(`On eth0 neither header of the error shows the container's ${ep(egress.dst, egress.dport)}.`);
+  });
+});
+
+describe.skipIf(!byName.has('13'))('13 IPv6 clients of an IPv4-only container: only docker-proxy can carry them', () => {
+  it('pairs each IPv6 client connection with the proxy\'s IPv4 one and says why it cannot be NAT, in every capture mode', async () => {
+    const s = byName.get('13')!;
+    const modes: [string, string[]][] = [
+      ['files', Object.values(s.perInterface)],
+      ['pcapng', [s.pcapng!]],
+      ['directory', [s.dir]],
+    ];
+    for (const [mode, files] of modes) {
+      const r = await analyzeCaptures(files);
+      for (const t of s.conversations) {
+        const client = t.legs.find((l) => l.role === 'client')!.tuple;
+        const up = t.legs.find((l) => l.role === 'upstream')!.tuple;
+        const c = correlationOf(r, t);
+        expect(c.mechanism, `${mode} ${t.id}`).toBe('userland-proxy');
+        const text = c.explanation.join(' ');
+        // The container sees the proxy's IPv4 source, never the IPv6 client.
+        expect(text).toContain(`saw the client as ${up.src} (the address the proxy connected from), not ${client.src}`);
+        expect(text).toContain('NAT cannot translate between IPv6 and IPv4');
+        // The IPv4 loopback argument (OUTPUT skips 127.0.0.0/8) is not the reason for ::1.
+        expect(text).not.toContain('127.0.0.0/8');
+        expect(text).not.toMatch(/often explained as DNAT/);
+        if (client.dst === '::1') expect(text).toContain('`localhost` resolves to ::1 first');
+        else expect(text).not.toContain('localhost');
+      }
+    }
+  });
+
+  it('never pairs link-local ICMPv6 (MLD from :: and again from fe80::) as a rewrite, and names neighbor discovery', async () => {
+    const s = byName.get('13')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const byId = new Map(r.flows.map((f) => [f.id, f]));
+    // Only the truth's two conversations; everything else on eth0 is IPv6 control traffic.
+    expect(r.analysis.correlations.map((c) => c.mechanism)).toEqual(['userland-proxy', 'userland-proxy']);
+    const icmp6 = r.flows.filter((f) => f.proto === 58);
+    expect(icmp6.length).toBeGreaterThan(0);
+    expect(r.analysis.unpaired.map((id) => byId.get(id)!.proto).every((p) => p === 58)).toBe(true);
+    expect(new Set(r.analysis.unpaired)).toEqual(new Set(icmp6.map((f) => f.id)));
+    const summary = summarizeAnalysis(r.analysis);
+    expect(summary).toMatch(/^2 conversations: 2 through the userland proxy/);
+    for (const f of icmp6) expect(explainUnpairedFlow(f, { capturedIfaces: Object.keys(s.perInterface) }).join(' ')).toMatch(/IPv6 (neighbor|multicast listener) discovery \(.+\), link-local control traffic that is never routed and never NATed/);
   });
 });

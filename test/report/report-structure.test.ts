@@ -68,7 +68,9 @@ function checkTruth(sc: Scenario, html: string, sections: string[]): void {
     if (first.interfaces.length > 0 && first.tuple.sport !== null) {
       const client = s.match(/<g class="lane" data-role="client"[^>]*><title>([^<]*)<\/title>/);
       expect(client, `${t.id}: client lane`).not.toBeNull();
-      expect(unescapeHtml(client![1])).toContain(`${first.tuple.src}:${first.tuple.sport}`);
+      // An IPv6 endpoint is written [addr]:port.
+      const host = first.tuple.src.includes(':') ? `[${first.tuple.src}]` : first.tuple.src;
+      expect(unescapeHtml(client![1])).toContain(`${host}:${first.tuple.sport}`);
     }
     // Where the conversation crosses legs: the proxy hand-off, or the NAT rewrite with its changed fields.
     if (t.mechanism === 'userland-proxy') expect(s, `${t.id}: proxy hand-off marked`).toMatch(/<g class="crossing" data-mechanism="userland-proxy"/);

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeCaptures } from '../../correlate/analyze.js';
+import { isLinkControl } from '../../flows/link-control.js';
 import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, type SetExitCode } from '../exit-codes.js';
@@ -63,7 +64,8 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
       }
       if (!set) return;
       const retransmissions = new Map(result.flows.map((f) => [f.id, f.fwd.retransmissions + f.rev.retransmissions]));
-      const report = evaluate(set, { analysis: result.analysis, retransmissions });
+      const linkControl = new Set(result.flows.filter(isLinkControl).map((f) => f.id));
+      const report = evaluate(set, { analysis: result.analysis, retransmissions, linkControl });
       if (opts.junit) {
         const xml = formatJunit(report, { durationSec: (Date.now() - started) / 1000, timestamp: new Date(started).toISOString() });
         writeFileSync(opts.junit, xml);
