@@ -64,6 +64,30 @@ export function finalLeg(c: Conversation): FlowSummary {
 }
 
 const DONE_STATES = new Set(['closed-fin', 'half-closed', 'open', 'established', 'mid-stream', 'active', 'timeout']);
+
+/**
+ * Whether one of the conversation's connections never got through its handshake. Legs joined by
+ * a kernel hop (the same packets at several capture points) are one connection, answered when any
+ * of them saw the answer: a capture point may see only the first packet (15b: docker0 shows the
+ * SYN of a container's DNATed call to another container, the rest goes from port to port). A
+ * proxy's two connections are judged apart: an upstream that never connected is unanswered.
+ */
+function unansweredConnection(c: Conversation): boolean {
+  const group = new Map<string, string>();
+  const root = (id: string): string => {
+    let r = id;
+    for (let p = group.get(r); p !== undefined && p !== r; p = group.get(r)) r = p;
+    return r;
+  };
+  for (const l of c.legs) group.set(l.id, l.id);
+  for (const h of c.hops) {
+    if (h.mechanism === 'userland-proxy' || !group.has(h.from) || !group.has(h.to)) continue;
+    group.set(root(h.from), root(h.to));
+  }
+  const answered = new Set<string>();
+  for (const l of c.legs) if (!UNANSWERED_STATES.has(l.state)) answered.add(root(l.id));
+  return c.legs.some((l) => UNANSWERED_STATES.has(l.state) && !answered.has(root(l.id)));
+}
 const UNANSWERED_STATES = new Set(['syn-sent', 'syn-received']);
 
 /**
@@ -78,7 +102,8 @@ export function conversationState(c: Conversation): ConversationState | string {
   const states = c.legs.map((l) => l.state);
   if (states.includes('rejected') || c.refusedByIcmp) return 'refused';
   if (states.includes('reset')) return 'reset';
-  if (states.some((s) => UNANSWERED_STATES.has(s))) return 'unanswered';
-  const odd = states.find((s) => !DONE_STATES.has(s));
+  if (unansweredConnection(c)) return 'unanswered';
+  // A leg still in its handshake is a partial view of a connection another leg saw answered.
+  const odd = states.find((s) => !DONE_STATES.has(s) && !UNANSWERED_STATES.has(s));
   return odd ?? 'completed';
 }

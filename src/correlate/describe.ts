@@ -8,7 +8,7 @@
  * (./lazy-correlation.ts). Each hop function does both, `ev === null` meaning the first pass.
  */
 import type { Flow } from '../flows/flow.js';
-import { MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
+import { LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
 import { endpointText, isIcmp, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
@@ -309,6 +309,34 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
 }
 
 /** A flow from a container address to the same address on a bridge-side interface. */
+/** Initial TTLs of common stacks: a packet carrying one was sent by this host, not forwarded. */
+function initialTtl(t: number | null): boolean {
+  return t === 64 || t === 128 || t === 255;
+}
+
+function sameSlash16(a: string, b: string): boolean {
+  const i = a.indexOf('.', a.indexOf('.') + 1);
+  return i > 0 && a.slice(0, i) === b.slice(0, b.indexOf('.', b.indexOf('.') + 1));
+}
+
+/**
+ * A connection this host sent into the bridge (seen on the bridge, then on a container's port)
+ * with an initial TTL (not forwarded) from an IPv4 address outside the container's /16. A host
+ * process connecting to a container's address gets the bridge's own address as its source; one
+ * that keeps another address had its route chosen for another destination, a local one, that
+ * nat OUTPUT then DNATed to the container (docker-nat-facts.md §1: a host process calling a
+ * published port on the host's own address; nothing appears on lo). The one other way is a
+ * process that bound its socket to that address, which the explanation says.
+ */
+export function isLocalOriginDnat(nodes: readonly ConnNode[]): boolean {
+  if (nodes.length < 2) return false;
+  const a = nodes[0];
+  if ((a.proto !== PROTO_TCP && a.proto !== PROTO_UDP) || a.parts.length !== 1) return false;
+  if (a.iface.startsWith('veth') || a.iface.startsWith('lo') || !nodes[1].iface.startsWith('veth')) return false;
+  if (!a.client.ip.includes('.') || isLoopback(a.client.ip)) return false;
+  return initialTtl(a.parts[0].fwd.firstTtl) && !sameSlash16(a.client.ip, a.server.ip);
+}
+
 export function isSelfHairpin(n: ConnNode): boolean {
   return (n.proto === PROTO_TCP || n.proto === 17) && n.client.ip === n.server.ip && !isLoopback(n.client.ip) && !n.iface.startsWith('lo');
 }
@@ -391,20 +419,25 @@ interface Plan {
   steps: PlanStep[];
   mechs: readonly Mechanism[];
   hairpin: boolean;
+  /** The host sent it into the bridge from an outside address: DNAT in nat OUTPUT (isLocalOriginDnat). */
+  localDnat: boolean;
 }
 
 const STEP_CHARS = ['h', 's', 'r'];
 
-/** `<parts per node, one digit each>;<step>,<step>...;<hairpin 0/1>`, a step being `<h|s|r><node>.<mechanism index>`. */
+/**
+ * `<parts per node, one digit each>;<step>,<step>...;<0 | 1 hairpin | 2 local DNAT>`, a step being
+ * `<h|s|r><node>.<mechanism index>`.
+ */
 function parsePlan(text: string): Plan {
-  const [counts, stepText, hairpin] = text.split(';');
+  const [counts, stepText, inferred] = text.split(';');
   const steps = stepText === ''
     ? []
     : stepText.split(',').map((t) => {
       const dot = t.indexOf('.');
       return { kind: STEP_CHARS.indexOf(t[0]) as StepKind, node: Number(t.slice(1, dot)), mech: MECHANISMS[Number(t.slice(dot + 1))] };
     });
-  return { text, partCounts: [...counts].map(Number), steps, mechs: steps.map((s) => s.mech), hairpin: hairpin === '1' };
+  return { text, partCounts: [...counts].map(Number), steps, mechs: steps.map((s) => s.mech), hairpin: inferred === '1', localDnat: inferred === '2' };
 }
 
 /** Numbers kept per same-packet step / relay step (see Details). */
@@ -505,6 +538,16 @@ class Details implements CorrelationDetails {
     if (plan.hairpin) {
       const only = nodes[0];
       evidence.push({ kind: 'tuple', detail: `${endpointText(only.client)} → ${endpointText(only.server)} on ${only.iface}: a container talking to its own address across the bridge`, weight: 0.6 });
+    }
+    if (plan.localDnat) {
+      const n = nodes[0];
+      const ttl = n.parts[0].fwd.firstTtl;
+      evidence.push({ kind: 'ttl', detail: `TTL ${ttl} on ${n.iface}: ${endpointText(n.client)} → ${endpointText(n.server)} was sent by this host (an initial TTL; a forwarded packet arrives one lower)`, weight: 0.3 });
+      evidence.push({
+        kind: 'tuple',
+        detail: `source ${n.client.ip} is outside the container's network: a connection addressed to ${n.server.ip} would have left with the bridge's own address, so its route was chosen for another, local, destination that nat OUTPUT rewrote to ${endpointText(n.server)}`,
+        weight: 0.3,
+      });
     }
     return { hops, evidence };
   }
@@ -646,8 +689,18 @@ export function buildCorrelation(
     hairpin = true;
     notes.push(`hairpin NAT: ${only.client.ip} reached itself through a published port; only the copy between DNAT and the hairpin MASQUERADE was captured on ${only.iface} (the container's veth shows the rest)`);
   }
+  let localDnat = false;
+  if (!relay && !hairpin && !acc.src && !acc.dst && segments.length === 1 && isLocalOriginDnat(segments[0].nodes)) {
+    const n = segments[0].nodes[0];
+    acc.dst = true;
+    acc.confidence = Math.min(acc.confidence, 0.8);
+    localDnat = true;
+    notes.push(
+      `${LOCAL_DNAT_NOTE}: ${endpointText(n.client)} → ${endpointText(n.server)} left this host on ${n.iface} with TTL ${n.parts[0].fwd.firstTtl} from an address outside the container's network; the local address and port it was sent to are on no capture point`,
+    );
+  }
   const { src, dst } = acc;
   const mechanism: Mechanism = relay ? 'userland-proxy' : src && dst ? 'dnat+snat' : dst ? 'dnat' : src ? 'snat' : 'bridge';
-  const details = new Details(ctx, flows, ctx.plan(`${counts};${stepText};${hairpin ? 1 : 0}`).text, base, digests);
+  const details = new Details(ctx, flows, ctx.plan(`${counts};${stepText};${hairpin ? 1 : localDnat ? 2 : 0}`).text, base, digests);
   return new LazyCorrelation(id, mechanism, Math.round(acc.confidence * 100) / 100, legs, notes.length > 1 ? [...new Set(notes)] : notes, details, explainer);
 }

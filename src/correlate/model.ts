@@ -109,6 +109,12 @@ export interface Evidence {
 
 export type EvidenceValue = string | number;
 
+/**
+ * Starts a correlation's note when the host itself sent the connection into the bridge from an
+ * address outside the container's network: DNAT in nat OUTPUT, inferred (describe.ts isLocalOriginDnat).
+ */
+export const LOCAL_DNAT_NOTE = 'DNAT in nat OUTPUT inferred';
+
 /** Starts a correlation's note on legs that were the same packets routed a second time (correlate.ts dropSecondDeliveries). */
 export const SECOND_DELIVERY_NOTE = 'the same packets delivered a second time, TTL one lower, not another leg';
 

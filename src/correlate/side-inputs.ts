@@ -3,9 +3,10 @@
  * flags contradictions; `--conntrack` corroborates pairs. Both go through the rules module
  * (./rules/, a colleague's); without them, the inferences say what came from the capture alone.
  */
-import type { Analysis, Correlation } from './model.js';
+import { LOCAL_DNAT_NOTE, type Analysis, type Correlation } from './model.js';
 import { hopMechanismsOf } from './lazy-correlation.js';
-import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, type HopToAttribute } from './rules/index.js';
+import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
+import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, type ConntrackEntry, type HopToAttribute, type RuleSet } from './rules/index.js';
 
 export interface SideInputs {
   rules?: { text: string; source: string } | null;
@@ -16,10 +17,32 @@ const KERNEL = new Set(['dnat', 'snat', 'dnat+snat']);
 
 export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], side: SideInputs, seenDstPorts: Iterable<number>): void {
   const kernelHops: HopToAttribute[] = [];
-  if (side.rules) {
-    const set = parseRules(side.rules.text, side.rules.source);
+  const set: RuleSet | null = side.rules ? parseRules(side.rules.text, side.rules.source) : null;
+  const entries: ConntrackEntry[] | null = side.conntrack ? parseConntrack(side.conntrack.text) : null;
+  // DNAT in nat OUTPUT inferred from the bridge side alone: the rewrite is on no hop, so the side
+  // inputs are asked about it here (./local-dnat.ts).
+  const local = new Map<Correlation, LocalDnatFindings>();
+  if (set !== null || entries !== null) {
+    for (const c of a.correlations) {
+      if (!c.notes.some((n) => n.startsWith(LOCAL_DNAT_NOTE))) continue;
+      const t = hopTuples(c)[0];
+      if (t === undefined) continue;
+      const found = localDnatFindings(t.before, entries, set);
+      local.set(c, found);
+      c.evidence.push(...found.evidence);
+      if (found.contradiction !== null) {
+        c.notes.push(`conntrack contradicts this hop: ${found.contradiction}`);
+        c.confidence = Math.round(Math.max(0, c.confidence - 0.2) * 100) / 100;
+      }
+    }
+  }
+  if (side.rules && set !== null) {
     let attributed = 0;
     let total = 0;
+    for (const f of local.values()) {
+      total++;
+      if (f.rule !== null) attributed++;
+    }
     for (const c of a.correlations) {
       const tuples = hopTuples(c);
       c.hops.forEach((h, i) => {
@@ -49,14 +72,19 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
       `no --rules given: ${kinds.size > 0 ? `the ${[...kinds].join(', ')} rewrites were` : 'mechanisms were'} inferred from the capture alone (which tuple fields changed between capture points, which fields were preserved), not attributed to a rule`,
     );
   }
-  if (side.conntrack) {
-    const entries = parseConntrack(side.conntrack.text);
+  if (side.conntrack && entries !== null) {
     let confirmed = 0;
     let contradicted = 0;
     let absent = 0;
     let absentRefused = 0;
+    for (const f of local.values()) {
+      if (f.contradiction !== null) contradicted++;
+      else if (f.original !== null) confirmed++;
+      else absent++;
+    }
     const stateOf = new Map(a.flows.map((f) => [f.id, f.state]));
     for (const c of a.correlations) {
+      if (local.has(c)) continue;
       const refused = c.legs.some((id) => stateOf.get(id) === 'rejected');
       const tuples = hopTuples(c);
       // Kernel NAT is one conntrack entry for the whole path: compare the tuple on the first leg

@@ -1,5 +1,5 @@
 import type { Flow } from '../flows/flow.js';
-import { SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
+import { LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
 } from './describe.js';
@@ -252,6 +252,7 @@ function crossFamilyStep(client: Flow, upstream: Flow, udp: boolean): string {
 
 function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx: ExplainContext): string[] {
   const h = hopOf(c, 'dnat');
+  if (h === undefined && c.notes.some((n) => n.startsWith(LOCAL_DNAT_NOTE))) return explainLocalDnat(c, legs[0], flows, ctx);
   const before = (h && flows.get(h.from)) ?? legs[0];
   const after = (h && flows.get(h.to)) ?? legs[legs.length - 1];
   const copies = bridgeChain(c, after, flows, 'after');
@@ -276,6 +277,15 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
       ? `The container refused the connection with RST (nothing listening on ${afterDst}); the kernel translated the RST back (reverse NAT) to come from ${beforeDst}, which is what the client saw on ${beforeIface}.`
       : `Replies from ${afterDst} were translated back by conntrack (reverse NAT) to come from ${beforeDst}, which is what the client saw on ${beforeIface}.`,
   );
+  // The client came out of a bridge port: a container calling a published port through the
+  // host's address (facts §1; 15a/15b record both modes).
+  if (before.iface.startsWith('veth') && !local) {
+    steps.push(
+      `Here the client ${before.src.ip} is a container on the bridge, reaching a published port through the host's address ${before.dst.ip}. ` +
+        `The kernel DNATs that only with userland-proxy=false, when Docker's DNAT rules also apply to packets from its bridge (there is no \`-A DOCKER -i docker0 -j RETURN\` then), and the container sees the client container's own address. ` +
+        `(With the default userland-proxy=true the proxy carries it instead, and the container sees the bridge's address.)`,
+    );
+  }
   return steps;
 }
 
@@ -358,6 +368,27 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
  * derived, never read off this copy (facts §1: DNAT, then the hairpin MASQUERADE to the bridge's
  * address).
  */
+/**
+ * A host process calling a published port on one of the host's own addresses (facts §1): DNAT in
+ * nat OUTPUT, nothing on lo, and the capture shows only the translated connection on the bridge.
+ * Inferred from its initial TTL and its source (describe.ts isLocalOriginDnat).
+ */
+function explainLocalDnat(c: Correlation, first: Flow, flows: Map<string, Flow>, ctx: ExplainContext): string[] {
+  const copies = bridgeChain(c, first, flows, 'after');
+  const client = first.src.ip;
+  const src = endpointText(first, 'src');
+  const dst = endpointText(first, 'dst');
+  const where = iface(first);
+  return [
+    `A process on this host opened ${aConversation(first.proto)} that first appears on ${where} as ${src} → ${dst}${alsoSeen(copies)}.`,
+    `Its first packet has TTL ${first.fwd.firstTtl} there: this host sent it (a packet forwarded from elsewhere arrives with its TTL one lower). Its source ${client} is not the bridge's own address, which the kernel gives a connection addressed to the container: the route was chosen for another destination, one of this host's own addresses, and Docker's DNAT rule in nat OUTPUT (which sends local destinations outside 127.0.0.0/8 to its DOCKER chain) then rewrote it to ${dst}${ctx.rulesGiven ? '' : ' (inferred from the capture; give --rules to name the rule)'}. That is a host process calling a published port on the host's own address, most likely ${client} itself; the one other way to this capture is a process that bound its socket to ${client} and connected to the container directly.`,
+    `The address and port it connected to are on no capture point: a packet to a local address that nat OUTPUT DNATs never reaches lo. \`conntrack -L\` (--conntrack) shows them as the entry's original tuple.`,
+    `The container therefore saw the client as ${client}, the host's own address, not the bridge's.`,
+    `Replies ${dst} → ${src} on ${where} were translated back by conntrack when they reached the host, so the process got them from the address it had connected to (derived: that copy is on no capture point).`,
+    `(With userland-proxy=false Docker also MASQUERADEs connections from the host's own addresses into the bridge: the container would see the bridge's address, 172.17.0.1 on the default bridge, and this capture would show that source instead.)`,
+  ];
+}
+
 function explainHairpinMiddle(mid: Flow): string[] {
   const self = mid.src.ip;
   return [

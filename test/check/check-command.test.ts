@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findAll, parseXml } from './xml-tree.js';
 import { runCli as run } from '../helpers/run-cli.js';
 import { haveScenario, scenarioCaptures } from '../helpers/scenario-dir.js';
+import { havePcaps, pcapsDir } from '../helpers/paths.js';
 import { examplesDir, readTruth, scratchFile, scratchPath } from './check-fixtures.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -317,5 +318,21 @@ describe('natflow check: noUnpaired and link-local control traffic', () => {
     const all = await run(['check', '--expect', exp, ...scenarioCaptures('13-ipv6-proxy')]);
     expect(all.code).toBe(0);
     expect(lines(all.stdout)[0]).toMatch(/^PASS {2}\[global\.noUnpaired\] .*none \(\d+ link-local control flows not counted/);
+  });
+});
+
+describe('natflow check: state of a conversation seen in part at one capture point', () => {
+  it.skipIf(!haveScenario('15b-container-to-published-noproxy'))('a capture point that saw only the SYN of a connection other legs saw answered does not make it unanswered', async () => {
+    const exp = scratchFile('state-completed.yaml', 'expectations:\n  - match: { to: "*:5000", interface: "veth*" }\n    expect: { state: completed }\n');
+    const { code, stdout } = await run(['check', '--expect', exp, ...scenarioCaptures('15b-container-to-published-noproxy')]);
+    expect(lines(stdout)[0]).toMatch(/^PASS {2}\[1\]/);
+    expect(code).toBe(0);
+  });
+
+  it.skipIf(!havePcaps)('a SYN nobody answered is still unanswered', async () => {
+    const exp = scratchFile('state-syn.yaml', 'expectations:\n  - match: { to: "*:80" }\n    expect: { state: completed }\n');
+    const { code, stdout } = await run(['check', '--expect', exp, path.join(pcapsDir, 'zeek', 'ipv4', 'fragmented-syn.pcap')]);
+    expect(lines(stdout)[0]).toMatch(/^FAIL {2}\[1\] .*state: expected completed, found unanswered/);
+    expect(code).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import { summarizeAnalysis } from '../../src/explain/index.js';
 import { explainUnpairedFlow } from '../../src/explain/explain-correlation.js';
 import { expectedFlows, scenarios, type Scenario, type TruthConversation } from '../correlate/truth.js';
 import { indexCapture } from '../captures/lab-captures.js';
+import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
 
@@ -239,5 +240,78 @@ describe.skipIf(!byName.has('13'))('13 IPv6 clients of an IPv4-only container: o
     const summary = summarizeAnalysis(r.analysis);
     expect(summary).toMatch(/^2 conversations: 2 through the userland proxy/);
     for (const f of icmp6) expect(explainUnpairedFlow(f, { capturedIfaces: Object.keys(s.perInterface) }).join(' ')).toMatch(/IPv6 (neighbor|multicast listener) discovery \(.+\), link-local control traffic that is never routed and never NATed/);
+  });
+});
+
+describe.skipIf(!byName.has('14'))('14 a host process calling a published port on the host\'s own address: DNAT in nat OUTPUT', () => {
+  it('is DNAT inferred from the bridge side, names nat OUTPUT and the host address the container sees, in every capture mode', async () => {
+    const s = byName.get('14')!;
+    const t = conv(s, (x) => x.mechanism === 'dnat');
+    const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
+    const egress = t.legs.find((l) => l.role === 'egress')!.tuple;
+    for (const files of [Object.values(s.perInterface), [s.pcapng!], [s.dir]]) {
+      // The directory's any.pcap names its interfaces from the ip-link dump next to it.
+      const r = await analyzeCaptures(files, parseCaptureOptions({}, files));
+      const c = correlationOf(r, t);
+      expect(c.mechanism).toBe('dnat');
+      const text = c.explanation.join(' ');
+      expect(text).toContain(`first appears on docker0 as ${ep(egress.src, egress.sport)} → ${ep(egress.dst, egress.dport)}`);
+      expect(text).toContain('nat OUTPUT');
+      expect(text).toContain('never reaches lo');
+      expect(text).toContain(`saw the client as ${origin.src}, the host's own address`);
+      // Facts §1: with userland-proxy=false MASQUERADE from LOCAL makes it 172.17.0.1.
+      expect(text).toContain('With userland-proxy=false Docker also MASQUERADEs');
+    }
+  });
+
+  it('with --conntrack gives the tuple the process opened (truth\'s local-origin leg), with --rules the DNAT rule and so the published port', async () => {
+    const s = byName.get('14')!;
+    const t = conv(s, (x) => x.mechanism === 'dnat');
+    const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
+    const egress = t.legs.find((l) => l.role === 'egress')!.tuple;
+    const files = Object.values(s.perInterface);
+    const ct = await analyzeCaptures(files, { conntrackFile: `${s.dir}/conntrack.txt` });
+    const withCt = correlationOf(ct, t).evidence.find((e) => e.kind === 'conntrack')!;
+    expect(withCt.values).toEqual([`${ep(origin.src, origin.sport)} → ${ep(origin.dst, origin.dport)}`, `${ep(egress.src, egress.sport)} → ${ep(egress.dst, egress.dport)}`]);
+    expect(ct.analysis.inferences.some((i) => /1 hop\(s\) confirmed, 0 contradicted, 0 not in the dump/.test(i))).toBe(true);
+    const rules = await analyzeCaptures(files, { rulesFile: `${s.dir}/iptables-save.txt` });
+    const rule = correlationOf(rules, t).evidence.find((e) => e.kind === 'rule')!;
+    expect(rule.detail).toContain(`--dport ${origin.dport} -j DNAT --to-destination ${egress.dst}:${egress.dport}`);
+    expect(rule.detail).toContain(`the published port ${origin.dport} is read from the rule`);
+  });
+
+  it('does not infer it for a container calling the host, nor for the proxy\'s own connections', async () => {
+    // 15a: the proxy dials from the bridge's address (same network); 03: containers call out.
+    for (const name of ['01', '03', '15a']) {
+      const s = byName.get(name);
+      if (!s) continue;
+      const r = await analyzeCaptures(Object.values(s.perInterface));
+      expect(r.analysis.correlations.filter((c) => c.notes.some((n) => n.startsWith('DNAT in nat OUTPUT'))), name).toEqual([]);
+    }
+  });
+});
+
+describe.skipIf(!byName.has('15a') || !byName.has('15b'))('15 a container calling another container\'s published port through the host\'s address', () => {
+  it('with the proxy the container sees the bridge address; without it the kernel DNATs and it sees the calling container', async () => {
+    const a = byName.get('15a')!;
+    const ta = conv(a, (x) => x.mechanism === 'userland-proxy');
+    const clientA = ta.legs.find((l) => l.role === 'client')!.tuple;
+    const upA = ta.legs.find((l) => l.role === 'upstream')!.tuple;
+    const ca = correlationOf(await analyzeCaptures(Object.values(a.perInterface)), ta);
+    const textA = ca.explanation.join(' ');
+    expect(textA).toContain(`saw the client as ${upA.src} (the address the proxy connected from), not ${clientA.src}`);
+    expect(textA).toContain('-A DOCKER -i docker0 -j RETURN');
+
+    const b = byName.get('15b')!;
+    const tb = conv(b, (x) => x.mechanism === 'dnat');
+    const ingress = tb.legs.find((l) => l.role === 'ingress')!.tuple;
+    const egress = tb.legs.find((l) => l.role === 'egress')!.tuple;
+    expect(egress.src).toBe(ingress.src);
+    const cb = correlationOf(await analyzeCaptures(Object.values(b.perInterface)), tb);
+    expect(cb.mechanism).toBe('dnat');
+    const textB = cb.explanation.join(' ');
+    expect(textB).toContain(`The container saw the real client address ${ep(egress.src, egress.sport)}`);
+    expect(textB).toContain(`Here the client ${ingress.src} is a container on the bridge`);
+    expect(textB).toContain("the container sees the client container's own address");
   });
 });

@@ -76,5 +76,7 @@ export interface ScenarioMeta {
   mode: string;
   interfaces: Record<string, string>;
   captures: { perInterface: Record<string, string>; any: string; pcapng: string };
+  /** Interfaces all.pcapng records; absent: lo, docker0 and eth0. */
+  pcapngInterfaces?: string[];
   sysctl: Record<string, string | boolean | null>;
 }

@@ -87,7 +87,9 @@ export function findRewriteRules(hop: HopToAttribute, sets: RuleSet[], opts: Att
     const order: Hook[] = srcIsLocal ? ['output'] : hop.ingressIface ? ['prerouting'] : ['prerouting', 'output'];
     let dnat: NatRule | null = null;
     for (const hook of order) {
-      const p = hook === 'prerouting' ? { ...pkt, inIface: hop.ingressIface ?? null } : pkt;
+      // A locally generated packet has no input interface: `-i docker0` never matches it (a
+      // chain that both PREROUTING and OUTPUT jump to, such as Docker's DOCKER, has such rules).
+      const p = hook === 'prerouting' ? { ...pkt, inIface: hop.ingressIface ?? null } : { ...pkt, inIface: NO_IFACE };
       dnat = walkHook(sets, hook, p, ok);
       if (dnat) {
         generatedLocally = hook === 'output';
@@ -101,7 +103,7 @@ export function findRewriteRules(hop: HopToAttribute, sets: RuleSet[], opts: Att
   if (wantSnat) {
     const pkt: WalkPacket = {
       proto, src: mid.src.ip, dst: mid.dst.ip, sport: mid.src.port, dport: mid.dst.port,
-      inIface: generatedLocally ? null : hop.ingressIface ?? null,
+      inIface: generatedLocally ? NO_IFACE : hop.ingressIface ?? null,
       outIface: hop.egressIface ?? null,
       srcLocal: generatedLocally || local(mid.src.ip) ? true : hop.ingressIface ? false : null,
       dstLocal: local(mid.dst.ip) ? true : null,
@@ -215,8 +217,12 @@ function matches(r: NatRule, p: WalkPacket): boolean {
   return true;
 }
 
+/** The input interface of a locally generated packet: none (null is "not known"). */
+const NO_IFACE = '';
+
 function ifaceMatches(m: IfaceMatch, iface: string | null): boolean {
   if (iface === null) return true; // unknown: assume the rule applies
+  if (iface === NO_IFACE) return m.negate;
   const wild = m.name.endsWith('+') || m.name.endsWith('*');
   const eq = wild ? iface.startsWith(m.name.slice(0, -1)) : iface === m.name;
   return eq !== m.negate;
