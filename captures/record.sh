@@ -17,7 +17,7 @@ PY=/usr/bin/python3
 SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-collision
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
   08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc
-  13-ipv6-proxy 14-host-own-ip 15a-container-to-published-proxy 15b-container-to-published-noproxy)
+  13-ipv6-proxy 14-host-own-ip 14b-host-own-ip-noproxy 15a-container-to-published-proxy 15b-container-to-published-noproxy)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -78,11 +78,11 @@ PY=/usr/bin/python3
 
 # ---------------------------------------------------------------- scenario mode
 NOPROXY=0
-case "$SCEN" in 05b-*|06-*|12-*|15b-*) NOPROXY=1 ;; esac
+case "$SCEN" in 05b-*|06-*|12-*|14b-*|15b-*) NOPROXY=1 ;; esac
 [ $FORCE_NOPROXY = 1 ] && NOPROXY=1
 if [ -z "$OUT" ]; then
   OUT="$HERE/$SCEN"
-  case "$SCEN" in 05b-*|06-*|12-*|15b-*) ;; *) [ $NOPROXY = 1 ] && OUT="$HERE/$SCEN--no-proxy" ;; esac
+  case "$SCEN" in 05b-*|06-*|12-*|14b-*|15b-*) ;; *) [ $NOPROXY = 1 ] && OUT="$HERE/$SCEN--no-proxy" ;; esac
 fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
@@ -354,10 +354,10 @@ start_captures() {
   bg "$NS_H" "$WORK/tcpdump-any.err" tcpdump -Z root -p -U -n -i any -w "$OUT/any.pcap"
   CAP_PIDS+=($!)
   # -p after each -i: no promiscuous mode (a promiscuous docker0 duplicates hairpin frames).
-  # 14 and 15b: the container ports too. Their conversations reach docker0 already translated,
+  # 14, 14b and 15b: the container ports too. Their conversations reach docker0 already translated,
   # and docker0 alone cannot tell which end is the container (captures/README.md).
   local ng=(-i lo -p -i docker0 -p -i eth0 -p)
-  case "$SCEN" in 14-*|15b-*) ng+=(-i "$VETH_C1" -p -i "$VETH_C2" -p) ;; esac
+  case "$SCEN" in 14-*|14b-*|15b-*) ng+=(-i "$VETH_C1" -p -i "$VETH_C2" -p) ;; esac
   bg "$NS_H" "$WORK/dumpcap.err" dumpcap -q "${ng[@]}" -w "$OUT/all.pcapng"
   CAP_PIDS+=($!)
   for i in "${CAP_IFACES[@]}" any; do
@@ -405,7 +405,7 @@ run_traffic() {
       client "$NS_H" http ::1 5000 "nf-$SNUM-c1"
       client "$NS_X" http $HOST_IP6 5000 "nf-$SNUM-c2" ;;
     # A host process calling its own (non-loopback) address: DNAT in OUTPUT, nothing on lo.
-    14-*) client "$NS_H" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
+    14-*|14b-*) client "$NS_H" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
     # Another container (c2) calling c1's published port through the host's address.
     15a-*|15b-*) client "$NS_C2" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
     06-*) client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c1" ;;
@@ -532,7 +532,7 @@ meta = {
         'any': 'any.pcap',
         'pcapng': 'all.pcapng',
     },
-    'pcapngInterfaces': ['lo', 'docker0', 'eth0'] + ([v1, v2] if scen.startswith(('14-', '15b-')) else []),
+    'pcapngInterfaces': ['lo', 'docker0', 'eth0'] + ([v1, v2] if scen.startswith(('14-', '14b-', '15b-')) else []),
 }
 json.dump(meta, open(os.path.join(out, 'meta.json'), 'w'), indent=2)
 open(os.path.join(out, 'meta.json'), 'a').write('\n')

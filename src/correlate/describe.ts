@@ -8,7 +8,7 @@
  * (./lazy-correlation.ts). Each hop function does both, `ev === null` meaning the first pass.
  */
 import type { Flow } from '../flows/flow.js';
-import { LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
+import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
 import { endpointText, isIcmp, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
@@ -98,11 +98,16 @@ function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): Ho
     dstPort: rs.port !== n.server.port,
   };
   let mechanism: Mechanism = mechanismOf(change);
-  if (isLoopback(rc.ip) && !change.dstIp) {
+  // The request the host sent (initial TTL) from an address of its own outside the container's
+  // network (14 with userland-proxy=false): like a loopback client, routed for a local destination.
+  const hostAddress = !isLoopback(rc.ip) && rc.ip.includes('.') && !sameSlash16(rc.ip, n.server.ip) && initialTtl(client.fwd.firstTtl);
+  if ((isLoopback(rc.ip) || hostAddress) && !change.dstIp) {
     // A loopback client cannot reach a container address except through DNAT in OUTPUT.
     mechanism = 'dnat+snat';
     notes?.push(
-      `the client is ${endpointText(rc)} (loopback): it connected to a local address that DNAT in OUTPUT sent to ${endpointText(n.server)}, and MASQUERADE rewrote the source to ${endpointText(n.client)} (no-proxy localhost, route_localnet=1); the pre-DNAT destination is not on the wire`,
+      isLoopback(rc.ip)
+        ? `the client is ${endpointText(rc)} (loopback): it connected to a local address that DNAT in OUTPUT sent to ${endpointText(n.server)}, and MASQUERADE rewrote the source to ${endpointText(n.client)} (no-proxy localhost, route_localnet=1); the pre-DNAT destination is not on the wire`
+        : `the client is ${endpointText(rc)}, ${HOST_CLIENT_NOTE} (its packets left with TTL ${client.fwd.firstTtl}): it connected to a local address that DNAT in OUTPUT sent to ${endpointText(n.server)}, and MASQUERADE from LOCAL rewrote the source to ${endpointText(n.client)} (userland-proxy=false); the pre-DNAT destination is not on the wire`,
     );
   }
   let hop: Hop | null = null;

@@ -115,6 +115,9 @@ export type EvidenceValue = string | number;
  */
 export const LOCAL_DNAT_NOTE = 'DNAT in nat OUTPUT inferred';
 
+/** In the note of a connection whose replies name a client address of the host's own (describe.ts halfHop). */
+export const HOST_CLIENT_NOTE = 'an address of this host';
+
 /** Starts a correlation's note on legs that were the same packets routed a second time (correlate.ts dropSecondDeliveries). */
 export const SECOND_DELIVERY_NOTE = 'the same packets delivered a second time, TTL one lower, not another leg';
 

@@ -1,5 +1,5 @@
 import type { Flow } from '../flows/flow.js';
-import { LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
+import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
 } from './describe.js';
@@ -328,10 +328,14 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
   const replyHalf = legs.find((f) => f.halfFlow && f.src.ip !== to.src.ip) ?? null;
   const clientEp = preNat ? endpointText(preNat, 'src') : replyHalf ? endpointText(replyHalf, 'src') : null;
   const clientIp = preNat ? preNat.src.ip : replyHalf ? replyHalf.src.ip : null;
-  const fromLocal = preNat ? preNat.iface === 'lo' || isLoopback(preNat.src.ip) : clientIp !== null && isLoopback(clientIp);
+  // 14 with userland-proxy=false: the replies name a client address of the host's own (../correlate/describe.ts halfHop).
+  const hostClient = !preNat && clientIp !== null && !isLoopback(clientIp) && c.notes.some((n) => n.includes(HOST_CLIENT_NOTE));
+  const fromLocal = preNat ? preNat.iface === 'lo' || isLoopback(preNat.src.ip) : clientIp !== null && (isLoopback(clientIp) || hostClient);
   const steps: string[] = [];
   if (preNat) {
     steps.push(`The client ${clientEp} opened ${aConversation(preNat.proto)} to ${endpointText(preNat, 'dst')}; it appears on ${iface(preNat)}.`);
+  } else if (hostClient) {
+    steps.push(`A process on this host, ${clientEp}, opened ${aConversation(to.proto)} to a port published on one of the host's own addresses (most likely ${clientIp} itself). Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, where Docker's rule sends local destinations to its DNAT chain.`);
   } else if (clientEp) {
     steps.push(`The client ${clientEp} opened ${aConversation(to.proto)} to a port published on the host. Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, before it reached lo (this needs route_localnet=1, which Docker sets for userland-proxy=false).`);
   } else {
@@ -362,13 +366,6 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
 }
 
 /**
- * A hairpin seen only between its two rewrites (docker0 alone: a pcapng of lo, docker0 and eth0).
- * The copy shows the container as source and destination; the address it was sent to and the
- * address the container received it from are on other capture points, so they are told as
- * derived, never read off this copy (facts §1: DNAT, then the hairpin MASQUERADE to the bridge's
- * address).
- */
-/**
  * A host process calling a published port on one of the host's own addresses (facts §1): DNAT in
  * nat OUTPUT, nothing on lo, and the capture shows only the translated connection on the bridge.
  * Inferred from its initial TTL and its source (describe.ts isLocalOriginDnat).
@@ -389,6 +386,13 @@ function explainLocalDnat(c: Correlation, first: Flow, flows: Map<string, Flow>,
   ];
 }
 
+/**
+ * A hairpin seen only between its two rewrites (docker0 alone: a pcapng of lo, docker0 and eth0).
+ * The copy shows the container as source and destination; the address it was sent to and the
+ * address the container received it from are on other capture points, so they are told as
+ * derived, never read off this copy (facts §1: DNAT, then the hairpin MASQUERADE to the bridge's
+ * address).
+ */
 function explainHairpinMiddle(mid: Flow): string[] {
   const self = mid.src.ip;
   return [

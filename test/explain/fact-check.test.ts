@@ -315,3 +315,19 @@ describe.skipIf(!byName.has('15a') || !byName.has('15b'))('15 a container callin
     expect(textB).toContain("the container sees the client container's own address");
   });
 });
+
+describe.skipIf(!byName.has('14b'))('14b the same with userland-proxy=false: DNAT in OUTPUT and MASQUERADE from LOCAL', () => {
+  it('names the host process as the client, nat OUTPUT, and the bridge address the container sees; never a container or the hairpin rule', async () => {
+    const s = byName.get('14b')!;
+    const t = conv(s, (x) => x.mechanism === 'dnat+snat');
+    const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
+    const egress = t.legs.find((l) => l.role === 'egress')!.tuple;
+    const c = correlationOf(await analyzeCaptures(Object.values(s.perInterface)), t);
+    expect(c.mechanism).toBe('dnat+snat');
+    const text = c.explanation.join(' ');
+    expect(text).toContain(`A process on this host, ${ep(origin.src, origin.sport)}, opened`);
+    expect(text).toContain('In nat OUTPUT, DNAT rewrote the destination');
+    expect(text).toContain(`The container saw the client as ${egress.src}, not ${origin.src}`);
+    expect(text).not.toMatch(/The container 198|hairpin|route_localnet/);
+  });
+});
