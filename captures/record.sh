@@ -17,7 +17,8 @@ PY=/usr/bin/python3
 SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-collision
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
   08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc
-  13-ipv6-proxy 14-host-own-ip 14b-host-own-ip-noproxy 15a-container-to-published-proxy 15b-container-to-published-noproxy)
+  13-ipv6-proxy 14-host-own-ip 14b-host-own-ip-noproxy 15a-container-to-published-proxy 15b-container-to-published-noproxy
+  16-bulk-transfer)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -296,6 +297,8 @@ start_servers() {
   local www="$WORK/www" c
   mkdir -p "$www"
   echo "hello from the natflow lab" >"$www/hello.txt"
+  # 16: a download big enough for segmentation offloads (TSO/GSO, GRO) to shape the packets.
+  head -c 131072 /dev/zero | tr '\0' 'n' >"$www/big.bin"
   # python3 -m http.server: the backlog of 5 is part of what scenario 08 records.
   bg "$NS_C1" "$OUT/server-c1.log" "$PY" -u -m http.server 5000 --bind 0.0.0.0 --directory "$www"
   bg "$NS_C2" "$OUT/server-c2.log" "$PY" -u -m http.server 5000 --bind 0.0.0.0 --directory "$www"
@@ -408,6 +411,10 @@ run_traffic() {
     14-*|14b-*) client "$NS_H" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
     # Another container (c2) calling c1's published port through the host's address.
     15a-*|15b-*) client "$NS_C2" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
+    # 128 KiB through DNAT from outside, then through the proxy from the host.
+    16-*)
+      client "$NS_X" http $HOST_IP 5000 "nf-$SNUM-c1" --path /big.bin
+      client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c2" --path /big.bin ;;
     06-*) client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c1" ;;
     07-*) client "$NS_H" http 127.0.0.1 8000 "nf-$SNUM-c1" ;;
     08-*)

@@ -12,11 +12,11 @@ import threading
 import time
 
 
-def http_get(host, port, marker, bind_port=0, timeout=10.0):
+def http_get(host, port, marker, bind_port=0, timeout=10.0, path='/hello.txt'):
     src = ('', bind_port) if bind_port else None
     conn = http.client.HTTPConnection(host, port, timeout=timeout, source_address=src)
     try:
-        conn.request('GET', '/hello.txt?m=' + marker, headers={'User-Agent': 'natflow-lab'})
+        conn.request('GET', path + '?m=' + marker, headers={'User-Agent': 'natflow-lab'})
         resp = conn.getresponse()
         body = resp.read()
         return 'http %s:%d %s -> %d (%d bytes)' % (host, port, marker, resp.status, len(body))
@@ -118,6 +118,7 @@ def main():
     h = sub.add_parser('http')
     h.add_argument('host'); h.add_argument('port', type=int); h.add_argument('marker')
     h.add_argument('--bind-port', type=int, default=0)
+    h.add_argument('--path', default='/hello.txt')
     u = sub.add_parser('udp')
     u.add_argument('host'); u.add_argument('port', type=int); u.add_argument('marker')
     u.add_argument('--bind-port', type=int, default=0)
@@ -130,7 +131,7 @@ def main():
     m.add_argument('--offset', type=float, default=0.0)
     a = ap.parse_args()
     if a.cmd == 'http':
-        print(http_get(a.host, a.port, a.marker, a.bind_port))
+        print(http_get(a.host, a.port, a.marker, a.bind_port, path=a.path))
     elif a.cmd == 'udp':
         print(dns_query(a.host, a.port, a.marker, a.bind_port, connect=a.connect))
     elif a.cmd == 'icmp':

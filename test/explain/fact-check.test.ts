@@ -3,6 +3,7 @@
  * captures' README ("observed" vs "derived"): expected values come from truth.json, never
  * from natflow's own output.
  */
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import type { Correlation } from '../../src/correlate/model.js';
@@ -329,5 +330,46 @@ describe.skipIf(!byName.has('14b'))('14b the same with userland-proxy=false: DNA
     expect(text).toContain('In nat OUTPUT, DNAT rewrote the destination');
     expect(text).toContain(`The container saw the client as ${egress.src}, not ${origin.src}`);
     expect(text).not.toMatch(/The container 198|hairpin|route_localnet/);
+  });
+});
+
+describe.skipIf(!byName.has('16'))('16 bulk downloads: segmentation offloads (facts §2) never require 1:1 packet counts', () => {
+  const tshark = (file: string, filter: string): string[] =>
+    execFileSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.len', '-e', 'tcp.len'], { encoding: 'utf8' }).trimEnd().split('\n').filter((l) => l !== '');
+  const hasTshark = (() => {
+    try {
+      execFileSync('tshark', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!hasTshark)('pairs both downloads though frames exceed the MTU and the proxy cuts the stream differently on each side', async () => {
+    const s = byName.get('16')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const dnat = conv(s, (x) => x.mechanism === 'dnat');
+    const proxy = conv(s, (x) => x.mechanism === 'userland-proxy');
+    // Super-segments: frames larger than an Ethernet MTU on the DNAT path (GRO/TSO on the veths).
+    const outer = dnat.legs.find((l) => l.interfaces.includes('eth0'))!.tuple;
+    const big = tshark(s.perInterface.eth0, `tcp.port==${outer.sport} && frame.len > 1514`);
+    expect(big.length).toBeGreaterThan(0);
+    const cd = correlationOf(r, dnat);
+    expect(cd.mechanism).toBe('dnat');
+    // Every frame of the connection crossed eth0 and docker0 unchanged but for the rewrite.
+    const frames = tshark(s.perInterface.eth0, `tcp.port==${outer.sport}`).length;
+    expect(cd.evidence.find((e) => e.kind === 'packets' && e.flows?.[0] === cd.legs[0])!.count).toBe(frames);
+
+    const client = proxy.legs.find((l) => l.role === 'client')!.tuple;
+    const up = proxy.legs.find((l) => l.role === 'upstream')!.tuple;
+    const loData = tshark(s.perInterface.lo, `tcp.srcport==${client.dport} && tcp.dstport==${client.sport} && tcp.len > 0`);
+    const dockData = tshark(s.perInterface.docker0, `ip.src==${up.dst} && tcp.srcport==${up.dport} && tcp.dstport==${up.sport} && tcp.len > 0`);
+    const bytes = (rows: string[]) => rows.reduce((n, l) => n + Number(l.split('\t')[1]), 0);
+    expect(bytes(loData)).toBe(bytes(dockData));
+    expect(loData.length).not.toBe(dockData.length);
+    const cp = correlationOf(r, proxy);
+    expect(cp.mechanism).toBe('userland-proxy');
+    const down = cp.evidence.find((e) => e.kind === 'payload' && e.detail.startsWith('server→client'))!;
+    expect(down.count).toBe(bytes(loData));
   });
 });
