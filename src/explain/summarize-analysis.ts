@@ -18,8 +18,11 @@ function isMulticast(ip: string): boolean {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** What the summary reads of a flow, by id. */
-export type FlowLookup = (id: string) => Pick<FlowSummary, 'iface' | 'dst'> | undefined;
+/**
+ * What the summary reads of a flow, by id. `linkControl`: neighbor discovery, MLD or IGMP
+ * (../flows/link-control.ts), known only where the flow records are.
+ */
+export type FlowLookup = (id: string) => (Pick<FlowSummary, 'iface' | 'dst'> & { linkControl?: boolean }) | undefined;
 
 /**
  * One paragraph: conversations per mechanism, unpaired flows per interface, clock offsets.
@@ -53,19 +56,26 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
 
   const unpairedIds = [...a.unpaired, ...a.correlations.filter((c) => c.mechanism === 'none').flatMap((c) => c.legs)];
   const unique = [...new Set(unpairedIds)];
-  if (unique.length) {
-    const perIface = new Map<string, number>();
-    for (const id of unique) {
-      const i = sanitizeText(lookup(id)?.iface ?? '?');
-      perIface.set(i, (perIface.get(i) ?? 0) + 1);
-    }
-    const list = [...perIface].sort((x, y) => y[1] - x[1]);
-    parts.push(list.map(([i, n], k) => (k === 0 ? `${plural(n, 'unpaired flow')} on ${i}` : `${n} on ${i}`)).join(', '));
-  }
+  // Every dual-stack link carries neighbor discovery and MLD: counted apart, not as findings.
+  const control = unique.filter((id) => lookup(id)?.linkControl === true);
+  const rest = control.length === 0 ? unique : unique.filter((id) => lookup(id)?.linkControl !== true);
+  if (rest.length) parts.push(perIfaceText(rest, lookup, 'unpaired flow'));
+  if (control.length) parts.push(`link-local control traffic (neighbor discovery, MLD, IGMP), never NATed: ${perIfaceText(control, lookup, 'flow')}`);
   let text = parts.join('; ') + '.';
   const offsets = a.captures.filter((c) => c.clockOffset !== null && Math.abs(c.clockOffset) >= 1e-6);
   if (offsets.length) {
     text += ` Clock offsets applied: ${offsets.map((c) => `${sanitizeText(c.file)} ${c.clockOffset! >= 0 ? '+' : ''}${(c.clockOffset! * 1000).toFixed(3)} ms${c.clockOffsetBasis ? ` (${sanitizeText(c.clockOffsetBasis)})` : ''}`).join(', ')}.`;
   }
   return text;
+}
+
+/** "3 unpaired flows on eth0, 1 on docker0": per interface, most first. */
+function perIfaceText(ids: readonly string[], lookup: FlowLookup, noun: string): string {
+  const perIface = new Map<string, number>();
+  for (const id of ids) {
+    const i = sanitizeText(lookup(id)?.iface ?? '?');
+    perIface.set(i, (perIface.get(i) ?? 0) + 1);
+  }
+  const list = [...perIface].sort((x, y) => y[1] - x[1]);
+  return list.map(([i, n], k) => (k === 0 ? `${plural(n, noun)} on ${i}` : `${n} on ${i}`)).join(', ');
 }
