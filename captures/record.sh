@@ -18,7 +18,7 @@ SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-coll
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
   08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc
   13-ipv6-proxy 14-host-own-ip 14b-host-own-ip-noproxy 15a-container-to-published-proxy 15b-container-to-published-noproxy
-  16-bulk-transfer)
+  16-bulk-transfer 17-ipv6-network)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -99,7 +99,11 @@ VETH_C2="veth$(printf c2 | sha1sum | cut -c1-7)"
 C1=172.17.0.2; C2=172.17.0.3; GW=172.17.0.1; HOST_IP=198.18.0.1; EXT_IP=198.18.0.2
 # 13 only: the uplink's IPv6 addresses (documentation prefix, RFC 3849); docker0 stays IPv4-only.
 HOST_IP6=2001:db8:18::1; EXT_IP6=2001:db8:18::2
-IPV6=0; case "$SCEN" in 13-*) IPV6=1 ;; esac
+IPV6=0; case "$SCEN" in 13-*|17-*) IPV6=1 ;; esac
+# 17 only: the bridge has IPv6 too (dockerd --ipv6 / a network created with --ipv6, ip6tables on),
+# so containers have IPv6 addresses and the kernel NATs IPv6 as it does IPv4.
+V6NET=0; case "$SCEN" in 17-*) V6NET=1 ;; esac
+GW6=fd00:17::1; C1_6=fd00:17::2; C2_6=fd00:17::3
 WORK="$(mktemp -d /tmp/nf-lab.XXXXXX)"
 PIDS=()      # every background process this script started
 CAP_PIDS=()  # the capture processes among them
@@ -182,6 +186,18 @@ build_lab() {
     ip -n "$NS_H" addr add $HOST_IP6/64 dev eth0 nodad
     ip -n "$NS_X" addr add $EXT_IP6/64 dev eth0 nodad
   fi
+  if [ $V6NET = 1 ]; then
+    # docker0 and the containers get IPv6 (a ULA, as Docker assigns one); the bridge ports stay
+    # layer 2 only. The host routes IPv6 between eth0 and docker0.
+    nsx "$NS_H" sysctl -qw net.ipv6.conf.docker0.disable_ipv6=0 net.ipv6.conf.all.forwarding=1
+    ip -n "$NS_H" addr add $GW6/64 dev docker0 nodad
+    for c in 1 2; do
+      if [ $c = 1 ]; then ip=$C1_6; cns=$NS_C1; else ip=$C2_6; cns=$NS_C2; fi
+      nsx "$cns" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.eth0.accept_ra=0 net.ipv6.conf.eth0.router_solicitations=0
+      ip -n "$cns" addr add "$ip/64" dev eth0 nodad
+      ip -n "$cns" -6 route add default via $GW6
+    done
+  fi
 
   nsx "$NS_H" sysctl -qw net.ipv4.ip_forward=1
   BRNF="unavailable"
@@ -261,6 +277,15 @@ write_rules() {
   } >"$f"
   nsx "$NS_H" iptables-restore <"$f"
   [ $IPV6 = 1 ] || return 0
+  if [ $V6NET = 1 ]; then
+    # An IPv6-enabled bridge: the same rules as IPv4 in ip6tables (moby setup_ip_tables.go with
+    # ip6tables on), DNAT to the container's IPv6 address, MASQUERADE of the bridge's prefix.
+    sed -e 's#172\.17\.0\.0/16#fd00:17::/64#g' -e 's#127\.0\.0\.0/8#::1/128#g' \
+      -e "s#--to-destination $C1:\([0-9]*\)#--to-destination [$C1_6]:\1#g" \
+      -e "s#-s $C1/32 -d $C1/32#-s $C1_6/128 -d $C1_6/128#g" -e "s#-d $C1/32#-d $C1_6/128#g" "$f" >"$f.v6"
+    nsx "$NS_H" ip6tables-restore <"$f.v6"
+    return 0
+  fi
   # Docker >= 27 (ip6tables on by default) sets up its IPv6 chains even when the default bridge
   # has no IPv6 (derived from moby's setup_ip_tables.go): the jumps to DOCKER, no DNAT in it (no
   # container has an IPv6 address to translate to), the filter chains with the conntrack match
@@ -300,9 +325,11 @@ start_servers() {
   # 16: a download big enough for segmentation offloads (TSO/GSO, GRO) to shape the packets.
   head -c 131072 /dev/zero | tr '\0' 'n' >"$www/big.bin"
   # python3 -m http.server: the backlog of 5 is part of what scenario 08 records.
-  bg "$NS_C1" "$OUT/server-c1.log" "$PY" -u -m http.server 5000 --bind 0.0.0.0 --directory "$www"
-  bg "$NS_C2" "$OUT/server-c2.log" "$PY" -u -m http.server 5000 --bind 0.0.0.0 --directory "$www"
-  bg "$NS_X" "$OUT/server-ext.log" "$PY" -u -m http.server 8080 --bind 0.0.0.0 --directory "$www"
+  # 17: dual-stack servers (:: takes IPv4 too), so the containers and the outside answer IPv6.
+  local any=0.0.0.0; [ $V6NET = 1 ] && any=::
+  bg "$NS_C1" "$OUT/server-c1.log" "$PY" -u -m http.server 5000 --bind $any --directory "$www"
+  bg "$NS_C2" "$OUT/server-c2.log" "$PY" -u -m http.server 5000 --bind $any --directory "$www"
+  bg "$NS_X" "$OUT/server-ext.log" "$PY" -u -m http.server 8080 --bind $any --directory "$www"
   bg "$NS_X" "$OUT/server-ext-udp.log" "$PY" -u "$LIB/udp-responder.py" 53
   wait_for 10 listening "$NS_C1" tcp 5000
   wait_for 10 listening "$NS_C2" tcp 5000
@@ -329,7 +356,10 @@ start_servers() {
       else
         # Stand-in for docker-proxy: accept on the host port, open a new connection to the container.
         bg "$NS_H" "$OUT/proxy-$hp.log" socat "TCP4-LISTEN:$hp,fork,reuseaddr" "TCP4:$cip:$cp"
-        if [ $IPV6 = 1 ]; then
+        if [ $V6NET = 1 ]; then
+          # The IPv6 binding's docker-proxy dials the container's IPv6 address.
+          bg "$NS_H" "$OUT/proxy-$hp-ipv6.log" socat "TCP6-LISTEN:$hp,ipv6only=1,fork,reuseaddr" "TCP6:[$C1_6]:$cp"
+        elif [ $IPV6 = 1 ]; then
           # dockerd binds a published port on :: too; a container without IPv6 is reached from
           # there only by a second docker-proxy (-host-ip :: -container-ip <its IPv4>), which
           # dials the container over IPv4 (moby/libnetwork c3fabc6, "Fix regression in docker-proxy").
@@ -412,6 +442,12 @@ run_traffic() {
     # Another container (c2) calling c1's published port through the host's address.
     15a-*|15b-*) client "$NS_C2" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
     # 128 KiB through DNAT from outside, then through the proxy from the host.
+    17-*)
+      # With IPv6 on the bridge: localhost over ::1 (the proxy, now to the container's IPv6
+      # address), a remote IPv6 client (DNAT, its address kept), the container calling out (MASQUERADE).
+      client "$NS_H" http ::1 5000 "nf-$SNUM-c1"
+      client "$NS_X" http $HOST_IP6 5000 "nf-$SNUM-c2"
+      client "$NS_C1" http $EXT_IP6 8080 "nf-$SNUM-c3" ;;
     16-*)
       client "$NS_X" http $HOST_IP 5000 "nf-$SNUM-c1" --path /big.bin
       client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c2" --path /big.bin ;;
@@ -528,11 +564,13 @@ meta = {
     'hostAddresses': [{'ifname': l['ifname'], 'address': a['local'], 'prefixlen': a['prefixlen']}
                       for l in json.load(open(addrfile)) for a in l.get('addr_info', []) if a.get('scope') != 'link'],
     'containers': [
-        {'name': 'c1', 'ip': '172.17.0.2', 'mac': '02:42:ac:11:00:02', 'bridgePort': v1},
-        {'name': 'c2', 'ip': '172.17.0.3', 'mac': '02:42:ac:11:00:03', 'bridgePort': v2},
+        dict({'name': 'c1', 'ip': '172.17.0.2', 'mac': '02:42:ac:11:00:02', 'bridgePort': v1},
+             **({'ip6': 'fd00:17::2'} if scen.startswith('17-') else {})),
+        dict({'name': 'c2', 'ip': '172.17.0.3', 'mac': '02:42:ac:11:00:03', 'bridgePort': v2},
+             **({'ip6': 'fd00:17::3'} if scen.startswith('17-') else {})),
     ],
     'external': {'name': 'ext', 'ip': '198.18.0.2', 'httpPort': 8080, 'udpPort': 53,
-                 **({'ip6': '2001:db8:18::2'} if scen.startswith('13-') else {})},
+                 **({'ip6': '2001:db8:18::2'} if scen.startswith(('13-', '17-')) else {})},
     'interfaces': {str(l['ifindex']): l['ifname'] for l in links},
     'captures': {
         'perInterface': {n: n + '.pcap' for n in ['lo', 'docker0', 'eth0', v1, v2]},

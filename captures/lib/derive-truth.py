@@ -215,6 +215,9 @@ def main():
             for a in meta['hostAddresses']]
     local_ips = {a['address'] for a in meta['hostAddresses']}
     containers = {c['ip']: c for c in meta['containers']}
+    # 17: containers have an IPv6 address too; a published port reaches either.
+    containers.update({c['ip6']: c for c in meta['containers'] if c.get('ip6')})
+    ip6_of = {c['ip']: c['ip6'] for c in meta['containers'] if c.get('ip6')}
     published = meta['published']
 
     def is_local(ip):
@@ -286,8 +289,8 @@ def main():
         if proxy and mech == 'none' and pre['proto'] in ('tcp', 'udp'):
             if is_local(post['dst']) and any(p['hostPort'] == pre['dport'] for p in pub):
                 role = 'client'
-            elif is_local(pre['src']) and any(p['containerIp'] == pre['dst'] and p['containerPort'] == pre['dport']
-                                              for p in pub):
+            elif is_local(pre['src']) and any(pre['dst'] in (p['containerIp'], ip6_of.get(p['containerIp']))
+                                              and p['containerPort'] == pre['dport'] for p in pub):
                 role = 'upstream'
         markers = set()
         for leg in legs:
@@ -322,8 +325,9 @@ def main():
         how = 'marker'
         if not mate:
             hp = c['pre']['dport']
-            target = [(p['containerIp'], p['containerPort']) for p in published
-                      if p['hostPort'] == hp and p.get('proto', 'tcp') == c['pre']['proto']]
+            target = [(ip, p['containerPort']) for p in published
+                      if p['hostPort'] == hp and p.get('proto', 'tcp') == c['pre']['proto']
+                      for ip in (p['containerIp'], ip6_of.get(p['containerIp'])) if ip]
             cand = [u for u in ups if not u['marker'] and u['pre']['proto'] == c['pre']['proto']
                     and (u['pre']['dst'], u['pre']['dport']) in target]
             peers = [x for x in clients if x['pre']['dport'] == hp and x['pre']['proto'] == c['pre']['proto'] and

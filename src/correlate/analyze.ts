@@ -11,7 +11,7 @@ import type { Analysis } from './model.js';
 import { correlate, type CaptureInput } from './correlate.js';
 import { applySideInputs } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
-import { flowEndpointTexts } from './flow-summary.js';
+import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl } from '../flows/link-control.js';
 import { explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
@@ -77,7 +77,7 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   defineLazy(analysis, 'summary', () =>
     summarizeAnalysis(analysis, (id) => {
       const f = flowsById.get(id);
-      return f === undefined ? undefined : { iface: f.iface, dst: flowEndpointTexts(f).dst, linkControl: isLinkControl(f) };
+      return f === undefined ? undefined : { iface: f.iface, dst: flowEndpointTexts(f).dst, linkControl: isLinkControl(f), proto: protoName(f.proto) };
     }),
   );
   const bytesRead = loaded.captures.reduce((s, c) => s + c.bytesRead, 0);

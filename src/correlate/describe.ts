@@ -199,7 +199,8 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
     const corrected = Number.isNaN(dF) ? NaN : dF - (y.firstUs - y.t0) + (x.firstUs - x.t0);
     ev.push({
       kind: 'packets',
-      detail: `${m.matched} packet${m.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${tcp ? 'seq/ack, ' : ''}IP ID${m.tsvalMatched > 0 ? ', TSval' : ''} and payload${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
+      // IPv6 has no IP ID (the matcher compares it only where there is one).
+      detail: `${m.matched} packet${m.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${ipIdWords(x, tcp, m.tsvalMatched > 0)}payload${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
       weight: 0.3,
       flows: [fx, fy],
       count: m.matched,
@@ -212,7 +213,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
     const ttlY = y.parts[0].fwd.firstTtl;
     if (ttlX !== null && ttlY !== null) {
       const how = ttlY === ttlX - 1 ? 'decremented: routed by the host' : ttlY === ttlX ? 'unchanged' : 'changed';
-      ev.push({ kind: 'ttl', detail: `TTL ${ttlX} on ${lx}, ${ttlY} on ${ly} (${how})`, weight: 0.05, flows: [fx, fy], values: [ttlX, ttlY] });
+      ev.push({ kind: 'ttl', detail: `${ttlName(x)} ${ttlX} on ${lx}, ${ttlY} on ${ly} (${how})`, weight: 0.05, flows: [fx, fy], values: [ttlX, ttlY] });
     }
     const rewrite = rewriteText(x, y, c);
     const tx = tupleOf(x);
@@ -314,6 +315,20 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
 }
 
 /** A flow from a container address to the same address on a bridge-side interface. */
+/** "seq/ack, IP ID, TSval and " as far as the packets carry them. */
+function ipIdWords(n: ConnNode, tcp: boolean, tsval: boolean): string {
+  const parts: string[] = [];
+  if (tcp) parts.push('seq/ack');
+  if (!n.client.ip.includes(':')) parts.push('IP ID');
+  if (tsval) parts.push('TSval');
+  return parts.length === 0 ? '' : `${parts.join(', ')} and `;
+}
+
+/** IPv4's TTL is IPv6's hop limit. */
+function ttlName(n: ConnNode): string {
+  return n.client.ip.includes(':') ? 'Hop limit' : 'TTL';
+}
+
 /** Initial TTLs of common stacks: a packet carrying one was sent by this host, not forwarded. */
 function initialTtl(t: number | null): boolean {
   return t === 64 || t === 128 || t === 255;

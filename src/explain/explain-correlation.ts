@@ -222,8 +222,9 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
       (udp
         ? `This \`localhost:${client.dst.port}\` trace of two UDP exchanges is often explained as DNAT + MASQUERADE. `
         : `This two-stream \`localhost:${client.dst.port}\` trace is often explained as DNAT + MASQUERADE. `) +
-      `With Docker's default userland-proxy=true it is not DNAT: Docker's nat OUTPUT rule jumps to its DNAT chain only for destinations outside 127.0.0.0/8, and the two independent ${udp ? 'UDP exchanges' : 'TCP connections'} above are the userland proxy at work. ` +
-      `(With userland-proxy=false the kernel does DNAT and MASQUERADE it, and then nothing appears on lo.)`,
+      `With Docker's default userland-proxy=true it is not DNAT: Docker's nat OUTPUT rule jumps to its DNAT chain only for destinations outside ${v6Client ? '::1/128 (its ip6tables rule)' : '127.0.0.0/8'}, and the two independent ${udp ? 'UDP exchanges' : 'TCP connections'} above are the userland proxy at work.` +
+      // route_localnet, which lets the kernel DNAT 127.0.0.1 to the bridge, has no IPv6 counterpart.
+      (v6Client ? '' : ` (With userland-proxy=false the kernel does DNAT and MASQUERADE it, and then nothing appears on lo.)`),
     );
   }
   return steps;
@@ -269,7 +270,7 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   );
   steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'}, the kernel rewrote the destination from ${beforeDst} to ${afterDst}, ${ruleClause(h, 'a DNAT rule for the published port', ctx)}.`);
   const ttl = fieldOf(h, 'ttl');
-  const ttlText = ttl && ttl.from !== ttl.to ? `; TTL ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
+  const ttlText = ttl && ttl.from !== ttl.to ? `; ${before.src.ip.includes(':') ? 'hop limit' : 'TTL'} ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
   steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}.${sameText(h)}`);
   steps.push(`The container saw the real client address ${endpointText(after, 'src')}: DNAT changes only the destination, so the client IP is preserved.`);
   steps.push(
@@ -406,6 +407,13 @@ function explainHairpinMiddle(mid: Flow): string[] {
 
 function explainBridge(legs: Flow[]): string[] {
   const [a, ...rest] = legs;
+  const nd = a.proto === 58 ? neighborDiscoveryName(a.icmp?.type) : null;
+  if (nd !== null) {
+    return [
+      `Background noise, not a conversation: IPv6 ${nd}, ${tupleText(a)}, appears on ${listText(legs.map(iface))} with the same addresses and payload.`,
+      `The Linux bridge ${isMulticast(a.dst.ip) ? 'flooded the multicast frame to every bridge port' : 'forwarded the frame between its ports'} without rewriting anything: the copies are one packet seen at ${legs.length} capture points. Link-local control traffic is never routed and never NATed.`,
+    ];
+  }
   if (isMulticast(a.dst.ip)) {
     const what = a.proto === 2 ? `${a.dst.ip === '224.0.0.22' ? 'an IGMPv3 membership report' : 'an IGMP packet'} (${tupleText(a)})` : `multicast ${conversationNoun(a.proto)} ${tupleText(a)}`;
     return [

@@ -22,7 +22,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * What the summary reads of a flow, by id. `linkControl`: neighbor discovery, MLD or IGMP
  * (../flows/link-control.ts), known only where the flow records are.
  */
-export type FlowLookup = (id: string) => (Pick<FlowSummary, 'iface' | 'dst'> & { linkControl?: boolean }) | undefined;
+export type FlowLookup = (id: string) => (Pick<FlowSummary, 'iface' | 'dst'> & { linkControl?: boolean; proto?: string }) | undefined;
 
 /**
  * One paragraph: conversations per mechanism, unpaired flows per interface, clock offsets.
@@ -35,9 +35,11 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
     const flowById = new Map(a.flows.map((f) => [f.id, f]));
     lookup = (id) => flowById.get(id);
   }
-  // A bridged multicast packet (docker0's IGMPv3 report) is background noise, not a conversation.
-  const noise = a.correlations.filter((c) => c.mechanism === 'bridge' && isMulticast((lookup(c.legs[0])?.dst ?? '').replace(/^\[/, '')));
-  const paired = a.correlations.filter((c) => c.mechanism !== 'none' && !noise.includes(c));
+  // A bridged multicast packet (docker0's IGMPv3 report) is background noise, not a conversation;
+  // so is IPv6 neighbor discovery and MLD across the bridge (unicast neighbor advertisements too).
+  const v6Noise = a.correlations.filter((c) => c.mechanism === 'bridge' && lookup(c.legs[0])?.proto === 'icmpv6' && lookup(c.legs[0])?.linkControl === true);
+  const noise = a.correlations.filter((c) => c.mechanism === 'bridge' && !v6Noise.includes(c) && isMulticast((lookup(c.legs[0])?.dst ?? '').replace(/^\[/, '')));
+  const paired = a.correlations.filter((c) => c.mechanism !== 'none' && !noise.includes(c) && !v6Noise.includes(c));
   const parts: string[] = [];
   const byMech = ORDER.map((m) => [m, paired.filter((c) => c.mechanism === m)] as const).filter(([, cs]) => cs.length > 0);
   let head = paired.length === 0
@@ -53,6 +55,7 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   if (extras.length) head += ` (${extras.join('; ')})`;
   parts.push(head);
   if (noise.length) parts.push(`${plural(noise.length, 'multicast packet')} bridged as background noise (IGMP reports), not ${noise.length === 1 ? 'a conversation' : 'conversations'}`);
+  if (v6Noise.length) parts.push(`${plural(v6Noise.length, 'IPv6 neighbor discovery or MLD packet')} bridged as background noise, not ${v6Noise.length === 1 ? 'a conversation' : 'conversations'}`);
 
   const unpairedIds = [...a.unpaired, ...a.correlations.filter((c) => c.mechanism === 'none').flatMap((c) => c.legs)];
   const unique = [...new Set(unpairedIds)];

@@ -373,3 +373,37 @@ describe.skipIf(!byName.has('16'))('16 bulk downloads: segmentation offloads (fa
     expect(down.count).toBe(bytes(loData));
   });
 });
+
+describe.skipIf(!byName.has('17'))('17 an IPv6-enabled bridge: the kernel NATs IPv6 as it does IPv4', () => {
+  it('DNAT keeps the IPv6 client address, MASQUERADE rewrites egress, the proxy still carries ::1; no IP ID and no 127.0.0.0/8 claims', async () => {
+    const s = byName.get('17')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const dnat = conv(s, (x) => x.mechanism === 'dnat');
+    const ingress = dnat.legs.find((l) => l.role === 'ingress')!.tuple;
+    const cd = correlationOf(r, dnat);
+    expect(cd.mechanism).toBe('dnat');
+    const text = cd.explanation.join(' ');
+    expect(text).toContain(`The container saw the real client address [${ingress.src}]:${ingress.sport}`);
+    expect(text).toContain('hop limit 64 → 63');
+    // IPv6 has no IP ID: the evidence names what the packets carry.
+    for (const e of cd.evidence) expect(e.detail).not.toContain('IP ID');
+    expect(cd.evidence.some((e) => e.kind === 'ttl' && e.detail.startsWith('Hop limit'))).toBe(true);
+
+    const snat = conv(s, (x) => x.mechanism === 'snat');
+    const egress = snat.legs.find((l) => l.role === 'egress')!.tuple;
+    const cs = correlationOf(r, snat);
+    expect(cs.mechanism).toBe('snat');
+    expect(cs.explanation.join(' ')).toContain(`the server saw the client as [${egress.src}]:${egress.sport}, the host, not the container`);
+
+    const proxy = conv(s, (x) => x.mechanism === 'userland-proxy');
+    const up = proxy.legs.find((l) => l.role === 'upstream')!.tuple;
+    const cp = correlationOf(r, proxy);
+    const ptext = cp.explanation.join(' ');
+    expect(ptext).toContain(`saw the client as ${up.src} (the address the proxy connected from), not ::1`);
+    expect(ptext).toContain('outside ::1/128 (its ip6tables rule)');
+    expect(ptext).not.toContain('127.0.0.0/8');
+    expect(ptext).not.toContain('NAT cannot translate between IPv6 and IPv4');
+    // Neighbor discovery and MLD across the bridge are noise, not conversations.
+    expect(r.analysis.summary).toMatch(/^3 conversations: 1 through the userland proxy, 1 through DNAT, 1 through SNAT\/MASQUERADE; \d+ IPv6 neighbor discovery or MLD packets bridged as background noise/);
+  });
+});
