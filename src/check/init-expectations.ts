@@ -13,6 +13,8 @@ export interface InitOptions {
   /** The capture arguments, for the header comment. */
   captures: readonly string[];
   version: string;
+  /** Flow ids of link-local control traffic (../flows/link-control.ts): nothing to expect of them. */
+  linkControl?: ReadonlySet<string>;
 }
 
 interface Group {
@@ -22,7 +24,9 @@ interface Group {
 }
 
 export function generateExpectations(analysis: Analysis, opts: InitOptions): string {
-  const conversations = buildConversations(analysis);
+  const control = opts.linkControl ?? new Set<string>();
+  // Neighbor discovery, MLD and IGMP are on every link: an expectation about them is noise.
+  const conversations = buildConversations(analysis).filter((c) => !control.has(entryLeg(c).id));
   const groups = new Map<string, Group>();
   for (const c of conversations) {
     const entry = entryLeg(c);
@@ -49,14 +53,16 @@ export function generateExpectations(analysis: Analysis, opts: InitOptions): str
   const mechanisms = new Set(conversations.map((c) => c.mechanism));
   if (!mechanisms.has('userland-proxy')) lines.push('  # No conversation went through docker-proxy.', '  noMechanism: userland-proxy');
   else lines.push('  # Some conversations went through docker-proxy; uncomment to forbid it.', '  # noMechanism: userland-proxy');
-  if (analysis.unpaired.length === 0) lines.push('  noUnpaired: true');
+  // noUnpaired does not count link-local control traffic either.
+  const unpaired = control.size === 0 ? analysis.unpaired : analysis.unpaired.filter((id) => !control.has(id));
+  if (unpaired.length === 0) lines.push('  noUnpaired: true');
   else {
     // A lookup table, not a search of every flow per unpaired one: a busy capture has tens of
     // thousands of both, and the scan made --init quadratic (65k flows: 30 s).
     const ifaceById = new Map(analysis.flows.map((f) => [f.id, f.iface]));
-    const ifaces = [...new Set(analysis.unpaired.map((id) => ifaceById.get(id)).filter((i): i is string => i !== undefined))];
+    const ifaces = [...new Set(unpaired.map((id) => ifaceById.get(id)).filter((i): i is string => i !== undefined))];
     lines.push(
-      `  # ${analysis.unpaired.length} flow(s) could not be paired (on ${ifaces.map((i) => sanitizeText(i)).join(', ') || 'unknown interfaces'}); uncomment to require none.`,
+      `  # ${unpaired.length} flow(s) could not be paired (on ${ifaces.map((i) => sanitizeText(i)).join(', ') || 'unknown interfaces'}); uncomment to require none.`,
       '  # noUnpaired: true',
     );
   }

@@ -242,6 +242,8 @@ describe('natflow check --init', () => {
       if (c.mechanism === 'none' || c.legs[0].interfaces.length === 0) continue;
       expect(text).toContain(`via: ${c.mechanism}`);
     }
+    // Nothing about IGMP reports, neighbor discovery or MLD: on every link, never NATed.
+    expect(text).not.toMatch(/224\.0\.0\.22|ff02::/);
     const check = await run(['check', '--expect', out, ...caps]);
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);

@@ -54,9 +54,10 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
     // A damaged capture makes any verdict doubtful: still report, but never exit 0 or 1.
     const badCapture = reportCaptureErrors(result.errors, setExitCode);
 
+    const linkControl = new Set(result.flows.filter(isLinkControl).map((f) => f.id));
     await withOutput((out) => {
       if (opts.init) {
-        const text = generateExpectations(result.analysis, { captures, version });
+        const text = generateExpectations(result.analysis, { captures, version, linkControl });
         if (opts.output) writeFileSync(opts.output, text);
         else out.line(text.replace(/\n$/, ''));
         setExitCode(badCapture ? EXIT_BAD_INPUT : EXIT_OK);
@@ -64,7 +65,6 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
       }
       if (!set) return;
       const retransmissions = new Map(result.flows.map((f) => [f.id, f.fwd.retransmissions + f.rev.retransmissions]));
-      const linkControl = new Set(result.flows.filter(isLinkControl).map((f) => f.id));
       const report = evaluate(set, { analysis: result.analysis, retransmissions, linkControl });
       if (opts.junit) {
         const xml = formatJunit(report, { durationSec: (Date.now() - started) / 1000, timestamp: new Date(started).toISOString() });
