@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { App } from '../../src/present/tui/components/app.js';
@@ -137,5 +138,30 @@ describe('natflow tui on the article scenario (curl 127.0.0.1:5000 through docke
     ui.stdin.write('s');
     await tick(100);
     expect(ui.frame()).toBe(last);
+  });
+});
+
+describe('natflow tui on a dual-stack capture (17: neighbor discovery and MLD on every link)', () => {
+  const dir = 'captures/17-ipv6-network';
+  const files = ['lo.pcap', 'eth0.pcap', 'docker0.pcap', 'veth2f22765.pcap', 'veth6b1f533.pcap'].map((f) => `${dir}/${f}`);
+
+  it.skipIf(!existsSync(dir))('hides link-local control traffic at start, n shows and hides it again', async () => {
+    // What the analysis holds, to count against: rows whose flows are all ICMPv6 are the noise.
+    const r = await analyzeCaptures(files);
+    const byId = new Map(r.flows.map((f) => [f.id, f]));
+    const rows = [...r.analysis.correlations.map((c) => c.legs), ...r.analysis.unpaired.map((id) => [id])];
+    const noise = rows.filter((legs) => legs.every((id) => byId.get(id)?.proto === 58)).length;
+    expect(noise).toBeGreaterThan(0);
+    const ui = mount(pipelineLoader(files, {}));
+    await waitFor(() => ui.frame().includes('shown'), 'results');
+    let f = ui.frame();
+    expect(f).toContain(`${rows.length - noise}/${rows.length} shown · ${noise} link-local control hidden (n)`);
+    expect(f).not.toMatch(/ff02::/);
+    expect(f).toMatch(/>userland-proxy +\[::1\]/);
+    f = await ui.press('n', (x) => x.includes(`${rows.length}/${rows.length} shown`));
+    expect(f).toMatch(/ff02::/);
+    expect(f).toContain('n hides link-local control');
+    f = await ui.press('n', (x) => x.includes(`${rows.length - noise}/${rows.length} shown`));
+    expect(f).not.toMatch(/ff02::/);
   });
 });

@@ -30,6 +30,7 @@ export const HELP_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['Esc  Backspace', 'back to the list (clears the filter in the list)'],
   ['/', 'filter: address, port, interface, mechanism, HTTP path (Enter applies, Esc cancels)'],
   ['s', 'cycle the sort key: time, packets, confidence, mechanism'],
+  ['n', 'show / hide link-local control traffic (neighbor discovery, MLD, IGMP): hidden at start'],
   ['?', 'this help'],
   ['q  Ctrl-C', 'quit'],
 ];
@@ -54,6 +55,7 @@ export function keyToAction(input: string, key: Key, s: UiState, ctx: KeyContext
   if (input === '?') return { type: 'help' };
   if (input === '/') return { type: 'filter-start' };
   if (input === 's') return { type: 'sort-next' };
+  if (input === 'n' && s.view === 'list') return { type: 'toggle-noise' };
   if (key.escape || key.backspace || key.delete) return { type: 'back' };
   if (s.view === 'list') {
     const h = ctx.listHeight;

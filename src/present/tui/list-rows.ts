@@ -141,10 +141,14 @@ function compare(a: ListRow, b: ListRow, key: SortKey): number {
 }
 
 /** Indices into `rows` of the rows to show, filtered then sorted (stable: ties keep row order). */
-export function visibleIndices(rows: readonly ListRow[], filter: string, sort: SortKey): number[] {
+/** `hidden`: ids of rows left out whatever the filter (the link-local control traffic). */
+export function visibleIndices(rows: readonly ListRow[], filter: string, sort: SortKey, hidden?: ReadonlySet<string>): number[] {
   const terms = filterTerms(filter);
   const out: number[] = [];
-  for (let i = 0; i < rows.length; i++) if (terms.length === 0 || matchesFilter(rows[i], terms)) out.push(i);
+  for (let i = 0; i < rows.length; i++) {
+    if (hidden !== undefined && hidden.has(rows[i].id)) continue;
+    if (terms.length === 0 || matchesFilter(rows[i], terms)) out.push(i);
+  }
   out.sort((x, y) => compare(rows[x], rows[y], sort) || x - y);
   return out;
 }

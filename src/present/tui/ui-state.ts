@@ -25,6 +25,8 @@ export interface UiState {
   /** Non-null while the user types a filter after `/`. */
   filterDraft: string | null;
   sort: SortKey;
+  /** Show link-local control traffic (neighbor discovery, MLD, IGMP), hidden by default. */
+  showNoise: boolean;
   help: boolean;
   quit: boolean;
 }
@@ -46,6 +48,7 @@ export type UiAction =
   | { type: 'filter-cancel' }
   | { type: 'filter-clear' }
   | { type: 'sort-next' }
+  | { type: 'toggle-noise' }
   | { type: 'help' }
   | { type: 'quit' }
   /** The visible list changed size (data arrived, filter applied): keep the cursor inside it. */
@@ -62,6 +65,7 @@ export const initialUiState: UiState = {
   filter: '',
   filterDraft: null,
   sort: 'time',
+  showNoise: false,
   help: false,
   quit: false,
 };
@@ -128,6 +132,8 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       return { ...s, filterDraft: null };
     case 'filter-clear':
       return { ...s, filter: '', filterDraft: null, cursor: 0, top: 0 };
+    case 'toggle-noise':
+      return { ...s, showNoise: !s.showNoise, cursor: 0, top: 0 };
     case 'sort-next': {
       const i = SORT_KEYS.indexOf(s.sort);
       return { ...s, sort: SORT_KEYS[(i + 1) % SORT_KEYS.length], cursor: 0, top: 0 };

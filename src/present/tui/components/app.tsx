@@ -2,6 +2,7 @@ import { useEffect, useMemo, useReducer, useRef } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { Correlation, FlowSummary } from '../../../correlate/model.js';
 import type { Flow } from '../../../flows/flow.js';
+import { isLinkControl } from '../../../flows/link-control.js';
 import { buildRows, flowIndex, visibleIndices, type ListRow } from '../list-rows.js';
 import { initialUiState, windowTop, type UiState } from '../ui-state.js';
 import { appReducer, type KeyContext } from '../key-bindings.js';
@@ -68,7 +69,16 @@ export function App({ loader, noColor, initial }: AppProps) {
   const rowById = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
   const summaries = useMemo<Map<string, FlowSummary>>(() => (analysis ? flowIndex(analysis) : new Map()), [analysis]);
   const corrById = useMemo(() => new Map<string, Correlation>((analysis?.correlations ?? []).map((c) => [c.id, c])), [analysis]);
-  const indices = useMemo(() => visibleIndices(rows, ui.filter, ui.sort), [rows, ui.filter, ui.sort]);
+  // Rows whose every leg is neighbor discovery, MLD or IGMP: on every link, never NATed.
+  const noise = useMemo(() => {
+    const ids = new Set<string>();
+    for (const r of rows) {
+      const legs = r.legs.map((id) => load.flowsById.get(id));
+      if (legs.length > 0 && legs.every((f) => f !== undefined && isLinkControl(f))) ids.add(r.id);
+    }
+    return ids;
+  }, [rows, load.flowsById]);
+  const indices = useMemo(() => visibleIndices(rows, ui.filter, ui.sort, ui.showNoise ? undefined : noise), [rows, ui.filter, ui.sort, ui.showNoise, noise]);
 
   // Ink clears the whole screen on every frame once the output reaches the terminal's height.
   const height = Math.max(8, termRows - 1);
@@ -153,7 +163,8 @@ export function App({ loader, noColor, initial }: AppProps) {
   else if (ui.view === 'item') footer = 'Tab pane · ←/→ leg · j/k scroll · Esc back · ? help · q quit';
   else {
     const shown = analysis ? `${indices.length}/${rows.length} shown` : 'waiting for results';
-    footer = `${shown} · sort ${ui.sort}${ui.filter ? ` · filter "${ui.filter}"` : ''} · Enter open · / filter · s sort · ? help · q quit`;
+    const noiseText = noise.size === 0 ? '' : ui.showNoise ? ' · n hides link-local control' : ` · ${noise.size} link-local control hidden (n)`;
+    footer = `${shown}${noiseText} · sort ${ui.sort}${ui.filter ? ` · filter "${ui.filter}"` : ''} · Enter open · / filter · s sort · ? help · q quit`;
   }
 
   return (
