@@ -208,7 +208,7 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
       (self
         ? `Here the client is the container ${client.src.ip} itself, reaching its own published port through the host's address ${client.dst.ip} (hairpin). `
         : `Here the client ${client.src.ip} came from the bridge too: a container reaching a published port through the host's address ${client.dst.ip}. `) +
-      `Docker's DNAT rule skips packets that arrive from its bridge (for the default bridge, \`-A DOCKER -i docker0 -j RETURN\` in the nat table), so with the default userland-proxy=true the proxy, not the kernel, carries this ${udp ? 'exchange' : 'connection'}. ` +
+      `Docker's DNAT rule skips packets that arrive from its bridge (${returnRule(upstream)} in the nat table), so with the default userland-proxy=true the proxy, not the kernel, carries this ${udp ? 'exchange' : 'connection'}. ` +
       (self
         ? `(With userland-proxy=false the kernel DNATs it instead, and a hairpin MASQUERADE rule rewrites its source to the bridge's address.)`
         : `(With userland-proxy=false the kernel only DNATs it, and the container sees the client container's own address.)`),
@@ -283,7 +283,7 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   if (before.iface.startsWith('veth') && !local) {
     steps.push(
       `Here the client ${before.src.ip} is a container on the bridge, reaching a published port through the host's address ${before.dst.ip}. ` +
-        `The kernel DNATs that only with userland-proxy=false, when Docker's DNAT rules also apply to packets from its bridge (there is no \`-A DOCKER -i docker0 -j RETURN\` then), and the container sees the client container's own address. ` +
+        `The kernel DNATs that only with userland-proxy=false, when Docker's DNAT rules also apply to packets from its bridge (there is no ${returnRule(after)} then), and the container sees the client container's own address. ` +
         `(With the default userland-proxy=true the proxy carries it instead, and the container sees the bridge's address.)`,
     );
   }
@@ -427,6 +427,20 @@ function explainBridge(legs: Flow[]): string[] {
   ];
 }
 
+/** docker0, a user-defined network's br-<id>, or a container's bridge port. */
+function isBridgeSide(name: string): boolean {
+  return name === 'docker0' || name.startsWith('br-') || name.startsWith('veth');
+}
+
+/**
+ * Docker's per-bridge rule, named after the bridge the leg was captured on (docker0, or a
+ * user-defined network's br-<id>); the default bridge's when only a container's port was captured.
+ */
+function returnRule(f: Flow): string {
+  const bridge = f.iface === 'docker0' || f.iface.startsWith('br-') ? iface(f) : null;
+  return bridge === null ? 'for the default bridge, `-A DOCKER -i docker0 -j RETURN`' : `\`-A DOCKER -i ${bridge} -j RETURN\``;
+}
+
 /** Why a flow may have no counterpart in the other captures (for the unpaired list). */
 export function explainUnpairedFlow(f: Flow, ctx: ExplainContext = {}): string[] {
   return explainUnpaired(f, ctx);
@@ -441,7 +455,7 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   if (nd !== null) reasons.push(`it is IPv6 ${nd}, link-local control traffic that is never routed and never NATed`);
   else if (f.dst.ip.startsWith('224.') || f.dst.ip.startsWith('ff0')) reasons.push('it is multicast (for example the IGMPv3 report to 224.0.0.22 the host sends on docker0), which is never NATed');
   else if (isLoopback(f.src.ip) && isLoopback(f.dst.ip)) reasons.push('it is local traffic on the loopback interface (a host process, or a container using host networking), which stays inside the host and needs no rewrite');
-  else if (f.iface !== 'docker0' && !f.iface.startsWith('veth')) reasons.push('it may be host traffic or a container using host networking, which uses the host\'s own addresses and needs no rewrite');
+  else if (!isBridgeSide(f.iface)) reasons.push('it may be host traffic or a container using host networking, which uses the host\'s own addresses and needs no rewrite');
   else reasons.push('traffic between containers on the same bridge, or to the host itself, needs no rewrite');
   if (f.state === 'rejected' || f.state === 'syn-sent') reasons.push(`the connection never completed (${f.state}), so there may have been nothing to relay or forward`);
   steps.push(`Possible reasons: ${reasons.join('; ')}.`);
