@@ -18,7 +18,7 @@ SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-coll
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
   08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc
   13-ipv6-proxy 14-host-own-ip 14b-host-own-ip-noproxy 15a-container-to-published-proxy 15b-container-to-published-noproxy
-  16-bulk-transfer 17-ipv6-network)
+  16-bulk-transfer 17-ipv6-network 18-user-network)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -96,7 +96,13 @@ ALL_NS=("$NS_H" "$NS_X" "$NS_C1" "$NS_C2")
 # Deterministic Docker-like port names, so re-recordings name the same interfaces.
 VETH_C1="veth$(printf c1 | sha1sum | cut -c1-7)"
 VETH_C2="veth$(printf c2 | sha1sum | cut -c1-7)"
-C1=172.17.0.2; C2=172.17.0.3; GW=172.17.0.1; HOST_IP=198.18.0.1; EXT_IP=198.18.0.2
+# The bridge: Docker's default docker0 on 172.17.0.0/16, or (18) a user-defined network as
+# `docker network create` / docker compose makes it: br-<network id>, the next /16.
+BR=docker0; NET16=172.17
+case "$SCEN" in 18-*) BR=br-5e7a1b2c3d4f; NET16=172.18 ;; esac
+# Docker derives container MACs from the address: 02:42 + the IPv4 bytes.
+MACNET=$(printf '%02x:%02x' "${NET16%%.*}" "${NET16#*.}")
+C1=$NET16.0.2; C2=$NET16.0.3; GW=$NET16.0.1; HOST_IP=198.18.0.1; EXT_IP=198.18.0.2
 # 13 only: the uplink's IPv6 addresses (documentation prefix, RFC 3849); docker0 stays IPv4-only.
 HOST_IP6=2001:db8:18::1; EXT_IP6=2001:db8:18::2
 IPV6=0; case "$SCEN" in 13-*|17-*) IPV6=1 ;; esac
@@ -151,15 +157,15 @@ build_lab() {
   done
 
   # docker0 with Docker's MAC prefix; containers get 02:42:ac:11:00:0x as Docker assigns.
-  ip -n "$NS_H" link add docker0 address 02:42:5e:00:00:01 type bridge
-  ip -n "$NS_H" addr add $GW/16 dev docker0
-  ip -n "$NS_H" link set docker0 up
+  ip -n "$NS_H" link add "$BR" address 02:42:5e:00:00:01 type bridge
+  ip -n "$NS_H" addr add $GW/16 dev "$BR"
+  ip -n "$NS_H" link set "$BR" up
   local c veth ip mac cns
   for c in 1 2; do
     if [ $c = 1 ]; then veth=$VETH_C1; ip=$C1; cns=$NS_C1; else veth=$VETH_C2; ip=$C2; cns=$NS_C2; fi
-    mac="02:42:ac:11:00:0$((c + 1))"
+    mac="02:42:$MACNET:00:0$((c + 1))"
     ip -n "$NS_H" link add "$veth" type veth peer name eth0 netns "$cns"
-    ip -n "$NS_H" link set "$veth" master docker0 up
+    ip -n "$NS_H" link set "$veth" master "$BR" up
     ip -n "$cns" link set eth0 address "$mac" up
     ip -n "$cns" addr add "$ip/16" dev eth0
     ip -n "$cns" route add default via $GW
@@ -190,7 +196,7 @@ build_lab() {
     # docker0 and the containers get IPv6 (a ULA, as Docker assigns one); the bridge ports stay
     # layer 2 only. The host routes IPv6 between eth0 and docker0.
     nsx "$NS_H" sysctl -qw net.ipv6.conf.docker0.disable_ipv6=0 net.ipv6.conf.all.forwarding=1
-    ip -n "$NS_H" addr add $GW6/64 dev docker0 nodad
+    ip -n "$NS_H" addr add $GW6/64 dev "$BR" nodad
     for c in 1 2; do
       if [ $c = 1 ]; then ip=$C1_6; cns=$NS_C1; else ip=$C2_6; cns=$NS_C2; fi
       nsx "$cns" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.eth0.accept_ra=0 net.ipv6.conf.eth0.router_solicitations=0
@@ -207,7 +213,7 @@ build_lab() {
   fi
   if [ $NOPROXY = 1 ]; then
     # dockerd sets route_localnet on the bridge when the userland proxy is off.
-    nsx "$NS_H" sysctl -qw net.ipv4.conf.docker0.route_localnet=1
+    nsx "$NS_H" sysctl -qw "net.ipv4.conf.$BR.route_localnet=1"
   fi
 }
 
@@ -235,22 +241,22 @@ write_rules() {
     echo '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER'
     if [ $NOPROXY = 1 ]; then
       echo '-A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER'
-      echo '-A POSTROUTING -o docker0 -m addrtype --src-type LOCAL -j MASQUERADE'
+      echo "-A POSTROUTING -o $BR -m addrtype --src-type LOCAL -j MASQUERADE"
     else
       echo '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER'
     fi
-    echo '-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE'
+    echo "-A POSTROUTING -s $NET16.0.0/16 ! -o $BR -j MASQUERADE"
     for m in "${PUBLISHED[@]}"; do
       read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
       echo "-A POSTROUTING -s $cip/32 -d $cip/32 -p $pr -m $pr --dport $cp -j MASQUERADE"
     done
-    [ $NOPROXY = 1 ] || echo '-A DOCKER -i docker0 -j RETURN'
+    [ $NOPROXY = 1 ] || echo "-A DOCKER -i $BR -j RETURN"
     for m in "${PUBLISHED[@]}"; do
       read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
       if [ $NOPROXY = 1 ]; then
         echo "-A DOCKER -p $pr -m $pr --dport $hp -j DNAT --to-destination $cip:$cp"
       else
-        echo "-A DOCKER ! -i docker0 -p $pr -m $pr --dport $hp -j DNAT --to-destination $cip:$cp"
+        echo "-A DOCKER ! -i $BR -p $pr -m $pr --dport $hp -j DNAT --to-destination $cip:$cp"
       fi
     done
     echo 'COMMIT'
@@ -260,17 +266,17 @@ write_rules() {
     echo ':DOCKER-ISOLATION-STAGE-2 - [0:0]'; echo ':DOCKER-USER - [0:0]'
     echo '-A FORWARD -j DOCKER-USER'
     echo '-A FORWARD -j DOCKER-ISOLATION-STAGE-1'
-    echo '-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'
-    echo '-A FORWARD -o docker0 -j DOCKER'
-    echo '-A FORWARD -i docker0 ! -o docker0 -j ACCEPT'
-    echo '-A FORWARD -i docker0 -o docker0 -j ACCEPT'
+    echo "-A FORWARD -o $BR -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+    echo "-A FORWARD -o $BR -j DOCKER"
+    echo "-A FORWARD -i $BR ! -o $BR -j ACCEPT"
+    echo "-A FORWARD -i $BR -o $BR -j ACCEPT"
     for m in "${PUBLISHED[@]}"; do
       read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
-      echo "-A DOCKER -d $cip/32 ! -i docker0 -o docker0 -p $pr -m $pr --dport $cp -j ACCEPT"
+      echo "-A DOCKER -d $cip/32 ! -i $BR -o $BR -p $pr -m $pr --dport $cp -j ACCEPT"
     done
-    echo '-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2'
+    echo "-A DOCKER-ISOLATION-STAGE-1 -i $BR ! -o $BR -j DOCKER-ISOLATION-STAGE-2"
     echo '-A DOCKER-ISOLATION-STAGE-1 -j RETURN'
-    echo '-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP'
+    echo "-A DOCKER-ISOLATION-STAGE-2 -o $BR -j DROP"
     echo '-A DOCKER-ISOLATION-STAGE-2 -j RETURN'
     echo '-A DOCKER-USER -j RETURN'
     echo 'COMMIT'
@@ -372,7 +378,7 @@ start_servers() {
 }
 
 # ---------------------------------------------------------------- captures
-CAP_IFACES=(lo docker0 eth0 "$VETH_C1" "$VETH_C2")
+CAP_IFACES=(lo "$BR" eth0 "$VETH_C1" "$VETH_C2")
 start_captures() {
   local i
   local promisc
@@ -389,7 +395,7 @@ start_captures() {
   # -p after each -i: no promiscuous mode (a promiscuous docker0 duplicates hairpin frames).
   # 14, 14b and 15b: the container ports too. Their conversations reach docker0 already translated,
   # and docker0 alone cannot tell which end is the container (captures/README.md).
-  local ng=(-i lo -p -i docker0 -p -i eth0 -p)
+  local ng=(-i lo -p -i "$BR" -p -i eth0 -p)
   case "$SCEN" in 14-*|14b-*|15b-*) ng+=(-i "$VETH_C1" -p -i "$VETH_C2" -p) ;; esac
   bg "$NS_H" "$WORK/dumpcap.err" dumpcap -q "${ng[@]}" -w "$OUT/all.pcapng"
   CAP_PIDS+=($!)
@@ -442,6 +448,12 @@ run_traffic() {
     # Another container (c2) calling c1's published port through the host's address.
     15a-*|15b-*) client "$NS_C2" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
     # 128 KiB through DNAT from outside, then through the proxy from the host.
+    18-*)
+      # A compose-like user-defined network: the paths of 01, 02, 03 and 15a on br-<id>.
+      client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c1"
+      client "$NS_X" http $HOST_IP 5000 "nf-$SNUM-c2"
+      client "$NS_C1" http $EXT_IP 8080 "nf-$SNUM-c3"
+      client "$NS_C2" http $HOST_IP 5000 "nf-$SNUM-c4" ;;
     17-*)
       # With IPv6 on the bridge: localhost over ::1 (the proxy, now to the container's IPv6
       # address), a remote IPv6 client (DNAT, its address kept), the container calling out (MASQUERADE).
@@ -514,10 +526,11 @@ save_topology() {
     read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
     pub+="$sep{\"hostPort\":$hp,\"containerIp\":\"$cip\",\"containerPort\":$cp,\"proto\":\"$pr\"}"; sep=","
   done
-  "$PY" - "$OUT" "$SCEN" "$NOPROXY" "$BRNF" "$WORK/host-addr.json" "$pub" \
+  NF_BR="$BR" NF_NET16="$NET16" NF_MACNET="$MACNET" "$PY" - "$OUT" "$SCEN" "$NOPROXY" "$BRNF" "$WORK/host-addr.json" "$pub" \
     "$VETH_C1" "$VETH_C2" "$NS_H" <<'PYEOF'
 import json, os, platform, subprocess, sys
 out, scen, noproxy, brnf, addrfile, pub, v1, v2, nsh = sys.argv[1:]
+br, net16, macnet = os.environ['NF_BR'], os.environ['NF_NET16'], os.environ['NF_MACNET']
 def ver(cmd):
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
@@ -532,7 +545,7 @@ meta = {
     'schema': 'natflow-capture-meta/1',
     'scenario': scen,
     'mode': 'no-proxy' if noproxy == '1' else 'userland-proxy',
-    'dockerRulesModel': 'docker<=27 default bridge',
+    'dockerRulesModel': 'docker<=27 default bridge' if br == 'docker0' else 'docker<=27 user-defined bridge',
     'kernel': platform.release(),
     'tools': {
         'tcpdump': ver(['tcpdump', '--version']),
@@ -548,7 +561,7 @@ meta = {
         'net.bridge.bridge-nf-call-iptables': brnf,
         'bridgeNfPerNetns': True if brnf in ('0', '1') else None,
         'net.ipv4.ip_forward': sysctl('net.ipv4.ip_forward'),
-        'net.ipv4.conf.docker0.route_localnet': sysctl('net.ipv4.conf.docker0.route_localnet'),
+        'net.ipv4.conf.%s.route_localnet' % br: sysctl('net.ipv4.conf.%s.route_localnet' % br),
         'net.ipv4.conf.lo.route_localnet': sysctl('net.ipv4.conf.lo.route_localnet'),
     },
     'hairpinMode': noproxy == '1',
@@ -564,20 +577,22 @@ meta = {
     'hostAddresses': [{'ifname': l['ifname'], 'address': a['local'], 'prefixlen': a['prefixlen']}
                       for l in json.load(open(addrfile)) for a in l.get('addr_info', []) if a.get('scope') != 'link'],
     'containers': [
-        dict({'name': 'c1', 'ip': '172.17.0.2', 'mac': '02:42:ac:11:00:02', 'bridgePort': v1},
+        dict({'name': 'c1', 'ip': net16 + '.0.2', 'mac': '02:42:%s:00:02' % macnet, 'bridgePort': v1},
              **({'ip6': 'fd00:17::2'} if scen.startswith('17-') else {})),
-        dict({'name': 'c2', 'ip': '172.17.0.3', 'mac': '02:42:ac:11:00:03', 'bridgePort': v2},
+        dict({'name': 'c2', 'ip': net16 + '.0.3', 'mac': '02:42:%s:00:03' % macnet, 'bridgePort': v2},
              **({'ip6': 'fd00:17::3'} if scen.startswith('17-') else {})),
     ],
     'external': {'name': 'ext', 'ip': '198.18.0.2', 'httpPort': 8080, 'udpPort': 53,
                  **({'ip6': '2001:db8:18::2'} if scen.startswith(('13-', '17-')) else {})},
     'interfaces': {str(l['ifindex']): l['ifname'] for l in links},
     'captures': {
-        'perInterface': {n: n + '.pcap' for n in ['lo', 'docker0', 'eth0', v1, v2]},
+        'perInterface': {n: n + '.pcap' for n in ['lo', br, 'eth0', v1, v2]},
         'any': 'any.pcap',
         'pcapng': 'all.pcapng',
     },
-    'pcapngInterfaces': ['lo', 'docker0', 'eth0'] + ([v1, v2] if scen.startswith(('14-', '14b-', '15b-')) else []),
+    'pcapngInterfaces': ['lo', br, 'eth0'] + ([v1, v2] if scen.startswith(('14-', '14b-', '15b-')) else []),
+    # The bridge the containers hang off: docker0, or a user-defined network's br-<id> (18).
+    'bridge': br,
 }
 json.dump(meta, open(os.path.join(out, 'meta.json'), 'w'), indent=2)
 open(os.path.join(out, 'meta.json'), 'a').write('\n')

@@ -269,7 +269,7 @@ def main():
             # SNATed; the bridge ports see the untouched and the fully translated tuple.
             mid = dict(pre, dst=post['dst'], dport=post['dport'])
             legs.append({'role': 'ingress', 'interfaces': [containers[pre['src']]['bridgePort']], 'tuple': pre})
-            legs.append({'role': 'bridged-dnat', 'interfaces': ['docker0'], 'tuple': mid})
+            legs.append({'role': 'bridged-dnat', 'interfaces': [meta.get('bridge', 'docker0')], 'tuple': mid})
             legs.append({'role': 'egress', 'interfaces': [containers[post['dst']]['bridgePort']], 'tuple': post})
         elif is_local(pre['src']) and is_local(post['dst']):
             legs.append({'role': 'local', 'interfaces': ['lo'], 'tuple': pre})

@@ -407,3 +407,20 @@ describe.skipIf(!byName.has('17'))('17 an IPv6-enabled bridge: the kernel NATs I
     expect(r.analysis.summary).toMatch(/^3 conversations: 1 through the userland proxy, 1 through DNAT, 1 through SNAT\/MASQUERADE; \d+ IPv6 neighbor discovery or MLD packets bridged as background noise/);
   });
 });
+
+describe.skipIf(!byName.has('18'))('18 a user-defined network (br-<id>, as compose makes it)', () => {
+  it('names the rules after the bridge that was captured, and --rules finds them there', async () => {
+    const s = byName.get('18')!;
+    const bridge = Object.keys(s.perInterface).find((i) => i.startsWith('br-'))!;
+    expect(bridge).toBeDefined();
+    const r = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: `${s.dir}/iptables-save.txt` });
+    const fromContainer = conv(s, (x) => x.mechanism === 'userland-proxy' && x.legs.some((l) => l.role === 'client' && l.interfaces.includes(bridge)));
+    const c = correlationOf(r, fromContainer);
+    expect(c.explanation.join(' ')).toContain(`\`-A DOCKER -i ${bridge} -j RETURN\``);
+    for (const t of s.conversations.filter((x) => x.mechanism === 'dnat' || x.mechanism === 'snat')) {
+      const k = correlationOf(r, t);
+      const rule = k.hops.find((h) => h.mechanism === t.mechanism)!.rule!;
+      expect(rule.text).toContain(bridge);
+    }
+  });
+});
