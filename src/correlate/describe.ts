@@ -184,7 +184,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
       const parts: string[] = [];
       if (seqOffsetFwd !== null && seqOffsetFwd !== 0) parts.push(`client→server ${seqOffsetFwd}`);
       if (seqOffsetRev !== null && seqOffsetRev !== 0) parts.push(`server→client ${seqOffsetRev}`);
-      ev?.push({ kind: 'seq-offset', detail: `seq numbers differ by a constant between ${lx} and ${ly} (${parts.join(', ') || '0'}); IP ID and payload match`, weight: 0.3, flows: [fx, fy] });
+      ev?.push({ kind: 'seq-offset', detail: `seq numbers differ by a constant between ${lx} and ${ly} (${parts.join(', ') || '0'}); ${x.client.ip.includes(':') ? 'payload matches' : 'IP ID and payload match'}`, weight: 0.3, flows: [fx, fy] });
       notes?.push(`NAT helper or SYNPROXY suspected: constant seq offset between ${lx} and ${ly} (${parts.join(', ')})`);
     }
     confidence = seqadj ? 0.85 : x.fwdIsn !== null && x.revIsn !== null && x.revIsn === y.revIsn ? 0.99 : 0.96;
@@ -348,7 +348,7 @@ function sameSlash16(a: string, b: string): boolean {
  * published port on the host's own address; nothing appears on lo). The one other way is a
  * process that bound its socket to that address, which the explanation says.
  */
-export function isLocalOriginDnat(nodes: readonly ConnNode[]): boolean {
+function isLocalOriginDnat(nodes: readonly ConnNode[]): boolean {
   if (nodes.length < 2) return false;
   const a = nodes[0];
   if ((a.proto !== PROTO_TCP && a.proto !== PROTO_UDP) || a.parts.length !== 1) return false;
