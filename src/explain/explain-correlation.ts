@@ -1,4 +1,5 @@
 import type { Flow } from '../flows/flow.js';
+import { neighborDiscoveryName } from '../flows/link-control.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
@@ -460,21 +461,6 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   if (f.state === 'rejected' || f.state === 'syn-sent') reasons.push(`the connection never completed (${f.state}), so there may have been nothing to relay or forward`);
   steps.push(`Possible reasons: ${reasons.join('; ')}.`);
   return steps;
-}
-
-/** ICMPv6 neighbor discovery (RFC 4861) and multicast listener (RFC 2710, 3810) messages. */
-function neighborDiscoveryName(type: number | undefined): string | null {
-  switch (type) {
-    case 130: return 'multicast listener discovery (MLD query)';
-    case 131: case 143: return 'multicast listener discovery (MLD report)';
-    case 132: return 'multicast listener discovery (MLD done)';
-    case 133: return 'neighbor discovery (router solicitation)';
-    case 134: return 'neighbor discovery (router advertisement)';
-    case 135: return 'neighbor discovery (neighbor solicitation)';
-    case 136: return 'neighbor discovery (neighbor advertisement)';
-    case 137: return 'neighbor discovery (redirect)';
-    default: return null;
-  }
 }
 
 function noteSteps(c: Correlation, flows: Map<string, Flow>): string[] {

@@ -7,8 +7,20 @@ import type { Flow } from './flow.js';
  * counterpart of neighbor discovery, is no IP flow at all).
  */
 export function isLinkControl(f: Pick<Flow, 'proto' | 'icmp'>): boolean {
-  if (f.proto === 2) return true;
-  if (f.proto !== 58) return false;
-  const t = f.icmp?.type ?? -1;
-  return (t >= 130 && t <= 137) || t === 143;
+  return f.proto === 2 || (f.proto === 58 && neighborDiscoveryName(f.icmp?.type) !== null);
+}
+
+/** ICMPv6 neighbor discovery (RFC 4861) and multicast listener (RFC 2710, 3810) messages. */
+export function neighborDiscoveryName(type: number | undefined): string | null {
+  switch (type) {
+    case 130: return 'multicast listener discovery (MLD query)';
+    case 131: case 143: return 'multicast listener discovery (MLD report)';
+    case 132: return 'multicast listener discovery (MLD done)';
+    case 133: return 'neighbor discovery (router solicitation)';
+    case 134: return 'neighbor discovery (router advertisement)';
+    case 135: return 'neighbor discovery (neighbor solicitation)';
+    case 136: return 'neighbor discovery (neighbor advertisement)';
+    case 137: return 'neighbor discovery (redirect)';
+    default: return null;
+  }
 }

@@ -1,4 +1,5 @@
 import type { Flow } from '../flows/flow.js';
+import { isLinkControl } from '../flows/link-control.js';
 import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
 import { sanitizeText } from './sanitize.js';
 import { LazyCorrelation } from '../correlate/lazy-correlation.js';
@@ -97,10 +98,20 @@ export function* analysisMarkdownLines(a: Analysis, flows: Map<string, Flow>, op
       out.push('');
     }
   }
-  const unpaired = a.unpaired.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);
-  if (unpaired.length) {
-    out.push('## Unpaired flows', '', '| flow | interface | proto | source | destination | packets | state |', '|---|---|---|---|---|---:|---|');
-    for (const f of unpaired) out.push(`| ${md(f.id)} | ${md(f.iface)} | ${md(f.proto)} | ${md(f.src)} | ${md(f.dst)} | ${f.packets} | ${md(f.state)} |`);
+  // Neighbor discovery, MLD and IGMP are on every link and never NATed: listed apart.
+  const control = (id: string): boolean => {
+    const f = flows.get(id);
+    return f !== undefined && isLinkControl(f);
+  };
+  const sections: [string, string[]][] = [
+    ['Unpaired flows', a.unpaired.filter((id) => !control(id))],
+    ['Link-local control traffic (neighbor discovery, MLD, IGMP), never NATed', a.unpaired.filter(control)],
+  ];
+  for (const [title, ids] of sections) {
+    const listed = ids.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);
+    if (listed.length === 0) continue;
+    out.push(`## ${title}`, '', '| flow | interface | proto | source | destination | packets | state |', '|---|---|---|---|---|---:|---|');
+    for (const f of listed) out.push(`| ${md(f.id)} | ${md(f.iface)} | ${md(f.proto)} | ${md(f.src)} | ${md(f.dst)} | ${f.packets} | ${md(f.state)} |`);
     out.push('');
   }
   if (a.inferences.length) {

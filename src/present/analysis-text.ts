@@ -1,4 +1,5 @@
 import type { Flow } from '../flows/flow.js';
+import { isLinkControl, neighborDiscoveryName } from '../flows/link-control.js';
 import type { Analysis, Correlation } from '../correlate/model.js';
 import { briefFlow, type FlowBrief } from '../correlate/flow-summary.js';
 import { unsummarizedFlows } from '../correlate/flow-summaries.js';
@@ -42,9 +43,12 @@ export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts:
     yield `\n${renderCorrelation(c instanceof LazyCorrelation ? c.transientPlain(false) : c, briefOf, flows, p, width)}`;
   }
   const unpaired: (FlowBrief & { id: string })[] = [];
+  // Neighbor discovery, MLD and IGMP are on every link and never NATed: one line each, apart.
+  const control: (FlowBrief & { id: string })[] = [];
   for (const id of a.unpaired) {
     const f = briefOf(id);
-    if (f) unpaired.push({ ...f, id });
+    const flow = flows.get(id);
+    if (f) (flow !== undefined && isLinkControl(flow) ? control : unpaired).push({ ...f, id });
   }
   if (unpaired.length) {
     yield `\n${p.bold(`Unpaired flows (${unpaired.length})`)}\n`;
@@ -60,6 +64,15 @@ export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts:
       lastWhy = why;
       yield block;
     }
+  }
+  if (control.length) {
+    let block = `\n${p.bold(`Link-local control traffic, never NATed (${control.length})`)}\n`;
+    for (const f of control) {
+      const flow = flows.get(f.id);
+      const what = flow?.proto === 58 ? neighborDiscoveryName(flow.icmp?.type) : flow?.proto === 2 ? 'IGMP' : null;
+      block += para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts${what === null ? '' : `, ${what}`}`, '  ', '      ');
+    }
+    yield block;
   }
   if (a.inferences.length) {
     let block = `\n${p.bold('Inferences')}\n`;

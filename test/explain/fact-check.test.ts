@@ -12,6 +12,7 @@ import { explainUnpairedFlow } from '../../src/explain/explain-correlation.js';
 import { expectedFlows, scenarios, type Scenario, type TruthConversation } from '../correlate/truth.js';
 import { indexCapture } from '../captures/lab-captures.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
+import { renderAnalysisText } from '../../src/present/analysis-text.js';
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
 
@@ -240,6 +241,11 @@ describe.skipIf(!byName.has('13'))('13 IPv6 clients of an IPv4-only container: o
     expect(new Set(r.analysis.unpaired)).toEqual(new Set(icmp6.map((f) => f.id)));
     // The pipeline's summary counts the control traffic apart, not as unpaired flows.
     expect(r.analysis.summary).toBe(`2 conversations: 2 through the userland proxy; link-local control traffic (neighbor discovery, MLD, IGMP), never NATed: ${icmp6.length} flows on eth0.`);
+    // The text lists them apart from the unpaired flows, each named.
+    const text = renderAnalysisText(r.analysis, r.flowsById, { color: false, width: 200 });
+    expect(text).not.toContain('Unpaired flows');
+    expect(text).toContain(`Link-local control traffic, never NATed (${icmp6.length})`);
+    expect(text).toMatch(/\d+ pkts, neighbor discovery \(neighbor solicitation\)/);
     for (const f of icmp6) expect(explainUnpairedFlow(f, { capturedIfaces: Object.keys(s.perInterface) }).join(' ')).toMatch(/IPv6 (neighbor|multicast listener) discovery \(.+\), link-local control traffic that is never routed and never NATed/);
   });
 });
