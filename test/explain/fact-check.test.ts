@@ -13,6 +13,7 @@ import { expectedFlows, scenarios, type Scenario, type TruthConversation } from 
 import { indexCapture } from '../captures/lab-captures.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { renderAnalysisText } from '../../src/present/analysis-text.js';
+import { renderReport } from '../../src/present/report/render-report.js';
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
 
@@ -246,6 +247,10 @@ describe.skipIf(!byName.has('13'))('13 IPv6 clients of an IPv4-only container: o
     expect(text).not.toContain('Unpaired flows');
     expect(text).toContain(`Link-local control traffic, never NATed (${icmp6.length})`);
     expect(text).toMatch(/\d+ pkts, neighbor discovery \(neighbor solicitation\)/);
+    // So does the HTML report: a section of their own, and no unpaired flow left.
+    const html = renderReport(r.analysis, r.flowsById);
+    expect(html).toContain('<h2>Unpaired flows (0)</h2>');
+    expect(html).toContain(`<section id="link-control"><h2>Link-local control traffic (${icmp6.length})</h2>`);
     for (const f of icmp6) expect(explainUnpairedFlow(f, { capturedIfaces: Object.keys(s.perInterface) }).join(' ')).toMatch(/IPv6 (neighbor|multicast listener) discovery \(.+\), link-local control traffic that is never routed and never NATed/);
   });
 });

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { LazyCorrelation } from '../../correlate/lazy-correlation.js';
 import { MECHANISMS, type Analysis, type Correlation, type FlowSummary, type Hop } from '../../correlate/model.js';
 import type { Flow } from '../../flows/flow.js';
+import { isLinkControl } from '../../flows/link-control.js';
 import { buildLadder, clockOffsetsUs, DEFAULT_MAX_PACKETS_PER_LEG } from '../ladder/build-ladder.js';
 import { renderLadderSvg } from './svg-ladder.js';
 import { escapeCut, escapeHtml } from './html-escape.js';
@@ -59,7 +60,7 @@ export function* reportParts(a: Analysis, flows: ReadonlyMap<string, Flow>, opts
     `<header><h1>${e(title)}</h1>`,
     a.summary ? `<p class="summary-text">${e(a.summary)}</p>` : '',
     '</header>',
-    renderSummary(a),
+    renderSummary(a, flows),
     '<div class="toolbar"><input id="filter" type="search" placeholder="filter: address, port, interface, mechanism, HTTP path…" aria-label="filter conversations" autocomplete="off">',
     '<span id="filter-count"></span><button type="button" id="expand-all">expand all</button><button type="button" id="collapse-all">collapse all</button></div>',
     `<main id="correlations"><h2>Conversations (${a.correlations.length})</h2>`,
@@ -74,14 +75,14 @@ export function* reportParts(a: Analysis, flows: ReadonlyMap<string, Flow>, opts
   yield lines(
     a.correlations.length > maxDiagrams ? `<p class="diagram-note">Diagrams drawn for the first ${maxDiagrams} conversations only.</p>` : '',
     '</main>',
-    renderUnpaired(a, summaries),
+    renderUnpaired(a, summaries, flows),
     `<footer>natflow ${e(a.version)} · self-contained report: no network access needed to open it.</footer>`,
     `<script>${REPORT_SCRIPT}</script>`,
     '</body></html>',
   );
 }
 
-function renderSummary(a: Analysis): string {
+function renderSummary(a: Analysis, flows: ReadonlyMap<string, Flow>): string {
   const rows = a.captures.map((c) => {
     const offset = c.clockOffset === null ? '—' : `${c.clockOffset >= 0 ? '+' : ''}${c.clockOffset.toFixed(6)} s`;
     return (
@@ -94,7 +95,10 @@ function renderSummary(a: Analysis): string {
   for (const c of a.correlations) counts.set(c.mechanism, (counts.get(c.mechanism) ?? 0) + 1);
   const order = [...MECHANISMS, ...[...counts.keys()].filter((m) => !(MECHANISMS as readonly string[]).includes(m))];
   const chips = order.filter((m) => counts.has(m)).map((m) => `<span data-mechanism="${e(m)}"><b>${counts.get(m)}</b> ${e(m)}</span>`);
-  chips.push(`<span><b>${a.unpaired.length}</b> unpaired flow${a.unpaired.length === 1 ? '' : 's'}</span>`);
+  const control = a.unpaired.filter((id) => isControlFlow(flows, id)).length;
+  const unpaired = a.unpaired.length - control;
+  chips.push(`<span><b>${unpaired}</b> unpaired flow${unpaired === 1 ? '' : 's'}</span>`);
+  if (control > 0) chips.push(`<span><b>${control}</b> link-local control</span>`);
   const ifaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
   return [
     '<section id="summary"><h2>Summary</h2>',
@@ -199,8 +203,23 @@ function renderHop(h: Hop): string {
   );
 }
 
-function renderUnpaired(a: Analysis, summaries: Map<string, FlowSummary>): string {
-  const rows = a.unpaired.map((id) => {
+/** Neighbor discovery, MLD or IGMP (../../flows/link-control.ts). */
+function isControlFlow(flows: ReadonlyMap<string, Flow>, id: string): boolean {
+  const f = flows.get(id);
+  return f !== undefined && isLinkControl(f);
+}
+
+function renderUnpaired(a: Analysis, summaries: Map<string, FlowSummary>, flows: ReadonlyMap<string, Flow>): string {
+  // Neighbor discovery, MLD and IGMP are on every link and never NATed: a section of their own, closed.
+  const isControl = (id: string): boolean => isControlFlow(flows, id);
+  const control = a.unpaired.filter(isControl);
+  const others = control.length === 0 ? a.unpaired : a.unpaired.filter((id) => !isControl(id));
+  return [unpairedSection('unpaired', `Unpaired flows (${others.length})`, others, summaries, others.length <= 50, 'seen on one leg only', '<p>Every flow belongs to a conversation above.</p>'),
+    control.length === 0 ? '' : unpairedSection('link-control', `Link-local control traffic (${control.length})`, control, summaries, false, 'of neighbor discovery, MLD or IGMP: on every link, never NATed', '')].join('\n');
+}
+
+function unpairedSection(id: string, title: string, ids: readonly string[], summaries: Map<string, FlowSummary>, open: boolean, what: string, empty: string): string {
+  const rows = ids.map((id) => {
     const f = summaries.get(id);
     if (!f) return `<tr class="flow" data-search="${e(id.toLowerCase())}"><td>${e(id)}</td><td colspan="7"></td></tr>`;
     const search = [f.id, f.iface, f.proto, f.src, f.dst, f.state, appText(f)].join(' ').toLowerCase();
@@ -210,10 +229,10 @@ function renderUnpaired(a: Analysis, summaries: Map<string, FlowSummary>): strin
     );
   });
   return [
-    `<section id="unpaired"><h2>Unpaired flows (${a.unpaired.length})</h2>`,
-    a.unpaired.length === 0
-      ? '<p>Every flow belongs to a conversation above.</p>'
-      : `<details${a.unpaired.length <= 50 ? ' open' : ''}><summary>${a.unpaired.length} flow${a.unpaired.length === 1 ? '' : 's'} seen on one leg only</summary>` +
+    `<section id="${id}"><h2>${e(title)}</h2>`,
+    ids.length === 0
+      ? empty
+      : `<details${open ? ' open' : ''}><summary>${ids.length} flow${ids.length === 1 ? '' : 's'} ${e(what)}</summary>` +
         '<table class="unpaired"><thead><tr><th>flow</th><th>interface</th><th>proto</th><th>client</th><th>server</th><th>packets</th><th>state</th><th>application</th></tr></thead>' +
         `<tbody>${rows.join('')}</tbody></table></details>`,
     '</section>',
