@@ -232,6 +232,17 @@ esac
 # iptables.go ProgramChain/Forward). With hairpin mode (userland-proxy=false) dockerd drops
 # the 127.0.0.0/8 exclusion from OUTPUT, the `-i docker0 -j RETURN` skip and the
 # `! -i docker0` on each DNAT, and adds MASQUERADE from LOCAL.
+# The filter table's chains and FORWARD's first rules, as Docker writes them in either family.
+filter_head() {
+  echo '*filter'
+  echo ':INPUT ACCEPT [0:0]'; echo ':FORWARD DROP [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
+  echo ':DOCKER - [0:0]'; echo ':DOCKER-ISOLATION-STAGE-1 - [0:0]'
+  echo ':DOCKER-ISOLATION-STAGE-2 - [0:0]'; echo ':DOCKER-USER - [0:0]'
+  echo '-A FORWARD -j DOCKER-USER'
+  echo '-A FORWARD -j DOCKER-ISOLATION-STAGE-1'
+  echo "-A FORWARD -o $BR -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+}
+
 write_rules() {
   local f="$WORK/rules" hp cip cp pr
   {
@@ -260,13 +271,7 @@ write_rules() {
       fi
     done
     echo 'COMMIT'
-    echo '*filter'
-    echo ':INPUT ACCEPT [0:0]'; echo ':FORWARD DROP [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
-    echo ':DOCKER - [0:0]'; echo ':DOCKER-ISOLATION-STAGE-1 - [0:0]'
-    echo ':DOCKER-ISOLATION-STAGE-2 - [0:0]'; echo ':DOCKER-USER - [0:0]'
-    echo '-A FORWARD -j DOCKER-USER'
-    echo '-A FORWARD -j DOCKER-ISOLATION-STAGE-1'
-    echo "-A FORWARD -o $BR -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+    filter_head
     echo "-A FORWARD -o $BR -j DOCKER"
     echo "-A FORWARD -i $BR ! -o $BR -j ACCEPT"
     echo "-A FORWARD -i $BR -o $BR -j ACCEPT"
@@ -304,13 +309,7 @@ write_rules() {
     echo '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER'
     echo '-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -j DOCKER'
     echo 'COMMIT'
-    echo '*filter'
-    echo ':INPUT ACCEPT [0:0]'; echo ':FORWARD DROP [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
-    echo ':DOCKER - [0:0]'; echo ':DOCKER-ISOLATION-STAGE-1 - [0:0]'
-    echo ':DOCKER-ISOLATION-STAGE-2 - [0:0]'; echo ':DOCKER-USER - [0:0]'
-    echo '-A FORWARD -j DOCKER-USER'
-    echo '-A FORWARD -j DOCKER-ISOLATION-STAGE-1'
-    echo '-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'
+    filter_head
     echo '-A DOCKER-ISOLATION-STAGE-1 -j RETURN'
     echo '-A DOCKER-ISOLATION-STAGE-2 -j RETURN'
     echo '-A DOCKER-USER -j RETURN'

@@ -7,7 +7,7 @@
  * the host's own address, gives the published port.
  */
 import type { Evidence, RuleRef } from './model.js';
-import { attributeRule, type ConntrackEntry, type HopTuple, type RuleSet } from './rules/index.js';
+import { attributeRule, findEntryByReply, type ConntrackEntry, type HopTuple, type RuleSet } from './rules/index.js';
 
 export interface LocalDnatFindings {
   /** The tuple the process opened, when conntrack has it. */
@@ -22,20 +22,11 @@ function text(t: { ip: string; port: number }): string {
   return t.ip.includes(':') ? `[${t.ip}]:${t.port}` : `${t.ip}:${t.port}`;
 }
 
-/** The entry whose reply direction is `seen` reversed: what the container's side of the NAT shows. */
-function byReply(entries: readonly ConntrackEntry[], seen: HopTuple): ConntrackEntry | null {
-  for (const e of entries) {
-    const r = e.reply;
-    if (r.src === seen.dst.ip && r.sport === seen.dst.port && r.dst === seen.src.ip && r.dport === seen.src.port) return e;
-  }
-  return null;
-}
-
 export function localDnatFindings(seen: HopTuple, conntrack: readonly ConntrackEntry[] | null, rules: RuleSet | null): LocalDnatFindings {
   const out: LocalDnatFindings = { original: null, evidence: [], contradiction: null, rule: null };
   const seenText = `${text(seen.src)} → ${text(seen.dst)}`;
   if (conntrack !== null) {
-    const e = byReply(conntrack, seen);
+    const e = findEntryByReply(conntrack, seen);
     if (e !== null && e.orig.sport !== null && e.orig.dport !== null) {
       const orig: HopTuple = { proto: seen.proto, src: { ip: e.orig.src, port: e.orig.sport }, dst: { ip: e.orig.dst, port: e.orig.dport } };
       const origText = `${text(orig.src)} → ${text(orig.dst)}`;

@@ -7,7 +7,24 @@ import type { Flow } from './flow.js';
  * counterpart of neighbor discovery, is no IP flow at all).
  */
 export function isLinkControl(f: Pick<Flow, 'proto' | 'icmp'>): boolean {
-  return f.proto === 2 || (f.proto === 58 && neighborDiscoveryName(f.icmp?.type) !== null);
+  return linkControlName(f) !== null;
+}
+
+/** What kind of link-local control traffic the flow is ("IGMP", "neighbor discovery (…)"), or null. */
+export function linkControlName(f: Pick<Flow, 'proto' | 'icmp'>): string | null {
+  if (f.proto === 2) return 'IGMP';
+  return f.proto === 58 ? neighborDiscoveryName(f.icmp?.type) : null;
+}
+
+/** `ids` (flow ids, e.g. the unpaired ones) split into link-local control traffic and the rest, each in order. */
+export function splitLinkControl(ids: readonly string[], flows: ReadonlyMap<string, Pick<Flow, 'proto' | 'icmp'>>): { control: string[]; rest: string[] } {
+  const control: string[] = [];
+  const rest: string[] = [];
+  for (const id of ids) {
+    const f = flows.get(id);
+    (f !== undefined && isLinkControl(f) ? control : rest).push(id);
+  }
+  return { control, rest };
 }
 
 /** ICMPv6 neighbor discovery (RFC 4861) and multicast listener (RFC 2710, 3810) messages. */

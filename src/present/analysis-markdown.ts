@@ -1,5 +1,5 @@
 import type { Flow } from '../flows/flow.js';
-import { isLinkControl } from '../flows/link-control.js';
+import { splitLinkControl } from '../flows/link-control.js';
 import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
 import { sanitizeText } from './sanitize.js';
 import { LazyCorrelation } from '../correlate/lazy-correlation.js';
@@ -99,13 +99,10 @@ export function* analysisMarkdownLines(a: Analysis, flows: Map<string, Flow>, op
     }
   }
   // Neighbor discovery, MLD and IGMP are on every link and never NATed: listed apart.
-  const control = (id: string): boolean => {
-    const f = flows.get(id);
-    return f !== undefined && isLinkControl(f);
-  };
+  const { control, rest } = splitLinkControl(a.unpaired, flows);
   const sections: [string, string[]][] = [
-    ['Unpaired flows', a.unpaired.filter((id) => !control(id))],
-    ['Link-local control traffic (neighbor discovery, MLD, IGMP), never NATed', a.unpaired.filter(control)],
+    ['Unpaired flows', rest],
+    ['Link-local control traffic (neighbor discovery, MLD, IGMP), never NATed', control],
   ];
   for (const [title, ids] of sections) {
     const listed = ids.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);

@@ -1,5 +1,5 @@
 import type { Flow } from '../flows/flow.js';
-import { isLinkControl, neighborDiscoveryName } from '../flows/link-control.js';
+import { linkControlName, splitLinkControl } from '../flows/link-control.js';
 import type { Analysis, Correlation } from '../correlate/model.js';
 import { briefFlow, type FlowBrief } from '../correlate/flow-summary.js';
 import { unsummarizedFlows } from '../correlate/flow-summaries.js';
@@ -42,14 +42,18 @@ export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts:
   for (const c of a.correlations) {
     yield `\n${renderCorrelation(c instanceof LazyCorrelation ? c.transientPlain(false) : c, briefOf, flows, p, width)}`;
   }
-  const unpaired: (FlowBrief & { id: string })[] = [];
   // Neighbor discovery, MLD and IGMP are on every link and never NATed: one line each, apart.
-  const control: (FlowBrief & { id: string })[] = [];
-  for (const id of a.unpaired) {
-    const f = briefOf(id);
-    const flow = flows.get(id);
-    if (f) (flow !== undefined && isLinkControl(flow) ? control : unpaired).push({ ...f, id });
-  }
+  const split = splitLinkControl(a.unpaired, flows);
+  const briefs = (ids: string[]): (FlowBrief & { id: string })[] => {
+    const out: (FlowBrief & { id: string })[] = [];
+    for (const id of ids) {
+      const f = briefOf(id);
+      if (f) out.push({ ...f, id });
+    }
+    return out;
+  };
+  const unpaired = briefs(split.rest);
+  const control = briefs(split.control);
   if (unpaired.length) {
     yield `\n${p.bold(`Unpaired flows (${unpaired.length})`)}\n`;
     const capturedIfaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
@@ -69,7 +73,7 @@ export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts:
     let block = `\n${p.bold(`Link-local control traffic, never NATed (${control.length})`)}\n`;
     for (const f of control) {
       const flow = flows.get(f.id);
-      const what = flow?.proto === 58 ? neighborDiscoveryName(flow.icmp?.type) : flow?.proto === 2 ? 'IGMP' : null;
+      const what = flow === undefined ? null : linkControlName(flow);
       block += para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts${what === null ? '' : `, ${what}`}`, '  ', '      ');
     }
     yield block;

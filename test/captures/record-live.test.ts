@@ -9,20 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capturesDir } from '../helpers/paths.js';
+import { hasCommand } from '../helpers/tools.js';
 import { readJson as loadJson } from '../helpers/scenario-dir.js';
 import { indexCapture, tupleKey } from './lab-captures.js';
 import type { ScenarioMeta as Meta, Truth } from '../helpers/truth.js';
-
-function has(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
 
 function whySkip(): string | null {
   if (process.env.NATFLOW_SKIP_LIVE === '1') return 'NATFLOW_SKIP_LIVE=1';
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return 'not root (network namespaces need root)';
   if (spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status !== 0) return '`ip netns` is unavailable';
-  const missing = ['tcpdump', 'dumpcap', 'tshark', 'socat', 'conntrack', 'iptables-restore', 'python3'].filter((c) => !has(c));
+  const missing = ['tcpdump', 'dumpcap', 'tshark', 'socat', 'conntrack', 'iptables-restore', 'python3'].filter((c) => !hasCommand(c));
   // record.sh would apt-get them; a test must not install packages behind the user's back.
   if (missing.length > 0) return `missing tools: ${missing.join(', ')}`;
   return null;

@@ -3,7 +3,7 @@
  * pipeline asserts on instead of parsing the sentence. Every value is checked against tshark's
  * decode of the lab captures and their truth.json, never against natflow's own flow records.
  */
-import { execFileSync } from 'node:child_process';
+import { hasCommand, tsharkFields } from '../helpers/tools.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import type { Correlation, Evidence } from '../../src/correlate/model.js';
@@ -11,14 +11,7 @@ import type { Flow } from '../../src/flows/flow.js';
 import { expectedFlows, scenarios, type Scenario, type TruthConversation } from './truth.js';
 import type { TruthTuple } from '../helpers/truth.js';
 
-const hasTshark = (() => {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasTshark = hasCommand('tshark');
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
 
@@ -35,15 +28,14 @@ interface Frame {
 /** tshark's view of one TCP conversation in one file (raw sequence numbers, not relative). */
 function tsharkFrames(file: string, t: TruthTuple): Frame[] {
   const filter = `ip.addr==${t.src} && ip.addr==${t.dst} && tcp.port==${t.sport} && tcp.port==${t.dport}`;
-  const out = execFileSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'tcp.seq_raw', '-e', 'ip.ttl', '-e', 'tcp.len', '-e', 'tcp.flags', '-e', 'ip.src', '-e', 'tcp.srcport'], { encoding: 'utf8' });
-  return out
-    .trimEnd()
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const [time, seq, ttl, len, flags, ip, port] = l.split('\t');
-      return { time: Number(time), seq: Number(seq), ttl: Number(ttl), len: Number(len), flags: Number.parseInt(flags, 16), src: `${ip}:${port}` };
-    });
+  return tsharkFields(file, filter, ['frame.time_epoch', 'tcp.seq_raw', 'ip.ttl', 'tcp.len', 'tcp.flags', 'ip.src', 'tcp.srcport']).map(([time, seq, ttl, len, flags, ip, port]) => ({
+    time: Number(time),
+    seq: Number(seq),
+    ttl: Number(ttl),
+    len: Number(len),
+    flags: Number.parseInt(flags, 16),
+    src: `${ip}:${port}`,
+  }));
 }
 
 const SYN = 0x02;

@@ -3,7 +3,7 @@
  * captures' README ("observed" vs "derived"): expected values come from truth.json, never
  * from natflow's own output.
  */
-import { execFileSync } from 'node:child_process';
+import { hasCommand, tsharkFields } from '../helpers/tools.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import type { Correlation } from '../../src/correlate/model.js';
@@ -345,18 +345,9 @@ describe.skipIf(!byName.has('14b'))('14b the same with userland-proxy=false: DNA
 });
 
 describe.skipIf(!byName.has('16'))('16 bulk downloads: segmentation offloads (facts §2) never require 1:1 packet counts', () => {
-  const tshark = (file: string, filter: string): string[] =>
-    execFileSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.len', '-e', 'tcp.len'], { encoding: 'utf8' }).trimEnd().split('\n').filter((l) => l !== '');
-  const hasTshark = (() => {
-    try {
-      execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const tshark = (file: string, filter: string): string[][] => tsharkFields(file, filter, ['frame.len', 'tcp.len']);
 
-  it.skipIf(!hasTshark)('pairs both downloads though frames exceed the MTU and the proxy cuts the stream differently on each side', async () => {
+  it.skipIf(!hasCommand('tshark'))('pairs both downloads though frames exceed the MTU and the proxy cuts the stream differently on each side', async () => {
     const s = byName.get('16')!;
     const r = await analyzeCaptures(Object.values(s.perInterface));
     const dnat = conv(s, (x) => x.mechanism === 'dnat');
@@ -375,7 +366,7 @@ describe.skipIf(!byName.has('16'))('16 bulk downloads: segmentation offloads (fa
     const up = proxy.legs.find((l) => l.role === 'upstream')!.tuple;
     const loData = tshark(s.perInterface.lo, `tcp.srcport==${client.dport} && tcp.dstport==${client.sport} && tcp.len > 0`);
     const dockData = tshark(s.perInterface.docker0, `ip.src==${up.dst} && tcp.srcport==${up.dport} && tcp.dstport==${up.sport} && tcp.len > 0`);
-    const bytes = (rows: string[]) => rows.reduce((n, l) => n + Number(l.split('\t')[1]), 0);
+    const bytes = (rows: string[][]) => rows.reduce((n, r) => n + Number(r[1]), 0);
     expect(bytes(loData)).toBe(bytes(dockData));
     expect(loData.length).not.toBe(dockData.length);
     const cp = correlationOf(r, proxy);

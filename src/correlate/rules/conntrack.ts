@@ -125,6 +125,15 @@ export function findEntry(entries: ConntrackEntry[], t: HopTuple): ConntrackEntr
   return null;
 }
 
+/** The entry whose reply direction is `t` reversed: what the far side of the NAT shows. */
+export function findEntryByReply(entries: readonly ConntrackEntry[], t: HopTuple): ConntrackEntry | null {
+  for (const e of entries) {
+    if (!sameProto(e, t.proto)) continue;
+    if (e.reply.src === t.dst.ip && sp(e.reply) === t.dst.port && e.reply.dst === t.src.ip && dp(e.reply) === t.src.port) return e;
+  }
+  return null;
+}
+
 export interface Corroboration {
   verdict: 'confirms' | 'contradicts' | 'absent';
   entry: ConntrackEntry | null;

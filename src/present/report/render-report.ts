@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { LazyCorrelation } from '../../correlate/lazy-correlation.js';
 import { MECHANISMS, type Analysis, type Correlation, type FlowSummary, type Hop } from '../../correlate/model.js';
 import type { Flow } from '../../flows/flow.js';
-import { isLinkControl } from '../../flows/link-control.js';
+import { splitLinkControl } from '../../flows/link-control.js';
 import { buildLadder, clockOffsetsUs, DEFAULT_MAX_PACKETS_PER_LEG } from '../ladder/build-ladder.js';
 import { renderLadderSvg } from './svg-ladder.js';
 import { escapeCut, escapeHtml } from './html-escape.js';
@@ -46,6 +46,8 @@ export function* reportParts(a: Analysis, flows: ReadonlyMap<string, Flow>, opts
   const title = opts.title ?? 'natflow report';
   const summaries = new Map(a.flows.map((f) => [f.id, f]));
   const offsets = clockOffsetsUs(a);
+  // Neighbor discovery, MLD and IGMP among the unpaired flows: counted and listed apart.
+  const unpaired = splitLinkControl(a.unpaired, flows);
   const lines = (...parts: string[]): string => parts.filter((x) => x !== '').map((x) => `${x}\n`).join('');
 
   yield lines(
@@ -60,7 +62,7 @@ export function* reportParts(a: Analysis, flows: ReadonlyMap<string, Flow>, opts
     `<header><h1>${e(title)}</h1>`,
     a.summary ? `<p class="summary-text">${e(a.summary)}</p>` : '',
     '</header>',
-    renderSummary(a, flows),
+    renderSummary(a, unpaired.rest.length, unpaired.control.length),
     '<div class="toolbar"><input id="filter" type="search" placeholder="filter: address, port, interface, mechanism, HTTP path…" aria-label="filter conversations" autocomplete="off">',
     '<span id="filter-count"></span><button type="button" id="expand-all">expand all</button><button type="button" id="collapse-all">collapse all</button></div>',
     `<main id="correlations"><h2>Conversations (${a.correlations.length})</h2>`,
@@ -75,14 +77,14 @@ export function* reportParts(a: Analysis, flows: ReadonlyMap<string, Flow>, opts
   yield lines(
     a.correlations.length > maxDiagrams ? `<p class="diagram-note">Diagrams drawn for the first ${maxDiagrams} conversations only.</p>` : '',
     '</main>',
-    renderUnpaired(a, summaries, flows),
+    renderUnpaired(unpaired.rest, unpaired.control, summaries),
     `<footer>natflow ${e(a.version)} · self-contained report: no network access needed to open it.</footer>`,
     `<script>${REPORT_SCRIPT}</script>`,
     '</body></html>',
   );
 }
 
-function renderSummary(a: Analysis, flows: ReadonlyMap<string, Flow>): string {
+function renderSummary(a: Analysis, unpaired: number, control: number): string {
   const rows = a.captures.map((c) => {
     const offset = c.clockOffset === null ? '—' : `${c.clockOffset >= 0 ? '+' : ''}${c.clockOffset.toFixed(6)} s`;
     return (
@@ -95,8 +97,6 @@ function renderSummary(a: Analysis, flows: ReadonlyMap<string, Flow>): string {
   for (const c of a.correlations) counts.set(c.mechanism, (counts.get(c.mechanism) ?? 0) + 1);
   const order = [...MECHANISMS, ...[...counts.keys()].filter((m) => !(MECHANISMS as readonly string[]).includes(m))];
   const chips = order.filter((m) => counts.has(m)).map((m) => `<span data-mechanism="${e(m)}"><b>${counts.get(m)}</b> ${e(m)}</span>`);
-  const control = a.unpaired.filter((id) => isControlFlow(flows, id)).length;
-  const unpaired = a.unpaired.length - control;
   chips.push(`<span><b>${unpaired}</b> unpaired flow${unpaired === 1 ? '' : 's'}</span>`);
   if (control > 0) chips.push(`<span><b>${control}</b> link-local control</span>`);
   const ifaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
@@ -203,17 +203,8 @@ function renderHop(h: Hop): string {
   );
 }
 
-/** Neighbor discovery, MLD or IGMP (../../flows/link-control.ts). */
-function isControlFlow(flows: ReadonlyMap<string, Flow>, id: string): boolean {
-  const f = flows.get(id);
-  return f !== undefined && isLinkControl(f);
-}
-
-function renderUnpaired(a: Analysis, summaries: Map<string, FlowSummary>, flows: ReadonlyMap<string, Flow>): string {
-  // Neighbor discovery, MLD and IGMP are on every link and never NATed: a section of their own, closed.
-  const isControl = (id: string): boolean => isControlFlow(flows, id);
-  const control = a.unpaired.filter(isControl);
-  const others = control.length === 0 ? a.unpaired : a.unpaired.filter((id) => !isControl(id));
+/** The unpaired flows, then the link-local control traffic in a section of its own, closed. */
+function renderUnpaired(others: readonly string[], control: readonly string[], summaries: Map<string, FlowSummary>): string {
   return [unpairedSection('unpaired', `Unpaired flows (${others.length})`, others, summaries, others.length <= 50, 'seen on one leg only', '<p>Every flow belongs to a conversation above.</p>'),
     control.length === 0 ? '' : unpairedSection('link-control', `Link-local control traffic (${control.length})`, control, summaries, false, 'of neighbor discovery, MLD or IGMP: on every link, never NATed', '')].join('\n');
 }
