@@ -352,9 +352,27 @@ function isLocalOriginDnat(nodes: readonly ConnNode[]): boolean {
   if (nodes.length < 2) return false;
   const a = nodes[0];
   if ((a.proto !== PROTO_TCP && a.proto !== PROTO_UDP) || a.parts.length !== 1) return false;
-  if (a.iface.startsWith('veth') || a.iface.startsWith('lo') || !nodes[1].iface.startsWith('veth')) return false;
+  if (a.iface.startsWith('lo') || isBridgePort(a) !== false || isBridgePort(nodes[1]) !== true) return false;
   if (!a.client.ip.includes('.') || isLoopback(a.client.ip)) return false;
   return initialTtl(a.parts[0].fwd.firstTtl) && !sameSlash16(a.client.ip, a.server.ip);
+}
+
+// Linux cooked v2 packet type of a frame that reached an interface addressed to another MAC.
+const PACKET_OTHERHOST = 3;
+
+/**
+ * Whether the connection's interface is a bridge port (a container's veth): by name, or in an
+ * `-i any` capture without interface names (if<N>), by what only a bridge port shows there. The
+ * container's frames arrive on its veth addressed to the bridge's MAC, not the veth's, so the
+ * kernel marks them "other host"; the bridge itself, eth0 and lo receive only their own. Null
+ * when neither the name nor the packets tell.
+ */
+function isBridgePort(n: ConnNode): boolean | null {
+  if (n.iface.startsWith('veth')) return true;
+  if (!/^if\d+$/.test(n.iface)) return false;
+  const types = n.parts[0].sllPktTypes;
+  if (types.length === 0) return null;
+  return types.includes(PACKET_OTHERHOST);
 }
 
 export function isSelfHairpin(n: ConnNode): boolean {

@@ -11,6 +11,7 @@ import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
 import { checkAgainstTruth, scenarios } from './truth.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
+import type { Flow } from '../../src/flows/flow.js';
 
 const all = scenarios();
 
@@ -27,6 +28,16 @@ describe.skipIf(all.length === 0)('lab scenarios against truth.json', () => {
       const r = await analyzeCaptures([s.any!], { ifindexNames: names });
       expect(r.errors).toEqual([]);
       expect(checkAgainstTruth(s, r.analysis, r.flows, new Set(names.values()))).toEqual([]);
+    });
+
+    it.skipIf(s.any === null)(`${s.name}: -i any capture without interface names (if<N>)`, async () => {
+      // What a user gets without --links: the pairing and the mechanisms must not depend on names.
+      const names = parseLinksDump(readFileSync(join(s.dir, 'ip-link.txt'), 'utf8'));
+      const r = await analyzeCaptures([s.any!]);
+      expect(r.errors).toEqual([]);
+      expect(r.flows.every((f) => /^if\d+$/.test(f.iface))).toBe(true);
+      const named = r.flows.map((f) => Object.assign(Object.create(Object.getPrototypeOf(f) as object) as Flow, f, { iface: names.get(Number(f.iface.slice(2))) ?? f.iface }));
+      expect(checkAgainstTruth(s, r.analysis, named, new Set(names.values()))).toEqual([]);
     });
 
     it.skipIf(s.pcapng === null)(`${s.name}: pcapng`, async () => {
