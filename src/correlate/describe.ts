@@ -8,6 +8,7 @@
  * (./lazy-correlation.ts). Each hop function does both, `ev === null` meaning the first pass.
  */
 import type { Flow } from '../flows/flow.js';
+import { onBridgePort } from '../flows/interface-role.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
 import { endpointText, isIcmp, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
@@ -352,27 +353,9 @@ function isLocalOriginDnat(nodes: readonly ConnNode[]): boolean {
   if (nodes.length < 2) return false;
   const a = nodes[0];
   if ((a.proto !== PROTO_TCP && a.proto !== PROTO_UDP) || a.parts.length !== 1) return false;
-  if (a.iface.startsWith('lo') || isBridgePort(a) !== false || isBridgePort(nodes[1]) !== true) return false;
+  if (a.iface.startsWith('lo') || onBridgePort(a.parts[0]) !== false || onBridgePort(nodes[1].parts[0]) !== true) return false;
   if (!a.client.ip.includes('.') || isLoopback(a.client.ip)) return false;
   return initialTtl(a.parts[0].fwd.firstTtl) && !sameSlash16(a.client.ip, a.server.ip);
-}
-
-// Linux cooked v2 packet type of a frame that reached an interface addressed to another MAC.
-const PACKET_OTHERHOST = 3;
-
-/**
- * Whether the connection's interface is a bridge port (a container's veth): by name, or in an
- * `-i any` capture without interface names (if<N>), by what only a bridge port shows there. The
- * container's frames arrive on its veth addressed to the bridge's MAC, not the veth's, so the
- * kernel marks them "other host"; the bridge itself, eth0 and lo receive only their own. Null
- * when neither the name nor the packets tell.
- */
-function isBridgePort(n: ConnNode): boolean | null {
-  if (n.iface.startsWith('veth')) return true;
-  if (!/^if\d+$/.test(n.iface)) return false;
-  const types = n.parts[0].sllPktTypes;
-  if (types.length === 0) return null;
-  return types.includes(PACKET_OTHERHOST);
 }
 
 export function isSelfHairpin(n: ConnNode): boolean {

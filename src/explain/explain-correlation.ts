@@ -1,5 +1,6 @@
 import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
+import { onBridgePort } from '../flows/interface-role.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
@@ -281,7 +282,7 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   );
   // The client came out of a bridge port: a container calling a published port through the
   // host's address (facts §1; 15a/15b record both modes).
-  if (before.iface.startsWith('veth') && !local) {
+  if (onBridgePort(before) === true && !local) {
     steps.push(
       `Here the client ${before.src.ip} is a container on the bridge, reaching a published port through the host's address ${before.dst.ip}. ` +
         `The kernel DNATs that only with userland-proxy=false, when Docker's DNAT rules also apply to packets from its bridge (there is no ${returnRule(after)} then), and the container sees the client container's own address. ` +
@@ -429,8 +430,8 @@ function explainBridge(legs: Flow[]): string[] {
 }
 
 /** docker0, a user-defined network's br-<id>, or a container's bridge port. */
-function isBridgeSide(name: string): boolean {
-  return name === 'docker0' || name.startsWith('br-') || name.startsWith('veth');
+function isBridgeSide(f: Flow): boolean {
+  return f.iface === 'docker0' || f.iface.startsWith('br-') || onBridgePort(f) === true;
 }
 
 /**
@@ -439,7 +440,7 @@ function isBridgeSide(name: string): boolean {
  */
 function returnRule(f: Flow): string {
   const bridge = f.iface === 'docker0' || f.iface.startsWith('br-') ? iface(f) : null;
-  return bridge === null ? 'for the default bridge, `-A DOCKER -i docker0 -j RETURN`' : `\`-A DOCKER -i ${bridge} -j RETURN\``;
+  return bridge === null ? '`-A DOCKER -i docker0 -j RETURN` for the default bridge' : `\`-A DOCKER -i ${bridge} -j RETURN\``;
 }
 
 /** Why a flow may have no counterpart in the other captures (for the unpaired list). */
@@ -456,7 +457,7 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   if (nd !== null) reasons.push(`it is IPv6 ${nd}, link-local control traffic that is never routed and never NATed`);
   else if (f.dst.ip.startsWith('224.') || f.dst.ip.startsWith('ff0')) reasons.push('it is multicast (for example the IGMPv3 report to 224.0.0.22 the host sends on docker0), which is never NATed');
   else if (isLoopback(f.src.ip) && isLoopback(f.dst.ip)) reasons.push('it is local traffic on the loopback interface (a host process, or a container using host networking), which stays inside the host and needs no rewrite');
-  else if (!isBridgeSide(f.iface)) reasons.push('it may be host traffic or a container using host networking, which uses the host\'s own addresses and needs no rewrite');
+  else if (!isBridgeSide(f)) reasons.push('it may be host traffic or a container using host networking, which uses the host\'s own addresses and needs no rewrite');
   else reasons.push('traffic between containers on the same bridge, or to the host itself, needs no rewrite');
   if (f.state === 'rejected' || f.state === 'syn-sent') reasons.push(`the connection never completed (${f.state}), so there may have been nothing to relay or forward`);
   steps.push(`Possible reasons: ${reasons.join('; ')}.`);

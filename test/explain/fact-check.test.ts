@@ -338,6 +338,11 @@ describe.skipIf(!byName.has('15a') || !byName.has('15b'))('15 a container callin
     expect(textB).toContain(`The container saw the real client address ${ep(egress.src, egress.sport)}`);
     expect(textB).toContain(`Here the client ${ingress.src} is a container on the bridge`);
     expect(textB).toContain("the container sees the client container's own address");
+    // any.pcap without names: the calling container's veth is still known for one, by its frames.
+    const unnamed = await analyzeCaptures([b.any!]);
+    const cu = unnamed.analysis.correlations.find((x) => x.legs.some((l) => unnamed.flowsById.get(l)!.src.port === egress.sport))!;
+    expect(cu.mechanism).toBe('dnat');
+    expect(cu.explanation.join(' ')).toContain(`Here the client ${ingress.src} is a container on the bridge`);
   });
 });
 
