@@ -10,6 +10,7 @@
  *   7. ICMP errors joined to the conversation they quote ./icmp-errors.ts
  */
 import type { Flow } from '../flows/flow.js';
+import { isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
 import { SECOND_DELIVERY_NOTE, type Analysis, type CaptureSummary, type Correlation } from './model.js';
 import { buildNodes, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { samePacketCandidates } from './candidate-index.js';
@@ -262,6 +263,8 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     ];
     inferences.push(`userland proxy in use: ${parts.join(', ')} (docker-proxy, userland-proxy=true)`);
   }
+  const unnamed = unnamedInterfacesNote(captureSummaries, flows);
+  if (unnamed !== null) inferences.push(unnamed);
   const multiFile = captureSummaries.filter((c, i) => appliedOffsetUs(offsets[i]) !== 0);
   for (const c of multiFile) inferences.push(`clock of ${c.file} is ${fmtOffset(c.clockOffset!)} against the reference (${c.clockOffsetBasis}); corrected before timing decisions`);
 
@@ -386,4 +389,24 @@ function dropRepeatedCapturePoints(nodes: ConnNode[], dropped: Duplicate[]): Con
     else kept.push(n);
   }
   return kept;
+}
+
+/**
+ * An `-i any` capture without --links names its interfaces by index only: say so, how to name
+ * them, and which ones the packets show to be bridge ports (what the explanations relied on).
+ */
+function unnamedInterfacesNote(captures: readonly CaptureSummary[], flows: readonly Flow[]): string | null {
+  const unnamed = [...new Set(captures.flatMap((c) => c.interfaces))].filter(isUnnamedInterface);
+  if (unnamed.length === 0) return null;
+  const ports = new Set<string>();
+  for (const f of flows) if (isUnnamedInterface(f.iface) && onBridgePort(f) === true) ports.add(f.iface);
+  const byIndex = (a: string, b: string): number => Number(a.slice(2)) - Number(b.slice(2));
+  const list = (xs: string[]): string => (xs.length === 1 ? xs[0] : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+  const portList = [...ports].sort(byIndex);
+  return (
+    `interface${unnamed.length === 1 ? '' : 's'} ${list(unnamed.sort(byIndex))} ${unnamed.length === 1 ? 'is' : 'are'} known only by index (an -i any capture: --links <(ip -o link) or --iface-names 2=docker0,… names them)` +
+    (portList.length === 0
+      ? ''
+      : `; ${list(portList)} ${portList.length === 1 ? 'carries' : 'carry'} frames addressed to another MAC, as a container's veth does: taken as bridge port${portList.length === 1 ? '' : 's'}`)
+  );
 }

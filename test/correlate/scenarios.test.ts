@@ -12,6 +12,7 @@ import { parseLinksDump } from '../../src/flows/interface-names.js';
 import { checkAgainstTruth, scenarios } from './truth.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import type { Flow } from '../../src/flows/flow.js';
+import { onBridgePort } from '../../src/flows/interface-role.js';
 
 const all = scenarios();
 
@@ -38,6 +39,13 @@ describe.skipIf(all.length === 0)('lab scenarios against truth.json', () => {
       expect(r.flows.every((f) => /^if\d+$/.test(f.iface))).toBe(true);
       const named = r.flows.map((f) => Object.assign(Object.create(Object.getPrototypeOf(f) as object) as Flow, f, { iface: names.get(Number(f.iface.slice(2))) ?? f.iface }));
       expect(checkAgainstTruth(s, r.analysis, named, new Set(names.values()))).toEqual([]);
+      // Only containers' veths are taken for bridge ports, and the inferences say which.
+      const ports = [...new Set(r.flows.filter((f) => onBridgePort(f) === true).map((f) => f.iface))];
+      expect(ports.map((i) => names.get(Number(i.slice(2)))).filter((n) => !n?.startsWith('veth'))).toEqual([]);
+      const note = r.analysis.inferences.find((i) => i.includes('known only by index'))!;
+      const claimed = note.includes('; ') ? note.slice(note.lastIndexOf('; ')) : '';
+      expect(claimed.match(/\bif\d+\b/g) ?? []).toEqual(expect.arrayContaining(ports));
+      expect((claimed.match(/\bif\d+\b/g) ?? []).length).toBe(ports.length);
     });
 
     it.skipIf(s.pcapng === null)(`${s.name}: pcapng`, async () => {
