@@ -13,6 +13,7 @@ import { applySideInputs } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl } from '../flows/link-control.js';
+import { onBridgePort } from '../flows/interface-role.js';
 import { explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
 /** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
@@ -72,7 +73,9 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const capturedIfaces = [...new Set(analysis.captures.flatMap((c) => c.interfaces))];
   // Explanations and the summary are prose for presenters: written when first read, from the
   // analysis as it stands now (side inputs applied).
-  const ctx = { rulesGiven: rules !== null, capturedIfaces };
+  const bridgePorts = new Set<string>();
+  for (const f of loaded.flows) if (!bridgePorts.has(f.iface) && onBridgePort(f) === true) bridgePorts.add(f.iface);
+  const ctx = { rulesGiven: rules !== null, capturedIfaces, bridgePorts };
   explainWith((c) => explainCorrelation(c, flowsById, ctx));
   defineLazy(analysis, 'summary', () =>
     summarizeAnalysis(analysis, (id) => {

@@ -113,7 +113,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     if (kernelNat[g] === 1 || !ns.every(isRelayCandidate)) continue;
     let rep = ns[0];
     for (const n of ns) if (n.samples > rep.samples) rep = n;
-    ends.push(relayEnd(g, rep, offUs(rep)));
+    ends.push(relayEnd(g, rep, offUs(rep), ns));
   }
   const relays = matchRelays(ends);
   const relayDown: Array<RelayMatch | undefined> = new Array(nodes.length);

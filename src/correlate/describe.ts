@@ -17,6 +17,7 @@ import type { RelayEnd, RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
 import { LazyCorrelation, type CorrelationDetails, type Explainer } from './lazy-correlation.js';
+import { initialTtl } from './link-scope.js';
 
 export interface Segment {
   /** Same-packet copies of one connection, in path order. */
@@ -331,10 +332,6 @@ function ttlName(n: ConnNode): string {
 }
 
 /** Initial TTLs of common stacks: a packet carrying one was sent by this host, not forwarded. */
-function initialTtl(t: number | null): boolean {
-  return t === 64 || t === 128 || t === 255;
-}
-
 function sameSlash16(a: string, b: string): boolean {
   const i = a.indexOf('.', a.indexOf('.') + 1);
   return i > 0 && a.slice(0, i) === b.slice(0, b.indexOf('.', b.indexOf('.') + 1));
@@ -359,7 +356,9 @@ function isLocalOriginDnat(nodes: readonly ConnNode[]): boolean {
 }
 
 export function isSelfHairpin(n: ConnNode): boolean {
-  return (n.proto === PROTO_TCP || n.proto === 17) && n.client.ip === n.server.ip && !isLoopback(n.client.ip) && !n.iface.startsWith('lo');
+  // From a port to the same port of the same address is a crafted packet (a LAND attack), not a
+  // container's ephemeral port calling its service port.
+  return (n.proto === PROTO_TCP || n.proto === 17) && n.client.ip === n.server.ip && n.client.port !== n.server.port && !isLoopback(n.client.ip) && !n.iface.startsWith('lo');
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Flow } from '../flows/flow.js';
 import { PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { minCostAssignment } from './assignment.js';
 import { UnionFind } from './union-find.js';
+import { initialTtl, notOnePeer } from './link-scope.js';
 
 const SYN = 0x02;
 const FIN = 0x01;
@@ -42,6 +43,13 @@ export interface RelayEnd {
   fwdBytes: number;
   revBytes: number;
   rejected: boolean;
+  /**
+   * Whether a process on this host can have sent this connection's client → server packets (as
+   * the proxy's dial) and its server → client packets (as the proxy accepting it): the TTL a host
+   * sends with on some capture point of the connection, or no TTL seen.
+   */
+  sentAsClient: boolean;
+  sentAsServer: boolean;
   /** Position in the list given to matchRelays (set there). */
   pos: number;
 }
@@ -63,8 +71,11 @@ function replyFlow(n: ConnNode): Flow {
   return n.parts.length > 1 ? n.parts[1] : n.parts[0];
 }
 
-/** Event times of one connection node, on the reference clock. */
-export function relayEnd(group: number, n: ConnNode, offsetUs: number): RelayEnd {
+/**
+ * Event times of one connection node, on the reference clock. `copies`: every capture point of
+ * the connection (n among them); the proxy's packets carry a sender's TTL on the one nearest it.
+ */
+export function relayEnd(group: number, n: ConnNode, offsetUs: number, copies: readonly ConnNode[] = [n]): RelayEnd {
   let syn: number | null = null;
   let accept: number | null = null;
   let fwdData: number | null = null;
@@ -103,8 +114,14 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number): RelayEnd
     fwdBytes: a.fwd.streamBytes,
     revBytes: r.rev.streamBytes,
     rejected: a.state === 'rejected',
+    sentAsClient: copies.some((c) => sentHere(c.parts[0].fwd.firstTtl)),
+    sentAsServer: copies.some((c) => sentHere(replyFlow(c).rev.firstTtl)),
     pos: -1,
   };
+}
+
+function sentHere(ttl: number | null): boolean {
+  return ttl === null || initialTtl(ttl);
 }
 
 /** Lists at least this long are split by reply digest (see RelayLayout). */
@@ -306,6 +323,9 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
   // The proxy dials from its own address, never from the client's (a host process reaching a
   // published port from the very address the proxy would use goes through DNAT in OUTPUT).
   if (up.node.client.ip === down.node.client.ip) return null;
+  // The proxy is a process on this host: its dial and its answers to the client leave with the
+  // TTL a host sends with. Lower ones were routed here from elsewhere: two unrelated connections.
+  if (!down.sentAsClient || !up.sentAsServer) return null;
   let kind: RelayMatch['kind'];
   let cost = Math.max(0, dial);
   if (up.fwdBytes > 0 && down.fwdBytes > 0) {
@@ -461,6 +481,9 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
 }
 
 export function isRelayCandidate(n: ConnNode): boolean {
+  // A proxy listens on, and dials, unicast addresses (mDNS sent over IPv4 and IPv6 at once is not
+  // a relay, however alike its two datagrams are).
+  if (notOnePeer(n)) return false;
   if (n.proto === PROTO_UDP) return n.parts[0].fwd.streamBytes > 0;
   return n.proto === PROTO_TCP && (n.fwdIsn !== null || n.parts[0].fwd.packets > 0);
 }

@@ -4,6 +4,7 @@
  * packet, and the tuple change must be a translation (only source, only destination, or both).
  */
 import { PROTO_TCP, sameEndpoint, type ConnNode } from './conn-node.js';
+import { linkScoped } from './link-scope.js';
 
 export interface SamePacketMatch {
   a: number;
@@ -99,30 +100,6 @@ function plausibleTuple(a: ConnNode, b: ConnNode): boolean {
   // bytes). Bridged copies of them (no rewrite) stay possible.
   if (!same && (linkScoped(a) || linkScoped(b))) return false;
   return true;
-}
-
-/** A tuple the kernel delivers on the link only: from ::, 0.0.0.0 or a link-local address, or to multicast or broadcast. */
-function linkScoped(n: ConnNode): boolean {
-  return unroutableSource(n.client.ip) || linkOnlyDestination(n.server.ip) || isLinkLocal6(n.server.ip);
-}
-
-function unroutableSource(ip: string): boolean {
-  return ip === '::' || ip === '0.0.0.0' || isLinkLocal6(ip);
-}
-
-/** fe80::/10, written as natflow writes IPv6 (lower-case, RFC 5952). */
-function isLinkLocal6(ip: string): boolean {
-  return ip.length > 4 && ip.charCodeAt(0) === 0x66 && ip.charCodeAt(1) === 0x65 && ip.charCodeAt(4) === 0x3a && '89ab'.includes(ip[2]);
-}
-
-function linkOnlyDestination(ip: string): boolean {
-  // ff00::/8: a first group of four digits starting with ff ("ff::1" is 00ff::1, not multicast).
-  if (ip.length > 4 && ip.charCodeAt(4) === 0x3a && ip.startsWith('ff')) return true;
-  if (ip === '255.255.255.255') return true;
-  const dot = ip.indexOf('.');
-  if (dot < 1 || dot > 3) return false;
-  const first = Number(ip.slice(0, dot));
-  return first >= 224 && first <= 239;
 }
 
 /**
@@ -287,6 +264,9 @@ export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null
     // Datagram flows: most packets must line up, not one coincidental IP ID + payload.
     return null;
   }
+  const medianFwd = medianOf(scratchFwd, nFwd);
+  const medianRev = medianOf(scratchRev, nRev);
+  if (a.fileIdx === b.fileIdx && ttlRises(a, b, medianFwd, medianRev)) return null;
   let deltaAt = -1;
   if (pool !== null && a.fileIdx !== b.fileIdx) {
     deltaAt = pool.append(scratchFwd, nFwd);
@@ -297,8 +277,8 @@ export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null
     b: b.idx,
     matched,
     comparable,
-    medianFwd: medianOf(scratchFwd, nFwd),
-    medianRev: medianOf(scratchRev, nRev),
+    medianFwd,
+    medianRev,
     countFwd: nFwd,
     countRev: nRev,
     deltaAt,
@@ -307,6 +287,26 @@ export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null
     tsvalMatched,
     ipIdMatched,
   };
+}
+
+/**
+ * Along its path a packet's TTL (hop limit) only falls, by one each time the host routes it: on
+ * one clock, a "copy" seen later with a higher TTL is another packet with the same bytes (a ping
+ * repeating itself to the next address of an IPv6 routing header).
+ */
+function ttlRises(a: ConnNode, b: ConnNode, medianFwd: number, medianRev: number): boolean {
+  const fwd = !Number.isNaN(medianFwd);
+  const bLater = fwd ? medianFwd : medianRev;
+  if (Number.isNaN(bLater) || bLater === 0) return false;
+  const ta = firstTtl(a, fwd);
+  const tb = firstTtl(b, fwd);
+  if (ta === null || tb === null) return false;
+  return bLater > 0 ? tb > ta : ta > tb;
+}
+
+/** TTL of the node's first client → server packet (fwd) or server → client packet. */
+function firstTtl(n: ConnNode, fwd: boolean): number | null {
+  return fwd ? n.parts[0].fwd.firstTtl : (n.parts.length > 1 ? n.parts[1] : n.parts[0]).rev.firstTtl;
 }
 
 const scratchSort = new Float64Array(32);

@@ -11,6 +11,11 @@ export interface ExplainContext {
   rulesGiven?: boolean;
   /** Interfaces present in the input (display names), to say when the other side was not captured. */
   capturedIfaces?: string[];
+  /**
+   * Interfaces the capture shows to be bridge ports (../flows/interface-role.ts): an unnamed
+   * `-i any` interface is known for one by any of its flows, not only the one explained.
+   */
+  bridgePorts?: ReadonlySet<string>;
 }
 
 /**
@@ -27,7 +32,7 @@ export function explainCorrelation(c: Correlation, flows: Map<string, Flow>, ctx
     case 'dnat': steps = explainDnat(c, legs, flows, ctx); break;
     case 'snat': steps = explainSnat(c, legs, flows, ctx); break;
     case 'dnat+snat': steps = explainDnatSnat(c, legs, flows, ctx); break;
-    case 'bridge': steps = explainBridge(legs); break;
+    case 'bridge': steps = explainBridge(legs, ctx); break;
     default: steps = explainUnpaired(legs[0], ctx); break;
   }
   steps.push(...icmpErrorSteps(c, flows, steps));
@@ -407,31 +412,40 @@ function explainHairpinMiddle(mid: Flow): string[] {
   ];
 }
 
-function explainBridge(legs: Flow[]): string[] {
+function explainBridge(legs: Flow[], ctx: ExplainContext): string[] {
   const [a, ...rest] = legs;
+  // "The Linux bridge" only where a bridge or a bridge port was captured: the same packet also
+  // shows up on a host's lo and its NIC (a broadcast), or twice in a test file.
+  const bridged = legs.some((l) => isBridgeSide(l, ctx));
   const nd = a.proto === 58 ? neighborDiscoveryName(a.icmp?.type) : null;
   if (nd !== null) {
     return [
       `Background noise, not a conversation: IPv6 ${nd}, ${tupleText(a)}, appears on ${listText(legs.map(iface))} with the same addresses and payload.`,
-      `The Linux bridge ${isMulticast(a.dst.ip) ? 'flooded the multicast frame to every bridge port' : 'forwarded the frame between its ports'} without rewriting anything: the copies are one packet seen at ${legs.length} capture points. Link-local control traffic is never routed and never NATed.`,
+      `${bridged ? `The Linux bridge ${isMulticast(a.dst.ip) ? 'flooded the multicast frame to every bridge port' : 'forwarded the frame between its ports'} without rewriting anything` : 'Nothing rewrote it'}: the copies are one packet seen at ${legs.length} capture points. Link-local control traffic is never routed and never NATed.`,
     ];
   }
-  if (isMulticast(a.dst.ip)) {
-    const what = a.proto === 2 ? `${a.dst.ip === '224.0.0.22' ? 'an IGMPv3 membership report' : 'an IGMP packet'} (${tupleText(a)})` : `multicast ${conversationNoun(a.proto)} ${tupleText(a)}`;
+  const group = isMulticast(a.dst.ip) ? 'multicast' : a.dst.ip === '255.255.255.255' ? 'broadcast' : null;
+  if (group !== null) {
+    const what = a.proto === 2 ? `${a.dst.ip === '224.0.0.22' ? 'an IGMPv3 membership report' : 'an IGMP packet'} (${tupleText(a)})` : `${group} ${conversationNoun(a.proto)} ${tupleText(a)}`;
+    const never = group === 'multicast' ? 'Multicast' : 'Broadcast';
     return [
       `Background noise, not a conversation: ${what} appears on ${listText(legs.map(iface))} with the same addresses and payload.`,
-      `The Linux bridge flooded the multicast frame from ${iface(a)} to every bridge port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions. Multicast is never NATed.`,
+      bridged
+        ? `The Linux bridge flooded the ${group} frame from ${iface(a)} to every bridge port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`
+        : `Nothing rewrote it: a ${group} packet reaches every capture point on its way (the host's own stack included), so the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`,
     ];
   }
   return [
     `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${listText([a, ...rest].map(iface))} with ${a.proto === 6 ? 'the same addresses, ports and sequence numbers' : a.proto === 17 ? 'the same addresses, ports and payload' : 'the same addresses and payload'}.`,
-    `The Linux bridge forwarded the frames between ${iface(a)} and the container's port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`,
+    bridged
+      ? `The Linux bridge forwarded the frames between ${iface(a)} and the container's port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`
+      : `Nothing rewrote it between these capture points: the copies are one packet seen at ${legs.length} capture points, not retransmissions, and no NAT is on this path.`,
   ];
 }
 
 /** docker0, a user-defined network's br-<id>, or a container's bridge port. */
-function isBridgeSide(f: Flow): boolean {
-  return f.iface === 'docker0' || f.iface.startsWith('br-') || onBridgePort(f) === true;
+function isBridgeSide(f: Flow, ctx: ExplainContext): boolean {
+  return f.iface === 'docker0' || f.iface.startsWith('br-') || onBridgePort(f) === true || ctx.bridgePorts?.has(f.iface) === true;
 }
 
 /**
@@ -457,7 +471,7 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   if (nd !== null) reasons.push(`it is IPv6 ${nd}, link-local control traffic that is never routed and never NATed`);
   else if (f.dst.ip.startsWith('224.') || f.dst.ip.startsWith('ff0')) reasons.push('it is multicast (for example the IGMPv3 report to 224.0.0.22 the host sends on docker0), which is never NATed');
   else if (isLoopback(f.src.ip) && isLoopback(f.dst.ip)) reasons.push('it is local traffic on the loopback interface (a host process, or a container using host networking), which stays inside the host and needs no rewrite');
-  else if (!isBridgeSide(f)) reasons.push('it may be host traffic or a container using host networking, which uses the host\'s own addresses and needs no rewrite');
+  else if (!isBridgeSide(f, ctx)) reasons.push('it may be host traffic or a container using host networking, which uses the host\'s own addresses and needs no rewrite');
   else reasons.push('traffic between containers on the same bridge, or to the host itself, needs no rewrite');
   if (f.state === 'rejected' || f.state === 'syn-sent') reasons.push(`the connection never completed (${f.state}), so there may have been nothing to relay or forward`);
   steps.push(`Possible reasons: ${reasons.join('; ')}.`);

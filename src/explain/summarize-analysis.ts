@@ -16,6 +16,11 @@ function isMulticast(ip: string): boolean {
   return ip.includes(':') ? ip.toLowerCase().startsWith('ff') : first >= 224 && first <= 239;
 }
 
+/** Multicast, or the limited broadcast 255.255.255.255 (the address part of an `ip:port`). */
+function isGroupAddress(ipPort: string): boolean {
+  return isMulticast(ipPort) || ipPort.startsWith('255.255.255.255');
+}
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -38,7 +43,7 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   // A bridged multicast packet (docker0's IGMPv3 report) is background noise, not a conversation;
   // so is IPv6 neighbor discovery and MLD across the bridge (unicast neighbor advertisements too).
   const v6Noise = a.correlations.filter((c) => c.mechanism === 'bridge' && lookup(c.legs[0])?.proto === 'icmpv6' && lookup(c.legs[0])?.linkControl === true);
-  const noise = a.correlations.filter((c) => c.mechanism === 'bridge' && !v6Noise.includes(c) && isMulticast((lookup(c.legs[0])?.dst ?? '').replace(/^\[/, '')));
+  const noise = a.correlations.filter((c) => c.mechanism === 'bridge' && !v6Noise.includes(c) && isGroupAddress((lookup(c.legs[0])?.dst ?? '').replace(/^\[/, '')));
   const paired = a.correlations.filter((c) => c.mechanism !== 'none' && !noise.includes(c) && !v6Noise.includes(c));
   const parts: string[] = [];
   const byMech = ORDER.map((m) => [m, paired.filter((c) => c.mechanism === m)] as const).filter(([, cs]) => cs.length > 0);
@@ -54,7 +59,14 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   if (refused) extras.push(`${refused} where the proxy's upstream refused the connection`);
   if (extras.length) head += ` (${extras.join('; ')})`;
   parts.push(head);
-  if (noise.length) parts.push(`${plural(noise.length, 'multicast packet')} bridged as background noise (IGMP reports), not ${noise.length === 1 ? 'a conversation' : 'conversations'}`);
+  if (noise.length) {
+    const igmp = noise.every((c) => lookup(c.legs[0])?.proto === '2');
+    parts.push(
+      igmp
+        ? `${plural(noise.length, 'multicast packet')} bridged as background noise (IGMP reports), not ${noise.length === 1 ? 'a conversation' : 'conversations'}`
+        : `${plural(noise.length, 'multicast or broadcast packet')} seen at several capture points, background noise, not ${noise.length === 1 ? 'a conversation' : 'conversations'}`,
+    );
+  }
   if (v6Noise.length) parts.push(`${plural(v6Noise.length, 'IPv6 neighbor discovery or MLD packet')} bridged as background noise, not ${v6Noise.length === 1 ? 'a conversation' : 'conversations'}`);
 
   const unpairedIds = [...a.unpaired, ...a.correlations.filter((c) => c.mechanism === 'none').flatMap((c) => c.legs)];
