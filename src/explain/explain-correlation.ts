@@ -32,7 +32,7 @@ export function explainCorrelation(c: Correlation, flows: Map<string, Flow>, ctx
     case 'dnat': steps = explainDnat(c, legs, flows, ctx); break;
     case 'snat': steps = explainSnat(c, legs, flows, ctx); break;
     case 'dnat+snat': steps = explainDnatSnat(c, legs, flows, ctx); break;
-    case 'bridge': steps = explainBridge(legs, ctx); break;
+    case 'bridge': steps = explainBridge(legs, ctx, c.notes.some((n) => /helper|synproxy/i.test(n))); break;
     default: steps = explainUnpaired(legs[0], ctx); break;
   }
   steps.push(...icmpErrorSteps(c, flows, steps));
@@ -412,7 +412,8 @@ function explainHairpinMiddle(mid: Flow): string[] {
   ];
 }
 
-function explainBridge(legs: Flow[], ctx: ExplainContext): string[] {
+/** `seqShifted`: a hop's sequence numbers differ by a constant (told in a step of its own). */
+function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean): string[] {
   const [a, ...rest] = legs;
   // "The Linux bridge" only where a bridge or a bridge port was captured: the same packet also
   // shows up on a host's lo and its NIC (a broadcast), or twice in a test file.
@@ -436,7 +437,7 @@ function explainBridge(legs: Flow[], ctx: ExplainContext): string[] {
     ];
   }
   return [
-    `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${listText([a, ...rest].map(iface))} with ${a.proto === 6 ? 'the same addresses, ports and sequence numbers' : a.proto === 17 ? 'the same addresses, ports and payload' : 'the same addresses and payload'}.`,
+    `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${listText([a, ...rest].map(iface))} with ${a.proto === 6 ? (seqShifted ? 'the same addresses and ports' : 'the same addresses, ports and sequence numbers') : a.proto === 17 ? 'the same addresses, ports and payload' : 'the same addresses and payload'}.`,
     bridged
       ? `The Linux bridge forwarded the frames between ${iface(a)} and the container's port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`
       : `Nothing rewrote it between these capture points: the copies are one packet seen at ${legs.length} capture points, not retransmissions, and no NAT is on this path.`,
@@ -480,13 +481,17 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
 
 function noteSteps(c: Correlation, flows: Map<string, Flow>): string[] {
   const out: string[] = [];
+  let helperSaid = false;
   for (const n of c.notes) {
     const l = n.toLowerCase();
     if (n.startsWith(SECOND_DELIVERY_NOTE)) {
       out.push(...secondDeliverySteps(c, flows));
     } else if (l.includes('helper') || l.includes('synproxy')) {
-      const ev = c.evidence.find((e) => e.kind === 'seq' || e.kind === 'seq-offset');
-      out.push(`The TCP sequence numbers differ by a constant offset between the two sides${ev ? ` (${ev.detail})` : ''}. Plain NAT never changes them; only conntrack sequence adjustment does, used by NAT helpers (FTP, SIP) and SYNPROXY. Docker installs neither, so a NAT helper or SYNPROXY is suspected on this host.`);
+      // One step for every hop with an offset (a note each): the evidence names each pair.
+      if (helperSaid) continue;
+      helperSaid = true;
+      const evs = c.evidence.filter((e) => e.kind === 'seq' || e.kind === 'seq-offset');
+      out.push(`The TCP sequence numbers differ by a constant offset between ${evs.length > 1 ? 'capture points' : 'the two sides'}${evs.length > 0 ? ` (${evs.map((e) => e.detail).join('; ')})` : ''}. Plain NAT never changes them; only conntrack sequence adjustment does, used by NAT helpers (FTP, SIP) and SYNPROXY. Docker installs neither, so a NAT helper or SYNPROXY is suspected on this host.`);
     } else if (l.includes('upstream refused') || l.includes('refused')) {
       out.push(`The proxy accepted the client's connection, but its own connection to the container was refused (RST): nothing was listening on that port in the container. The client's connection was accepted and then closed by the proxy, not refused by the kernel.`);
     }

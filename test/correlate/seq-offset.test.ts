@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { scenarios } from './truth.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { havePcaps, pcapsDir } from '../helpers/paths.js';
 
 const tmp = tempDir('natflow-seq-');
 
@@ -51,5 +52,22 @@ describe.skipIf(!s)('constant seq offset between capture points', () => {
     expect(c?.legs).toHaveLength(2);
     expect(c!.notes.join(' ')).toMatch(new RegExp(`NAT helper or SYNPROXY suspected.*${OFFSET}`));
     expect(c!.hops[0].fields.find((f) => f.field === 'isn')?.verdict).toBe('shifted');
+  });
+});
+
+describe.skipIf(!havePcaps)('a constant seq offset on more than one hop (PcapPlusPlus test streams)', () => {
+  it('is told once, naming every pair, and the copies are not said to share their sequence numbers', async () => {
+    // one_tcp_stream_max_seq is one_tcp_stream with its sequence space moved; the third file
+    // drops a packet of it.
+    const files = ['one_tcp_stream.pcap', 'one_tcp_stream_max_seq.pcap', 'unidirectional_tcp_stream_with_missing_packet.pcap'].map((f) => join(pcapsDir, 'pcapplusplus', f));
+    const r = await analyzeCaptures(files);
+    const c = r.analysis.correlations.find((x) => x.legs.length === 3)!;
+    expect(c.notes.filter((n) => n.startsWith('NAT helper or SYNPROXY suspected'))).toHaveLength(2);
+    const steps = c.explanation.filter((e) => e.startsWith('The TCP sequence numbers differ'));
+    expect(steps).toHaveLength(1);
+    expect(steps[0]).toContain('between one_tcp_stream and one_tcp_stream_max_seq');
+    expect(steps[0]).toContain('between one_tcp_stream_max_seq and unidirectional_tcp_stream_with_missing_packet');
+    expect(new Set(c.explanation).size).toBe(c.explanation.length);
+    expect(c.explanation[0]).not.toContain('sequence numbers');
   });
 });
