@@ -18,7 +18,7 @@ SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-coll
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
   08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc
   13-ipv6-proxy 14-host-own-ip 14b-host-own-ip-noproxy 15a-container-to-published-proxy 15b-container-to-published-noproxy
-  16-bulk-transfer 17-ipv6-network 18-user-network)
+  16-bulk-transfer 17-ipv6-network 18-user-network 19-routed-no-nat)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -110,6 +110,11 @@ IPV6=0; case "$SCEN" in 13-*|17-*) IPV6=1 ;; esac
 # so containers have IPv6 addresses and the kernel NATs IPv6 as it does IPv4.
 V6NET=0; case "$SCEN" in 17-*) V6NET=1 ;; esac
 GW6=fd00:17::1; C1_6=fd00:17::2; C2_6=fd00:17::3
+# 19 only: the network in Docker's routed gateway mode (docker network create -o
+# com.docker.network.bridge.gateway_mode_ipv4=routed, Docker >= 27): no NAT at all. The bridge's
+# published container port is opened in the filter table, the outside routes to 172.17.0.0/16
+# through the host, and containers call out with their own addresses. No docker-proxy.
+ROUTED=0; case "$SCEN" in 19-*) ROUTED=1 ;; esac
 WORK="$(mktemp -d /tmp/nf-lab.XXXXXX)"
 PIDS=()      # every background process this script started
 CAP_PIDS=()  # the capture processes among them
@@ -205,6 +210,11 @@ build_lab() {
     done
   fi
 
+  if [ $ROUTED = 1 ]; then
+    # The outside knows the container network is behind the host (in the lab's own namespace).
+    ip -n "$NS_X" route add $NET16.0.0/16 via $HOST_IP
+  fi
+
   nsx "$NS_H" sysctl -qw net.ipv4.ip_forward=1
   BRNF="unavailable"
   if nsx "$NS_H" test -w /proc/sys/net/bridge/bridge-nf-call-iptables; then
@@ -243,8 +253,42 @@ filter_head() {
   echo "-A FORWARD -o $BR -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
 }
 
+# Docker 27's rules for a bridge in routed gateway mode (moby libnetwork setup_ip_tables.go,
+# gateway_mode routed): no MASQUERADE and no DNAT; the published container port, and ICMP, are
+# accepted from outside the bridge, anything else from outside is dropped.
+write_routed_rules() {
+  local f="$WORK/rules" hp cip cp pr
+  {
+    echo '*nat'
+    echo ':PREROUTING ACCEPT [0:0]'; echo ':INPUT ACCEPT [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
+    echo ':POSTROUTING ACCEPT [0:0]'; echo ':DOCKER - [0:0]'
+    echo '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER'
+    echo '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER'
+    echo "-A DOCKER -i $BR -j RETURN"
+    echo 'COMMIT'
+    filter_head
+    echo "-A FORWARD -o $BR -j DOCKER"
+    echo "-A FORWARD -i $BR ! -o $BR -j ACCEPT"
+    echo "-A FORWARD -i $BR -o $BR -j ACCEPT"
+    for m in "${PUBLISHED[@]}"; do
+      read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
+      echo "-A DOCKER -d $cip/32 ! -i $BR -o $BR -p $pr -m $pr --dport $cp -j ACCEPT"
+    done
+    echo "-A DOCKER ! -i $BR -o $BR -p icmp -j ACCEPT"
+    echo "-A DOCKER ! -i $BR -o $BR -j DROP"
+    echo "-A DOCKER-ISOLATION-STAGE-1 -i $BR ! -o $BR -j DOCKER-ISOLATION-STAGE-2"
+    echo '-A DOCKER-ISOLATION-STAGE-1 -j RETURN'
+    echo "-A DOCKER-ISOLATION-STAGE-2 -o $BR -j DROP"
+    echo '-A DOCKER-ISOLATION-STAGE-2 -j RETURN'
+    echo '-A DOCKER-USER -j RETURN'
+    echo 'COMMIT'
+  } >"$f"
+  nsx "$NS_H" iptables-restore <"$f"
+}
+
 write_rules() {
   local f="$WORK/rules" hp cip cp pr
+  [ $ROUTED = 0 ] || { write_routed_rules; return 0; }
   {
     echo '*nat'
     echo ':PREROUTING ACCEPT [0:0]'; echo ':INPUT ACCEPT [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
@@ -349,7 +393,7 @@ start_servers() {
     bg "$NS_C1" "$OUT/server-c1-udp.log" "$PY" -u "$LIB/udp-responder.py" 53
     wait_for 10 listening "$NS_C1" udp 53
   fi
-  if [ $NOPROXY = 0 ]; then
+  if [ $NOPROXY = 0 ] && [ $ROUTED = 0 ]; then
     local hp cip cp pr
     for m in "${PUBLISHED[@]}"; do
       read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
@@ -486,6 +530,11 @@ run_traffic() {
       client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u1"
       client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u2"
       client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u3" ;;
+    19-*)
+      # Routed, no NAT: the outside calls the container's own address; the container calls out
+      # with it (the server's log shows 172.17.0.2).
+      client "$NS_X" http $C1 5000 "nf-$SNUM-c1"
+      client "$NS_C1" http $EXT_IP 8080 "nf-$SNUM-c2" ;;
     11-*)
       # From outside, so kernel DNAT (not the proxy) carries it; a connected socket so the
       # client is told of the ICMP error (ECONNREFUSED) instead of waiting for its timeout.
@@ -543,8 +592,9 @@ def sysctl(name):
 meta = {
     'schema': 'natflow-capture-meta/1',
     'scenario': scen,
-    'mode': 'no-proxy' if noproxy == '1' else 'userland-proxy',
-    'dockerRulesModel': 'docker<=27 default bridge' if br == 'docker0' else 'docker<=27 user-defined bridge',
+    # 19: a routed network, no NAT and no docker-proxy.
+    'mode': 'routed' if scen.startswith('19-') else 'no-proxy' if noproxy == '1' else 'userland-proxy',
+    'dockerRulesModel': 'docker 27 bridge, gateway_mode_ipv4=routed' if scen.startswith('19-') else 'docker<=27 default bridge' if br == 'docker0' else 'docker<=27 user-defined bridge',
     'kernel': platform.release(),
     'tools': {
         'tcpdump': ver(['tcpdump', '--version']),
@@ -566,7 +616,7 @@ meta = {
     'hairpinMode': noproxy == '1',
     # Interfaces captured without -p (promiscuous): 12 records docker0 that way on purpose.
     'promiscuousCaptures': ['docker0'] if scen.startswith('12-') else [],
-    'userlandProxy': None if noproxy == '1' else '; '.join(
+    'userlandProxy': None if noproxy == '1' or scen.startswith('19-') else '; '.join(
         'socat -T 5 UDP4-RECVFROM:<hostPort>,fork,reuseaddr UDP4-SENDTO:<containerIp>:<containerPort>' if p == 'udp'
         else 'socat TCP4-LISTEN:<hostPort>,fork,reuseaddr TCP4:<containerIp>:<containerPort>' + (
             '; socat TCP6-LISTEN:<hostPort>,ipv6only=1,fork,reuseaddr TCP4:<containerIp>:<containerPort>'
@@ -600,7 +650,7 @@ PYEOF
 
 # ---------------------------------------------------------------- run
 T0=$SECONDS
-echo "record.sh: $SCEN ($([ $NOPROXY = 1 ] && echo no-proxy || echo userland-proxy)) -> $OUT" >&2
+echo "record.sh: $SCEN ($([ $ROUTED = 1 ] && echo routed || { [ $NOPROXY = 1 ] && echo no-proxy || echo userland-proxy; })) -> $OUT" >&2
 : >"$OUT/client.log"
 build_lab
 write_rules

@@ -282,6 +282,9 @@ def main():
                 legs.append({'role': 'local-origin', 'interfaces': [], 'tuple': pre})
             if not is_local(post['dst']):
                 legs.append({'role': 'egress', 'interfaces': ifaces_for(post['dst']), 'tuple': post})
+        if meta['mode'] == 'routed' and mech == 'none' and sum(len(l['interfaces']) for l in legs) >= 2:
+            # A routed network (19): the same packet routed between eth0 and the bridge, no rewrite.
+            mech = 'bridge'
         role = None
         # docker-proxy relays TCP and UDP alike; a published port is TCP unless meta says otherwise
         # (recordings before 10 have no "proto" field).

@@ -11,7 +11,7 @@ import type { Flow } from '../flows/flow.js';
 import { onBridgePort } from '../flows/interface-role.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
 import { endpointText, isIcmp, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
-import { fieldDiffs, mechanismOf, rewriteText, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
+import { fieldDiffs, mechanismOf, rewriteText, routedHop, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
 import type { RelayEnd, RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
@@ -220,7 +220,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
     const rewrite = rewriteText(x, y, c);
     const tx = tupleOf(x);
     const ty = mech === 'bridge' ? tx : tupleOf(y);
-    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${tx} on ${lx} and ${ly} (bridged)` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1, flows: [fx, fy], values: [tx, ty] });
+    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${tx} on ${lx} and ${ly} (${routedHop(x, y) ? 'routed, no NAT' : 'bridged'})` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1, flows: [fx, fy], values: [tx, ty] });
     hop = {
       from: fx,
       to: fy,

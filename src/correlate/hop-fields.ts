@@ -49,7 +49,17 @@ export function rewriteText(x: ConnNode, y: ConnNode, c: TupleChange): string {
   const parts: string[] = [];
   if (c.srcIp || c.srcPort) parts.push(`src ${sideText(x.proto, x.client, 'client')} → ${sideText(y.proto, y.client, 'client')}`);
   if (c.dstIp || c.dstPort) parts.push(`dst ${sideText(x.proto, x.server, 'server')} → ${sideText(y.proto, y.server, 'server')}`);
-  return parts.length > 0 ? parts.join(', ') : 'no rewrite (bridged)';
+  return parts.length > 0 ? parts.join(', ') : `no rewrite (${routedHop(x, y) ? 'routed' : 'bridged'})`;
+}
+
+/**
+ * The same tuple one TTL lower on the later capture point: the host routed the packet (a routed
+ * network without NAT, eth0 ↔ the bridge), where a bridge forwards it unchanged.
+ */
+export function routedHop(x: ConnNode, y: ConnNode): boolean {
+  const a = x.parts[0].fwd.firstTtl;
+  const b = y.parts[0].fwd.firstTtl;
+  return a !== null && b !== null && b === a - 1;
 }
 
 function cmp(field: string, a: string | number | null, b: string | number | null, unrelated: boolean): FieldDiff | null {

@@ -436,12 +436,64 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean): 
         : `Nothing rewrote it: a ${group} packet reaches every capture point on its way (the host's own stack included), so the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`,
     ];
   }
+  const first = `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${listText([a, ...rest].map(iface))} with ${a.proto === 6 ? (seqShifted ? 'the same addresses and ports' : 'the same addresses, ports and sequence numbers') : a.proto === 17 ? 'the same addresses, ports and payload' : 'the same addresses and payload'}.`;
+  const routed = routedStep(legs);
+  if (routed !== null) return [first, ...routedSteps(legs, routed, ctx)];
   return [
-    `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${listText([a, ...rest].map(iface))} with ${a.proto === 6 ? (seqShifted ? 'the same addresses and ports' : 'the same addresses, ports and sequence numbers') : a.proto === 17 ? 'the same addresses, ports and payload' : 'the same addresses and payload'}.`,
+    first,
     bridged
       ? `The Linux bridge forwarded the frames between ${iface(a)} and the container's port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`
       : `Nothing rewrote it between these capture points: the copies are one packet seen at ${legs.length} capture points, not retransmissions, and no NAT is on this path.`,
   ];
+}
+
+/** Where the host routed the packet: the leg after which the same tuple shows one TTL lower. */
+function routedStep(legs: readonly Flow[]): number | null {
+  for (let i = 0; i + 1 < legs.length; i++) {
+    const a = legs[i].fwd.firstTtl;
+    const b = legs[i + 1].fwd.firstTtl;
+    if (a !== null && b !== null && b === a - 1) return i;
+  }
+  return null;
+}
+
+/**
+ * The same packet routed between the host's uplink and a bridge without NAT: a network in
+ * Docker's routed gateway mode, or one whose masquerading is off. What each end saw follows from
+ * no rewrite at all; which Docker settings allow it is said as such, not read off the capture.
+ */
+function routedSteps(legs: readonly Flow[], i: number, ctx: ExplainContext): string[] {
+  const a = legs[0];
+  const from = legs[i];
+  const to = legs[i + 1];
+  const ttlWord = a.src.ip.includes(':') ? 'hop limit' : 'TTL';
+  const before = legs.slice(0, i);
+  const after = legs.slice(i + 2);
+  const bridgeBefore = before.length > 0 && before.every((l) => isBridgeSide(l, ctx)) ? `It reached ${iface(from)} from the container's port (${listText(before.map(iface))}) through the Linux bridge, and the host` : 'The host';
+  const bridgeAfter = after.length > 0 && after.every((l) => isBridgeSide(l, ctx)) ? `, and the Linux bridge then forwarded it to the container's port (${listText(after.map(iface))})` : '';
+  const steps = [
+    `${bridgeBefore} routed it from ${iface(from)} to ${iface(to)} without NAT: nothing was rewritten, only the ${ttlWord} fell by one (${from.fwd.firstTtl} → ${to.fwd.firstTtl}), as routing does${bridgeAfter}. The copies are one packet seen at ${legs.length} capture points, not retransmissions.`,
+  ];
+  const client = endpointText(a, 'src');
+  const server = endpointText(a, 'dst');
+  // An unnamed bridge (an -i any capture) is known by the bridge port next to it.
+  const toBridge = isBridgeSide(to, ctx) || after.some((l) => isBridgeSide(l, ctx));
+  const fromBridge = isBridgeSide(from, ctx) || before.some((l) => isBridgeSide(l, ctx));
+  if (toBridge && !fromBridge) {
+    steps.push(
+      `The container saw the real client address ${client}: the client reached the container's own address ${server} through a route to its network, with no NAT on the way. ` +
+        `Docker allows that for a network in routed gateway mode (com.docker.network.bridge.gateway_mode_ipv4=routed), on the ports it opens; in its default NAT mode a client uses a published port on the host's address instead, and DNAT rewrites it.`,
+    );
+  } else if (fromBridge && !toBridge) {
+    steps.push(
+      `The server ${server} saw the container's own address ${a.src.ip} as the client: nothing MASQUERADEd it, so the network must route replies for ${a.src.ip} back through this host. ` +
+        `Docker leaves a container's address unmasqueraded in routed gateway mode (com.docker.network.bridge.gateway_mode_ipv4=routed) or with com.docker.network.bridge.enable_ip_masquerade=false; in its default NAT mode MASQUERADE gives it the host's address.`,
+    );
+  } else {
+    steps.push(`Both ends saw each other's real addresses: no NAT is on this path.`);
+  }
+  steps.push(`Replies travel back the same way, routed and unchanged.`);
+  return steps;
 }
 
 /** docker0, a user-defined network's br-<id>, or a container's bridge port. */

@@ -10,6 +10,8 @@ const PHRASE: Record<Mechanism, string> = {
   none: 'without counterpart',
 };
 const ORDER: Mechanism[] = ['userland-proxy', 'dnat', 'snat', 'dnat+snat', 'bridge'];
+/** A bridge correlation one of whose hops the host routed (same tuple, TTL one lower). */
+const ROUTED = 'routed without NAT';
 
 function isMulticast(ip: string): boolean {
   const first = Number(ip.split('.')[0]);
@@ -46,10 +48,14 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   const noise = a.correlations.filter((c) => c.mechanism === 'bridge' && !v6Noise.includes(c) && isGroupAddress((lookup(c.legs[0])?.dst ?? '').replace(/^\[/, '')));
   const paired = a.correlations.filter((c) => c.mechanism !== 'none' && !noise.includes(c) && !v6Noise.includes(c));
   const parts: string[] = [];
-  const byMech = ORDER.map((m) => [m, paired.filter((c) => c.mechanism === m)] as const).filter(([, cs]) => cs.length > 0);
+  const isRouted = (c: Analysis['correlations'][number]): boolean => c.mechanism === 'bridge' && c.hops.some((h) => h.rewrite === 'no rewrite (routed)');
+  const routed = paired.filter(isRouted);
+  const byMech = ORDER.map((m) => [m, paired.filter((c) => c.mechanism === m && !routed.includes(c))] as const).filter(([, cs]) => cs.length > 0);
+  const counts = byMech.map(([m, cs]) => `${cs.length} ${PHRASE[m]}`);
+  if (routed.length > 0) counts.push(`${routed.length} ${ROUTED}`);
   let head = paired.length === 0
     ? 'No conversations were paired across the captures'
-    : `${plural(paired.length, 'conversation')}: ${byMech.map(([m, cs]) => `${cs.length} ${PHRASE[m]}`).join(', ')}`;
+    : `${plural(paired.length, 'conversation')}: ${counts.join(', ')}`;
   const remaps = paired.filter((c) => c.notes.some((n) => /remap/i.test(n))).length;
   const helpers = paired.filter((c) => c.notes.some((n) => /helper|synproxy/i.test(n))).length;
   const refused = paired.filter((c) => c.notes.some((n) => /refused/i.test(n))).length;

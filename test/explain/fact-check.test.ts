@@ -444,3 +444,32 @@ describe.skipIf(!byName.has('18'))('18 a user-defined network (br-<id>, as compo
     }
   });
 });
+
+describe.skipIf(!byName.has('19'))('19 a routed network (gateway_mode_ipv4=routed): no NAT at all', () => {
+  it('is one packet routed between eth0 and the bridge, told as routed, with the addresses each server logged, in every capture mode', async () => {
+    const s = byName.get('19')!;
+    const inbound = conv(s, (x) => x.legs[0].interfaces.includes('eth0'));
+    const outbound = conv(s, (x) => x.legs[0].interfaces.includes('docker0'));
+    const inT = inbound.legs[0].tuple;
+    const outT = outbound.legs[0].tuple;
+    // What each server's access log shows as the client: the real addresses, nothing rewritten.
+    expect(readFileSync(join(s.dir, 'server-c1.log'), 'utf8')).toContain(`${inT.src} - -`);
+    expect(readFileSync(join(s.dir, 'server-ext.log'), 'utf8')).toContain(`${outT.src} - -`);
+    for (const files of [Object.values(s.perInterface), [s.pcapng!], [s.dir], [s.any!]]) {
+      const r = await analyzeCaptures(files, parseCaptureOptions({}, files));
+      const byPort = (port: number): Correlation => r.analysis.correlations.find((x) => x.legs.some((l) => r.flowsById.get(l)!.src.port === port))!;
+      const cin = byPort(inT.sport!);
+      const cout = byPort(outT.sport!);
+      for (const c of [cin, cout]) {
+        expect(c.mechanism).toBe('bridge');
+        expect(c.hops.map((h) => h.rewrite)).toContain('no rewrite (routed)');
+        const text = c.explanation.join(' ');
+        expect(text).toMatch(/routed it from \S+ to \S+ without NAT: nothing was rewritten, only the TTL fell by one \(64 → 63\)/);
+        expect(text).not.toMatch(/Linux bridge forwarded the frames between/);
+      }
+      expect(cin.explanation.join(' ')).toContain(`The container saw the real client address ${ep(inT.src, inT.sport)}`);
+      expect(cout.explanation.join(' ')).toContain(`saw the container's own address ${outT.src} as the client: nothing MASQUERADEd it`);
+      expect(r.analysis.summary).toMatch(/^2 conversations: 2 routed without NAT/);
+    }
+  });
+});
