@@ -18,7 +18,8 @@ SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-coll
   05a-hairpin-proxy 05b-hairpin-noproxy 06-localhost-noproxy 07-host-network
   08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc
   13-ipv6-proxy 14-host-own-ip 14b-host-own-ip-noproxy 15a-container-to-published-proxy 15b-container-to-published-noproxy
-  16-bulk-transfer 17-ipv6-network 18-user-network 19-routed-no-nat)
+  16-bulk-transfer 17-ipv6-network 18-user-network 19-routed-no-nat
+  09b-closed-port-noproxy 10b-localhost-udp-noproxy 13b-ipv6-noproxy)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -79,11 +80,11 @@ PY=/usr/bin/python3
 
 # ---------------------------------------------------------------- scenario mode
 NOPROXY=0
-case "$SCEN" in 05b-*|06-*|12-*|14b-*|15b-*) NOPROXY=1 ;; esac
+case "$SCEN" in 05b-*|06-*|09b-*|10b-*|12-*|13b-*|14b-*|15b-*) NOPROXY=1 ;; esac
 [ $FORCE_NOPROXY = 1 ] && NOPROXY=1
 if [ -z "$OUT" ]; then
   OUT="$HERE/$SCEN"
-  case "$SCEN" in 05b-*|06-*|12-*|14b-*|15b-*) ;; *) [ $NOPROXY = 1 ] && OUT="$HERE/$SCEN--no-proxy" ;; esac
+  case "$SCEN" in 05b-*|06-*|09b-*|10b-*|12-*|13b-*|14b-*|15b-*) ;; *) [ $NOPROXY = 1 ] && OUT="$HERE/$SCEN--no-proxy" ;; esac
 fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
@@ -105,7 +106,7 @@ MACNET=$(printf '%02x:%02x' "${NET16%%.*}" "${NET16#*.}")
 C1=$NET16.0.2; C2=$NET16.0.3; GW=$NET16.0.1; HOST_IP=198.18.0.1; EXT_IP=198.18.0.2
 # 13 only: the uplink's IPv6 addresses (documentation prefix, RFC 3849); docker0 stays IPv4-only.
 HOST_IP6=2001:db8:18::1; EXT_IP6=2001:db8:18::2
-IPV6=0; case "$SCEN" in 13-*|17-*) IPV6=1 ;; esac
+IPV6=0; case "$SCEN" in 13-*|13b-*|17-*) IPV6=1 ;; esac
 # 17 only: the bridge has IPv6 too (dockerd --ipv6 / a network created with --ipv6, ip6tables on),
 # so containers have IPv6 addresses and the kernel NATs IPv6 as it does IPv4.
 V6NET=0; case "$SCEN" in 17-*) V6NET=1 ;; esac
@@ -231,8 +232,8 @@ build_lab() {
 PUBLISHED=("5000 $C1 5000")
 case "$SCEN" in
   08-*) PUBLISHED=("5000 $C1 5000" "5001 $C2 5000") ;;
-  09-*) PUBLISHED=("5000 $C1 5000" "5002 $C1 5002") ;;
-  10-*) PUBLISHED=("53 $C1 53 udp") ;;
+  09-*|09b-*) PUBLISHED=("5000 $C1 5000" "5002 $C1 5002") ;;
+  10-*|10b-*) PUBLISHED=("53 $C1 53 udp") ;;
   # `-p 5005:53/udp` with nothing listening on UDP 53 in c1: the container answers ICMP port
   # unreachable; host and container port differ so the quoted header's translation shows.
   11-*) PUBLISHED=("5005 $C1 53 udp") ;;
@@ -388,7 +389,7 @@ start_servers() {
     bg "$NS_H" "$OUT/server-host.log" "$PY" -u -m http.server 8000 --bind 127.0.0.1 --directory "$www"
     wait_for 10 listening "$NS_H" tcp 8000
   fi
-  if [ "${SCEN%%-*}" = 10 ]; then
+  if [ "${SCEN%%-*}" = 10 ] || [ "${SCEN%%-*}" = 10b ]; then
     # The container's UDP service behind the published UDP port (the DNS-like responder of 03/04).
     bg "$NS_C1" "$OUT/server-c1-udp.log" "$PY" -u "$LIB/udp-responder.py" 53
     wait_for 10 listening "$NS_C1" udp 53
@@ -482,8 +483,9 @@ run_traffic() {
       client "$NS_C1" icmp $EXT_IP "nf-$SNUM-i1" --id 4242
       client "$NS_C2" icmp $EXT_IP "nf-$SNUM-i2" --id 4242 ;;
     05a-*|05b-*|12-*) client "$NS_C1" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
-    13-*)
+    13-*|13b-*)
       # `curl localhost:5000` on a dual-stack host tries ::1 first; then a remote IPv6 client.
+      # 13b: without docker-proxy nothing listens on the host's IPv6 port 5000: both are refused.
       client "$NS_H" http ::1 5000 "nf-$SNUM-c1"
       client "$NS_X" http $HOST_IP6 5000 "nf-$SNUM-c2" ;;
     # A host process calling its own (non-loopback) address: DNAT in OUTPUT, nothing on lo.
@@ -522,11 +524,12 @@ run_traffic() {
       local pd=$!; PIDS+=($pd)
       wait $pp; wait $pd
       cat "$WORK/many-p.log" "$WORK/many-d.log" >>"$OUT/client.log" ;;
-    09-*)
+    09-*|09b-*)
       client "$NS_H" http 127.0.0.1 5002 "nf-$SNUM-c1"
       client "$NS_X" http $HOST_IP 5002 "nf-$SNUM-c2" --bind-port 40902 ;;
-    10-*)
-      # Three queries, each from a new client socket: three lo flows, three proxy dials.
+    10-*|10b-*)
+      # Three queries, each from a new client socket: three lo flows, three proxy dials (10b:
+      # DNAT in OUTPUT and MASQUERADE, nothing on lo, the answers reverse-NATed on docker0).
       client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u1"
       client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u2"
       client "$NS_H" udp 127.0.0.1 53 "nf-$SNUM-u3" ;;
@@ -632,7 +635,7 @@ meta = {
              **({'ip6': 'fd00:17::3'} if scen.startswith('17-') else {})),
     ],
     'external': {'name': 'ext', 'ip': '198.18.0.2', 'httpPort': 8080, 'udpPort': 53,
-                 **({'ip6': '2001:db8:18::2'} if scen.startswith(('13-', '17-')) else {})},
+                 **({'ip6': '2001:db8:18::2'} if scen.startswith(('13-', '13b-', '17-')) else {})},
     'interfaces': {str(l['ifindex']): l['ifname'] for l in links},
     'captures': {
         'perInterface': {n: n + '.pcap' for n in ['lo', br, 'eth0', v1, v2]},

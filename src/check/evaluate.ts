@@ -113,7 +113,8 @@ function evaluateExpectation(e: Expectation, all: Conversation[]): CaseResult {
   if (x.via) {
     const via = x.via;
     assertions.push(
-      perConversation('via', via.join(' or '), selected, (c) => ({ ok: c.mechanism !== null && via.includes(c.mechanism), found: c.mechanism ?? 'not correlated' })),
+      // An unpaired flow is `none` in the mechanism vocabulary (analyze --mechanism none too).
+      perConversation('via', via.join(' or '), selected, (c) => ({ ok: via.includes(c.mechanism ?? 'none'), found: c.mechanism ?? 'none (no counterpart)' })),
     );
   }
   if (x.reaches) {

@@ -150,6 +150,11 @@ export function buildNodes(flows: readonly Flow[], fileIndex: ReadonlyMap<string
       joined++;
     }
   }
+  const udpJoined = joinUdpReplies(flows, partner);
+  if (udpJoined !== null) {
+    partner = udpJoined.partner;
+    joined += udpJoined.joined;
+  }
   const nodes: ConnNode[] = [];
   // A joined pair becomes one node where its first flow comes; the second is skipped.
   const done = partner !== null ? new Uint8Array(flows.length) : null;
@@ -174,4 +179,66 @@ export function buildNodes(flows: readonly Flow[], fileIndex: ReadonlyMap<string
     }
   }
   return { nodes, joined };
+}
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1';
+}
+
+/**
+ * UDP's reply halves (facts §3, as for TCP): with userland-proxy=false a host process's datagram
+ * to 127.0.0.1:published leaves on the bridge MASQUERADEd (172.17.0.1:p → container) and the
+ * container's answer, reverse-NATed at the bridge hook, shows there as container → 127.0.0.1:p.
+ * No sequence space ties them: a datagram to a loopback address on a non-loopback interface is
+ * itself the sign, joined to the request it answers (same ports, on the same interface, sent
+ * before it from another address). Null when there is none.
+ */
+function joinUdpReplies(flows: readonly Flow[], partnerIn: Int32Array | null): { partner: Int32Array; joined: number } | null {
+  let replies: number[] | null = null;
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i];
+    if (f.proto === PROTO_UDP && !f.halfFlow && f.rev.packets === 0 && f.fwd.packets > 0 && isLoopback(f.dst.ip) && !isLoopback(f.src.ip) && !f.iface.startsWith('lo')) (replies ??= []).push(i);
+  }
+  if (replies === null) return null;
+  const partner = partnerIn ?? new Int32Array(flows.length).fill(-1);
+  const requests = new Map<string, number[]>();
+  for (let j = 0; j < flows.length; j++) {
+    const r = flows[j];
+    if (r.proto !== PROTO_UDP || r.rev.packets !== 0 || isLoopback(r.src.ip)) continue;
+    const k = `${r.ifaceKey}|${r.dst.ip}|${r.dst.port}|${r.src.port}`;
+    const l = requests.get(k);
+    if (l === undefined) requests.set(k, [j]);
+    else l.push(j);
+  }
+  let joined = 0;
+  for (const i of replies) {
+    const f = flows[i];
+    const cands = requests.get(`${f.ifaceKey}|${f.src.ip}|${f.src.port}|${f.dst.port}`);
+    if (cands === undefined) continue;
+    // The latest request sent before the answer.
+    let best = -1;
+    for (const j of cands) if (partner[j] === -1 && flows[j].firstUs <= f.firstUs && (best === -1 || flows[j].firstUs > flows[best].firstUs)) best = j;
+    if (best === -1) continue;
+    partner[best] = i;
+    partner[i] = best;
+    orientAsReply(f);
+    joined++;
+  }
+  return { partner, joined };
+}
+
+/**
+ * Turns a flow recorded from its first datagram (the server's answer) into the reply half it is,
+ * as the flow table records a TCP one: the client first, its packets the reverse direction.
+ */
+function orientAsReply(f: Flow): void {
+  const src = f.src;
+  f.src = f.dst;
+  f.dst = src;
+  const fwd = f.fwd;
+  f.fwd = f.rev;
+  f.rev = fwd;
+  f.halfFlow = true;
+  const dir = f.samples.dir;
+  for (let i = 0; i < dir.length; i++) dir[i] = 1 - dir[i];
 }

@@ -119,13 +119,25 @@ function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): Ho
     const rcText = endpointText(rc);
     const clientText = endpointText(n.client);
     const serverText = endpointText(n.server);
-    ev.push({
-      kind: 'ack',
-      detail: `replies ${rsText} → ${rcText} on ${n.iface} acknowledge ISN ${client.fwd.isn ?? '?'} of ${clientText} → ${serverText}: one connection, reverse-NATed at the bridge hook before the capture point`,
-      weight: 0.9,
-      flows: [half.id, client.id],
-      ...(client.fwd.isn === null ? {} : { values: [client.fwd.isn, client.fwd.isn] }),
-    });
+    if (n.proto === PROTO_UDP) {
+      // No sequence space: the answer's ports and its loopback destination tie it to the request.
+      const after = half.firstUs - client.firstUs;
+      ev.push({
+        kind: 'reply',
+        detail: `replies ${rsText} → ${rcText} on ${n.iface} answer ${clientText} → ${serverText} (the same ports, ${usText(after)} later; a loopback destination outside lo): one exchange, reverse-NATed at the bridge hook before the capture point`,
+        weight: 0.6,
+        flows: [half.id, client.id],
+        delay: seconds(after),
+      });
+    } else {
+      ev.push({
+        kind: 'ack',
+        detail: `replies ${rsText} → ${rcText} on ${n.iface} acknowledge ISN ${client.fwd.isn ?? '?'} of ${clientText} → ${serverText}: one connection, reverse-NATed at the bridge hook before the capture point`,
+        weight: 0.9,
+        flows: [half.id, client.id],
+        ...(client.fwd.isn === null ? {} : { values: [client.fwd.isn, client.fwd.isn] }),
+      });
+    }
     // No packet on the wire carries rc as a source: it is read from the replies, so say so.
     const dst = change.dstIp || change.dstPort
       ? `, dst ${rsText} → ${serverText}`

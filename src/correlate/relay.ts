@@ -309,6 +309,9 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
   // fail on time), the string compares after.
   if (up.group === down.group) return null;
   if (up.node.proto !== down.node.proto) return null;
+  // A proxy accepts the client's connection before it dials: one refused by the host (nothing
+  // listening, as for an IPv6 client of a host whose docker-proxy is off) reached no proxy.
+  if (up.rejected) return null;
   // Without payload on both sides nothing ties two UDP flows together (no handshake to time).
   if (up.node.proto === PROTO_UDP && (up.fwdBytes === 0 || down.fwdBytes === 0)) return null;
   if (down.syn <= up.syn) return null;

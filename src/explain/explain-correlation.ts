@@ -357,9 +357,13 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
   }
   steps.push(`The packet reached the container on ${iface(to)} as ${tupleText(to)}.`);
   steps.push(`The container saw the client as ${to.src.ip}${clientIp && clientIp !== to.src.ip ? `, not ${clientIp}` : ''}: MASQUERADE replaced the source address.`);
+  const refused = to.proto === 6 && legs.some((f) => f.state === 'rejected');
   steps.push(
-    `Replies were translated back by conntrack (both rewrites reversed), so the client got them from the address it had connected to` +
-    (preNat ? '.' : ` (derived: the client's side of the connection is on no capture).`),
+    refused
+      ? `The container refused the connection with RST (nothing listening on ${endpointText(to, 'dst')}); conntrack translated the RST back (both rewrites reversed), so the client was refused by the address it had connected to` +
+        (preNat ? '.' : ` (derived: the client's side of the connection is on no capture).`)
+      : `Replies were translated back by conntrack (both rewrites reversed), so the client got them from the address it had connected to` +
+        (preNat ? '.' : ` (derived: the client's side of the connection is on no capture).`),
   );
   if (replyHalf) {
     const req = legs.find((f) => f.iface === replyHalf.iface && f !== replyHalf) ?? to;

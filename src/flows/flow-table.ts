@@ -450,9 +450,11 @@ export class FlowTable {
   ): LiveFlow {
     const d = pkt.data;
     const v = pkt.ipVersion as 4 | 6;
-    // A SYN-ACK as first packet: its receiver is the initiator.
+    // A SYN-ACK as first packet: its receiver is the initiator. So is a RST-ACK's: it answers
+    // what the other end sent (a SYN to a closed port, whose copy on this tuple was not seen:
+    // NATed replies of a refused connection travel under another tuple, facts §3).
     const flags = proto === PROTO_TCP ? pkt.tcpFlags : 0;
-    const reversed = proto === PROTO_TCP && (flags & (SYN | ACK)) === (SYN | ACK);
+    const reversed = proto === PROTO_TCP && ((flags & (SYN | ACK)) === (SYN | ACK) || (flags & (SYN | RST | ACK)) === (RST | ACK));
     let cidSport = sport;
     let cidDport = dport;
     let srcPort = sport;

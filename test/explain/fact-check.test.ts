@@ -476,3 +476,51 @@ describe.skipIf(!byName.has('19'))('19 a routed network (gateway_mode_ipv4=route
     }
   });
 });
+
+describe.skipIf(!byName.has('09b') || !byName.has('10b') || !byName.has('13b'))('no-proxy variants: refused, UDP and IPv6 localhost without docker-proxy', () => {
+  it('09b: a refused local call is DNAT + MASQUERADE, its RST joined from the reply tuple, and told as refused by the container', async () => {
+    const s = byName.get('09b')!;
+    const t = conv(s, (x) => x.mechanism === 'dnat+snat');
+    const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
+    for (const files of [Object.values(s.perInterface), [s.any!]]) {
+      const r = await analyzeCaptures(files, parseCaptureOptions({}, files));
+      const c = r.analysis.correlations.find((x) => x.mechanism === 'dnat+snat')!;
+      expect(c.evidence.find((e) => e.kind === 'ack')!.detail).toContain(`→ ${ep(origin.src, origin.sport)} on`);
+      const text = c.explanation.join(' ');
+      expect(text).toContain(`The client ${ep(origin.src, origin.sport)} opened a TCP connection to a port published on the host`);
+      expect(text).toContain('The container refused the connection with RST');
+    }
+  });
+
+  it('10b: each UDP query is DNAT + MASQUERADE, its answer joined by ports and its loopback destination', async () => {
+    const s = byName.get('10b')!;
+    const truths = s.conversations.filter((x) => x.mechanism === 'dnat+snat');
+    expect(truths).toHaveLength(3);
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    for (const t of truths) {
+      const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
+      const c = correlationOf(r, t);
+      expect(c.mechanism).toBe('dnat+snat');
+      const reply = c.evidence.find((e) => e.kind === 'reply')!;
+      expect(reply.detail).toMatch(new RegExp(`→ ${origin.src.replace(/\./g, '\\.')}:${origin.sport} on docker0 answer`));
+      // The answer's flow is told as the reply half it is: client first.
+      const half = c.legs.map((l) => r.flowsById.get(l)!).find((f) => f.halfFlow)!;
+      expect(`${half.src.ip}:${half.src.port}`).toBe(ep(origin.src, origin.sport));
+      expect(half.fwd.packets).toBe(0);
+      const text = c.explanation.join(' ');
+      expect(text).toContain(`The client ${ep(origin.src, origin.sport)} opened a UDP exchange to a port published on the host`);
+      expect(text).toContain('The container saw the client as 172.17.0.1, not 127.0.0.1');
+    }
+  });
+
+  it('13b: two connections the host refused are no proxy relay, however close in time', async () => {
+    const s = byName.get('13b')!;
+    expect(s.conversations.every((x) => x.mechanism === 'none')).toBe(true);
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    expect(r.analysis.correlations.filter((c) => c.mechanism !== 'bridge')).toEqual([]);
+    for (const t of s.conversations) {
+      const { ids } = expectedFlows(t, r.flows, new Set(Object.keys(s.perInterface)));
+      for (const id of ids) expect(r.analysis.unpaired).toContain(id);
+    }
+  });
+});
