@@ -1,6 +1,6 @@
 import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
-import { onBridgePort } from '../flows/interface-role.js';
+import { isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
@@ -440,15 +440,47 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean): 
         : `Nothing rewrote it: a ${group} packet reaches every capture point on its way (the host's own stack included), so the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`,
     ];
   }
+  const lost = lostRepliesSteps(legs, ctx);
   const first = `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${listText([a, ...rest].map(iface))} with ${a.proto === 6 ? (seqShifted ? 'the same addresses and ports' : 'the same addresses, ports and sequence numbers') : a.proto === 17 ? 'the same addresses, ports and payload' : 'the same addresses and payload'}.`;
   const routed = routedStep(legs);
-  if (routed !== null) return [first, ...routedSteps(legs, routed, ctx)];
+  if (routed !== null) return [first, ...routedSteps(legs, routed, ctx), ...lost];
   return [
     first,
     bridged
       ? `The Linux bridge forwarded the frames between ${iface(a)} and the container's port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`
       : `Nothing rewrote it between these capture points: the copies are one packet seen at ${legs.length} capture points, not retransmissions, and no NAT is on this path.`,
+    ...lost,
   ];
+}
+
+/**
+ * Where did the replies go: the server answered (its SYN-ACK is on a later capture point) but an
+ * earlier one saw no reply at all while the client kept sending its SYN. Only a connection that
+ * never opened counts: a later capture point also misses packets that simply took another way
+ * (15b: container to container, port to port).
+ */
+function lostRepliesSteps(legs: readonly Flow[], ctx: ExplainContext): string[] {
+  if (legs[0].proto !== 6) return [];
+  for (let j = legs.length - 1; j > 0; j--) {
+    const b = legs[j];
+    if (b.state !== 'syn-received' || b.rev.packets === 0) continue;
+    const a = legs.slice(0, j).find((l) => l.fwd.packets > 0 && l.rev.packets === 0);
+    if (a === undefined) continue;
+    const again = a.fwd.retransmissions;
+    const steps = [
+      `The server answered: its replies (${b.rev.packets} packets, SYN-ACKs among them) appear on ${iface(b)}, but none on ${iface(a)}, and the client ${again > 0 ? `sent its SYN ${again} more time${again === 1 ? '' : 's'}` : 'never acknowledged them'}: the host dropped the replies between ${iface(b)} and ${iface(a)}, and the connection never opened.`,
+    ];
+    // An IPv6 connection the host sent (hop limit 64) into the bridge, from an address of the
+    // container's own /64: the bridge's, as MASQUERADE picks it.
+    const onBridge = a.iface === 'docker0' || a.iface.startsWith('br-') || (isUnnamedInterface(a.iface) && ctx.bridgePorts?.has(a.iface) !== true);
+    if (onBridge && a.fwd.firstTtl === 64 && a.src.ip.includes(':') && prefix64(a.src.ip) === prefix64(a.dst.ip)) {
+      steps.push(
+        `One known cause fits (derived, not seen in this capture): with userland-proxy=false and IPv6 on the bridge, a host process's call to [::1]:<published port> is DNATed in nat OUTPUT and MASQUERADEd to the bridge's address ${a.src.ip}, and the replies, translated back to ::1, cannot be delivered from the bridge: IPv6 accepts ::1 only on lo and has no route_localnet. --conntrack shows the tuple the process opened.`,
+      );
+    }
+    return steps;
+  }
+  return [];
 }
 
 /** Where the host routed the packet: the leg after which the same tuple shows one TTL lower. */
@@ -593,4 +625,13 @@ function sameText(h: Hop | undefined): string {
 /** "a", "a and b", "a, b and c". */
 function listText(items: string[]): string {
   return items.length <= 2 ? items.join(' and ') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** The first four groups of an IPv6 address (its /64), whatever its compressed form. */
+function prefix64(ip: string): string {
+  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, null];
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === null || tail === '' ? [] : tail.split(':');
+  const groups = tail === null ? h : [...h, ...new Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':');
 }

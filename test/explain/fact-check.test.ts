@@ -15,6 +15,7 @@ import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '../helpers/paths.js';
 import { renderAnalysisText } from '../../src/present/analysis-text.js';
 import { renderReport } from '../../src/present/report/render-report.js';
 
@@ -521,6 +522,28 @@ describe.skipIf(!byName.has('09b') || !byName.has('10b') || !byName.has('13b'))(
     for (const t of s.conversations) {
       const { ids } = expectedFlows(t, r.flows, new Set(Object.keys(s.perInterface)));
       for (const id of ids) expect(r.analysis.unpaired).toContain(id);
+    }
+  });
+});
+
+describe('replies lost between two capture points (17 with userland-proxy=false: [::1] to an IPv6 bridge)', () => {
+  const dir = join(repoRoot, 'test/explain/fixtures/17-ipv6-noproxy');
+
+  it('says the container answered, where its replies stopped, and the known cause, which conntrack confirms', async () => {
+    const r = await analyzeCaptures(['lo', 'docker0', 'veth2f22765'].map((f) => join(dir, `${f}.pcap`)));
+    const c = r.analysis.correlations.find((x) => x.legs.some((l) => r.flowsById.get(l)!.proto === 6 && r.flowsById.get(l)!.dst.port === 5000 && r.flowsById.get(l)!.src.ip === 'fd00:17::1'))!;
+    const text = c.explanation.join(' ');
+    expect(text).toMatch(/its replies \(\d+ packets, SYN-ACKs among them\) appear on veth2f22765, but none on docker0, and the client sent its SYN 6 more times: the host dropped the replies between veth2f22765 and docker0/);
+    expect(text).toContain('a host process\'s call to [::1]:<published port> is DNATed in nat OUTPUT and MASQUERADEd to the bridge\'s address fd00:17::1');
+    // The hint holds on this capture: the process opened ::1 → ::1:5000 (conntrack), nothing on lo.
+    expect(readFileSync(join(dir, 'conntrack.txt'), 'utf8')).toMatch(/src=::1 dst=::1 sport=\d+ dport=5000 src=fd00:17::2 dst=fd00:17::1/);
+    expect(r.flows.filter((f) => f.iface === 'lo')).toEqual([]);
+  });
+
+  it('is said of no recorded scenario: a capture point that misses packets that took another way lost nothing', async () => {
+    for (const s of byName.values()) {
+      const r = await analyzeCaptures(Object.values(s.perInterface));
+      for (const c of r.analysis.correlations) expect(c.explanation.join(' '), `${s.name} ${c.id}`).not.toContain('the host dropped the replies');
     }
   });
 });
