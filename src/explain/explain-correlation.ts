@@ -280,7 +280,9 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   const ttlText = ttl && ttl.from !== ttl.to ? `; ${before.src.ip.includes(':') ? 'hop limit' : 'TTL'} ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
   steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}.${sameText(h)}`);
   steps.push(`The container saw the real client address ${endpointText(after, 'src')}: DNAT changes only the destination, so the client IP is preserved.`);
-  steps.push(
+  const lost = lostRepliesSteps(legs, ctx);
+  if (lost.length > 0) steps.push(...lost);
+  else steps.push(
     rejected
       ? `The container refused the connection with RST (nothing listening on ${afterDst}); the kernel translated the RST back (reverse NAT) to come from ${beforeDst}, which is what the client saw on ${beforeIface}.`
       : `Replies from ${afterDst} were translated back by conntrack (reverse NAT) to come from ${beforeDst}, which is what the client saw on ${beforeIface}.`,
@@ -319,7 +321,9 @@ function explainSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
     : `keeping the ${what}${oldId !== null ? ` ${oldId}` : ''}, which was free`;
   steps.push(`On the way out, in nat POSTROUTING, MASQUERADE rewrote the source address ${before.src.ip} → ${after.src.ip} (the address of the outgoing interface) ${keep}, ${ruleClause(h, 'the MASQUERADE rule for the container subnet', ctx)}.`);
   steps.push(`It left on ${iface(after)} as ${tupleText(after)}; the server saw the client as ${afterSrc}, the host, not the container.`);
-  steps.push(`Replies to ${afterSrc} were mapped back by conntrack (reverse NAT) to ${beforeSrc} and delivered on ${listText([beforeIface, ...origins.reverse()])}.`);
+  const lost = lostRepliesSteps(legs, ctx);
+  if (lost.length > 0) steps.push(...lost);
+  else steps.push(`Replies to ${afterSrc} were mapped back by conntrack (reverse NAT) to ${beforeSrc} and delivered on ${listText([beforeIface, ...origins.reverse()])}.`);
   return steps;
 }
 
@@ -461,11 +465,13 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean): 
  */
 function lostRepliesSteps(legs: readonly Flow[], ctx: ExplainContext): string[] {
   if (legs[0].proto !== 6) return [];
-  for (let j = legs.length - 1; j > 0; j--) {
+  // The first capture point, along the path, that saw the replies, and the one before it that
+  // did not: they were dropped between the two.
+  for (let j = 1; j < legs.length; j++) {
     const b = legs[j];
     if (b.state !== 'syn-received' || b.rev.packets === 0) continue;
-    const a = legs.slice(0, j).find((l) => l.fwd.packets > 0 && l.rev.packets === 0);
-    if (a === undefined) continue;
+    const a = legs[j - 1];
+    if (a.fwd.packets === 0 || a.rev.packets > 0) break;
     const again = a.fwd.retransmissions;
     const steps = [
       `The server answered: its replies (${b.rev.packets} packets, SYN-ACKs among them) appear on ${iface(b)}, but none on ${iface(a)}, and the client ${again > 0 ? `sent its SYN ${again} more time${again === 1 ? '' : 's'}` : 'never acknowledged them'}: the host dropped the replies between ${iface(b)} and ${iface(a)}, and the connection never opened.`,
