@@ -134,6 +134,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   // Joined half-flows among the legs: the same join seen again in another file is a copy, not
   // another connection with two tuples.
   let joinedLegs = 0;
+  let joinedUdpLegs = 0;
   const unpairedCopies: string[] = [];
   const explainer: Explainer = { explain: null };
   // Relayed UDP exchanges, for the inference's wording (no connections to speak of).
@@ -213,7 +214,10 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
       for (let k = 0; k < seg.nodes.length; k++) {
         const n = seg.nodes[k];
         pair(n);
-        if (n.parts.length > 1) joinedLegs++;
+        if (n.parts.length > 1) {
+          if (n.proto === PROTO_UDP) joinedUdpLegs++;
+          else joinedLegs++;
+        }
       }
     }
     if (c.mechanism === 'userland-proxy' && single.proto === PROTO_UDP) proxiedUdp++;
@@ -245,10 +249,17 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
 
   const inferences: string[] = [];
   if (joined > 0) {
-    const n = joinedLegs > 0 ? joinedLegs : joined;
-    inferences.push(
-      `${n} TCP connection${n === 1 ? '' : 's'} showed two tuples on one interface (replies reverse-NATed at the bridge hook, br_netfilter) and ${n === 1 ? 'was' : 'were'} joined by ISN/ack`,
-    );
+    const n = joinedLegs > 0 || joinedUdpLegs > 0 ? joinedLegs : joined;
+    if (n > 0) {
+      inferences.push(
+        `${n} TCP connection${n === 1 ? '' : 's'} showed two tuples on one interface (replies reverse-NATed at the bridge hook, br_netfilter) and ${n === 1 ? 'was' : 'were'} joined by ISN/ack`,
+      );
+    }
+    if (joinedUdpLegs > 0) {
+      inferences.push(
+        `${joinedUdpLegs} UDP exchange${joinedUdpLegs === 1 ? '' : 's'} showed two tuples on one interface (answers reverse-NATed at the bridge hook to a loopback address) and ${joinedUdpLegs === 1 ? 'was' : 'were'} joined by ports`,
+      );
+    }
   }
   if (unpairedCopies.length > 0) {
     inferences.push(`unpaired flows recorded in more than one file are listed once; the other copies: ${unpairedCopies.join(', ')}`);

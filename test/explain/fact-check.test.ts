@@ -512,6 +512,24 @@ describe.skipIf(!byName.has('09b') || !byName.has('10b') || !byName.has('13b'))(
       expect(text).toContain(`The client ${ep(origin.src, origin.sport)} opened a UDP exchange to a port published on the host`);
       expect(text).toContain('The container saw the client as 172.17.0.1, not 127.0.0.1');
     }
+    expect(r.analysis.inferences).toContain('3 UDP exchanges showed two tuples on one interface (answers reverse-NATed at the bridge hook to a loopback address) and were joined by ports');
+    expect(r.analysis.inferences.join(' ')).not.toContain('TCP connection');
+  });
+
+  it('06 and 10b with --conntrack: the entry is found by its reply direction and names the destination the client used, on no wire', async () => {
+    for (const [name, port] of [['06', 5000], ['10b', 53]] as const) {
+      const s = byName.get(name);
+      if (!s) continue;
+      const r = await analyzeCaptures(Object.values(s.perInterface), { conntrackFile: join(s.dir, 'conntrack.txt') });
+      const n = s.conversations.filter((x) => x.mechanism === 'dnat+snat').length;
+      expect(r.analysis.inferences.some((i) => i.includes(`${n} hop(s) confirmed, 0 contradicted, 0 not in the dump`)), name).toBe(true);
+      for (const t of s.conversations.filter((x) => x.mechanism === 'dnat+snat')) {
+        const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
+        const ev = correlationOf(r, t).evidence.find((e) => e.kind === 'conntrack')!;
+        expect(ev.detail).toContain(`conntrack entry ${ep(origin.src, origin.sport)} → ${ep(origin.dst, origin.dport)} expects replies`);
+        expect(ev.detail).toContain(`the client connected to 127.0.0.1:${port}, which is on no capture point`);
+      }
+    }
   });
 
   it('13b: two connections the host refused are no proxy relay, however close in time', async () => {

@@ -162,7 +162,18 @@ export function corroborate(entries: ConntrackEntry[], hop: HopToAttribute): Cor
     }
     return { verdict: 'confirms', entry: e1, evidence: { kind: 'conntrack', detail: hop.mechanism === 'userland-proxy' ? `conntrack holds two un-NATed connections: ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)} and ${fmt(a.src.ip, a.src.port)} → ${fmt(a.dst.ip, a.dst.port)}` : `conntrack entry ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)} is not NATed`, weight: 0.1 } };
   }
-  const e = findEntry(entries, b);
+  let e = findEntry(entries, b);
+  // The destination the client used may be on no wire (DNAT in nat OUTPUT: the capture reads the
+  // client from the reverse-NATed replies and knows only where the packet went). Then the entry
+  // whose reply direction is the rewritten tuple, from that client, is the connection's.
+  let unseenDst = false;
+  if (!e) {
+    const r = findEntryByReply(entries, a);
+    if (r !== null && r.orig.src === b.src.ip && sp(r.orig) === b.src.port) {
+      e = r;
+      unseenDst = r.orig.dst !== b.dst.ip || dp(r.orig) !== b.dst.port;
+    }
+  }
   if (!e) {
     return { verdict: 'absent', entry: null, evidence: { kind: 'conntrack', detail: `no conntrack entry with original tuple ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)} (entries may have expired)`, weight: 0 } };
   }
@@ -170,7 +181,9 @@ export function corroborate(entries: ConntrackEntry[], hop: HopToAttribute): Cor
   const replyText = `${fmt(e.reply.src, sp(e.reply) ?? 0)} → ${fmt(e.reply.dst, dp(e.reply) ?? 0)}`;
   const flagText = e.flags.length ? ` [${e.flags.join('] [')}]` : '';
   if (ok) {
-    return { verdict: 'confirms', entry: e, evidence: { kind: 'conntrack', detail: `conntrack entry ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)} expects replies ${replyText}${flagText}: the same translation`, weight: 0.15 } };
+    const orig = `${fmt(e.orig.src, sp(e.orig) ?? 0)} → ${fmt(e.orig.dst, dp(e.orig) ?? 0)}`;
+    const seen = unseenDst ? `; the client connected to ${fmt(e.orig.dst, dp(e.orig) ?? 0)}, which is on no capture point` : '';
+    return { verdict: 'confirms', entry: e, evidence: { kind: 'conntrack', detail: `conntrack entry ${orig} expects replies ${replyText}${flagText}: the same translation${seen}`, weight: 0.15 } };
   }
   return { verdict: 'contradicts', entry: e, evidence: { kind: 'conntrack', detail: `conntrack entry ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)} expects replies ${replyText}, but the capture shows ${fmt(a.src.ip, a.src.port)} → ${fmt(a.dst.ip, a.dst.port)}`, weight: 0 } };
 }
