@@ -14,6 +14,7 @@ import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl } from '../flows/link-control.js';
 import { onBridgePort } from '../flows/interface-role.js';
+import { forwardDropRule, parseRules, type ForwardedPacket } from './rules/index.js';
 import { explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
 /** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
@@ -75,7 +76,10 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   // analysis as it stands now (side inputs applied).
   const bridgePorts = new Set<string>();
   for (const f of loaded.flows) if (!bridgePorts.has(f.iface) && onBridgePort(f) === true) bridgePorts.add(f.iface);
-  const ctx = { rulesGiven: rules !== null, capturedIfaces, bridgePorts };
+  // The rules again, for the explanations: which filter rule dropped what the host forwarded.
+  const ruleSet = rules === null ? null : parseRules(rules.text, rules.source);
+  const forwardDrop = ruleSet === null ? undefined : (p: ForwardedPacket) => forwardDropRule(ruleSet, p);
+  const ctx = { rulesGiven: rules !== null, capturedIfaces, bridgePorts, forwardDrop };
   explainWith((c) => explainCorrelation(c, flowsById, ctx));
   defineLazy(analysis, 'summary', () =>
     summarizeAnalysis(analysis, (id) => {

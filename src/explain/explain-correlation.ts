@@ -1,6 +1,7 @@
 import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
 import { isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
+import type { ForwardedPacket, NatRule } from '../correlate/rules/index.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
@@ -16,6 +17,8 @@ export interface ExplainContext {
    * `-i any` interface is known for one by any of its flows, not only the one explained.
    */
   bridgePorts?: ReadonlySet<string>;
+  /** With --rules: the filter rule that drops a packet the host forwards (rules/attribute-rule.ts forwardDropRule). */
+  forwardDrop?: (p: ForwardedPacket) => NatRule | 'policy' | null;
 }
 
 /**
@@ -474,7 +477,8 @@ function lostRepliesSteps(legs: readonly Flow[], ctx: ExplainContext): string[] 
     if (a.fwd.packets === 0 || a.rev.packets > 0) break;
     const again = a.fwd.retransmissions;
     const steps = [
-      `The server answered: its replies (${b.rev.packets} packets, SYN-ACKs among them) appear on ${iface(b)}, but none on ${iface(a)}, and the client ${again > 0 ? `sent its SYN ${again} more time${again === 1 ? '' : 's'}` : 'never acknowledged them'}: the host dropped the replies between ${iface(b)} and ${iface(a)}, and the connection never opened.`,
+      `The server answered: its replies (${b.rev.packets} packets, SYN-ACKs among them) appear on ${iface(b)}, but none on ${iface(a)}, and the client ${again > 0 ? `sent its SYN ${again} more time${again === 1 ? '' : 's'}` : 'never acknowledged them'}: the host dropped the replies between ${iface(b)} and ${iface(a)}, and the connection never opened.` +
+        dropRuleText(a, b, ctx),
     ];
     // An IPv6 connection the host sent (hop limit 64) into the bridge, from an address of the
     // container's own /64: the bridge's, as MASQUERADE picks it.
@@ -631,6 +635,24 @@ function sameText(h: Hop | undefined): string {
 /** "a", "a and b", "a, b and c". */
 function listText(items: string[]): string {
   return items.length <= 2 ? items.join(' and ') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * With --rules, the filter rule that matches the replies the host forwarded from b's interface to
+ * a's (not between a bridge and its ports, where the bridge forwards, nor into the host itself).
+ * They still carry the server's own address there: reverse NAT of the source comes after FORWARD.
+ */
+function dropRuleText(a: Flow, b: Flow, ctx: ExplainContext): string {
+  if (ctx.forwardDrop === undefined || a.iface === b.iface || a.iface.startsWith('lo') || b.iface.startsWith('lo')) return '';
+  if (isBridgePortOrUnknown(a, ctx) || isBridgePortOrUnknown(b, ctx)) return '';
+  const rule = ctx.forwardDrop({ proto: b.proto, src: b.dst, dst: b.src, inIface: b.iface, outIface: a.iface, ctstate: 'ESTABLISHED' });
+  if (rule === null) return '';
+  if (rule === 'policy') return ` No rule in --rules lets them through FORWARD, whose policy is DROP.`;
+  return ` In --rules they match ${rule.table} ${rule.chain}: ${rule.text} (${rule.source}:${rule.line}).`;
+}
+
+function isBridgePortOrUnknown(f: Flow, ctx: ExplainContext): boolean {
+  return onBridgePort(f) !== false || ctx.bridgePorts?.has(f.iface) === true;
 }
 
 /** The first four groups of an IPv6 address (its /64), whatever its compressed form. */

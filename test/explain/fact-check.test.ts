@@ -16,6 +16,7 @@ import { parseLinksDump } from '../../src/flows/interface-names.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
+import { forwardDropRule, parseRules } from '../../src/correlate/rules/index.js';
 import { renderAnalysisText } from '../../src/present/analysis-text.js';
 import { renderReport } from '../../src/present/report/render-report.js';
 
@@ -571,6 +572,16 @@ describe('replies lost between two capture points (17 with userland-proxy=false:
       expect(text).toMatch(/appear on docker0, but none on eth0, and the client sent its SYN \d+ more times: the host dropped the replies between docker0 and eth0/);
       expect(text).not.toContain('were translated back');
     }
+    // With the rules the host had, the step names the rule that drops them, walked as FORWARD is.
+    const rules = join(s.dir, 'iptables-save.txt');
+    const withRules = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: rules });
+    const line = readFileSync(rules, 'utf8').split('\n').findIndex((l) => l.includes('-j DROP') && l.includes('DOCKER-USER')) + 1;
+    expect(correlationOf(withRules, t).explanation.join(' ')).toContain(`In --rules they match filter DOCKER-USER: -A DOCKER-USER -i docker0 -o eth0 -p tcp -m tcp --sport 5000 -j DROP (${rules}:${line}).`);
+    // Docker's own rules accept the same replies (02, the same call without the user's rule).
+    const s02 = byName.get('02')!;
+    expect(forwardDropRule(parseRules(readFileSync(join(s02.dir, 'iptables-save.txt'), 'utf8'), '02'), {
+      proto: 'tcp', src: { ip: '172.17.0.2', port: 5000 }, dst: { ip: '198.18.0.2', port: 40000 }, inIface: 'docker0', outIface: 'eth0', ctstate: 'ESTABLISHED',
+    })).toBeNull();
   });
 
   it('is said of no other recorded scenario: a capture point that misses packets that took another way lost nothing', async () => {

@@ -161,6 +161,75 @@ function walkHook(sets: RuleSet[], hook: Hook, pkt: WalkPacket, fits: (r: NatRul
   return null;
 }
 
+/** A packet the host forwards, as the filter table sees it in FORWARD. */
+export interface ForwardedPacket {
+  proto: string | number;
+  src: { ip: string; port: number };
+  dst: { ip: string; port: number };
+  inIface: string;
+  outIface: string;
+  /** Its conntrack state (`ESTABLISHED` for a reply), for `-m conntrack --ctstate`. */
+  ctstate: string;
+}
+
+/**
+ * The filter rule that drops a forwarded packet, walked as the kernel walks FORWARD: the first
+ * ACCEPT lets it through (null), a DROP or REJECT is returned, a base chain's DROP policy too
+ * (`'policy'`). A rule with a match this walk cannot evaluate (a mark, a string) ends it with
+ * null rather than a guess.
+ */
+export function forwardDropRule(rules: RuleSet | RuleSet[], p: ForwardedPacket): NatRule | 'policy' | null {
+  const sets = Array.isArray(rules) ? rules : [rules];
+  const pkt: WalkPacket = {
+    proto: protoName(p.proto), src: p.src.ip, dst: p.dst.ip, sport: p.src.port, dport: p.dst.port,
+    inIface: p.inIface, outIface: p.outIface, srcLocal: false, dstLocal: false,
+  };
+  for (const set of sets) {
+    const bases = set.chains.filter((c) => c.hook === 'forward' && (c.type === 'filter' || (c.type === null && c.table === 'filter')));
+    for (const base of bases) {
+      const res = walkFilterChain(set, base.table, base.name, pkt, p.ctstate, 0);
+      if (res === 'accept' || res === 'unknown') return null;
+      if (res !== null && res !== 'return') return res;
+      if (base.policy === 'DROP') return 'policy';
+    }
+  }
+  return null;
+}
+
+function walkFilterChain(set: RuleSet, table: string, chain: string, pkt: WalkPacket, ctstate: string, depth: number): NatRule | 'accept' | 'return' | 'unknown' | null {
+  if (depth > 16) return 'unknown';
+  for (const r of set.rules) {
+    if (r.table !== table || r.chain !== chain || !matches(r, pkt)) continue;
+    const known = knownMatches(r, ctstate);
+    if (known === null) return 'unknown';
+    if (!known) continue;
+    const t = r.target;
+    if (t.kind === 'accept') return 'accept';
+    if (t.kind === 'drop') return r;
+    if (t.kind === 'return') return 'return';
+    if (t.kind === 'jump' || t.kind === 'goto') {
+      const res = walkFilterChain(set, table, t.chain, pkt, ctstate, depth + 1);
+      if (res === 'return' || res === null) {
+        if (t.kind === 'goto') return 'return';
+        continue;
+      }
+      return res;
+    }
+  }
+  return null;
+}
+
+/** The matches `matches` leaves aside: a conntrack state is evaluated, anything else is not known (null). */
+function knownMatches(r: NatRule, ctstate: string): boolean | null {
+  for (const u of r.match.unknown) {
+    const m = /^(!\s*)?--(?:ct)?state\s+(\S+)$/.exec(u);
+    if (m === null) return null;
+    const hit = m[2].split(',').includes(ctstate);
+    if (hit === (m[1] !== undefined)) return false;
+  }
+  return true;
+}
+
 type WalkResult = NatRule | 'accept' | 'return' | null;
 
 function walkChain(set: RuleSet, table: string, chain: string, pkt: WalkPacket, depth: number): WalkResult {
