@@ -19,7 +19,7 @@ SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-coll
   08-concurrent 09-closed-port 10-localhost-udp-proxy 11-udp-closed-port 12-hairpin-promisc
   13-ipv6-proxy 14-host-own-ip 14b-host-own-ip-noproxy 15a-container-to-published-proxy 15b-container-to-published-noproxy
   16-bulk-transfer 17-ipv6-network 18-user-network 19-routed-no-nat
-  09b-closed-port-noproxy 10b-localhost-udp-noproxy 13b-ipv6-noproxy 20-replies-dropped)
+  09b-closed-port-noproxy 10b-localhost-udp-noproxy 13b-ipv6-noproxy 20-replies-dropped 21-requests-dropped)
 
 usage() {
   echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
@@ -331,6 +331,8 @@ write_rules() {
     # 20: a user's rule in DOCKER-USER (where Docker says to put them) that drops the published
     # container's replies on their way out: the SYN arrives, the SYN-ACK never leaves eth0.
     case "$SCEN" in 20-*) echo "-A DOCKER-USER -i $BR -o eth0 -p tcp -m tcp --sport 5000 -j DROP" ;; esac
+    # 21: the same on the way in: the DNATed SYN is dropped before it reaches the bridge.
+    case "$SCEN" in 21-*) echo "-A DOCKER-USER -i eth0 -o $BR -p tcp -m tcp --dport 5000 -j DROP" ;; esac
     echo '-A DOCKER-USER -j RETURN'
     echo 'COMMIT'
   } >"$f"
@@ -471,7 +473,7 @@ client() { local ns="$1"; shift; nsx "$ns" "$PY" -u "$LIB/nf-client.py" "$@" | t
 run_traffic() {
   case "$SCEN" in
     01-*) client "$NS_H" http 127.0.0.1 5000 "nf-$SNUM-c1" ;;
-    02-*|20-*) client "$NS_X" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
+    02-*|20-*|21-*) client "$NS_X" http $HOST_IP 5000 "nf-$SNUM-c1" ;;
     03-*)
       client "$NS_C1" http $EXT_IP 8080 "nf-$SNUM-t1"
       client "$NS_C1" udp $EXT_IP 53 "nf-$SNUM-u1"

@@ -14,8 +14,8 @@ import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl } from '../flows/link-control.js';
 import { onBridgePort } from '../flows/interface-role.js';
-import { forwardDropRule, parseRules, type ForwardedPacket } from './rules/index.js';
-import { explainCorrelation, summarizeAnalysis } from '../explain/index.js';
+import { forwardDropRule, parseRules, prerouteDnatRule, type ForwardedPacket, type HopTuple } from './rules/index.js';
+import { droppedRequestText, explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
 /** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
 export const ANALYZE_PREFIX_BYTES = 4096;
@@ -79,8 +79,18 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   // The rules again, for the explanations: which filter rule dropped what the host forwarded.
   const ruleSet = rules === null ? null : parseRules(rules.text, rules.source);
   const forwardDrop = ruleSet === null ? undefined : (p: ForwardedPacket) => forwardDropRule(ruleSet, p);
-  const ctx = { rulesGiven: rules !== null, capturedIfaces, bridgePorts, forwardDrop };
+  const dnatFor = ruleSet === null ? undefined : (t: HopTuple, inIface: string) => prerouteDnatRule(ruleSet, t, inIface);
+  const ctx = { rulesGiven: rules !== null, capturedIfaces, bridgePorts, forwardDrop, dnatFor };
   explainWith((c) => explainCorrelation(c, flowsById, ctx));
+  // With --rules, where an unanswered request to a published port was dropped (it has no
+  // counterpart, so no conversation to tell it in).
+  if (ruleSet !== null) {
+    for (const id of analysis.unpaired) {
+      const f = flowsById.get(id);
+      const text = f === undefined ? null : droppedRequestText(f, ctx);
+      if (text !== null) analysis.inferences.push(text);
+    }
+  }
   defineLazy(analysis, 'summary', () =>
     summarizeAnalysis(analysis, (id) => {
       const f = flowsById.get(id);

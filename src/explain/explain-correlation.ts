@@ -1,7 +1,7 @@
 import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
 import { isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
-import type { ForwardedPacket, NatRule } from '../correlate/rules/index.js';
+import type { ForwardedPacket, HopTuple, NatRule } from '../correlate/rules/index.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
@@ -19,6 +19,8 @@ export interface ExplainContext {
   bridgePorts?: ReadonlySet<string>;
   /** With --rules: the filter rule that drops a packet the host forwards (rules/attribute-rule.ts forwardDropRule). */
   forwardDrop?: (p: ForwardedPacket) => NatRule | 'policy' | null;
+  /** With --rules: the DNAT rule nat PREROUTING applies to a packet received on an interface. */
+  dnatFor?: (t: HopTuple, inIface: string) => NatRule | null;
 }
 
 /**
@@ -575,6 +577,25 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   if (f.state === 'rejected' || f.state === 'syn-sent') reasons.push(`the connection never completed (${f.state}), so there may have been nothing to relay or forward`);
   steps.push(`Possible reasons: ${reasons.join('; ')}.`);
   return steps;
+}
+
+/**
+ * With --rules, where an unanswered connection to a published port went: the DNAT rule nat
+ * PREROUTING applies to it, and the filter rule FORWARD then drops it with (toward the one bridge
+ * captured). Null when the rules do not show both.
+ */
+export function droppedRequestText(f: Flow, ctx: ExplainContext): string | null {
+  if (f.proto !== 6 || f.state !== 'syn-sent' || ctx.dnatFor === undefined || ctx.forwardDrop === undefined || isBridgeSide(f, ctx) || f.iface.startsWith('lo')) return null;
+  const dnat = ctx.dnatFor({ proto: f.proto, src: f.src, dst: f.dst }, f.iface);
+  if (dnat === null || dnat.target.kind !== 'dnat' || dnat.target.to.addr === null) return null;
+  const bridges = (ctx.capturedIfaces ?? []).filter((i) => i === 'docker0' || i.startsWith('br-'));
+  if (bridges.length !== 1) return null;
+  const to = { ip: dnat.target.to.addr, port: dnat.target.to.portLo ?? f.dst.port };
+  const drop = ctx.forwardDrop({ proto: f.proto, src: f.src, dst: to, inIface: f.iface, outIface: bridges[0], ctstate: 'NEW' });
+  if (drop === null) return null;
+  const toText = to.ip.includes(':') ? `[${to.ip}]:${to.port}` : `${to.ip}:${to.port}`;
+  const where = drop === 'policy' ? `no rule lets it through FORWARD, whose policy is DROP` : `in FORWARD it then matches ${drop.table} ${drop.chain}: ${drop.text} (${drop.source}:${drop.line})`;
+  return `${f.id} (${tupleText(f)} on ${iface(f)}, its SYN unanswered): in --rules, ${dnat.table} ${dnat.chain}: ${dnat.text} (${dnat.source}:${dnat.line}) sends it to ${toText}, and ${where}: the host dropped the request after DNAT, before it reached ${bridges[0]}, which shows nothing of it`;
 }
 
 function noteSteps(c: Correlation, flows: Map<string, Flow>): string[] {

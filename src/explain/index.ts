@@ -1,2 +1,2 @@
-export { explainCorrelation, explainUnpairedFlow, type ExplainContext } from './explain-correlation.js';
+export { droppedRequestText, explainCorrelation, explainUnpairedFlow, type ExplainContext } from './explain-correlation.js';
 export { summarizeAnalysis } from './summarize-analysis.js';

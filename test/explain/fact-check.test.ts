@@ -584,6 +584,28 @@ describe('replies lost between two capture points (17 with userland-proxy=false:
     })).toBeNull();
   });
 
+  it('21: with --rules, an unanswered SYN to a published port is traced to its DNAT rule and the FORWARD rule that dropped it', async () => {
+    const s = byName.get('21');
+    if (!s) return;
+    const rules = join(s.dir, 'iptables-save.txt');
+    const text = readFileSync(rules, 'utf8').split('\n');
+    const lineOf = (needle: string): number => text.findIndex((l) => l.includes(needle)) + 1;
+    // Truth is empty: conntrack never lists a connection dropped before it was confirmed.
+    expect(s.conversations).toEqual([]);
+    const r = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: rules });
+    const f = r.flows.find((x) => x.iface === 'eth0' && x.proto === 6 && x.dst.port === 5000)!;
+    expect(r.analysis.unpaired).toContain(f.id);
+    expect(r.flows.filter((x) => x.iface === 'docker0' && x.proto === 6)).toEqual([]);
+    const note = r.analysis.inferences.find((i) => i.startsWith(`${f.id} (`))!;
+    expect(note).toContain(`-j DNAT --to-destination 172.17.0.2:5000 (${rules}:${lineOf('--to-destination 172.17.0.2:5000')}) sends it to 172.17.0.2:5000`);
+    expect(note).toContain(`matches filter DOCKER-USER: -A DOCKER-USER -i eth0 -o docker0 -p tcp -m tcp --dport 5000 -j DROP (${rules}:${lineOf('--dport 5000 -j DROP')})`);
+    expect(note).toContain('the host dropped the request after DNAT, before it reached docker0');
+    // Without the user's rule (02's rules) nothing is said: Docker's FORWARD accepts the SYN.
+    const s02 = byName.get('02')!;
+    const r02 = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: join(s02.dir, 'iptables-save.txt') });
+    expect(r02.analysis.inferences.filter((i) => i.includes('dropped the request'))).toEqual([]);
+  });
+
   it('is said of no other recorded scenario: a capture point that misses packets that took another way lost nothing', async () => {
     for (const s of [...byName.values()].filter((x) => !x.name.startsWith('20-'))) {
       const r = await analyzeCaptures(Object.values(s.perInterface));

@@ -161,6 +161,19 @@ function walkHook(sets: RuleSet[], hook: Hook, pkt: WalkPacket, fits: (r: NatRul
   return null;
 }
 
+/**
+ * The DNAT rule nat PREROUTING applies to a packet received on `inIface` (to a local address):
+ * where the host would send it. Null when no DNAT rule matches it.
+ */
+export function prerouteDnatRule(rules: RuleSet | RuleSet[], t: HopTuple, inIface: string): NatRule | null {
+  const sets = Array.isArray(rules) ? rules : [rules];
+  const pkt: WalkPacket = {
+    proto: protoName(t.proto), src: t.src.ip, dst: t.dst.ip, sport: t.src.port, dport: t.dst.port,
+    inIface, outIface: null, srcLocal: false, dstLocal: true,
+  };
+  return walkHook(sets, 'prerouting', pkt, (r) => r.target.kind === 'dnat');
+}
+
 /** A packet the host forwards, as the filter table sees it in FORWARD. */
 export interface ForwardedPacket {
   proto: string | number;
