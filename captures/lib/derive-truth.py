@@ -319,6 +319,32 @@ def main():
                       'legs': legs, 'role': role, 'marker': next(iter(markers), None)})
 
     convs = []
+    # A request the host dropped before its conntrack entry was confirmed (21: a FORWARD rule
+    # after DNAT) is in no dump and no event log; the uplink capture still holds its SYN. Such a
+    # SYN to a published port on a host address, answered on no capture point, is a
+    # conversation of its own with no counterpart anywhere.
+    known = {key(i['pre']) for i in items}
+    host_ports = {p['hostPort'] for p in published if p.get('proto', 'tcp') == 'tcp'}
+    candidates = []
+    if 'eth0' in meta['captures']['perInterface']:
+        # Read without registering the capture: it becomes a source of the truth only if it holds one.
+        uplink = caps.get('eth0') or index_capture(os.path.join(d, meta['captures']['perInterface']['eth0']))
+        candidates = [(k, rec) for k, rec in sorted(uplink.items(), key=lambda kv: str(kv[0]))
+                      if isinstance(k, tuple) and len(k) == 5 and k[0] == 'tcp' and rec['synSeq'] is not None
+                      and k not in known and is_local(k[3]) and k[4] in host_ports]
+    answered = set()
+    if candidates:
+        caps.setdefault('eth0', uplink)
+        for iface in meta['captures']['perInterface']:
+            answered |= {k[1] for k in cap(iface) if isinstance(k, tuple) and k and k[0] == 'synack'}
+    for k, rec in candidates:
+            if rec['synSeq'] in answered:
+                continue
+            t = tuple_of('tcp', k[1], k[2], k[3], k[4], None)
+            convs.append({'marker': next(iter(rec['markers']), None), 'proto': 'tcp', 'mechanism': 'none', 'linkedBy': None,
+                          'translation': None,
+                          'legs': [{'role': 'ingress', 'interfaces': ['eth0'], 'tuple': t, 'conntrack': None,
+                                    'conntrackSource': None}]})
     # The userland proxy: link client and upstream connections.
     clients = [i for i in items if i['role'] == 'client']
     ups = [i for i in items if i['role'] == 'upstream']
@@ -389,7 +415,7 @@ def main():
         'schema': 'natflow-capture-truth/1',
         'scenario': meta['scenario'],
         'mode': meta['mode'],
-        'derivedFrom': sorted({l['conntrackSource'] for c in out for l in c['legs']}) + ['meta.json'] + sorted(meta['captures']['perInterface'][i] for i in caps),
+        'derivedFrom': sorted({l['conntrackSource'] for c in out for l in c['legs'] if l['conntrackSource']}) + ['meta.json'] + sorted(meta['captures']['perInterface'][i] for i in caps),
         'conversations': [
             {'id': c['id'], 'marker': c['marker'], 'markerKind': kinds[c['proto']] if c['marker'] else None,
              'proto': c['proto'], 'mechanism': c['mechanism'], 'linkedBy': c['linkedBy'],
