@@ -93,6 +93,14 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
       const checks: HopToAttribute[] = [];
       if (KERNEL.has(c.mechanism) && tuples.length > 0) {
         checks.push({ ...tuples[0], mechanism: c.mechanism, after: tuples[tuples.length - 1].after, egressIface: tuples[tuples.length - 1].egressIface });
+      } else if (c.mechanism === 'bridge' && tuples.length > 0) {
+        // Only to learn of NAT before the first capture point (rules/conntrack.ts): a bridge
+        // whose entry shows no translation is not worth a line, nor counted.
+        const v = corroborate(entries, { ...tuples[0], mechanism: 'bridge', after: tuples[tuples.length - 1].after });
+        if (v.verdict === 'confirms' && v.entry !== null && v.evidence.detail.includes('NATed before the first capture point')) {
+          c.evidence.push(v.evidence);
+          confirmed++;
+        }
       } else if (c.mechanism === 'userland-proxy') {
         c.hops.forEach((h, i) => {
           if (h.mechanism === 'userland-proxy' && tuples[i]) checks.push(tuples[i]);

@@ -2,7 +2,7 @@ import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
 import { isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
 import type { ForwardedPacket, HopTuple, NatRule } from '../correlate/rules/index.js';
-import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Hop, type IcmpErrorReport } from '../correlate/model.js';
+import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Evidence, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
 } from './describe.js';
@@ -37,7 +37,7 @@ export function explainCorrelation(c: Correlation, flows: Map<string, Flow>, ctx
     case 'dnat': steps = explainDnat(c, legs, flows, ctx); break;
     case 'snat': steps = explainSnat(c, legs, flows, ctx); break;
     case 'dnat+snat': steps = explainDnatSnat(c, legs, flows, ctx); break;
-    case 'bridge': steps = explainBridge(legs, ctx, c.notes.some((n) => /helper|synproxy/i.test(n))); break;
+    case 'bridge': steps = explainBridge(legs, ctx, c.notes.some((n) => /helper|synproxy/i.test(n)), c.evidence); break;
     default: steps = explainUnpaired(legs[0], ctx); break;
   }
   steps.push(...icmpErrorSteps(c, flows, steps));
@@ -426,7 +426,7 @@ function explainHairpinMiddle(mid: Flow): string[] {
 }
 
 /** `seqShifted`: a hop's sequence numbers differ by a constant (told in a step of its own). */
-function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean): string[] {
+function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean, evidence: readonly Evidence[] = []): string[] {
   const [a, ...rest] = legs;
   // "The Linux bridge" only where a bridge or a bridge port was captured: the same packet also
   // shows up on a host's lo and its NIC (a broadcast), or twice in a test file.
@@ -449,7 +449,7 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean): 
         : `Nothing rewrote it: a ${group} packet reaches every capture point on its way (the host's own stack included), so the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`,
     ];
   }
-  const lost = lostRepliesSteps(legs, ctx);
+  const lost = lostRepliesSteps(legs, ctx, evidence);
   const first = `The ${conversationNoun(a.proto)} ${tupleText(a)} appears on ${listText([a, ...rest].map(iface))} with ${a.proto === 6 ? (seqShifted ? 'the same addresses and ports' : 'the same addresses, ports and sequence numbers') : a.proto === 17 ? 'the same addresses, ports and payload' : 'the same addresses and payload'}.`;
   const routed = routedStep(legs);
   if (routed !== null) return [first, ...routedSteps(legs, routed, ctx), ...lost];
@@ -468,7 +468,7 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean): 
  * never opened counts: a later capture point also misses packets that simply took another way
  * (15b: container to container, port to port).
  */
-function lostRepliesSteps(legs: readonly Flow[], ctx: ExplainContext): string[] {
+function lostRepliesSteps(legs: readonly Flow[], ctx: ExplainContext, evidence: readonly Evidence[] = []): string[] {
   if (legs[0].proto !== 6) return [];
   // The first capture point, along the path, that saw the replies, and the one before it that
   // did not: they were dropped between the two.
@@ -485,7 +485,13 @@ function lostRepliesSteps(legs: readonly Flow[], ctx: ExplainContext): string[] 
     // An IPv6 connection the host sent (hop limit 64) into the bridge, from an address of the
     // container's own /64: the bridge's, as MASQUERADE picks it.
     const onBridge = a.iface === 'docker0' || a.iface.startsWith('br-') || (isUnnamedInterface(a.iface) && ctx.bridgePorts?.has(a.iface) !== true);
-    if (onBridge && a.fwd.firstTtl === 64 && a.src.ip.includes(':') && prefix64(a.src.ip) === prefix64(a.dst.ip)) {
+    // With --conntrack the entry says how the connection was opened (side-inputs.ts).
+    const opened = evidence.find((e) => e.kind === 'conntrack' && e.detail.includes('NATed before the first capture point'))?.values?.[0];
+    if (onBridge && typeof opened === 'string' && opened.startsWith('[::1]:')) {
+      steps.push(
+        `Conntrack shows why: the process opened ${opened}; DNAT in nat OUTPUT and MASQUERADE (userland-proxy=false) sent it here as ${tupleText(a)}, and the replies, translated back to ::1, cannot be delivered from the bridge: IPv6 accepts ::1 only on lo and has no route_localnet.`,
+      );
+    } else if (onBridge && a.fwd.firstTtl === 64 && a.src.ip.includes(':') && prefix64(a.src.ip) === prefix64(a.dst.ip)) {
       steps.push(
         `One known cause fits (derived, not seen in this capture): with userland-proxy=false and IPv6 on the bridge, a host process's call to [::1]:<published port> is DNATed in nat OUTPUT and MASQUERADEd to the bridge's address ${a.src.ip}, and the replies, translated back to ::1, cannot be delivered from the bridge: IPv6 accepts ::1 only on lo and has no route_localnet. --conntrack shows the tuple the process opened.`,
       );

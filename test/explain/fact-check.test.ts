@@ -557,6 +557,15 @@ describe('replies lost between two capture points (17 with userland-proxy=false:
     // The hint holds on this capture: the process opened ::1 → ::1:5000 (conntrack), nothing on lo.
     expect(readFileSync(join(dir, 'conntrack.txt'), 'utf8')).toMatch(/src=::1 dst=::1 sport=\d+ dport=5000 src=fd00:17::2 dst=fd00:17::1/);
     expect(r.flows.filter((f) => f.iface === 'lo')).toEqual([]);
+    // With --conntrack the cause is no longer derived: the entry, found by its reply direction,
+    // shows the tuple the process opened.
+    const ct = await analyzeCaptures(['lo', 'docker0', 'veth2f22765'].map((f) => join(dir, `${f}.pcap`)), { conntrackFile: join(dir, 'conntrack.txt') });
+    const cc = ct.analysis.correlations.find((x) => x.legs.some((l) => ct.flowsById.get(l)!.proto === 6 && ct.flowsById.get(l)!.src.ip === 'fd00:17::1'))!;
+    const port = ct.flowsById.get(cc.legs[0])!.src.port;
+    expect(cc.evidence.find((e) => e.kind === 'conntrack')!.values).toEqual([`[::1]:${port} → [::1]:5000`, `[fd00:17::1]:${port} → [fd00:17::2]:5000`]);
+    const ctText = cc.explanation.join(' ');
+    expect(ctText).toContain(`Conntrack shows why: the process opened [::1]:${port} → [::1]:5000; DNAT in nat OUTPUT and MASQUERADE`);
+    expect(ctText).not.toContain('One known cause fits');
   });
 
   it('20: a DNATed connection whose SYN-ACKs a DOCKER-USER rule drops is told as replies dropped between docker0 and eth0, never as translated back', async () => {

@@ -153,6 +153,20 @@ export function corroborate(entries: ConntrackEntry[], hop: HopToAttribute): Cor
     const e1 = findEntry(entries, b);
     const e2 = hop.mechanism === 'userland-proxy' ? findEntry(entries, a) : e1;
     const natted = (e: ConntrackEntry) => e.reply.src !== e.orig.dst || e.reply.dst !== e.orig.src || sp(e.reply) !== dp(e.orig) || dp(e.reply) !== sp(e.orig);
+    if (hop.mechanism === 'bridge' && !e1) {
+      // No rewrite between the capture points, yet the kernel may have NATed the connection
+      // before the first of them (DNAT in nat OUTPUT): its entry is found by the reply direction.
+      const r = findEntryByReply(entries, a);
+      if (r !== null && natted(r)) {
+        const orig = `${fmt(r.orig.src, sp(r.orig) ?? 0)} → ${fmt(r.orig.dst, dp(r.orig) ?? 0)}`;
+        const reply = `${fmt(r.reply.src, sp(r.reply) ?? 0)} → ${fmt(r.reply.dst, dp(r.reply) ?? 0)}`;
+        return {
+          verdict: 'confirms',
+          entry: r,
+          evidence: { kind: 'conntrack', detail: `conntrack entry ${orig} expects replies ${reply}: the connection was opened as ${orig} and NATed before the first capture point; between the capture points nothing was rewritten`, weight: 0.1, values: [orig, `${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)}`] },
+        };
+      }
+    }
     if (!e1 || !e2) {
       return { verdict: 'absent', entry: e1 ?? e2, evidence: { kind: 'conntrack', detail: `no conntrack entry for ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)}${hop.mechanism === 'userland-proxy' ? ` and ${fmt(a.src.ip, a.src.port)} → ${fmt(a.dst.ip, a.dst.port)}` : ''} (entries may have expired)`, weight: 0 } };
     }
