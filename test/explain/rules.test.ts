@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  attributeRule, corroborate, findContradictions, parseConntrack, parseRules,
+  attributeRule, corroborate, findContradictions, forwardDropRule, parseConntrack, parseRules,
   type HopToAttribute, type RuleSet,
 } from '../../src/correlate/rules/index.js';
 import { capturesDir as captures, repoRoot } from '../helpers/paths.js';
@@ -174,4 +174,20 @@ describe('conntrack', () => {
     expect(c.verdict).toBe('confirms');
     expect(c.evidence.detail).toContain('two un-NATed connections');
   });
+});
+
+describe('forwardDropRule: what FORWARD does with a packet the host forwards', () => {
+  // The same Docker 27 layout dumped by iptables-save and by nft (fixtures/README.md).
+  for (const f of ['docker27-proxy.iptables-save.txt', 'docker27-proxy.nft-ruleset.txt']) {
+    it(`${f}: a published container's reply and a new call to its port pass; a call to an unpublished port meets the DROP policy`, () => {
+      const set = load(fixtures, f);
+      const reply = { proto: 'tcp', src: { ip: '172.17.0.2', port: 5000 }, dst: { ip: '198.18.0.2', port: 40000 }, inIface: 'docker0', outIface: 'eth0', ctstate: 'ESTABLISHED' };
+      expect(forwardDropRule(set, reply)).toBeNull();
+      const call = { proto: 'tcp', src: { ip: '198.18.0.2', port: 40000 }, dst: { ip: '172.17.0.2', port: 5000 }, inIface: 'eth0', outIface: 'docker0', ctstate: 'NEW' };
+      expect(forwardDropRule(set, call)).toBeNull();
+      expect(forwardDropRule(set, { ...call, dst: { ip: '172.17.0.2', port: 6000 } })).toBe('policy');
+      // Established traffic to the bridge is let through by the conntrack rule, whatever its port.
+      expect(forwardDropRule(set, { ...call, dst: { ip: '172.17.0.2', port: 6000 }, ctstate: 'ESTABLISHED' })).toBeNull();
+    });
+  }
 });

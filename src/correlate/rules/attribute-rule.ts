@@ -203,7 +203,7 @@ export function forwardDropRule(rules: RuleSet | RuleSet[], p: ForwardedPacket):
       const res = walkFilterChain(set, base.table, base.name, pkt, p.ctstate, 0);
       if (res === 'accept' || res === 'unknown') return null;
       if (res !== null && res !== 'return') return res;
-      if (base.policy === 'DROP') return 'policy';
+      if (base.policy?.toUpperCase() === 'DROP') return 'policy';
     }
   }
   return null;
@@ -232,13 +232,16 @@ function walkFilterChain(set: RuleSet, table: string, chain: string, pkt: WalkPa
   return null;
 }
 
-/** The matches `matches` leaves aside: a conntrack state is evaluated, anything else is not known (null). */
+/**
+ * The matches `matches` leaves aside: a conntrack state (iptables `--ctstate`, nft `ct state`)
+ * is evaluated, anything else is not known (null).
+ */
 function knownMatches(r: NatRule, ctstate: string): boolean | null {
   for (const u of r.match.unknown) {
-    const m = /^(!\s*)?--(?:ct)?state\s+(\S+)$/.exec(u);
+    const m = /^(!\s*)?--(?:ct)?state\s+(\S+)$/.exec(u) ?? /^ct state\s+(!=\s*)?\{?\s*([a-z, ]+?)\s*\}?$/.exec(u);
     if (m === null) return null;
-    const hit = m[2].split(',').includes(ctstate);
-    if (hit === (m[1] !== undefined)) return false;
+    const states = m[2].split(',').map((x) => x.trim().toUpperCase());
+    if (states.includes(ctstate) === (m[1] !== undefined)) return false;
   }
   return true;
 }
