@@ -254,67 +254,40 @@ filter_head() {
   echo "-A FORWARD -o $BR -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
 }
 
-# Docker 27's rules for a bridge in routed gateway mode (moby libnetwork setup_ip_tables.go,
-# gateway_mode routed): no MASQUERADE and no DNAT; the published container port, and ICMP, are
-# accepted from outside the bridge, anything else from outside is dropped.
-write_routed_rules() {
-  local f="$WORK/rules" hp cip cp pr
-  {
-    echo '*nat'
-    echo ':PREROUTING ACCEPT [0:0]'; echo ':INPUT ACCEPT [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
-    echo ':POSTROUTING ACCEPT [0:0]'; echo ':DOCKER - [0:0]'
-    echo '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER'
-    echo '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER'
-    echo "-A DOCKER -i $BR -j RETURN"
-    echo 'COMMIT'
-    filter_head
-    echo "-A FORWARD -o $BR -j DOCKER"
-    echo "-A FORWARD -i $BR ! -o $BR -j ACCEPT"
-    echo "-A FORWARD -i $BR -o $BR -j ACCEPT"
-    for m in "${PUBLISHED[@]}"; do
-      read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
-      echo "-A DOCKER -d $cip/32 ! -i $BR -o $BR -p $pr -m $pr --dport $cp -j ACCEPT"
-    done
-    echo "-A DOCKER ! -i $BR -o $BR -p icmp -j ACCEPT"
-    echo "-A DOCKER ! -i $BR -o $BR -j DROP"
-    echo "-A DOCKER-ISOLATION-STAGE-1 -i $BR ! -o $BR -j DOCKER-ISOLATION-STAGE-2"
-    echo '-A DOCKER-ISOLATION-STAGE-1 -j RETURN'
-    echo "-A DOCKER-ISOLATION-STAGE-2 -o $BR -j DROP"
-    echo '-A DOCKER-ISOLATION-STAGE-2 -j RETURN'
-    echo '-A DOCKER-USER -j RETURN'
-    echo 'COMMIT'
-  } >"$f"
-  nsx "$NS_H" iptables-restore <"$f"
-}
-
 write_rules() {
   local f="$WORK/rules" hp cip cp pr
-  [ $ROUTED = 0 ] || { write_routed_rules; return 0; }
   {
     echo '*nat'
     echo ':PREROUTING ACCEPT [0:0]'; echo ':INPUT ACCEPT [0:0]'; echo ':OUTPUT ACCEPT [0:0]'
     echo ':POSTROUTING ACCEPT [0:0]'; echo ':DOCKER - [0:0]'
     echo '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER'
-    if [ $NOPROXY = 1 ]; then
-      echo '-A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER'
-      echo "-A POSTROUTING -o $BR -m addrtype --src-type LOCAL -j MASQUERADE"
-    else
+    if [ $ROUTED = 1 ]; then
+      # Docker 27's rules for a bridge in routed gateway mode (moby libnetwork
+      # setup_ip_tables.go, gateway_mode routed): no MASQUERADE and no DNAT.
       echo '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER'
-    fi
-    echo "-A POSTROUTING -s $NET16.0.0/16 ! -o $BR -j MASQUERADE"
-    for m in "${PUBLISHED[@]}"; do
-      read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
-      echo "-A POSTROUTING -s $cip/32 -d $cip/32 -p $pr -m $pr --dport $cp -j MASQUERADE"
-    done
-    [ $NOPROXY = 1 ] || echo "-A DOCKER -i $BR -j RETURN"
-    for m in "${PUBLISHED[@]}"; do
-      read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
+      echo "-A DOCKER -i $BR -j RETURN"
+    else
       if [ $NOPROXY = 1 ]; then
-        echo "-A DOCKER -p $pr -m $pr --dport $hp -j DNAT --to-destination $cip:$cp"
+        echo '-A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER'
+        echo "-A POSTROUTING -o $BR -m addrtype --src-type LOCAL -j MASQUERADE"
       else
-        echo "-A DOCKER ! -i $BR -p $pr -m $pr --dport $hp -j DNAT --to-destination $cip:$cp"
+        echo '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER'
       fi
-    done
+      echo "-A POSTROUTING -s $NET16.0.0/16 ! -o $BR -j MASQUERADE"
+      for m in "${PUBLISHED[@]}"; do
+        read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
+        echo "-A POSTROUTING -s $cip/32 -d $cip/32 -p $pr -m $pr --dport $cp -j MASQUERADE"
+      done
+      [ $NOPROXY = 1 ] || echo "-A DOCKER -i $BR -j RETURN"
+      for m in "${PUBLISHED[@]}"; do
+        read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
+        if [ $NOPROXY = 1 ]; then
+          echo "-A DOCKER -p $pr -m $pr --dport $hp -j DNAT --to-destination $cip:$cp"
+        else
+          echo "-A DOCKER ! -i $BR -p $pr -m $pr --dport $hp -j DNAT --to-destination $cip:$cp"
+        fi
+      done
+    fi
     echo 'COMMIT'
     filter_head
     echo "-A FORWARD -o $BR -j DOCKER"
@@ -324,6 +297,11 @@ write_rules() {
       read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
       echo "-A DOCKER -d $cip/32 ! -i $BR -o $BR -p $pr -m $pr --dport $cp -j ACCEPT"
     done
+    if [ $ROUTED = 1 ]; then
+      # Routed mode: ICMP is accepted from outside the bridge, anything else not published dropped.
+      echo "-A DOCKER ! -i $BR -o $BR -p icmp -j ACCEPT"
+      echo "-A DOCKER ! -i $BR -o $BR -j DROP"
+    fi
     echo "-A DOCKER-ISOLATION-STAGE-1 -i $BR ! -o $BR -j DOCKER-ISOLATION-STAGE-2"
     echo '-A DOCKER-ISOLATION-STAGE-1 -j RETURN'
     echo "-A DOCKER-ISOLATION-STAGE-2 -o $BR -j DROP"

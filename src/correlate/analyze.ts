@@ -13,8 +13,7 @@ import { applySideInputs } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl } from '../flows/link-control.js';
-import { onBridgePort } from '../flows/interface-role.js';
-import { forwardDropRule, parseRules, prerouteDnatRule, type ForwardedPacket, type HopTuple } from './rules/index.js';
+import { forwardDropRule, prerouteDnatRule, type ForwardedPacket, type HopTuple } from './rules/index.js';
 import { droppedRequestText, explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
 /** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
@@ -68,16 +67,13 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const rules = opts.rulesFile ? { text: readFileSync(opts.rulesFile, 'utf8'), source: opts.rulesFile } : null;
   const conntrack = opts.conntrackFile ? { text: readFileSync(opts.conntrackFile, 'utf8'), source: opts.conntrackFile } : null;
   const t1 = cpuMs();
-  const { analysis, flowsById, hopTuples, explainWith } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
+  const { analysis, flowsById, hopTuples, explainWith, bridgePorts } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
   const t2 = cpuMs();
-  applySideInputs(analysis, hopTuples, { rules, conntrack }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
+  const ruleSet = applySideInputs(analysis, hopTuples, { rules, conntrack }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
   const capturedIfaces = [...new Set(analysis.captures.flatMap((c) => c.interfaces))];
   // Explanations and the summary are prose for presenters: written when first read, from the
   // analysis as it stands now (side inputs applied).
-  const bridgePorts = new Set<string>();
-  for (const f of loaded.flows) if (!bridgePorts.has(f.iface) && onBridgePort(f) === true) bridgePorts.add(f.iface);
-  // The rules again, for the explanations: which filter rule dropped what the host forwarded.
-  const ruleSet = rules === null ? null : parseRules(rules.text, rules.source);
+  // The explanations walk the rules too: which filter rule dropped what the host forwarded.
   const forwardDrop = ruleSet === null ? undefined : (p: ForwardedPacket) => forwardDropRule(ruleSet, p);
   const dnatFor = ruleSet === null ? undefined : (t: HopTuple, inIface: string) => prerouteDnatRule(ruleSet, t, inIface);
   const ctx = { rulesGiven: rules !== null, capturedIfaces, bridgePorts, forwardDrop, dnatFor };

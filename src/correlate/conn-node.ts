@@ -181,8 +181,13 @@ export function buildNodes(flows: readonly Flow[], fileIndex: ReadonlyMap<string
   return { nodes, joined };
 }
 
-function isLoopback(ip: string): boolean {
+export function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1';
+}
+
+/** TTL of the node's first client → server packet (`fwd`), or of its first server → client one. */
+export function firstTtl(n: ConnNode, fwd = true): number | null {
+  return fwd ? n.parts[0].fwd.firstTtl : (n.parts.length > 1 ? n.parts[1] : n.parts[0]).rev.firstTtl;
 }
 
 /**

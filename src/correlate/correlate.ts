@@ -12,7 +12,7 @@
 import type { Flow } from '../flows/flow.js';
 import { isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
 import { SECOND_DELIVERY_NOTE, type Analysis, type CaptureSummary, type Correlation } from './model.js';
-import { buildNodes, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
+import { buildNodes, firstTtl, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { samePacketCandidates } from './candidate-index.js';
 import { DeltaPool, MatchIndex, matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
 import { appliedOffsetUs, estimateOffsets } from './clock-offset.js';
@@ -43,6 +43,8 @@ export interface Correlated {
   hopTuples: (c: Correlation) => HopToAttribute[];
   /** Sets what writes the correlations' explanations (on first read of each). */
   explainWith: (explain: (c: Correlation) => string[]) => void;
+  /** Interfaces whose packets show them to be bridge ports (../flows/interface-role.ts). */
+  bridgePorts: ReadonlySet<string>;
 }
 
 export function correlate(flows: readonly Flow[], captures: readonly CaptureInput[], opts: CorrelateOptions = {}): Correlated {
@@ -274,7 +276,9 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     ];
     inferences.push(`userland proxy in use: ${parts.join(', ')} (docker-proxy, userland-proxy=true)`);
   }
-  const unnamed = unnamedInterfacesNote(captureSummaries, flows);
+  const bridgePorts = new Set<string>();
+  for (const f of flows) if (!bridgePorts.has(f.iface) && onBridgePort(f) === true) bridgePorts.add(f.iface);
+  const unnamed = unnamedInterfacesNote(captureSummaries, bridgePorts);
   if (unnamed !== null) inferences.push(unnamed);
   const multiFile = captureSummaries.filter((c, i) => appliedOffsetUs(offsets[i]) !== 0);
   for (const c of multiFile) inferences.push(`clock of ${c.file} is ${fmtOffset(c.clockOffset!)} against the reference (${c.clockOffsetBasis}); corrected before timing decisions`);
@@ -288,14 +292,14 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     summary: '',
     inferences,
   };
-  return finish(analysis, flows, explainer);
+  return finish(analysis, flows, explainer, bridgePorts);
 }
 
 /**
  * The result's closures, made outside `correlate`: closures made there would share its scope,
  * and keep every connection node, match and group list alive as long as the analysis.
  */
-function finish(analysis: Analysis, flows: readonly Flow[], explainer: Explainer): Correlated {
+function finish(analysis: Analysis, flows: readonly Flow[], explainer: Explainer, bridgePorts: ReadonlySet<string>): Correlated {
   // Flow summaries are text for presenters: written when first read.
   defineFlowSummaries(analysis, () => flows);
   const out: Correlated = {
@@ -305,6 +309,7 @@ function finish(analysis: Analysis, flows: readonly Flow[], explainer: Explainer
     explainWith: (explain) => {
       explainer.explain = explain;
     },
+    bridgePorts,
   };
   // For the explainer and the presenters' flow lookups, built when first used.
   defineLazy(out, 'flowsById', () => new Map(flows.map((f) => [f.id, f])));
@@ -377,10 +382,6 @@ function dropSecondDeliveries(nodes: ConnNode[], dropped: Duplicate[]): ConnNode
   return kept;
 }
 
-/** TTL of the node's first client → server packet. */
-function firstTtl(n: ConnNode): number | null {
-  return n.parts[0].fwd.firstTtl;
-}
 
 /**
  * The same interface recorded in two files (e.g. a directory holding eth0.pcap and all.pcapng)
@@ -406,14 +407,13 @@ function dropRepeatedCapturePoints(nodes: ConnNode[], dropped: Duplicate[]): Con
  * An `-i any` capture without --links names its interfaces by index only: say so, how to name
  * them, and which ones the packets show to be bridge ports (what the explanations relied on).
  */
-function unnamedInterfacesNote(captures: readonly CaptureSummary[], flows: readonly Flow[]): string | null {
+function unnamedInterfacesNote(captures: readonly CaptureSummary[], bridgePorts: ReadonlySet<string>): string | null {
   const unnamed = [...new Set(captures.flatMap((c) => c.interfaces))].filter(isUnnamedInterface);
   if (unnamed.length === 0) return null;
-  const ports = new Set<string>();
-  for (const f of flows) if (isUnnamedInterface(f.iface) && onBridgePort(f) === true) ports.add(f.iface);
+  const ports = [...bridgePorts].filter(isUnnamedInterface);
   const byIndex = (a: string, b: string): number => Number(a.slice(2)) - Number(b.slice(2));
   const list = (xs: string[]): string => (xs.length === 1 ? xs[0] : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-  const portList = [...ports].sort(byIndex);
+  const portList = ports.sort(byIndex);
   return (
     `interface${unnamed.length === 1 ? '' : 's'} ${list(unnamed.sort(byIndex))} ${unnamed.length === 1 ? 'is' : 'are'} known only by index (an -i any capture: --links <(ip -o link) or --iface-names 2=docker0,… names them)` +
     (portList.length === 0

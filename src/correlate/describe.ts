@@ -10,7 +10,7 @@
 import type { Flow } from '../flows/flow.js';
 import { onBridgePort } from '../flows/interface-role.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
-import { endpointText, isIcmp, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
+import { endpointText, isIcmp, isLoopback, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, routedHop, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
 import type { RelayEnd, RelayMatch } from './relay.js';
@@ -65,9 +65,6 @@ function attributeInput(mechanism: Mechanism, proto: number, bc: ConnNode['clien
   return { mechanism, before: { proto: p, src: bc, dst: bs }, after: { proto: p, src: ac, dst: as }, ingressIface: ingress, egressIface: egress };
 }
 
-function isLoopback(ip: string): boolean {
-  return ip.startsWith('127.') || ip === '::1';
-}
 
 function label(n: ConnNode, other: ConnNode): string {
   return n.iface === other.iface ? `${n.iface} (${n.parts[0].id})` : n.iface;

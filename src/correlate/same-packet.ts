@@ -3,7 +3,7 @@
  * NAT or a bridge): the fields NAT preserves (seq/ack, IP ID, payload) must line up packet by
  * packet, and the tuple change must be a translation (only source, only destination, or both).
  */
-import { PROTO_TCP, sameEndpoint, type ConnNode } from './conn-node.js';
+import { firstTtl, PROTO_TCP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { linkScoped } from './link-scope.js';
 
 export interface SamePacketMatch {
@@ -302,11 +302,6 @@ function ttlRises(a: ConnNode, b: ConnNode, medianFwd: number, medianRev: number
   const tb = firstTtl(b, fwd);
   if (ta === null || tb === null) return false;
   return bLater > 0 ? tb > ta : ta > tb;
-}
-
-/** TTL of the node's first client → server packet (fwd) or server → client packet. */
-function firstTtl(n: ConnNode, fwd: boolean): number | null {
-  return fwd ? n.parts[0].fwd.firstTtl : (n.parts.length > 1 ? n.parts[1] : n.parts[0]).rev.firstTtl;
 }
 
 const scratchSort = new Float64Array(32);

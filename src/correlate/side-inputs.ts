@@ -15,7 +15,8 @@ export interface SideInputs {
 
 const KERNEL = new Set(['dnat', 'snat', 'dnat+snat']);
 
-export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], side: SideInputs, seenDstPorts: Iterable<number>): void {
+/** Returns the rules as parsed (null without --rules), for the explanations' own rule walks. */
+export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], side: SideInputs, seenDstPorts: Iterable<number>): RuleSet | null {
   const kernelHops: HopToAttribute[] = [];
   const set: RuleSet | null = side.rules ? parseRules(side.rules.text, side.rules.source) : null;
   const entries: ConntrackEntry[] | null = side.conntrack ? parseConntrack(side.conntrack.text) : null;
@@ -97,7 +98,7 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
         // Only to learn of NAT before the first capture point (rules/conntrack.ts): a bridge
         // whose entry shows no translation is not worth a line, nor counted.
         const v = corroborate(entries, { ...tuples[0], mechanism: 'bridge', after: tuples[tuples.length - 1].after });
-        if (v.verdict === 'confirms' && v.entry !== null && v.evidence.detail.includes('NATed before the first capture point')) {
+        if (v.natBeforeCapture === true) {
           c.evidence.push(v.evidence);
           confirmed++;
         }
@@ -131,4 +132,5 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
   } else {
     a.inferences.push('no --conntrack given: pairs rest on packet evidence only');
   }
+  return set;
 }

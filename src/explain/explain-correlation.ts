@@ -1,7 +1,7 @@
 import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
-import { isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
-import type { ForwardedPacket, HopTuple, NatRule } from '../correlate/rules/index.js';
+import { isBridgeDevice, isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
+import { NAT_BEFORE_CAPTURE, type ForwardedPacket, type HopTuple, type NatRule } from '../correlate/rules/index.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Evidence, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
@@ -484,9 +484,9 @@ function lostRepliesSteps(legs: readonly Flow[], ctx: ExplainContext, evidence: 
     ];
     // An IPv6 connection the host sent (hop limit 64) into the bridge, from an address of the
     // container's own /64: the bridge's, as MASQUERADE picks it.
-    const onBridge = a.iface === 'docker0' || a.iface.startsWith('br-') || (isUnnamedInterface(a.iface) && ctx.bridgePorts?.has(a.iface) !== true);
+    const onBridge = isBridgeDevice(a.iface) || (isUnnamedInterface(a.iface) && ctx.bridgePorts?.has(a.iface) !== true);
     // With --conntrack the entry says how the connection was opened (side-inputs.ts).
-    const opened = evidence.find((e) => e.kind === 'conntrack' && e.detail.includes('NATed before the first capture point'))?.values?.[0];
+    const opened = evidence.find((e) => e.kind === 'conntrack' && e.detail.includes(NAT_BEFORE_CAPTURE))?.values?.[0];
     if (onBridge && typeof opened === 'string' && opened.startsWith('[::1]:')) {
       steps.push(
         `Conntrack shows why: the process opened ${opened}; DNAT in nat OUTPUT and MASQUERADE (userland-proxy=false) sent it here as ${tupleText(a)}, and the replies, translated back to ::1, cannot be delivered from the bridge: IPv6 accepts ::1 only on lo and has no route_localnet.`,
@@ -552,7 +552,7 @@ function routedSteps(legs: readonly Flow[], i: number, ctx: ExplainContext): str
 
 /** docker0, a user-defined network's br-<id>, or a container's bridge port. */
 function isBridgeSide(f: Flow, ctx: ExplainContext): boolean {
-  return f.iface === 'docker0' || f.iface.startsWith('br-') || onBridgePort(f) === true || ctx.bridgePorts?.has(f.iface) === true;
+  return isBridgeDevice(f.iface) || onBridgePort(f) === true || ctx.bridgePorts?.has(f.iface) === true;
 }
 
 /**
@@ -560,7 +560,7 @@ function isBridgeSide(f: Flow, ctx: ExplainContext): boolean {
  * user-defined network's br-<id>); the default bridge's when only a container's port was captured.
  */
 function returnRule(f: Flow): string {
-  const bridge = f.iface === 'docker0' || f.iface.startsWith('br-') ? iface(f) : null;
+  const bridge = isBridgeDevice(f.iface) ? iface(f) : null;
   return bridge === null ? '`-A DOCKER -i docker0 -j RETURN` for the default bridge' : `\`-A DOCKER -i ${bridge} -j RETURN\``;
 }
 
@@ -594,7 +594,7 @@ export function droppedRequestText(f: Flow, ctx: ExplainContext): string | null 
   if (f.proto !== 6 || f.state !== 'syn-sent' || ctx.dnatFor === undefined || ctx.forwardDrop === undefined || isBridgeSide(f, ctx) || f.iface.startsWith('lo')) return null;
   const dnat = ctx.dnatFor({ proto: f.proto, src: f.src, dst: f.dst }, f.iface);
   if (dnat === null || dnat.target.kind !== 'dnat' || dnat.target.to.addr === null) return null;
-  const bridges = (ctx.capturedIfaces ?? []).filter((i) => i === 'docker0' || i.startsWith('br-'));
+  const bridges = (ctx.capturedIfaces ?? []).filter(isBridgeDevice);
   if (bridges.length !== 1) return null;
   const to = { ip: dnat.target.to.addr, port: dnat.target.to.portLo ?? f.dst.port };
   const drop = ctx.forwardDrop({ proto: f.proto, src: f.src, dst: to, inIface: f.iface, outIface: bridges[0], ctstate: 'NEW' });

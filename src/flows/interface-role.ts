@@ -7,6 +7,11 @@ import type { Flow } from './flow.js';
 /** Linux cooked v2 packet type of a frame that reached an interface addressed to another MAC. */
 const PACKET_OTHERHOST = 3;
 
+/** Docker's default bridge, or a user-defined network's (`br-<network id>`, as compose makes it). */
+export function isBridgeDevice(name: string): boolean {
+  return name === 'docker0' || name.startsWith('br-');
+}
+
 /** A name natflow made up for an SLL2 interface index nobody named (see interface-names.ts). */
 export function isUnnamedInterface(name: string): boolean {
   return /^if\d+$/.test(name);

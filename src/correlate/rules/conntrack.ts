@@ -138,7 +138,12 @@ export interface Corroboration {
   verdict: 'confirms' | 'contradicts' | 'absent';
   entry: ConntrackEntry | null;
   evidence: Evidence;
+  /** A bridge hop whose connection the kernel NATed before the first capture point. */
+  natBeforeCapture?: true;
 }
+
+/** Words of the evidence that says so; its `values` are the tuple opened and the tuple seen. */
+export const NAT_BEFORE_CAPTURE = 'NATed before the first capture point';
 
 /**
  * Checks a hop against the conntrack table. Kernel NAT leaves one entry whose reply direction is
@@ -163,7 +168,8 @@ export function corroborate(entries: ConntrackEntry[], hop: HopToAttribute): Cor
         return {
           verdict: 'confirms',
           entry: r,
-          evidence: { kind: 'conntrack', detail: `conntrack entry ${orig} expects replies ${reply}: the connection was opened as ${orig} and NATed before the first capture point; between the capture points nothing was rewritten`, weight: 0.1, values: [orig, `${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)}`] },
+          natBeforeCapture: true,
+          evidence: { kind: 'conntrack', detail: `conntrack entry ${orig} expects replies ${reply}: the connection was opened as ${orig} and ${NAT_BEFORE_CAPTURE}; between the capture points nothing was rewritten`, weight: 0.1, values: [orig, `${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)}`] },
         };
       }
     }
