@@ -131,6 +131,24 @@ export function fieldDiffs(x: ConnNode, y: ConnNode, relay: boolean, seqOffset: 
   // No payload on one side (a refused upstream, a bare handshake) means nothing was carried, not a rewrite.
   const payX = payloadText(x);
   const payY = payloadText(y);
-  if (payX !== null && payY !== null) pushOwn(out, cmp('payload', payX, payY, false), false);
+  if (payX !== null && payY !== null) {
+    const d = cmp('payload', payX, payY, false)!;
+    if (relay || d.verdict === 'preserved' || sameStreamSpan(x, y, seqOffset)) out.push(d);
+  }
   return out;
+}
+
+/**
+ * Whether two whole-stream digests that differ show a rewrite. Across a same-packet hop the
+ * matched packets carried identical payload (the match compares it), so digests differ for a
+ * rewrite only when both sides saw the same span of the stream (equal lengths, no gaps) or when
+ * the sequence numbers moved (an ALG changed lengths). One side having seen more (a capture
+ * started or stopped at another time, drops, several hosts sending MLD reports from [::] on one
+ * tuple) says nothing about a rewrite: no payload verdict then.
+ */
+function sameStreamSpan(x: ConnNode, y: ConnNode, seqOffset: number | null): boolean {
+  if (seqOffset !== null && seqOffset !== 0) return true;
+  const a = x.parts[0].fwd;
+  const b = y.parts[0].fwd;
+  return a.streamBytes === b.streamBytes && a.gaps === 0 && b.gaps === 0;
 }

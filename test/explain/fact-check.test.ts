@@ -568,6 +568,18 @@ describe('replies lost between two capture points (17 with userland-proxy=false:
     expect(ctText).not.toContain('One known cause fits');
   });
 
+  it('a bridge never "rewrote the payload" of multicast copies: MLD reports from [::] by two hosts share one tuple, so one side saw more of them', async () => {
+    const r = await analyzeCaptures(['lo', 'docker0', 'veth2f22765'].map((f) => join(dir, `${f}.pcap`)));
+    const mld = r.analysis.correlations.filter((c) => c.legs.every((l) => r.flowsById.get(l)!.src.ip === '::' && r.flowsById.get(l)!.dst.ip === 'ff02::16'));
+    expect(mld).toHaveLength(1);
+    const [a, b] = mld[0].legs.map((l) => r.flowsById.get(l)!);
+    // The two sides' datagrams differ in number, and the ones matched are identical.
+    expect(a.fwd.streamBytes).not.toBe(b.fwd.streamBytes);
+    expect(mld[0].evidence.find((e) => e.kind === 'packets')!.detail).toMatch(/^\d+ packets identical on docker0 and veth2f22765 in payload/);
+    const rewritten = r.analysis.correlations.flatMap((c) => c.hops.filter((h) => h.mechanism === 'bridge').flatMap((h) => h.fields.filter((f) => f.verdict === 'rewritten').map((f) => `${c.id} ${f.field}`)));
+    expect(rewritten).toEqual([]);
+  });
+
   it('20: a DNATed connection whose SYN-ACKs a DOCKER-USER rule drops is told as replies dropped between docker0 and eth0, never as translated back', async () => {
     const s = byName.get('20');
     if (!s) return;
