@@ -8,7 +8,7 @@
  * (./lazy-correlation.ts). Each hop function does both, `ev === null` meaning the first pass.
  */
 import type { Flow } from '../flows/flow.js';
-import { onBridgePort } from '../flows/interface-role.js';
+import { isBridgeDevice, onBridgePort } from '../flows/interface-role.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
 import { endpointText, isIcmp, isLoopback, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, routedHop, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
@@ -60,9 +60,25 @@ function sameFacts(x: ConnNode, m: SamePacketMatch): SameFacts {
   return { reversed: m.a !== x.idx, matched: m.matched, tsvalMatched: m.tsvalMatched, medianFwd: m.medianFwd, seqOffsetFwd: m.seqOffsetFwd, seqOffsetRev: m.seqOffsetRev };
 }
 
-function attributeInput(mechanism: Mechanism, proto: number, bc: ConnNode['client'], bs: ConnNode['server'], ac: ConnNode['client'], as: ConnNode['server'], ingress: string, egress: string): HopToAttribute {
+function attributeInput(mechanism: Mechanism, proto: number, bc: ConnNode['client'], bs: ConnNode['server'], ac: ConnNode['client'], as: ConnNode['server'], ingress: string | undefined, egress: string | undefined, localOrigin = false): HopToAttribute {
   const p = protoName(proto);
-  return { mechanism, before: { proto: p, src: bc, dst: bs }, after: { proto: p, src: ac, dst: as }, ingressIface: ingress, egressIface: egress };
+  return {
+    mechanism, before: { proto: p, src: bc, dst: bs }, after: { proto: p, src: ac, dst: as },
+    ...(ingress === undefined ? {} : { ingressIface: ingress }),
+    ...(egress === undefined ? {} : { egressIface: egress }),
+    ...(localOrigin ? { localOrigin } : {}),
+  };
+}
+
+/**
+ * The interface a rule's -i / -o sees for a leg: a container's veth is a bridge port, and the
+ * host routes (and NATs) its packets as the bridge device's, so `-o docker0` matches a packet
+ * the hairpin sends back to a veth and `! -o docker0` does not. The bridge is the other leg when
+ * that leg is one; otherwise it is not known (undefined: any interface rule may match).
+ */
+function netfilterIface(n: ConnNode, other: ConnNode): string | undefined {
+  if (onBridgePort(n.parts[0]) !== true) return n.iface;
+  return isBridgeDevice(other.iface) ? other.iface : undefined;
 }
 
 
@@ -150,8 +166,14 @@ function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): Ho
       fields: [
         { field: 'src-ip', from: rc.ip, to: n.client.ip, verdict: rc.ip === n.client.ip ? 'preserved' : 'rewritten' },
         { field: 'src-port', from: String(rc.port), to: String(n.client.port), verdict: rc.port === n.client.port ? 'preserved' : 'rewritten' },
-        { field: 'dst-ip', from: rs.ip, to: n.server.ip, verdict: rs.ip === n.server.ip ? 'preserved' : 'rewritten' },
-        { field: 'dst-port', from: String(rs.port), to: String(n.server.port), verdict: rs.port === n.server.port ? 'preserved' : 'rewritten' },
+        ...(mechanism === 'dnat+snat' && !change.dstIp
+          ? // DNAT in OUTPUT, before any capture point: the address was a local one, never the
+            // container's, but which one (and its port) is on no wire.
+            [{ field: 'dst-ip', from: '—', to: n.server.ip, verdict: 'rewritten' as const }]
+          : [
+              { field: 'dst-ip', from: rs.ip, to: n.server.ip, verdict: rs.ip === n.server.ip ? 'preserved' as const : 'rewritten' as const },
+              { field: 'dst-port', from: String(rs.port), to: String(n.server.port), verdict: rs.port === n.server.port ? 'preserved' as const : 'rewritten' as const },
+            ]),
       ],
     };
   }
@@ -165,7 +187,9 @@ function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): Ho
 
 function halfAttribute(n: ConnNode, mechanism: Mechanism): HopToAttribute {
   const rc = n.replyClient!;
-  return attributeInput(mechanism, n.proto, rc, n.replyServer!, n.client, n.server, isLoopback(rc.ip) ? 'lo' : n.iface, n.iface);
+  // dnat+snat here is a host process's connection (see halfHop): generated locally, it had no
+  // input interface, whatever address it was sent from.
+  return attributeInput(mechanism, n.proto, rc, n.replyServer!, n.client, n.server, isLoopback(rc.ip) ? 'lo' : n.iface, n.iface, mechanism === 'dnat+snat');
 }
 
 /** A seqadj offset seen from the other side. */
@@ -589,7 +613,7 @@ class Details implements CorrelationDetails {
       const y = nodes[s.node];
       if (s.kind === StepKind.Half) return halfAttribute(y, mech);
       const x = nodes[s.node - 1];
-      return attributeInput(mech, x.proto, x.client, x.server, y.client, y.server, x.iface, y.iface);
+      return attributeInput(mech, x.proto, x.client, x.server, y.client, y.server, netfilterIface(x, y), netfilterIface(y, x));
     });
   }
 }

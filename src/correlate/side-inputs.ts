@@ -55,7 +55,9 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
         if (r) {
           h.rule = r;
           attributed++;
-          c.evidence.push({ kind: 'rule', detail: `${h.rewrite} matches ${r.table}/${r.chain}: ${r.text}${r.source ? ` (${r.source})` : ''}`, weight: 0.1 });
+          // Both rules of a dnat+snat hop: the source rewrite is the MASQUERADE rule's, not the DNAT's.
+          const refs = [r, ...(r.also ?? [])].map((x) => `${x.table}/${x.chain}: ${x.text}${x.source ? ` (${x.source})` : ''}`);
+          c.evidence.push({ kind: 'rule', detail: `${h.rewrite} matches ${refs.join(', then ')}`, weight: 0.1 });
         }
       });
     }

@@ -148,10 +148,22 @@ function alsoSeen(copies: Flow[]): string {
 function ruleClause(h: Hop | undefined, what: string, ctx: ExplainContext): string {
   if (h?.rule) {
     const also = h.rule.also?.length ? `, then ${h.rule.also.map(ruleText).join(', then ')}` : '';
-    return `by the rule ${ruleText(h.rule)}${also}`;
+    return `by the rule${also ? 's' : ''} ${ruleText(h.rule)}${also}`;
   }
   if (ctx.rulesGiven) return `by ${what}; no rule in the ruleset given explains this rewrite`;
   return `by ${what} (inferred from the capture; give --rules to name the rule)`;
+}
+
+/**
+ * The rule clause for both rewrites of a dnat+snat conversation: one hop with the DNAT rule and
+ * the MASQUERADE rule in `also` (no-proxy localhost), or a hairpin's two hops, DNAT then
+ * MASQUERADE, each with its own rule. Only when every rewrite has its rule; else as ruleClause.
+ */
+function natRulesClause(c: Correlation, h: Hop | undefined, what: string, ctx: ExplainContext): string {
+  const nat = c.hops.filter((x) => x.mechanism === 'dnat' || x.mechanism === 'snat' || x.mechanism === 'dnat+snat');
+  if (nat.length < 2 || !nat.every((x) => x.rule)) return ruleClause(h, what, ctx);
+  const rules = nat.flatMap((x) => [x.rule!, ...(x.rule!.also ?? [])]);
+  return `by the rules ${ruleText(rules[0])}, then ${rules.slice(1).map(ruleText).join(', then ')}`;
 }
 
 /** Field, and its name in a sentence: the counters a proxy's second connection has of its own. */
@@ -359,7 +371,7 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
     steps.push(`The client opened ${aConversation(to.proto)} to a port published on the host; the capture shows it only after the rewrite.`);
   }
   const origDst = preNat ? endpointText(preNat, 'dst') : 'the published port';
-  steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'}, DNAT rewrote the destination from ${origDst} to ${endpointText(to, 'dst')}; in nat POSTROUTING, MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${ruleClause(h, 'DNAT and MASQUERADE rules', ctx)}.`);
+  steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'}, DNAT rewrote the destination from ${origDst} to ${endpointText(to, 'dst')}; in nat POSTROUTING, MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${natRulesClause(c, h, 'DNAT and MASQUERADE rules', ctx)}.`);
   for (const mid of full.slice(preNat ? 1 : 0, -1)) {
     if (mid.src.ip === to.src.ip && mid.dst.ip === to.dst.ip) continue;
     steps.push(`Between the two rewrites the packet was captured on ${iface(mid)} as ${tupleText(mid)}.`);

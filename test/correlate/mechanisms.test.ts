@@ -159,3 +159,56 @@ describe.skipIf(!byName.has('09'))('09 published port with nothing listening', (
     expect(c.confidence).toBeLessThan(0.9);
   });
 });
+
+/**
+ * Which rule did a rewrite is read off the ruleset's own packet counters (iptables-save -c,
+ * recorded right after the traffic): the rule natflow names must be one that counted packets.
+ */
+describe('--rules names the rule that fired, walking the chains with the interfaces netfilter sees', () => {
+  /** The counted packets of the rule at `source` (file:line) in its iptables-save dump. */
+  const counted = (source: string | undefined): number => {
+    const m = /^(.*):(\d+)$/.exec(source ?? '')!;
+    const line = readFileSync(m[1], 'utf8').split('\n')[Number(m[2]) - 1];
+    return Number(/^\[(\d+):\d+\]/.exec(line)![1]);
+  };
+
+  for (const name of ['05b', '12']) {
+    it(`${name}: the hairpin's MASQUERADE is Docker's -s C -d C rule (the packet leaves on docker0, so \`! -o docker0\` cannot match)`, async () => {
+      const s = byName.get(name);
+      if (!s) return;
+      const t = conv(s, (x) => x.mechanism === 'dnat+snat');
+      const to = (t.translation as { dnat: { to: { ip: string; port: number } } }).dnat.to;
+      const rulesFile = join(s.dir, 'iptables-save.txt');
+      const r = await analyzeCaptures(Object.values(s.perInterface), { rulesFile });
+      const c = correlationOf(r, s, t);
+      const snat = c.hops.find((h) => h.mechanism === 'snat')!;
+      expect(snat.rule!.text).toBe(`-A POSTROUTING -s ${to.ip}/32 -d ${to.ip}/32 -p tcp -m tcp --dport ${to.port} -j MASQUERADE`);
+      expect(counted(snat.rule!.source)).toBeGreaterThan(0);
+      const dnat = c.hops.find((h) => h.mechanism === 'dnat')!;
+      expect(counted(dnat.rule!.source)).toBeGreaterThan(0);
+      // The explanation credits each rewrite to its own rule, DNAT first.
+      const step = c.explanation.find((x) => x.includes('the hairpin MASQUERADE'))!;
+      expect(step.indexOf(dnat.rule!.text)).toBeGreaterThan(0);
+      expect(step.indexOf(snat.rule!.text)).toBeGreaterThan(step.indexOf(dnat.rule!.text));
+    });
+  }
+
+  for (const name of ['06', '14b']) {
+    it(`${name}: a host process's connection (DNAT in OUTPUT) gets Docker's MASQUERADE of LOCAL sources, not a contradiction`, async () => {
+      const s = byName.get(name);
+      if (!s) return;
+      const t = conv(s, (x) => x.mechanism === 'dnat+snat');
+      const r = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: join(s.dir, 'iptables-save.txt') });
+      const c = correlationOf(r, s, t);
+      const hop = c.hops.find((h) => h.mechanism === 'dnat+snat')!;
+      expect(hop.rule!.text).toMatch(/-j DNAT --to-destination/);
+      expect(hop.rule!.also!.map((x) => x.text)).toEqual(['-A POSTROUTING -o docker0 -m addrtype --src-type LOCAL -j MASQUERADE']);
+      expect(counted(hop.rule!.also![0].source)).toBeGreaterThan(0);
+      expect(r.analysis.inferences.filter((i) => i.startsWith('contradiction'))).toEqual([]);
+      // The source rewrite is credited to the MASQUERADE rule, in the evidence too.
+      expect(c.evidence.find((e) => e.kind === 'rule')!.detail).toContain('then nat/POSTROUTING: -A POSTROUTING -o docker0 -m addrtype --src-type LOCAL -j MASQUERADE');
+      // The destination was a local address DNATed before any capture point: not "preserved".
+      expect(hop.fields.find((f) => f.field === 'dst-ip')).toMatchObject({ from: '—', verdict: 'rewritten' });
+    });
+  }
+});

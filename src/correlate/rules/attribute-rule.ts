@@ -17,6 +17,8 @@ export interface HopToAttribute {
   ingressIface?: string;
   /** Interface the rewritten packet left by. */
   egressIface?: string;
+  /** A process on this host sent the first packet (from any of its addresses): no input interface. */
+  localOrigin?: boolean;
 }
 
 export interface AttributeOptions {
@@ -73,7 +75,7 @@ export function findRewriteRules(hop: HopToAttribute, sets: RuleSet[], opts: Att
   const wantSnat = hop.mechanism === 'snat' || hop.mechanism === 'dnat+snat';
   if (!wantDnat && !wantSnat) return [];
   const out: NatRule[] = [];
-  const srcIsLocal = local(hop.before.src.ip) || hop.ingressIface === 'lo';
+  const srcIsLocal = hop.localOrigin === true || local(hop.before.src.ip) || hop.ingressIface === 'lo';
   let mid = { ...hop.before };
   let generatedLocally = srcIsLocal;
   if (wantDnat) {
