@@ -66,3 +66,12 @@ export function summarizeFlow(f: Flow): FlowSummary {
     app: appSummary(f.app),
   };
 }
+
+/**
+ * A leg made only of the server's packets (a half-flow: the replies on docker0 carry the tuple
+ * before MASQUERADE, facts §3): written client first like every leg, though no packet on this
+ * interface went that way.
+ */
+export function repliesOnly(f: Flow | undefined): boolean {
+  return f !== undefined && f.halfFlow && f.fwd.packets === 0 && f.rev.packets > 0;
+}

@@ -3,6 +3,7 @@ import { splitLinkControl } from '../flows/link-control.js';
 import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
 import { sanitizeText } from './sanitize.js';
 import { LazyCorrelation } from '../correlate/lazy-correlation.js';
+import { repliesOnly } from '../correlate/flow-summary.js';
 
 export interface AnalysisMarkdownOptions {
   /**
@@ -68,7 +69,7 @@ export function* analysisMarkdownLines(a: Analysis, flows: Map<string, Flow>, op
       const iface = s?.iface ?? f?.iface ?? '?';
       const src = s?.src ?? (f ? `${f.src.ip}:${f.src.port}` : '?');
       const dst = s?.dst ?? (f ? `${f.dst.ip}:${f.dst.port}` : '?');
-      out.push(`| ${i + 1} | ${md(iface)} | ${md(id)} | ${md(src)} | ${md(dst)} | \`${c.communityIds[i] ?? ''}\` |`);
+      out.push(`| ${i + 1} | ${md(iface)} | ${md(id)}${repliesOnly(f) ? ' (replies only)' : ''} | ${md(src)} | ${md(dst)} | \`${c.communityIds[i] ?? ''}\` |`);
     });
     out.push('', `Pair id \`${c.pairId}\`: natflow's id for the conversation, from the Community IDs of its sides.`, '');
     const diagram = opts.renderCorrelationDiagram?.(c, flows, summaries);

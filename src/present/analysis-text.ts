@@ -1,7 +1,7 @@
 import type { Flow } from '../flows/flow.js';
 import { linkControlName, splitLinkControl } from '../flows/link-control.js';
 import type { Analysis, Correlation } from '../correlate/model.js';
-import { briefFlow, type FlowBrief } from '../correlate/flow-summary.js';
+import { briefFlow, repliesOnly, type FlowBrief } from '../correlate/flow-summary.js';
 import { unsummarizedFlows } from '../correlate/flow-summaries.js';
 import { palette, type Palette } from './colour.js';
 import { sanitizeText as clean } from './sanitize.js';
@@ -126,7 +126,7 @@ function appText(f: FlowBrief): string {
 
 function legLine(id: string, briefOf: (id: string) => FlowBrief | undefined, flows: Map<string, Flow>): { iface: string; text: string } {
   const s = briefOf(id);
-  if (s) return { iface: clean(s.iface), text: `${s.src} → ${s.dst} (${s.proto}, ${id})${appText(s)}` };
+  if (s) return { iface: clean(s.iface), text: `${s.src} → ${s.dst} (${s.proto}, ${id}${repliesOnly(flows.get(id)) ? ', replies only' : ''})${appText(s)}` };
   const f = flows.get(id);
   if (f) return { iface: clean(f.iface), text: `${f.src.ip}:${f.src.port} → ${f.dst.ip}:${f.dst.port} (${id})` };
   return { iface: '?', text: id };

@@ -141,3 +141,23 @@ describe('renderAnalysisMarkdown', () => {
     expect(c.pairId).toMatch(/^nf1:/);
   });
 });
+
+describe('a leg made only of replies', () => {
+  it('06: the replies on docker0 under the pre-MASQUERADE tuple are written client first, and marked as replies only', async () => {
+    const { analyzeCaptures } = await import('../../src/correlate/analyze.js');
+    const { scenarios } = await import('../correlate/truth.js');
+    const s = scenarios().find((x) => x.name === '06-localhost-noproxy')!;
+    const r = await analyzeCaptures(Object.values(s.perInterface));
+    const c = r.analysis.correlations.find((x) => x.mechanism === 'dnat+snat')!;
+    // What the capture holds: one leg of the server's packets only, to the loopback client.
+    const half = c.legs.map((id) => r.flowsById.get(id)!).filter((f) => f.fwd.packets === 0);
+    expect(half).toHaveLength(1);
+    expect(half[0].rev.packets).toBeGreaterThan(0);
+    expect(half[0].src.ip).toBe('127.0.0.1');
+    const text = renderAnalysisText(r.analysis, r.flowsById, { color: false, width: 100 });
+    const legLines = text.split('\n').filter((l) => /^ {4}\d\. /.test(l) && l.includes('5000 ('));
+    expect(legLines.filter((l) => l.includes('replies only'))).toEqual([expect.stringContaining(`(tcp, ${half[0].id}, replies only)`)]);
+    const md = renderAnalysisMarkdown(r.analysis, r.flowsById);
+    expect(md).toContain(`| ${half[0].id} (replies only) |`);
+  });
+});
