@@ -14,7 +14,7 @@ import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl } from '../flows/link-control.js';
 import { forwardDropRule, prerouteDnatRule, type ForwardedPacket, type HopTuple } from './rules/index.js';
-import { droppedRequestText, explainCorrelation, summarizeAnalysis } from '../explain/index.js';
+import { captureContext, droppedRequestText, explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
 /** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
 export const ANALYZE_PREFIX_BYTES = 4096;
@@ -70,13 +70,13 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const { analysis, flowsById, hopTuples, explainWith, bridgePorts } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
   const t2 = cpuMs();
   const ruleSet = applySideInputs(analysis, hopTuples, { rules, conntrack }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
-  const capturedIfaces = [...new Set(analysis.captures.flatMap((c) => c.interfaces))];
+
   // Explanations and the summary are prose for presenters: written when first read, from the
   // analysis as it stands now (side inputs applied).
   // The explanations walk the rules too: which filter rule dropped what the host forwarded.
   const forwardDrop = ruleSet === null ? undefined : (p: ForwardedPacket) => forwardDropRule(ruleSet, p);
   const dnatFor = ruleSet === null ? undefined : (t: HopTuple, inIface: string) => prerouteDnatRule(ruleSet, t, inIface);
-  const ctx = { rulesGiven: rules !== null, capturedIfaces, bridgePorts, forwardDrop, dnatFor };
+  const ctx = { rulesGiven: rules !== null, ...captureContext(analysis.captures), bridgePorts, forwardDrop, dnatFor };
   explainWith((c) => explainCorrelation(c, flowsById, ctx));
   // With --rules, where an unanswered request to a published port was dropped (it has no
   // counterpart, so no conversation to tell it in).

@@ -2,7 +2,8 @@ import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
 import { isBridgeDevice, isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
 import { NAT_BEFORE_CAPTURE, type ForwardedPacket, type HopTuple, type NatRule } from '../correlate/rules/index.js';
-import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type Correlation, type Evidence, type Hop, type IcmpErrorReport } from '../correlate/model.js';
+import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type CaptureSummary, type Correlation, type Evidence, type Hop, type IcmpErrorReport } from '../correlate/model.js';
+import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../decode/linktypes.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
 } from './describe.js';
@@ -12,6 +13,8 @@ export interface ExplainContext {
   rulesGiven?: boolean;
   /** Interfaces present in the input (display names), to say when the other side was not captured. */
   capturedIfaces?: string[];
+  /** An `-i any` capture is among the inputs: every interface of the host was captured. */
+  everyInterface?: boolean;
   /**
    * Interfaces the capture shows to be bridge ports (../flows/interface-role.ts): an unnamed
    * `-i any` interface is known for one by any of its flows, not only the one explained.
@@ -585,7 +588,9 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   const steps = [`${protoText(f.proto)} ${tupleText(f)} on ${iface(f)}: ${f.fwd.packets + f.rev.packets} packets, state ${f.state}. No counterpart was found in the other captures.`];
   const reasons: string[] = [];
   const ifaces = ctx.capturedIfaces ?? [];
-  if (ifaces.length <= 1) reasons.push('only one interface was captured, so a counterpart on another interface could not be seen');
+  // An -i any capture lists only the interfaces that carried packets: one of them is no sign that
+  // the others went uncaptured.
+  if (ifaces.length <= 1 && ctx.everyInterface !== true) reasons.push('only one interface was captured, so a counterpart on another interface could not be seen');
   const nd = f.proto === 58 ? neighborDiscoveryName(f.icmp?.type) : null;
   if (nd !== null) reasons.push(`it is IPv6 ${nd}, link-local control traffic that is never routed and never NATed`);
   else if (f.dst.ip.startsWith('224.') || f.dst.ip.startsWith('ff0')) reasons.push('it is multicast (for example the IGMPv3 report to 224.0.0.22 the host sends on docker0), which is never NATed');
@@ -701,4 +706,15 @@ function prefix64(ip: string): string {
   const t = tail === null || tail === '' ? [] : tail.split(':');
   const groups = tail === null ? h : [...h, ...new Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
   return groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':');
+}
+
+/**
+ * What the explanations need to know of the inputs: the interfaces they show, and whether one is
+ * an `-i any` capture (Linux cooked link types), which holds every interface of the host.
+ */
+export function captureContext(captures: readonly CaptureSummary[]): Pick<ExplainContext, 'capturedIfaces' | 'everyInterface'> {
+  return {
+    capturedIfaces: [...new Set(captures.flatMap((c) => c.interfaces))],
+    everyInterface: captures.some((c) => c.linktype.includes(LINKTYPE_LINUX_SLL) || c.linktype.includes(LINKTYPE_LINUX_SLL2)),
+  };
 }

@@ -6,7 +6,7 @@ import { unsummarizedFlows } from '../correlate/flow-summaries.js';
 import { palette, type Palette } from './colour.js';
 import { sanitizeText as clean } from './sanitize.js';
 import { wrapText, wrapTextBlock } from './wrap-text.js';
-import { explainUnpairedFlow } from '../explain/explain-correlation.js';
+import { captureContext, explainUnpairedFlow } from '../explain/explain-correlation.js';
 import { LazyCorrelation } from '../correlate/lazy-correlation.js';
 
 export interface AnalysisTextOptions {
@@ -56,14 +56,14 @@ export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts:
   const control = briefs(split.control);
   if (unpaired.length) {
     yield `\n${p.bold(`Unpaired flows (${unpaired.length})`)}\n`;
-    const capturedIfaces = [...new Set(a.captures.flatMap((c) => c.interfaces))];
+    const inputs = captureContext(a.captures);
     let lastWhy = '';
     for (const f of unpaired) {
       let block = para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
       // Why it has no counterpart (the explainer's possible reasons), once per run of flows that
       // share them: thousands of unpaired flows should not repeat the same sentence each.
       const flow = flows.get(f.id);
-      const why = flow ? explainUnpairedFlow(flow, { capturedIfaces }).slice(1).join(' ') : '';
+      const why = flow ? explainUnpairedFlow(flow, inputs).slice(1).join(' ') : '';
       if (why !== '' && why !== lastWhy) block += para(why, '      ', '      ');
       lastWhy = why;
       yield block;

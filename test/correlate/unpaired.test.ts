@@ -27,4 +27,14 @@ describe.skipIf(!existsSync(join(dir, 'truth.json')))('unpaired flows (07 host n
     // docker0, eth0 and the veths were captured too (empty): not "only one interface".
     expect(text.stdout).not.toContain('only one interface was captured');
   });
+
+  it('an -i any capture holds every interface: a flow it shows on lo alone is not "maybe on an interface not captured"', async () => {
+    const any = await runCli(['analyze', join(dir, 'any.pcap')]);
+    expect(any.code).toBe(0);
+    expect(any.stdout).toMatch(/local traffic on the loopback\s+interface/);
+    expect(any.stdout).not.toContain('only one interface was captured');
+    // A capture of lo alone may well miss the counterpart: that is still said.
+    const lo = await runCli(['analyze', join(dir, 'lo.pcap')]);
+    expect(lo.stdout).toMatch(/only one interface was captured/);
+  });
 });
