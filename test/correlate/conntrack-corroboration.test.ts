@@ -1,7 +1,8 @@
 /**
  * --conntrack on the recorded dumps: ICMP echo entries match the echo conversations by addresses
- * and echo id (the reply direction carries the id MASQUERADE chose). Expected values come from
- * truth.json, never from natflow.
+ * and echo id (the reply direction carries the id MASQUERADE chose), and a proxy whose upstream
+ * was refused is corroborated by the client's connection, which the dump does hold. Expected
+ * values come from truth.json, never from natflow.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,5 +129,44 @@ describe.skipIf(!byName.has('03') || !byName.has('04'))('--conntrack: ICMP echo 
     expect(v.evidence.detail).toBe('conntrack entry [fd00:17::2] (echo id 7) → [2001:db8:18::2] expects replies [2001:db8:18::2] → [2001:db8:18::1] (echo id 9): the same translation');
     expect(corroborate(entries, { ...hop, after: { ...hop.after, src: echo('2001:db8:18::1', 7) } }).verdict).toBe('contradicts');
     expect(corroborate(entries, { ...hop, before: { ...hop.before, src: echo('fd00:17::2', 8) } }).verdict).toBe('absent');
+  });
+});
+
+describe.skipIf(!byName.has('09'))('--conntrack: a proxy whose upstream was refused (09)', () => {
+  it("is confirmed by the client's un-NATed connection; the refused upstream's missing entry is expected, and not counted as not in the dump", async () => {
+    const s = byName.get('09')!;
+    const r = await analyze(s, join(s.dir, 'conntrack.txt'));
+    const t = s.conversations.find((x) => x.mechanism === 'userland-proxy')!;
+    const text = (l: { tuple: { src: string; sport: number | null; dst: string; dport: number | null } }) => `${l.tuple.src}:${l.tuple.sport} → ${l.tuple.dst}:${l.tuple.dport}`;
+    const client = t.legs.find((l) => l.role === 'client')!;
+    const upstream = t.legs.find((l) => l.role === 'upstream')!;
+    expect(conntrackEvidence(correlationOf(r, t))).toEqual([
+      `conntrack holds the client's connection ${text(client)} un-NATed, ending at the proxy; the proxy's refused connection ${text(upstream)} is not in the dump, as expected for a connection reset before it was established`,
+    ]);
+    // The DNATed connection refused by the container has no entry at all: that one is not in the dump.
+    expect(conntrackLine(r)).toMatch(
+      /; 1 hop\(s\) confirmed \(1 of them by one of the proxy's two connections, the other not in the dump\), 0 contradicted, 1 not in the dump \(1 of them refused with RST/,
+    );
+  });
+
+  it('without a refusal, the missing half is said to have perhaps expired', () => {
+    const s = byName.get('09')!;
+    const entries = parseConntrack(readFileSync(join(s.dir, 'conntrack.txt'), 'utf8'));
+    const tcp = (src: string, sport: number, dst: string, dport: number) => ({ proto: 'tcp', src: { ip: src, port: sport }, dst: { ip: dst, port: dport } });
+    const hop: HopToAttribute = { mechanism: 'userland-proxy', before: tcp('127.0.0.1', 55420, '127.0.0.1', 5002), after: tcp('172.17.0.1', 32864, '172.17.0.2', 5002) };
+    const v = corroborate(entries, hop, { upstreamRefused: false });
+    expect(v.verdict).toBe('confirms');
+    expect(v.oneConnection).toBe(true);
+    expect(v.evidence.detail).toContain('no entry for the proxy\'s connection 172.17.0.1:32864 → 172.17.0.2:5002 (entries may have expired)');
+  });
+});
+
+describe.skipIf(!byName.has('01'))('--conntrack: a proxy with both entries (01)', () => {
+  it('is confirmed by two un-NATed connections, none counted as one connection alone', async () => {
+    const s = byName.get('01')!;
+    const r = await analyze(s, join(s.dir, 'conntrack.txt'));
+    const t = s.conversations.find((x) => x.mechanism === 'userland-proxy')!;
+    expect(conntrackEvidence(correlationOf(r, t))[0]).toMatch(/^conntrack holds two un-NATed connections: /);
+    expect(conntrackLine(r)).not.toContain("proxy's two connections");
   });
 });

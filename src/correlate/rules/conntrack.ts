@@ -212,6 +212,13 @@ export interface Corroboration {
   evidence: Evidence;
   /** A bridge hop whose connection the kernel NATed before the first capture point. */
   natBeforeCapture?: true;
+  /** A proxy hop confirmed by one of its two connections: the other is not in the dump. */
+  oneConnection?: true;
+}
+
+export interface CorroborateOptions {
+  /** The proxy's upstream connection was refused (SYN answered by RST). */
+  upstreamRefused?: boolean;
 }
 
 /** Words of the evidence that says so; its `values` are the tuple opened and the tuple seen. */
@@ -222,8 +229,8 @@ export const NAT_BEFORE_CAPTURE = 'NATed before the first capture point';
  * the rewritten tuple reversed (server → what the server saw as the client). The userland proxy
  * leaves two un-NATed entries, one per TCP connection. Absence proves nothing (entries expire).
  */
-export function corroborate(entries: ConntrackEntry[], hop: HopToAttribute): Corroboration {
-  if (hop.mechanism === 'userland-proxy') return corroborateProxy(entries, hop);
+export function corroborate(entries: ConntrackEntry[], hop: HopToAttribute, opts: CorroborateOptions = {}): Corroboration {
+  if (hop.mechanism === 'userland-proxy') return corroborateProxy(entries, hop, opts.upstreamRefused === true);
   if (hop.mechanism === 'bridge' || hop.mechanism === 'none') return corroborateUnNATed(entries, hop);
   return corroborateKernel(entries, hop);
 }
@@ -233,17 +240,33 @@ function contradictsNat(e: ConntrackEntry): Corroboration {
   return { verdict: 'contradicts', entry: e, evidence: { kind: 'conntrack', detail: `conntrack shows NAT on ${endsText(o)} (reply from ${endText(replyEnds(e).dst, o.icmp)}), not a separate connection`, weight: 0 } };
 }
 
-function corroborateProxy(entries: ConntrackEntry[], hop: HopToAttribute): Corroboration {
+/**
+ * The proxy's two connections each leave an un-NATed entry. A connection refused with RST is
+ * destroyed at once (NEW then DESTROY, captures/09-closed-port/conntrack-events.txt), so the
+ * client's entry alone is all a later dump can show of a proxy whose upstream was refused.
+ */
+function corroborateProxy(entries: ConntrackEntry[], hop: HopToAttribute, upstreamRefused: boolean): Corroboration {
   const b = hop.before;
   const a = hop.after;
   const client = findEntry(entries, b);
   const upstream = findEntry(entries, a);
-  if (client === null || upstream === null) {
-    return { verdict: 'absent', entry: client ?? upstream, evidence: { kind: 'conntrack', detail: `no conntrack entry for ${hopText(b)} and ${hopText(a)} (entries may have expired)`, weight: 0 } };
-  }
-  const nat = [client, upstream].find(natted);
+  const nat = [client, upstream].find((e): e is ConntrackEntry => e !== null && natted(e));
   if (nat !== undefined) return contradictsNat(nat);
-  return { verdict: 'confirms', entry: client, evidence: { kind: 'conntrack', detail: `conntrack holds two un-NATed connections: ${hopText(b)} and ${hopText(a)}`, weight: 0.1 } };
+  if (client !== null && upstream !== null) {
+    return { verdict: 'confirms', entry: client, evidence: { kind: 'conntrack', detail: `conntrack holds two un-NATed connections: ${hopText(b)} and ${hopText(a)}`, weight: 0.1 } };
+  }
+  if (client === null && upstream === null) {
+    return { verdict: 'absent', entry: null, evidence: { kind: 'conntrack', detail: `no conntrack entry for ${hopText(b)} and ${hopText(a)} (entries may have expired)`, weight: 0 } };
+  }
+  const detail =
+    client !== null
+      ? `conntrack holds the client's connection ${hopText(b)} un-NATed, ending at the proxy; ${
+          upstreamRefused
+            ? `the proxy's refused connection ${hopText(a)} is not in the dump, as expected for a connection reset before it was established`
+            : `no entry for the proxy's connection ${hopText(a)} (entries may have expired)`
+        }`
+      : `conntrack holds the proxy's connection ${hopText(a)} un-NATed; no entry for the client's connection ${hopText(b)} (entries may have expired)`;
+  return { verdict: 'confirms', entry: client ?? upstream, oneConnection: true, evidence: { kind: 'conntrack', detail, weight: 0.05 } };
 }
 
 function corroborateUnNATed(entries: ConntrackEntry[], hop: HopToAttribute): Corroboration {
