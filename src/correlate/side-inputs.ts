@@ -6,7 +6,7 @@
 import { LOCAL_DNAT_NOTE, type Analysis, type Correlation } from './model.js';
 import { hopMechanismsOf } from './lazy-correlation.js';
 import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
-import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, type ConntrackEntry, type HopToAttribute, type RuleSet } from './rules/index.js';
+import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, type ConntrackEntry, type CorroborateOptions, type HopToAttribute, type RuleSet } from './rules/index.js';
 
 export interface SideInputs {
   rules?: { text: string; source: string } | null;
@@ -80,6 +80,7 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
     let contradicted = 0;
     let absent = 0;
     let absentRefused = 0;
+    let oneConnection = 0;
     for (const f of local.values()) {
       if (f.contradiction !== null) contradicted++;
       else if (f.original !== null) confirmed++;
@@ -93,9 +94,9 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
       // Kernel NAT is one conntrack entry for the whole path: compare the tuple on the first leg
       // with the one on the last (a middle copy, e.g. between DNAT and hairpin MASQUERADE, is
       // neither the original nor the reply direction). A proxy leaves one entry per connection.
-      const checks: HopToAttribute[] = [];
+      const checks: { hop: HopToAttribute; opts: CorroborateOptions }[] = [];
       if (KERNEL.has(c.mechanism) && tuples.length > 0) {
-        checks.push({ ...tuples[0], mechanism: c.mechanism, after: tuples[tuples.length - 1].after, egressIface: tuples[tuples.length - 1].egressIface });
+        checks.push({ hop: { ...tuples[0], mechanism: c.mechanism, after: tuples[tuples.length - 1].after, egressIface: tuples[tuples.length - 1].egressIface }, opts: {} });
       } else if (c.mechanism === 'bridge' && tuples.length > 0) {
         // Only to learn of NAT before the first capture point (rules/conntrack.ts): a bridge
         // whose entry shows no translation is not worth a line, nor counted.
@@ -106,33 +107,47 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
         }
       } else if (c.mechanism === 'userland-proxy') {
         c.hops.forEach((h, i) => {
-          if (h.mechanism === 'userland-proxy' && tuples[i]) checks.push(tuples[i]);
+          // Only the upstream's refusal explains a missing entry: the proxy accepted the client's.
+          if (h.mechanism === 'userland-proxy' && tuples[i]) checks.push({ hop: tuples[i], opts: { upstreamRefused: stateOf.get(h.to) === 'rejected' } });
         });
       }
-      checks.forEach((t) => {
-        const v = corroborate(entries, t);
+      checks.forEach(({ hop, opts }) => {
+        const v = corroborate(entries, hop, opts);
         if (v.verdict === 'absent') {
           absent++;
           if (refused) absentRefused++;
           return;
         }
         c.evidence.push(v.evidence);
-        if (v.verdict === 'confirms') confirmed++;
-        else {
+        if (v.verdict === 'confirms') {
+          confirmed++;
+          if (v.oneConnection === true) oneConnection++;
+        } else {
           contradicted++;
           c.notes.push(`conntrack contradicts this hop: ${v.evidence.detail}`);
           c.confidence = Math.round(Math.max(0, c.confidence - 0.2) * 100) / 100;
         }
       });
     }
-    a.inferences.push(
-      `--conntrack ${side.conntrack.source}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}; ${confirmed} hop(s) confirmed, ${contradicted} contradicted, ${absent} not in the dump` +
-        (absentRefused > 0
-          ? ` (${absentRefused} of them refused with RST: the kernel drops such entries at once, so a dump taken afterwards cannot show them)`
-          : ''),
-    );
+    a.inferences.push(conntrackSummary(side.conntrack.source, entries.length, { confirmed, oneConnection, contradicted, absent, absentRefused }));
   } else {
     a.inferences.push('no --conntrack given: pairs rest on packet evidence only');
   }
   return set;
+}
+
+interface ConntrackCounts {
+  confirmed: number;
+  /** Of the confirmed, proxy hops whose other connection is not in the dump. */
+  oneConnection: number;
+  contradicted: number;
+  absent: number;
+  /** Of the absent, refused connections. */
+  absentRefused: number;
+}
+
+function conntrackSummary(source: string, entries: number, n: ConntrackCounts): string {
+  const half = n.oneConnection > 0 ? ` (${n.oneConnection} of them by one of the proxy's two connections, the other not in the dump)` : '';
+  const refused = n.absentRefused > 0 ? ` (${n.absentRefused} of them refused with RST: the kernel drops such entries at once, so a dump taken afterwards cannot show them)` : '';
+  return `--conntrack ${source}: ${entries} entr${entries === 1 ? 'y' : 'ies'}; ${n.confirmed} hop(s) confirmed${half}, ${n.contradicted} contradicted, ${n.absent} not in the dump${refused}`;
 }

@@ -103,12 +103,86 @@ function parseLine(line: string, lineNo: number): ConntrackEntry | null {
   return { family, proto, protoNum, timeout, state, orig, reply, flags, mark, zone, line: lineNo, text: line };
 }
 
-/** Transport identifier of a tuple side: port, or ICMP echo id. */
-function sp(t: ConntrackTuple): number | null {
-  return t.sport ?? t.icmpId;
+/** One end of a connection as natflow writes it (HopTuple): an ICMP echo id stands in for the client's port, an ICMP server has none (-1). */
+interface End {
+  ip: string;
+  port: number | null;
 }
-function dp(t: ConntrackTuple): number | null {
-  return t.dport ?? t.icmpId;
+
+/** A connection's forward direction, client → server, in natflow's terms. */
+interface Ends {
+  src: End;
+  dst: End;
+  icmp: boolean;
+}
+
+/** An echo request and its reply carry the same id field, where TCP and UDP have two ports. */
+function isIcmpTuple(t: ConntrackTuple): boolean {
+  return t.sport === null && t.dport === null && t.icmpId !== null;
+}
+
+/** The client's port, or its ICMP echo id (the slot natflow keeps the id in). */
+function clientPort(port: number | null, t: ConntrackTuple): number | null {
+  return port ?? t.icmpId;
+}
+
+/** The server's port; an ICMP echo server has none, which natflow writes -1. */
+function serverPort(port: number | null, t: ConntrackTuple): number | null {
+  return isIcmpTuple(t) ? -1 : port;
+}
+
+/** The original direction: the connection before NAT. */
+function origEnds(e: ConntrackEntry): Ends {
+  const o = e.orig;
+  return { src: { ip: o.src, port: clientPort(o.sport, o) }, dst: { ip: o.dst, port: serverPort(o.dport, o) }, icmp: isIcmpTuple(o) };
+}
+
+/**
+ * The reply direction turned around: the connection as it looks after NAT. The reply carries
+ * the translated client port or echo id (a MASQUERADE remap of either shows here).
+ */
+function replyEnds(e: ConntrackEntry): Ends {
+  const r = e.reply;
+  return { src: { ip: r.dst, port: clientPort(r.dport, r) }, dst: { ip: r.src, port: serverPort(r.sport, r) }, icmp: isIcmpTuple(r) };
+}
+
+function sameEnd(x: End, y: End): boolean {
+  return x.ip === y.ip && x.port === y.port;
+}
+
+function sameEnds(x: Ends, t: HopTuple): boolean {
+  return sameEnd(x.src, t.src) && sameEnd(x.dst, t.dst);
+}
+
+function natted(e: ConntrackEntry): boolean {
+  const o = origEnds(e);
+  const r = replyEnds(e);
+  return !sameEnd(o.src, r.src) || !sameEnd(o.dst, r.dst);
+}
+
+/** `ip:port`, or for ICMP the address with the client's echo id spelled out (hop-fields.ts sideText). */
+function endText(e: End, icmp: boolean): string {
+  const ip = e.ip.includes(':') ? `[${e.ip}]` : e.ip;
+  if (icmp) return e.port === null || e.port < 0 ? ip : `${ip} (echo id ${e.port})`;
+  return `${ip}:${e.port ?? 0}`;
+}
+
+function endsText(x: Ends): string {
+  return `${endText(x.src, x.icmp)} → ${endText(x.dst, x.icmp)}`;
+}
+
+/** The reply direction as conntrack writes it: server → client. */
+function replyText(x: Ends): string {
+  return `${endText(x.dst, x.icmp)} → ${endText(x.src, x.icmp)}`;
+}
+
+function isIcmpProto(p: string | number): boolean {
+  const name = protoName(p);
+  return name === 'icmp' || name === 'ipv6-icmp';
+}
+
+function hopText(t: HopTuple): string {
+  return endsText({ src: t.src, dst: t.dst, icmp: isIcmpProto(t.proto) });
 }
 
 function sameProto(e: ConntrackEntry, p: string | number): boolean {
@@ -119,8 +193,7 @@ function sameProto(e: ConntrackEntry, p: string | number): boolean {
 /** The entry whose original direction is this tuple (the packet before any NAT). */
 export function findEntry(entries: ConntrackEntry[], t: HopTuple): ConntrackEntry | null {
   for (const e of entries) {
-    if (!sameProto(e, t.proto)) continue;
-    if (e.orig.src === t.src.ip && e.orig.dst === t.dst.ip && sp(e.orig) === t.src.port && dp(e.orig) === t.dst.port) return e;
+    if (sameProto(e, t.proto) && sameEnds(origEnds(e), t)) return e;
   }
   return null;
 }
@@ -128,8 +201,7 @@ export function findEntry(entries: ConntrackEntry[], t: HopTuple): ConntrackEntr
 /** The entry whose reply direction is `t` reversed: what the far side of the NAT shows. */
 export function findEntryByReply(entries: readonly ConntrackEntry[], t: HopTuple): ConntrackEntry | null {
   for (const e of entries) {
-    if (!sameProto(e, t.proto)) continue;
-    if (e.reply.src === t.dst.ip && sp(e.reply) === t.dst.port && e.reply.dst === t.src.ip && dp(e.reply) === t.src.port) return e;
+    if (sameProto(e, t.proto) && sameEnds(replyEnds(e), t)) return e;
   }
   return null;
 }
@@ -140,6 +212,13 @@ export interface Corroboration {
   evidence: Evidence;
   /** A bridge hop whose connection the kernel NATed before the first capture point. */
   natBeforeCapture?: true;
+  /** A proxy hop confirmed by one of its two connections: the other is not in the dump. */
+  oneConnection?: true;
+}
+
+export interface CorroborateOptions {
+  /** The proxy's upstream connection was refused (SYN answered by RST). */
+  upstreamRefused?: boolean;
 }
 
 /** Words of the evidence that says so; its `values` are the tuple opened and the tuple seen. */
@@ -150,38 +229,74 @@ export const NAT_BEFORE_CAPTURE = 'NATed before the first capture point';
  * the rewritten tuple reversed (server → what the server saw as the client). The userland proxy
  * leaves two un-NATed entries, one per TCP connection. Absence proves nothing (entries expire).
  */
-export function corroborate(entries: ConntrackEntry[], hop: HopToAttribute): Corroboration {
+export function corroborate(entries: ConntrackEntry[], hop: HopToAttribute, opts: CorroborateOptions = {}): Corroboration {
+  if (hop.mechanism === 'userland-proxy') return corroborateProxy(entries, hop, opts.upstreamRefused === true);
+  if (hop.mechanism === 'bridge' || hop.mechanism === 'none') return corroborateUnNATed(entries, hop);
+  return corroborateKernel(entries, hop);
+}
+
+function contradictsNat(e: ConntrackEntry): Corroboration {
+  const o = origEnds(e);
+  return { verdict: 'contradicts', entry: e, evidence: { kind: 'conntrack', detail: `conntrack shows NAT on ${endsText(o)} (reply from ${endText(replyEnds(e).dst, o.icmp)}), not a separate connection`, weight: 0 } };
+}
+
+/**
+ * The proxy's two connections each leave an un-NATed entry. A connection refused with RST is
+ * destroyed at once (NEW then DESTROY, captures/09-closed-port/conntrack-events.txt), so the
+ * client's entry alone is all a later dump can show of a proxy whose upstream was refused.
+ */
+function corroborateProxy(entries: ConntrackEntry[], hop: HopToAttribute, upstreamRefused: boolean): Corroboration {
   const b = hop.before;
   const a = hop.after;
-  const fmt = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-  if (hop.mechanism === 'userland-proxy' || hop.mechanism === 'bridge' || hop.mechanism === 'none') {
-    const e1 = findEntry(entries, b);
-    const e2 = hop.mechanism === 'userland-proxy' ? findEntry(entries, a) : e1;
-    const natted = (e: ConntrackEntry) => e.reply.src !== e.orig.dst || e.reply.dst !== e.orig.src || sp(e.reply) !== dp(e.orig) || dp(e.reply) !== sp(e.orig);
-    if (hop.mechanism === 'bridge' && !e1) {
-      // No rewrite between the capture points, yet the kernel may have NATed the connection
-      // before the first of them (DNAT in nat OUTPUT): its entry is found by the reply direction.
-      const r = findEntryByReply(entries, a);
-      if (r !== null && natted(r)) {
-        const orig = `${fmt(r.orig.src, sp(r.orig) ?? 0)} → ${fmt(r.orig.dst, dp(r.orig) ?? 0)}`;
-        const reply = `${fmt(r.reply.src, sp(r.reply) ?? 0)} → ${fmt(r.reply.dst, dp(r.reply) ?? 0)}`;
-        return {
-          verdict: 'confirms',
-          entry: r,
-          natBeforeCapture: true,
-          evidence: { kind: 'conntrack', detail: `conntrack entry ${orig} expects replies ${reply}: the connection was opened as ${orig} and ${NAT_BEFORE_CAPTURE}; between the capture points nothing was rewritten`, weight: 0.1, values: [orig, `${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)}`] },
-        };
-      }
-    }
-    if (!e1 || !e2) {
-      return { verdict: 'absent', entry: e1 ?? e2, evidence: { kind: 'conntrack', detail: `no conntrack entry for ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)}${hop.mechanism === 'userland-proxy' ? ` and ${fmt(a.src.ip, a.src.port)} → ${fmt(a.dst.ip, a.dst.port)}` : ''} (entries may have expired)`, weight: 0 } };
-    }
-    if (natted(e1) || natted(e2)) {
-      const e = natted(e1) ? e1 : e2;
-      return { verdict: 'contradicts', entry: e, evidence: { kind: 'conntrack', detail: `conntrack shows NAT on ${e.orig.src}:${sp(e.orig)} → ${e.orig.dst}:${dp(e.orig)} (reply from ${e.reply.src}:${sp(e.reply)}), not a separate connection`, weight: 0 } };
-    }
-    return { verdict: 'confirms', entry: e1, evidence: { kind: 'conntrack', detail: hop.mechanism === 'userland-proxy' ? `conntrack holds two un-NATed connections: ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)} and ${fmt(a.src.ip, a.src.port)} → ${fmt(a.dst.ip, a.dst.port)}` : `conntrack entry ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)} is not NATed`, weight: 0.1 } };
+  const client = findEntry(entries, b);
+  const upstream = findEntry(entries, a);
+  const nat = [client, upstream].find((e): e is ConntrackEntry => e !== null && natted(e));
+  if (nat !== undefined) return contradictsNat(nat);
+  if (client !== null && upstream !== null) {
+    return { verdict: 'confirms', entry: client, evidence: { kind: 'conntrack', detail: `conntrack holds two un-NATed connections: ${hopText(b)} and ${hopText(a)}`, weight: 0.1 } };
   }
+  if (client === null && upstream === null) {
+    return { verdict: 'absent', entry: null, evidence: { kind: 'conntrack', detail: `no conntrack entry for ${hopText(b)} and ${hopText(a)} (entries may have expired)`, weight: 0 } };
+  }
+  const detail =
+    client !== null
+      ? `conntrack holds the client's connection ${hopText(b)} un-NATed, ending at the proxy; ${
+          upstreamRefused
+            ? `the proxy's refused connection ${hopText(a)} is not in the dump, as expected for a connection reset before it was established`
+            : `no entry for the proxy's connection ${hopText(a)} (entries may have expired)`
+        }`
+      : `conntrack holds the proxy's connection ${hopText(a)} un-NATed; no entry for the client's connection ${hopText(b)} (entries may have expired)`;
+  return { verdict: 'confirms', entry: client ?? upstream, oneConnection: true, evidence: { kind: 'conntrack', detail, weight: 0.05 } };
+}
+
+function corroborateUnNATed(entries: ConntrackEntry[], hop: HopToAttribute): Corroboration {
+  const b = hop.before;
+  const e = findEntry(entries, b);
+  if (hop.mechanism === 'bridge' && e === null) {
+    // No rewrite between the capture points, yet the kernel may have NATed the connection
+    // before the first of them (DNAT in nat OUTPUT): its entry is found by the reply direction.
+    const r = findEntryByReply(entries, hop.after);
+    if (r !== null && natted(r)) {
+      const orig = endsText(origEnds(r));
+      const reply = replyText(replyEnds(r));
+      return {
+        verdict: 'confirms',
+        entry: r,
+        natBeforeCapture: true,
+        evidence: { kind: 'conntrack', detail: `conntrack entry ${orig} expects replies ${reply}: the connection was opened as ${orig} and ${NAT_BEFORE_CAPTURE}; between the capture points nothing was rewritten`, weight: 0.1, values: [orig, hopText(b)] },
+      };
+    }
+  }
+  if (e === null) {
+    return { verdict: 'absent', entry: null, evidence: { kind: 'conntrack', detail: `no conntrack entry for ${hopText(b)} (entries may have expired)`, weight: 0 } };
+  }
+  if (natted(e)) return contradictsNat(e);
+  return { verdict: 'confirms', entry: e, evidence: { kind: 'conntrack', detail: `conntrack entry ${hopText(b)} is not NATed`, weight: 0.1 } };
+}
+
+function corroborateKernel(entries: ConntrackEntry[], hop: HopToAttribute): Corroboration {
+  const b = hop.before;
+  const a = hop.after;
   let e = findEntry(entries, b);
   // The destination the client used may be on no wire (DNAT in nat OUTPUT: the capture reads the
   // client from the reverse-NATed replies and knows only where the packet went). Then the entry
@@ -189,21 +304,21 @@ export function corroborate(entries: ConntrackEntry[], hop: HopToAttribute): Cor
   let unseenDst = false;
   if (!e) {
     const r = findEntryByReply(entries, a);
-    if (r !== null && r.orig.src === b.src.ip && sp(r.orig) === b.src.port) {
+    if (r !== null && sameEnd(origEnds(r).src, b.src)) {
       e = r;
-      unseenDst = r.orig.dst !== b.dst.ip || dp(r.orig) !== b.dst.port;
+      unseenDst = !sameEnd(origEnds(r).dst, b.dst);
     }
   }
   if (!e) {
-    return { verdict: 'absent', entry: null, evidence: { kind: 'conntrack', detail: `no conntrack entry with original tuple ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)} (entries may have expired)`, weight: 0 } };
+    return { verdict: 'absent', entry: null, evidence: { kind: 'conntrack', detail: `no conntrack entry with original tuple ${hopText(b)} (entries may have expired)`, weight: 0 } };
   }
-  const ok = e.reply.src === a.dst.ip && sp(e.reply) === a.dst.port && e.reply.dst === a.src.ip && dp(e.reply) === a.src.port;
-  const replyText = `${fmt(e.reply.src, sp(e.reply) ?? 0)} → ${fmt(e.reply.dst, dp(e.reply) ?? 0)}`;
-  const flagText = e.flags.length ? ` [${e.flags.join('] [')}]` : '';
-  if (ok) {
-    const orig = `${fmt(e.orig.src, sp(e.orig) ?? 0)} → ${fmt(e.orig.dst, dp(e.orig) ?? 0)}`;
-    const seen = unseenDst ? `; the client connected to ${fmt(e.orig.dst, dp(e.orig) ?? 0)}, which is on no capture point` : '';
-    return { verdict: 'confirms', entry: e, evidence: { kind: 'conntrack', detail: `conntrack entry ${orig} expects replies ${replyText}${flagText}: the same translation${seen}`, weight: 0.15 } };
+  const o = origEnds(e);
+  const r = replyEnds(e);
+  const replies = replyText(r);
+  if (sameEnds(r, a)) {
+    const flagText = e.flags.length ? ` [${e.flags.join('] [')}]` : '';
+    const seen = unseenDst ? `; the client connected to ${endText(o.dst, o.icmp)}, which is on no capture point` : '';
+    return { verdict: 'confirms', entry: e, evidence: { kind: 'conntrack', detail: `conntrack entry ${endsText(o)} expects replies ${replies}${flagText}: the same translation${seen}`, weight: 0.15 } };
   }
-  return { verdict: 'contradicts', entry: e, evidence: { kind: 'conntrack', detail: `conntrack entry ${fmt(b.src.ip, b.src.port)} → ${fmt(b.dst.ip, b.dst.port)} expects replies ${replyText}, but the capture shows ${fmt(a.src.ip, a.src.port)} → ${fmt(a.dst.ip, a.dst.port)}`, weight: 0 } };
+  return { verdict: 'contradicts', entry: e, evidence: { kind: 'conntrack', detail: `conntrack entry ${hopText(b)} expects replies ${replies}, but the capture shows ${hopText(a)}`, weight: 0 } };
 }
