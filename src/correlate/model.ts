@@ -115,6 +115,9 @@ export type EvidenceValue = string | number;
  */
 export const LOCAL_DNAT_NOTE = 'DNAT in nat OUTPUT inferred';
 
+/** Starts the note of a bridged conversation that conntrack shows NATed before or after the captured interfaces (side-inputs.ts). */
+export const NAT_OUTSIDE_NOTE = 'NATed outside the captured interfaces, as conntrack shows';
+
 /** In the note of a connection whose replies name a client address of the host's own (describe.ts halfHop). */
 export const HOST_CLIENT_NOTE = 'an address of this host';
 

@@ -3,7 +3,7 @@
  * flags contradictions; `--conntrack` corroborates pairs. Both go through the rules module
  * (./rules/, a colleague's); without them, the inferences say what came from the capture alone.
  */
-import { LOCAL_DNAT_NOTE, type Analysis, type Correlation } from './model.js';
+import { LOCAL_DNAT_NOTE, NAT_OUTSIDE_NOTE, type Analysis, type Correlation } from './model.js';
 import { hopMechanismsOf } from './lazy-correlation.js';
 import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
 import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, type ConntrackEntry, type CorroborateOptions, type HopToAttribute, type RuleSet } from './rules/index.js';
@@ -98,11 +98,12 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
       if (KERNEL.has(c.mechanism) && tuples.length > 0) {
         checks.push({ hop: { ...tuples[0], mechanism: c.mechanism, after: tuples[tuples.length - 1].after, egressIface: tuples[tuples.length - 1].egressIface }, opts: {} });
       } else if (c.mechanism === 'bridge' && tuples.length > 0) {
-        // Only to learn of NAT before the first capture point (rules/conntrack.ts): a bridge
-        // whose entry shows no translation is not worth a line, nor counted.
+        // Only to learn of NAT before the first capture point or after the last (rules/conntrack.ts):
+        // a bridge whose entry shows no translation is not worth a line, nor counted.
         const v = corroborate(entries, { ...tuples[0], mechanism: 'bridge', after: tuples[tuples.length - 1].after });
-        if (v.natBeforeCapture === true) {
+        if (v.natBeforeCapture === true || v.natAfterCapture === true) {
           c.evidence.push(v.evidence);
+          c.notes.push(`${NAT_OUTSIDE_NOTE}: ${v.natBeforeCapture === true ? `opened as ${v.evidence.values?.[0]}` : `its replies are expected as ${v.evidence.values?.[1]}`}`);
           confirmed++;
         }
       } else if (c.mechanism === 'userland-proxy') {

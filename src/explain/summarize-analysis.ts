@@ -1,4 +1,4 @@
-import type { Analysis, FlowSummary, Mechanism } from '../correlate/model.js';
+import { NAT_OUTSIDE_NOTE, type Analysis, type FlowSummary, type Mechanism } from '../correlate/model.js';
 import { sanitizeText } from '../present/sanitize.js';
 
 const PHRASE: Record<Mechanism, string> = {
@@ -63,6 +63,10 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   if (remaps) extras.push(`${remaps} with a remapped source port or echo id`);
   if (helpers) extras.push(`${helpers} with a constant sequence offset (NAT helper or SYNPROXY suspected)`);
   if (refused) extras.push(`${refused} where the proxy's upstream refused the connection`);
+  // Bridged between the capture points, yet NATed outside them (--conntrack shows it): "without
+  // rewrite" alone would say no NAT touched them.
+  const natOutside = paired.filter((c) => c.notes.some((n) => n.startsWith(NAT_OUTSIDE_NOTE))).length;
+  if (natOutside) extras.push(`${natOutside} ${NAT_OUTSIDE_NOTE}`);
   if (extras.length) head += ` (${extras.join('; ')})`;
   parts.push(head);
   if (noise.length) {

@@ -568,6 +568,23 @@ describe('replies lost between two capture points (17 with userland-proxy=false:
     expect(ctText).not.toContain('One known cause fits');
   });
 
+  it('with --conntrack, conversations bridged between the capture points but NATed outside them are said so, in the summary too', async () => {
+    const files = ['lo', 'docker0', 'veth2f22765'].map((f) => join(dir, `${f}.pcap`));
+    const dump = readFileSync(join(dir, 'conntrack.txt'), 'utf8');
+    // The container's own connection out, MASQUERADEd on eth0 (not captured here).
+    const m = /src=(fd00:17::2) dst=(2001:db8:18::2) sport=(\d+) dport=(8080) src=2001:db8:18::2 dst=(2001:db8:18::1) sport=8080 dport=(\d+)/.exec(dump)!;
+    const ct = await analyzeCaptures(files, { conntrackFile: join(dir, 'conntrack.txt') });
+    const out = ct.analysis.correlations.find((c) => c.legs.some((l) => ct.flowsById.get(l)!.dst.port === 8080))!;
+    expect(out.mechanism).toBe('bridge');
+    expect(out.evidence.find((e) => e.kind === 'conntrack')!.values).toEqual([`[${m[1]}]:${m[3]} → [${m[2]}]:8080`, `[${m[2]}]:8080 → [${m[5]}]:${m[6]}`]);
+    expect(out.notes.join(' ')).toContain('NATed outside the captured interfaces');
+    const tcp = ct.analysis.correlations.filter((c) => c.legs.some((l) => ct.flowsById.get(l)!.proto === 6));
+    expect(ct.analysis.summary).toContain(`${tcp.length} NATed outside the captured interfaces, as conntrack shows`);
+    // Without the dump nothing says so: the captures alone cannot tell.
+    const bare = await analyzeCaptures(files);
+    expect(bare.analysis.summary).not.toContain('NATed outside');
+  });
+
   it('a bridge never "rewrote the payload" of multicast copies: MLD reports from [::] by two hosts share one tuple, so one side saw more of them', async () => {
     const r = await analyzeCaptures(['lo', 'docker0', 'veth2f22765'].map((f) => join(dir, `${f}.pcap`)));
     const mld = r.analysis.correlations.filter((c) => c.legs.every((l) => r.flowsById.get(l)!.src.ip === '::' && r.flowsById.get(l)!.dst.ip === 'ff02::16'));

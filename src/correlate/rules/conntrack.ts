@@ -212,6 +212,8 @@ export interface Corroboration {
   evidence: Evidence;
   /** A bridge hop whose connection the kernel NATed before the first capture point. */
   natBeforeCapture?: true;
+  /** A bridge hop whose connection the kernel NATed after the last capture point. */
+  natAfterCapture?: true;
   /** A proxy hop confirmed by one of its two connections: the other is not in the dump. */
   oneConnection?: true;
 }
@@ -223,6 +225,8 @@ export interface CorroborateOptions {
 
 /** Words of the evidence that says so; its `values` are the tuple opened and the tuple seen. */
 export const NAT_BEFORE_CAPTURE = 'NATed before the first capture point';
+/** Words of the evidence that a bridge's connection was NATed past the last capture point. */
+export const NAT_AFTER_CAPTURE = 'NATed after the last capture point';
 
 /**
  * Checks a hop against the conntrack table. Kernel NAT leaves one entry whose reply direction is
@@ -289,6 +293,17 @@ function corroborateUnNATed(entries: ConntrackEntry[], hop: HopToAttribute): Cor
   }
   if (e === null) {
     return { verdict: 'absent', entry: null, evidence: { kind: 'conntrack', detail: `no conntrack entry for ${hopText(b)} (entries may have expired)`, weight: 0 } };
+  }
+  if (hop.mechanism === 'bridge' && natted(e)) {
+    // The tuple the capture points saw is the one the connection was opened with: the rewrite
+    // came later, on a link not captured (a container's egress MASQUERADEd on eth0).
+    const reply = replyText(replyEnds(e));
+    return {
+      verdict: 'confirms',
+      entry: e,
+      natAfterCapture: true,
+      evidence: { kind: 'conntrack', detail: `conntrack entry ${hopText(b)} expects replies ${reply}: the connection was ${NAT_AFTER_CAPTURE}; between the capture points nothing was rewritten`, weight: 0.1, values: [hopText(b), reply] },
+    };
   }
   if (natted(e)) return contradictsNat(e);
   return { verdict: 'confirms', entry: e, evidence: { kind: 'conntrack', detail: `conntrack entry ${hopText(b)} is not NATed`, weight: 0.1 } };
