@@ -471,7 +471,7 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean, e
   return [
     first,
     bridged
-      ? `The Linux bridge forwarded the frames between ${iface(a)} and the container's port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`
+      ? `The Linux bridge forwarded the frames between ${listText(legs.map((l) => (isBridgePort(l, ctx) ? `${iface(l)} (the container's port)` : iface(l))))} without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`
       : `Nothing rewrote it between these capture points: the copies are one packet seen at ${legs.length} capture points, not retransmissions, and no NAT is on this path.`,
     ...lost,
   ];
@@ -693,6 +693,10 @@ function dropRuleText(a: Flow, b: Flow, ctx: ExplainContext): string {
   if (rule === null) return '';
   if (rule === 'policy') return ` No rule in --rules lets them through FORWARD, whose policy is DROP.`;
   return ` In --rules they match ${rule.table} ${rule.chain}: ${rule.text} (${rule.source}:${rule.line}).`;
+}
+
+function isBridgePort(f: Flow, ctx: ExplainContext): boolean {
+  return onBridgePort(f) === true || ctx.bridgePorts?.has(f.iface) === true;
 }
 
 function isBridgePortOrUnknown(f: Flow, ctx: ExplainContext): boolean {
