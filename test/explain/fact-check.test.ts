@@ -578,6 +578,8 @@ describe('replies lost between two capture points (17 with userland-proxy=false:
     expect(out.mechanism).toBe('bridge');
     expect(out.evidence.find((e) => e.kind === 'conntrack')!.values).toEqual([`[${m[1]}]:${m[3]} → [${m[2]}]:8080`, `[${m[2]}]:8080 → [${m[5]}]:${m[6]}`]);
     expect(out.notes.join(' ')).toContain('NATed outside the captured interfaces');
+    // The container's port is named, in the order the packets went (veth first: it sent them).
+    expect(out.explanation.join(' ')).toContain('The Linux bridge forwarded the frames between veth2f22765 (the container\'s port) and docker0 without rewriting anything');
     const tcp = ct.analysis.correlations.filter((c) => c.legs.some((l) => ct.flowsById.get(l)!.proto === 6));
     expect(ct.analysis.summary).toContain(`${tcp.length} NATed outside the captured interfaces, as conntrack shows`);
     // Without the dump nothing says so: the captures alone cannot tell.
