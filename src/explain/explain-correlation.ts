@@ -551,7 +551,7 @@ function routedSteps(legs: readonly Flow[], i: number, ctx: ExplainContext): str
   if (toBridge && !fromBridge) {
     steps.push(
       `The container saw the real client address ${client}: the client reached the container's own address ${server} through a route to its network, with no NAT on the way. ` +
-        `Docker allows that for a network in routed gateway mode (com.docker.network.bridge.gateway_mode_ipv4=routed), on the ports it opens; in its default NAT mode a client uses a published port on the host's address instead, and DNAT rewrites it.`,
+        `Docker allows that for a network in routed gateway mode (com.docker.network.bridge.gateway_mode_ipv4=routed), on the ports it opens. In its default NAT mode a client is meant to use a published port on the host's address, which DNAT rewrites; a direct route to the container's address gets through there depending on the version: Docker 27 and earlier let it reach a published container port, Docker 28.0 drops it in raw PREROUTING, and 28.2 can allow it again (allow-direct-routing).`,
     );
   } else if (fromBridge && !toBridge) {
     steps.push(
