@@ -6,7 +6,7 @@
 import { LOCAL_DNAT_NOTE, type Analysis, type Correlation } from './model.js';
 import { hopMechanismsOf } from './lazy-correlation.js';
 import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
-import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, type ConntrackEntry, type HopToAttribute, type RuleSet } from './rules/index.js';
+import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, rulesReadText, type ConntrackEntry, type HopToAttribute, type RuleSet } from './rules/index.js';
 
 export interface SideInputs {
   rules?: { text: string; source: string } | null;
@@ -59,7 +59,7 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
         }
       });
     }
-    a.inferences.push(`--rules ${side.rules.source}: ${set.rules.length} NAT rule${set.rules.length === 1 ? '' : 's'} read (${set.format}); ${attributed} of ${total} kernel rewrite${total === 1 ? '' : 's'} attributed to a rule`);
+    a.inferences.push(`--rules ${side.rules.source}: ${rulesReadText(set)}; ${attributed} of ${total} kernel rewrite${total === 1 ? '' : 's'} attributed to a rule`);
     if (set.skipped.length > 0) a.inferences.push(`--rules ${side.rules.source}: ${set.skipped.length} line(s) looked like rules but could not be parsed`);
     for (const k of findContradictions(set, kernelHops, { seenDstPorts })) {
       // A published port nobody used in this capture is worth a flag, but it contradicts nothing.

@@ -6,13 +6,48 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
-import { capturesDir } from '../helpers/paths.js';
+import { parseRules, rulesReadText } from '../../src/correlate/rules/index.js';
+import { capturesDir, repoRoot } from '../helpers/paths.js';
 
 const dir = (name: string) => join(capturesDir, name);
 const have = (name: string) => existsSync(join(dir(name), 'truth.json'));
+const fixtures = join(repoRoot, 'test/explain/fixtures');
+
+/** `-A` lines per table of an iptables-save file, counted from the file itself. */
+function appendsPerTable(file: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let table = '';
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1).trim();
+    else if (/^(\[\d+:\d+\] )?-A /.test(line)) out.set(table, (out.get(table) ?? 0) + 1);
+  }
+  return out;
+}
+
+describe.skipIf(!have('05b-hairpin-noproxy'))('--rules: what was read', () => {
+  it('05b: the rules are counted per table, not all called NAT rules', async () => {
+    const d = dir('05b-hairpin-noproxy');
+    const rules = join(d, 'iptables-save.txt');
+    const perTable = appendsPerTable(rules);
+    expect([...perTable.keys()].sort()).toEqual(['filter', 'nat']);
+    const r = await analyzeCaptures([d], parseCaptureOptions({ rules }, [d]));
+    const line = r.analysis.inferences.find((l) => l.startsWith('--rules'));
+    expect(line).toBe(`--rules ${rules}: ${perTable.get('nat')} NAT rules and ${perTable.get('filter')} filter rules read (iptables-save); 2 of 2 kernel rewrites attributed to a rule`);
+  });
+
+  it('one ruleset reads the same whichever tool dumped it; iptables -t nat -L holds the nat table only', () => {
+    const text = (f: string) => rulesReadText(parseRules(readFileSync(join(fixtures, f), 'utf8'), f));
+    const save = appendsPerTable(join(fixtures, 'docker28-proxy.iptables-save.txt'));
+    expect(text('docker28-proxy.iptables-save.txt')).toBe(`${save.get('nat')} NAT rules, ${save.get('filter')} filter rules and ${save.get('raw')} raw rule read (iptables-save)`);
+    expect(text('docker28-proxy.nft-ruleset.txt')).toBe(`${save.get('nat')} NAT rules, ${save.get('filter')} filter rules and ${save.get('raw')} raw rule read (nft)`);
+    expect(text('docker28-proxy.iptables-nat-L.txt')).toBe(`${save.get('nat')} NAT rules read (iptables -L)`);
+    // Docker 29's one table: a regular chain does the work of the base chains that jump to it.
+    expect(text('docker29-nftables.nft-ruleset.txt')).toBe('6 NAT rules and 9 filter rules read (nft)');
+  });
+});
 
 describe.skipIf(!have('09-closed-port') || !have('06-localhost-noproxy'))('side-input inferences', () => {
   it('09: a DNAT rule for a port nobody used is flagged as unused, not as a contradiction', async () => {
