@@ -1,6 +1,6 @@
 import type { RuleRef } from '../model.js';
 import { findRewriteRules, toRuleRef, type AttributeOptions, type HopToAttribute } from './attribute-rule.js';
-import type { RuleSet } from './rule.js';
+import { ipVersion, rulesLackVersion, type RuleSet } from './rule.js';
 
 export interface Contradiction {
   kind: 'unexplained-rewrite' | 'unused-dnat';
@@ -21,13 +21,17 @@ export interface ContradictionOptions extends AttributeOptions {
 
 /**
  * Compares the rules with what the capture shows: a kernel rewrite (dnat, snat, dnat+snat) that
- * no rule explains, and a DNAT rule whose published port never appears in the capture.
+ * no rule explains, and a DNAT rule whose published port never appears in the capture. A rewrite
+ * of an address family the rules hold nothing of is left out: its rules are in a dump not given
+ * (ip6tables-save beside iptables-save), which contradicts nothing.
  */
 export function findContradictions(rules: RuleSet | RuleSet[], observed: HopToAttribute[], opts: ContradictionOptions = {}): Contradiction[] {
   const sets = Array.isArray(rules) ? rules : [rules];
   const out: Contradiction[] = [];
+  const lacking = new Set(([4, 6] as const).filter((v) => rulesLackVersion(sets, v)));
   for (const hop of observed) {
     if (hop.mechanism !== 'dnat' && hop.mechanism !== 'snat' && hop.mechanism !== 'dnat+snat') continue;
+    if (lacking.has(ipVersion(hop.before.dst.ip))) continue;
     const found = findRewriteRules(hop, sets, opts);
     const need = hop.mechanism === 'dnat+snat' ? 2 : 1;
     if (found.length < need) {

@@ -1,4 +1,4 @@
-import type { NatRule, RuleSet } from './rule.js';
+import { familyCovers, type IpVersion, type NatRule, type RuleSet } from './rule.js';
 
 // iptables names the table on every rule; nft tables are `<family> <name>` and say nothing of
 // what their chains do.
@@ -7,9 +7,9 @@ const IPTABLES_TABLES = new Set(['nat', 'filter', 'raw', 'mangle', 'security']);
 const FORMAT_NAMES: Record<RuleSet['format'], string> = { 'iptables-save': 'iptables-save', 'iptables-list': 'iptables -L', nft: 'nft' };
 
 /**
- * How many rules `--rules` read, by what they do: `6 NAT rules and 12 filter rules read
- * (iptables-save)`. A dump holds the filter table too (the FORWARD walk reads it), so one total
- * called "NAT rules" would overstate what attribution can use.
+ * How many rules `--rules` read, by what they do, and of which address family: `6 NAT rules and
+ * 12 filter rules read (iptables-save, IPv4)`. A dump holds the filter table too (the FORWARD
+ * walk reads it), so one total called "NAT rules" would overstate what attribution can use.
  */
 export function rulesReadText(set: RuleSet): string {
   const counts = new Map<string, number>();
@@ -19,7 +19,36 @@ export function rulesReadText(set: RuleSet): string {
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   const parts = [...counts].sort(([a], [b]) => kindOrder(a) - kindOrder(b) || a.localeCompare(b)).map(([kind, n]) => countText(kind, n));
-  return `${parts.length > 0 ? joinList(parts) : 'no rules'} read (${FORMAT_NAMES[set.format]})`;
+  const family = familyText(set);
+  return `${parts.length > 0 ? joinList(parts) : 'no rules'} read (${FORMAT_NAMES[set.format]}${family === null ? '' : `, ${family}`})`;
+}
+
+/** `IPv4`, `IPv6`, `IPv4 and IPv6`; null when a dump does not show its family. */
+function familyText(set: RuleSet): string | null {
+  const tables = [...set.chains, ...set.rules];
+  if (tables.length === 0 || tables.some((x) => x.family === null)) return null;
+  const versions = ([4, 6] as const).filter((v) => tables.some((x) => familyCovers(x.family, v)));
+  return versions.length === 0 ? null : versions.map((v) => `IPv${v}`).join(' and ');
+}
+
+/**
+ * Why `n` rewrites of IP version `v` have no rule: the rules given hold the other family only.
+ * Says where their rules are; iptables-save dumps of both families may share one file.
+ */
+export function familyGapText(set: RuleSet, v: IpVersion, n: number): string {
+  const want = `IPv${v}`;
+  const have = `IPv${v === 4 ? 6 : 4}`;
+  const rewrites = n === 1 ? `the ${want} rewrite was` : `the ${n} ${want} rewrites were`;
+  return `the rules given are ${have} only (${FORMAT_NAMES[set.format]}), so ${rewrites} not attributed to a rule, which contradicts nothing: ${otherDumpText(set.format, v)}`;
+}
+
+function otherDumpText(format: RuleSet['format'], v: IpVersion): string {
+  const tool = v === 6 ? 'ip6tables' : 'iptables';
+  const where = `IPv${v} NAT rules are in ${tool}`;
+  if (format === 'iptables-save') return `${where}; give both dumps, \`--rules <(iptables-save -c; ip6tables-save -c)\``;
+  if (format === 'iptables-list') return `${where}; give \`${tool} -t nat -L -n -v\` to --rules for them`;
+  // nft list ruleset shows every nftables table; rules of ip(6)tables-legacy are only in its own dump.
+  return `the ruleset has no ${v === 6 ? 'ip6' : 'ip'} or inet table; ${tool}-legacy rules are only in \`${tool}-save -c\`, which --rules reads with it: \`--rules <(nft list ruleset; ${tool}-save -c)\``;
 }
 
 const UNREACHED = '';
