@@ -111,7 +111,7 @@ describe.skipIf(!have('17-ipv6-network'))('--rules of one address family (17: IP
     }
   });
 
-  it('iptables -L and nft dumps of IPv4 only say so too; an nft inet table covers IPv6, and its misses are contradictions', async () => {
+  it('iptables -L and nft dumps of IPv4 only say so too; an nft inet table covers IPv6, and its misses are contradictions, endpoints bracketed', async () => {
     const nat = join(fixtures, 'docker27-proxy.iptables-nat-L.txt');
     expect(rulesLines((await analyze(nat)).analysis.inferences)[1]).toBe(
       `--rules ${nat}: the rules given are IPv4 only (iptables -L), so the 2 IPv6 rewrites were not attributed to a rule, which contradicts nothing: IPv6 NAT rules are in ip6tables; give \`ip6tables -t nat -L -n -v\` to --rules for them`,
@@ -124,18 +124,18 @@ describe.skipIf(!have('17-ipv6-network'))('--rules of one address family (17: IP
     writeFileSync(inet, readFileSync(nftFile, 'utf8').replace(/^table ip /gm, 'table inet '));
     const r = await analyze(inet);
     expect(rulesLines(r.analysis.inferences).filter((l) => l.startsWith('contradiction:'))).toEqual([
-      'contradiction: dnat 2001:db8:18::2:38462 → 2001:db8:18::1:5000 became 2001:db8:18::2:38462 → fd00:17::2:5000: no rule in the rules given explains it',
-      'contradiction: snat fd00:17::2:36418 → 2001:db8:18::2:8080 became 2001:db8:18::1:36418 → 2001:db8:18::2:8080: no rule in the rules given explains it',
+      'contradiction: dnat [2001:db8:18::2]:38462 → [2001:db8:18::1]:5000 became [2001:db8:18::2]:38462 → [fd00:17::2]:5000: no rule in the rules given explains it',
+      'contradiction: snat [fd00:17::2]:36418 → [2001:db8:18::2]:8080 became [2001:db8:18::1]:36418 → [2001:db8:18::2]:8080: no rule in the rules given explains it',
     ]);
   });
 
-  it.skipIf(!have('03-egress-masquerade'))('the IPv6 dump against IPv4 rewrites (03): the other way round', async () => {
+  it.skipIf(!have('03-egress-masquerade'))('the IPv6 dump against IPv4 rewrites (03): the other way round, and an unused IPv6 DNAT is written [addr]:port', async () => {
     const d03 = dir('03-egress-masquerade');
     const r = await analyzeCaptures([d03], parseCaptureOptions({ rules: v6 }, [d03]));
     expect(rulesLines(r.analysis.inferences)).toEqual([
       `--rules ${v6}: 6 NAT rules and 12 filter rules read (iptables-save, IPv6); 0 of 3 kernel rewrites attributed to a rule`,
       `--rules ${v6}: the rules given are IPv6 only (iptables-save), so the 3 IPv4 rewrites were not attributed to a rule, which contradicts nothing: IPv4 NAT rules are in iptables; give both dumps, \`--rules <(iptables-save -c; ip6tables-save -c)\``,
-      `unused rule: DNAT rule for port 5000 → fd00:17::2:5000 (nat DOCKER, ${v6}:${dnatLine}) matches no connection in the capture`,
+      `unused rule: DNAT rule for port 5000 → [fd00:17::2]:5000 (nat DOCKER, ${v6}:${dnatLine}) matches no connection in the capture`,
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import type { RuleRef } from '../model.js';
+import { addrPortText } from '../../explain/describe.js';
 import { findRewriteRules, toRuleRef, type AttributeOptions, type HopToAttribute } from './attribute-rule.js';
-import { ipVersion, rulesLackVersion, type RuleSet } from './rule.js';
+import { ipVersion, rulesLackVersion, type NatTo, type RuleSet } from './rule.js';
 
 export interface Contradiction {
   kind: 'unexplained-rewrite' | 'unused-dnat';
@@ -54,7 +55,7 @@ export function findContradictions(rules: RuleSet | RuleSet[], observed: HopToAt
       const portText = r.match.dport.ranges.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(',');
       out.push({
         kind: 'unused-dnat',
-        detail: `DNAT rule for port ${portText}${to.addr ? ` → ${to.addr}${to.portLo !== null ? ':' + to.portLo : ''}` : ''} (${r.table} ${r.chain}, ${r.source}:${r.line}) matches no connection in the capture`,
+        detail: `DNAT rule for port ${portText}${natToText(to)} (${r.table} ${r.chain}, ${r.source}:${r.line}) matches no connection in the capture`,
         rule: toRuleRef(r),
         rewrite: null,
       });
@@ -66,5 +67,11 @@ export function findContradictions(rules: RuleSet | RuleSet[], observed: HopToAt
 function describeRewrite(h: HopToAttribute): string {
   const b = h.before;
   const a = h.after;
-  return `${h.mechanism} ${b.src.ip}:${b.src.port} → ${b.dst.ip}:${b.dst.port} became ${a.src.ip}:${a.src.port} → ${a.dst.ip}:${a.dst.port}`;
+  const ep = (e: { ip: string; port: number }) => addrPortText(e.ip, e.port);
+  return `${h.mechanism} ${ep(b.src)} → ${ep(b.dst)} became ${ep(a.src)} → ${ep(a.dst)}`;
+}
+
+function natToText(to: NatTo): string {
+  if (to.addr === null) return '';
+  return ` → ${addrPortText(to.addr, to.portLo ?? -1)}`;
 }
