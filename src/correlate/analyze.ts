@@ -13,7 +13,7 @@ import { applySideInputs } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl } from '../flows/link-control.js';
-import { forwardDropRule, prerouteDnatRule, type ForwardedPacket, type HopTuple } from './rules/index.js';
+import { forwardDropRule, ipVersion, prerouteDnatRule, rulesLackVersion, type ForwardedPacket, type HopTuple } from './rules/index.js';
 import { captureContext, droppedRequestText, explainCorrelation, summarizeAnalysis } from '../explain/index.js';
 
 /** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
@@ -76,7 +76,9 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   // The explanations walk the rules too: which filter rule dropped what the host forwarded.
   const forwardDrop = ruleSet === null ? undefined : (p: ForwardedPacket) => forwardDropRule(ruleSet, p);
   const dnatFor = ruleSet === null ? undefined : (t: HopTuple, inIface: string) => prerouteDnatRule(ruleSet, t, inIface);
-  const ctx = { rulesGiven: rules !== null, ...captureContext(analysis.captures), bridgePorts, forwardDrop, dnatFor };
+  const lacking = new Set(ruleSet === null ? [] : ([4, 6] as const).filter((v) => rulesLackVersion(ruleSet, v)));
+  const rulesLack = (ip: string) => lacking.has(ipVersion(ip));
+  const ctx = { rulesGiven: rules !== null, rulesLack, ...captureContext(analysis.captures), bridgePorts, forwardDrop, dnatFor };
   explainWith((c) => explainCorrelation(c, flowsById, ctx));
   // With --rules, where an unanswered request to a published port was dropped (it has no
   // counterpart, so no conversation to tell it in).

@@ -6,7 +6,10 @@
 import { LOCAL_DNAT_NOTE, NAT_OUTSIDE_NOTE, type Analysis, type Correlation } from './model.js';
 import { hopMechanismsOf } from './lazy-correlation.js';
 import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
-import { attributeRule, corroborate, findContradictions, parseConntrack, parseRules, type ConntrackEntry, type CorroborateOptions, type HopToAttribute, type RuleSet } from './rules/index.js';
+import {
+  attributeRule, corroborate, familyGapText, findContradictions, ipVersion, parseConntrack, parseRules, rulesLackVersion, rulesReadText,
+  type ConntrackEntry, type CorroborateOptions, type HopToAttribute, type HopTuple, type IpVersion, type RuleSet,
+} from './rules/index.js';
 
 export interface SideInputs {
   rules?: { text: string; source: string } | null;
@@ -17,7 +20,6 @@ const KERNEL = new Set(['dnat', 'snat', 'dnat+snat']);
 
 /** Returns the rules as parsed (null without --rules), for the explanations' own rule walks. */
 export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], side: SideInputs, seenDstPorts: Iterable<number>): RuleSet | null {
-  const kernelHops: HopToAttribute[] = [];
   const set: RuleSet | null = side.rules ? parseRules(side.rules.text, side.rules.source) : null;
   const entries: ConntrackEntry[] | null = side.conntrack ? parseConntrack(side.conntrack.text) : null;
   // DNAT in nat OUTPUT inferred from the bridge side alone: the rewrite is on no hop, so the side
@@ -38,35 +40,7 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
     }
   }
   if (side.rules && set !== null) {
-    let attributed = 0;
-    let total = 0;
-    for (const f of local.values()) {
-      total++;
-      if (f.rule !== null) attributed++;
-    }
-    for (const c of a.correlations) {
-      const tuples = hopTuples(c);
-      c.hops.forEach((h, i) => {
-        const t = tuples[i];
-        if (!t || !KERNEL.has(h.mechanism)) return;
-        total++;
-        kernelHops.push(t);
-        const r = attributeRule(t, set);
-        if (r) {
-          h.rule = r;
-          attributed++;
-          // Both rules of a dnat+snat hop: the source rewrite is the MASQUERADE rule's, not the DNAT's.
-          const refs = [r, ...(r.also ?? [])].map((x) => `${x.table}/${x.chain}: ${x.text}${x.source ? ` (${x.source})` : ''}`);
-          c.evidence.push({ kind: 'rule', detail: `${h.rewrite} matches ${refs.join(', then ')}`, weight: 0.1 });
-        }
-      });
-    }
-    a.inferences.push(`--rules ${side.rules.source}: ${set.rules.length} NAT rule${set.rules.length === 1 ? '' : 's'} read (${set.format}); ${attributed} of ${total} kernel rewrite${total === 1 ? '' : 's'} attributed to a rule`);
-    if (set.skipped.length > 0) a.inferences.push(`--rules ${side.rules.source}: ${set.skipped.length} line(s) looked like rules but could not be parsed`);
-    for (const k of findContradictions(set, kernelHops, { seenDstPorts })) {
-      // A published port nobody used in this capture is worth a flag, but it contradicts nothing.
-      a.inferences.push(k.kind === 'unused-dnat' ? `unused rule: ${k.detail}` : `contradiction: ${k.detail}`);
-    }
+    applyRules(a, hopTuples, set, side.rules.source, local, seenDstPorts);
   } else {
     // Hop mechanisms without writing the hops (they are written when a presenter reads them).
     const kinds = new Set<string>();
@@ -151,4 +125,52 @@ function conntrackSummary(source: string, entries: number, n: ConntrackCounts): 
   const half = n.oneConnection > 0 ? ` (${n.oneConnection} of them by one of the proxy's two connections, the other not in the dump)` : '';
   const refused = n.absentRefused > 0 ? ` (${n.absentRefused} of them refused with RST: the kernel drops such entries at once, so a dump taken afterwards cannot show them)` : '';
   return `--conntrack ${source}: ${entries} entr${entries === 1 ? 'y' : 'ies'}; ${n.confirmed} hop(s) confirmed${half}, ${n.contradicted} contradicted, ${n.absent} not in the dump${refused}`;
+}
+
+/** Attributes every kernel rewrite to a rule, and says what the rules read cannot explain. */
+function applyRules(
+  a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], set: RuleSet, source: string,
+  local: ReadonlyMap<Correlation, LocalDnatFindings>, seenDstPorts: Iterable<number>,
+): void {
+  const kernelHops: HopToAttribute[] = [];
+  // Rewrites of a family the rules hold nothing of (IPv6 and an iptables-save dump): told once.
+  const lacking = new Set(([4, 6] as const).filter((v) => rulesLackVersion(set, v)));
+  const unattributable = new Map<IpVersion, number>();
+  const notAttributed = (t: HopTuple): void => {
+    const v = ipVersion(t.dst.ip);
+    if (lacking.has(v)) unattributable.set(v, (unattributable.get(v) ?? 0) + 1);
+  };
+  let attributed = 0;
+  let total = 0;
+  for (const [c, f] of local) {
+    total++;
+    if (f.rule !== null) attributed++;
+    else notAttributed(hopTuples(c)[0].before);
+  }
+  for (const c of a.correlations) {
+    const tuples = hopTuples(c);
+    c.hops.forEach((h, i) => {
+      const t = tuples[i];
+      if (!t || !KERNEL.has(h.mechanism)) return;
+      total++;
+      kernelHops.push(t);
+      const r = attributeRule(t, set);
+      if (r) {
+        h.rule = r;
+        attributed++;
+        // Both rules of a dnat+snat hop: the source rewrite is the MASQUERADE rule's, not the DNAT's.
+        const refs = [r, ...(r.also ?? [])].map((x) => `${x.table}/${x.chain}: ${x.text}${x.source ? ` (${x.source})` : ''}`);
+        c.evidence.push({ kind: 'rule', detail: `${h.rewrite} matches ${refs.join(', then ')}`, weight: 0.1 });
+      } else {
+        notAttributed(t.before);
+      }
+    });
+  }
+  a.inferences.push(`--rules ${source}: ${rulesReadText(set)}; ${attributed} of ${total} kernel rewrite${total === 1 ? '' : 's'} attributed to a rule`);
+  for (const [v, n] of unattributable) a.inferences.push(`--rules ${source}: ${familyGapText(set, v, n)}`);
+  if (set.skipped.length > 0) a.inferences.push(`--rules ${source}: ${set.skipped.length} line(s) looked like rules but could not be parsed`);
+  for (const k of findContradictions(set, kernelHops, { seenDstPorts })) {
+    // A published port nobody used in this capture is worth a flag, but it contradicts nothing.
+    a.inferences.push(k.kind === 'unused-dnat' ? `unused rule: ${k.detail}` : `contradiction: ${k.detail}`);
+  }
 }

@@ -9,8 +9,13 @@ export function endpointText(f: Flow, side: 'src' | 'dst'): string {
     // The echo id belongs to the sender's side (it is what MASQUERADE may remap).
     return side === 'src' && f.icmp?.echoId != null ? `${e.ip} (echo id ${f.icmp.echoId})` : e.ip;
   }
-  if (e.port < 0) return e.ip;
-  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+  return addrPortText(e.ip, e.port);
+}
+
+/** `ip:port`, IPv6 in brackets (`[fd00::2]:5000`); the address alone without a port (< 0). */
+export function addrPortText(ip: string, port: number): string {
+  if (port < 0) return ip;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 export function protoText(p: number): string {

@@ -11,6 +11,11 @@ import {
 export interface ExplainContext {
   /** True when --rules was given: a missing rule is then a finding, not just unknown. */
   rulesGiven?: boolean;
+  /**
+   * With --rules: true for an address whose family the rules hold nothing of (IPv6 and an
+   * iptables-save dump), where a missing rule is no finding.
+   */
+  rulesLack?: (ip: string) => boolean;
   /** Interfaces present in the input (display names), to say when the other side was not captured. */
   capturedIfaces?: string[];
   /** An `-i any` capture is among the inputs: every interface of the host was captured. */
@@ -148,11 +153,13 @@ function alsoSeen(copies: Flow[]): string {
   return ` (the same packets also appear on ${copies.map(iface).join(' and ')}, the container's bridge port)`;
 }
 
-function ruleClause(h: Hop | undefined, what: string, ctx: ExplainContext): string {
+/** `ip`: any address of the rewritten packet (NAT never changes its family). */
+function ruleClause(h: Hop | undefined, what: string, ctx: ExplainContext, ip: string): string {
   if (h?.rule) {
     const also = h.rule.also?.length ? `, then ${h.rule.also.map(ruleText).join(', then ')}` : '';
     return `by the rule${also ? 's' : ''} ${ruleText(h.rule)}${also}`;
   }
+  if (ctx.rulesLack?.(ip) === true) return `by ${what} (not named: the rules given are IPv${ip.includes(':') ? 4 : 6} only)`;
   if (ctx.rulesGiven) return `by ${what}; no rule in the ruleset given explains this rewrite`;
   return `by ${what} (inferred from the capture; give --rules to name the rule)`;
 }
@@ -162,9 +169,9 @@ function ruleClause(h: Hop | undefined, what: string, ctx: ExplainContext): stri
  * the MASQUERADE rule in `also` (no-proxy localhost), or a hairpin's two hops, DNAT then
  * MASQUERADE, each with its own rule. Only when every rewrite has its rule; else as ruleClause.
  */
-function natRulesClause(c: Correlation, h: Hop | undefined, what: string, ctx: ExplainContext): string {
+function natRulesClause(c: Correlation, h: Hop | undefined, what: string, ctx: ExplainContext, ip: string): string {
   const nat = c.hops.filter((x) => x.mechanism === 'dnat' || x.mechanism === 'snat' || x.mechanism === 'dnat+snat');
-  if (nat.length < 2 || !nat.every((x) => x.rule)) return ruleClause(h, what, ctx);
+  if (nat.length < 2 || !nat.every((x) => x.rule)) return ruleClause(h, what, ctx, ip);
   const rules = nat.flatMap((x) => [x.rule!, ...(x.rule!.also ?? [])]);
   return `by the rules ${ruleText(rules[0])}, then ${rules.slice(1).map(ruleText).join(', then ')}`;
 }
@@ -295,7 +302,7 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
     `The client ${endpointText(before, 'src')} ${rejected ? 'tried to open' : 'opened'} ${aConversation(before.proto)} to ${beforeDst}; it appears on ${beforeIface} with that original destination` +
     (local ? '.' : ` (tcpdump's copy of an incoming packet is taken before the nat PREROUTING hook, i.e. before DNAT).`),
   );
-  steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'}, the kernel rewrote the destination from ${beforeDst} to ${afterDst}, ${ruleClause(h, 'a DNAT rule for the published port', ctx)}.`);
+  steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'}, the kernel rewrote the destination from ${beforeDst} to ${afterDst}, ${ruleClause(h, 'a DNAT rule for the published port', ctx, before.dst.ip)}.`);
   const ttl = fieldOf(h, 'ttl');
   const ttlText = ttl && ttl.from !== ttl.to ? `; ${before.src.ip.includes(':') ? 'hop limit' : 'TTL'} ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
   steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}.${sameText(h)}`);
@@ -339,7 +346,7 @@ function explainSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   const keep = remapped
     ? `and changed the ${what} ${oldId} → ${newId}: another connection already used ${oldId} from ${after.src.ip} to the same destination, so the kernel picked a free one (it keeps the ${what} whenever it is free)`
     : `keeping the ${what}${oldId !== null ? ` ${oldId}` : ''}, which was free`;
-  steps.push(`On the way out, in nat POSTROUTING, MASQUERADE rewrote the source address ${before.src.ip} → ${after.src.ip} (the address of the outgoing interface) ${keep}, ${ruleClause(h, 'the MASQUERADE rule for the container subnet', ctx)}.`);
+  steps.push(`On the way out, in nat POSTROUTING, MASQUERADE rewrote the source address ${before.src.ip} → ${after.src.ip} (the address of the outgoing interface) ${keep}, ${ruleClause(h, 'the MASQUERADE rule for the container subnet', ctx, before.src.ip)}.`);
   steps.push(`It left on ${iface(after)} as ${tupleText(after)}; the server saw the client as ${afterSrc}, the host, not the container.`);
   const lost = lostRepliesSteps(legs, ctx);
   if (lost.length > 0) steps.push(...lost);
@@ -374,7 +381,7 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
     steps.push(`The client opened ${aConversation(to.proto)} to a port published on the host; the capture shows it only after the rewrite.`);
   }
   const origDst = preNat ? endpointText(preNat, 'dst') : 'the published port';
-  steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'}, DNAT rewrote the destination from ${origDst} to ${endpointText(to, 'dst')}; in nat POSTROUTING, MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${natRulesClause(c, h, 'DNAT and MASQUERADE rules', ctx)}.`);
+  steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'}, DNAT rewrote the destination from ${origDst} to ${endpointText(to, 'dst')}; in nat POSTROUTING, MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${natRulesClause(c, h, 'DNAT and MASQUERADE rules', ctx, to.dst.ip)}.`);
   for (const mid of full.slice(preNat ? 1 : 0, -1)) {
     if (mid.src.ip === to.src.ip && mid.dst.ip === to.dst.ip) continue;
     steps.push(`Between the two rewrites the packet was captured on ${iface(mid)} as ${tupleText(mid)}.`);

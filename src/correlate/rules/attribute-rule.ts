@@ -1,5 +1,5 @@
 import type { Mechanism, RuleRef } from '../model.js';
-import type { AddrMatch, ChainInfo, Hook, IfaceMatch, NatRule, PortMatch, RuleSet } from './rule.js';
+import { familyCovers, ipVersion, type AddrMatch, type ChainInfo, type Hook, type IfaceMatch, type IpVersion, type NatRule, type PortMatch, type RuleSet } from './rule.js';
 
 /** One side of a rewrite: what a packet looked like before or after the NAT. */
 export interface HopTuple {
@@ -28,6 +28,8 @@ export interface AttributeOptions {
 
 /** A packet as the rule walk sees it; null fields are unknown and match anything. */
 interface WalkPacket {
+  /** Only tables of its family see it: an IPv6 packet never meets `table ip nat`'s DNAT. */
+  version: IpVersion;
   proto: string;
   src: string;
   dst: string;
@@ -80,7 +82,7 @@ export function findRewriteRules(hop: HopToAttribute, sets: RuleSet[], opts: Att
   let generatedLocally = srcIsLocal;
   if (wantDnat) {
     const pkt: WalkPacket = {
-      proto, src: hop.before.src.ip, dst: hop.before.dst.ip, sport: hop.before.src.port, dport: hop.before.dst.port,
+      version: ipVersion(hop.before.dst.ip), proto, src: hop.before.src.ip, dst: hop.before.dst.ip, sport: hop.before.src.port, dport: hop.before.dst.port,
       inIface: null, outIface: null, srcLocal: srcIsLocal, dstLocal: true,
     };
     const ok = (r: NatRule) => r.target.kind === 'dnat' && natToFits(r.target.to, hop.after.dst.ip, hop.after.dst.port);
@@ -104,7 +106,7 @@ export function findRewriteRules(hop: HopToAttribute, sets: RuleSet[], opts: Att
   }
   if (wantSnat) {
     const pkt: WalkPacket = {
-      proto, src: mid.src.ip, dst: mid.dst.ip, sport: mid.src.port, dport: mid.dst.port,
+      version: ipVersion(mid.dst.ip), proto, src: mid.src.ip, dst: mid.dst.ip, sport: mid.src.port, dport: mid.dst.port,
       inIface: generatedLocally ? NO_IFACE : hop.ingressIface ?? null,
       outIface: hop.egressIface ?? null,
       srcLocal: generatedLocally || local(mid.src.ip) ? true : hop.ingressIface ? false : null,
@@ -144,7 +146,7 @@ function natToFits(to: { addr: string | null; portLo: number | null; portHi: num
 function walkHook(sets: RuleSet[], hook: Hook, pkt: WalkPacket, fits: (r: NatRule) => boolean): NatRule | null {
   for (const set of sets) {
     const bases = set.chains
-      .filter((c) => c.hook === hook && (c.type === 'nat' || (c.type === null && c.table === 'nat')))
+      .filter((c) => c.hook === hook && (c.type === 'nat' || (c.type === null && c.table === 'nat')) && familyCovers(c.family, pkt.version))
       .sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
     for (const base of bases) {
       const res = walkChain(set, base.table, base.name, pkt, 0);
@@ -170,7 +172,7 @@ function walkHook(sets: RuleSet[], hook: Hook, pkt: WalkPacket, fits: (r: NatRul
 export function prerouteDnatRule(rules: RuleSet | RuleSet[], t: HopTuple, inIface: string): NatRule | null {
   const sets = Array.isArray(rules) ? rules : [rules];
   const pkt: WalkPacket = {
-    proto: protoName(t.proto), src: t.src.ip, dst: t.dst.ip, sport: t.src.port, dport: t.dst.port,
+    version: ipVersion(t.dst.ip), proto: protoName(t.proto), src: t.src.ip, dst: t.dst.ip, sport: t.src.port, dport: t.dst.port,
     inIface, outIface: null, srcLocal: false, dstLocal: true,
   };
   return walkHook(sets, 'prerouting', pkt, (r) => r.target.kind === 'dnat');
@@ -196,11 +198,11 @@ export interface ForwardedPacket {
 export function forwardDropRule(rules: RuleSet | RuleSet[], p: ForwardedPacket): NatRule | 'policy' | null {
   const sets = Array.isArray(rules) ? rules : [rules];
   const pkt: WalkPacket = {
-    proto: protoName(p.proto), src: p.src.ip, dst: p.dst.ip, sport: p.src.port, dport: p.dst.port,
+    version: ipVersion(p.dst.ip), proto: protoName(p.proto), src: p.src.ip, dst: p.dst.ip, sport: p.src.port, dport: p.dst.port,
     inIface: p.inIface, outIface: p.outIface, srcLocal: false, dstLocal: false,
   };
   for (const set of sets) {
-    const bases = set.chains.filter((c) => c.hook === 'forward' && (c.type === 'filter' || (c.type === null && c.table === 'filter')));
+    const bases = set.chains.filter((c) => c.hook === 'forward' && (c.type === 'filter' || (c.type === null && c.table === 'filter')) && familyCovers(c.family, pkt.version));
     for (const base of bases) {
       const res = walkFilterChain(set, base.table, base.name, pkt, p.ctstate, 0);
       if (res === 'accept' || res === 'unknown') return null;
@@ -288,6 +290,7 @@ function walkChain(set: RuleSet, table: string, chain: string, pkt: WalkPacket, 
 }
 
 function matches(r: NatRule, p: WalkPacket): boolean {
+  if (!familyCovers(r.family, p.version)) return false;
   const m = r.match;
   if (m.proto !== null) {
     const eq = m.proto === p.proto;

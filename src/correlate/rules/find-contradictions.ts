@@ -1,6 +1,7 @@
 import type { RuleRef } from '../model.js';
+import { addrPortText } from '../../explain/describe.js';
 import { findRewriteRules, toRuleRef, type AttributeOptions, type HopToAttribute } from './attribute-rule.js';
-import type { RuleSet } from './rule.js';
+import { ipVersion, rulesLackVersion, type NatTo, type RuleSet } from './rule.js';
 
 export interface Contradiction {
   kind: 'unexplained-rewrite' | 'unused-dnat';
@@ -21,13 +22,17 @@ export interface ContradictionOptions extends AttributeOptions {
 
 /**
  * Compares the rules with what the capture shows: a kernel rewrite (dnat, snat, dnat+snat) that
- * no rule explains, and a DNAT rule whose published port never appears in the capture.
+ * no rule explains, and a DNAT rule whose published port never appears in the capture. A rewrite
+ * of an address family the rules hold nothing of is left out: its rules are in a dump not given
+ * (ip6tables-save beside iptables-save), which contradicts nothing.
  */
 export function findContradictions(rules: RuleSet | RuleSet[], observed: HopToAttribute[], opts: ContradictionOptions = {}): Contradiction[] {
   const sets = Array.isArray(rules) ? rules : [rules];
   const out: Contradiction[] = [];
+  const lacking = new Set(([4, 6] as const).filter((v) => rulesLackVersion(sets, v)));
   for (const hop of observed) {
     if (hop.mechanism !== 'dnat' && hop.mechanism !== 'snat' && hop.mechanism !== 'dnat+snat') continue;
+    if (lacking.has(ipVersion(hop.before.dst.ip))) continue;
     const found = findRewriteRules(hop, sets, opts);
     const need = hop.mechanism === 'dnat+snat' ? 2 : 1;
     if (found.length < need) {
@@ -50,7 +55,7 @@ export function findContradictions(rules: RuleSet | RuleSet[], observed: HopToAt
       const portText = r.match.dport.ranges.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(',');
       out.push({
         kind: 'unused-dnat',
-        detail: `DNAT rule for port ${portText}${to.addr ? ` → ${to.addr}${to.portLo !== null ? ':' + to.portLo : ''}` : ''} (${r.table} ${r.chain}, ${r.source}:${r.line}) matches no connection in the capture`,
+        detail: `DNAT rule for port ${portText}${natToText(to)} (${r.table} ${r.chain}, ${r.source}:${r.line}) matches no connection in the capture`,
         rule: toRuleRef(r),
         rewrite: null,
       });
@@ -62,5 +67,11 @@ export function findContradictions(rules: RuleSet | RuleSet[], observed: HopToAt
 function describeRewrite(h: HopToAttribute): string {
   const b = h.before;
   const a = h.after;
-  return `${h.mechanism} ${b.src.ip}:${b.src.port} → ${b.dst.ip}:${b.dst.port} became ${a.src.ip}:${a.src.port} → ${a.dst.ip}:${a.dst.port}`;
+  const ep = (e: { ip: string; port: number }) => addrPortText(e.ip, e.port);
+  return `${h.mechanism} ${ep(b.src)} → ${ep(b.dst)} became ${ep(a.src)} → ${ep(a.dst)}`;
+}
+
+function natToText(to: NatTo): string {
+  if (to.addr === null) return '';
+  return ` → ${addrPortText(to.addr, to.portLo ?? -1)}`;
 }

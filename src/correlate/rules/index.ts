@@ -6,3 +6,4 @@ export { parseNftRuleset } from './parse-nft.js';
 export { attributeRule, attributeRules, findRewriteRules, forwardDropRule, prerouteDnatRule, protoName, inPrefix, type ForwardedPacket, type HopToAttribute, type HopTuple, type AttributeOptions } from './attribute-rule.js';
 export { findContradictions, type Contradiction, type ContradictionOptions } from './find-contradictions.js';
 export { parseConntrack, corroborate, findEntry, findEntryByReply, NAT_AFTER_CAPTURE, NAT_BEFORE_CAPTURE, type ConntrackEntry, type ConntrackTuple, type Corroboration, type CorroborateOptions } from './conntrack.js';
+export { familyGapText, rulesReadText } from './ruleset-summary.js';

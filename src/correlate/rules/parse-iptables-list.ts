@@ -1,5 +1,5 @@
 import {
-  emptyMatch, parseAddrMatch, parseCounterValue, parseNatTo, parsePortList, IPTABLES_BUILTIN_HOOKS,
+  emptyMatch, familyOfAddresses, parseAddrMatch, parseCounterValue, parseNatTo, parsePortList, IPTABLES_BUILTIN_HOOKS,
   type ChainInfo, type NatRule, type RuleSet, type RuleTarget,
 } from './rule.js';
 import { normalizeProto } from './parse-iptables-save.js';
@@ -7,12 +7,13 @@ import { normalizeProto } from './parse-iptables-save.js';
 /**
  * Parses `iptables [-t nat] -L [-n] -v [--line-numbers] [-x]`. The listing does not name its
  * table: it is taken from `table` when given, else `nat` when a NAT target or a nat-only chain
- * appears, else `filter`.
+ * appears, else `filter`. Nor its family: `ip6tables -L` is told by its addresses (`::/0`).
  */
 export function parseIptablesList(text: string, source: string, table?: string): RuleSet {
   const rules: NatRule[] = [];
   const chains: ChainInfo[] = [];
   const skipped: string[] = [];
+  const addrs: string[] = [];
   const lines = text.split(/\r?\n/);
   let chain: string | null = null;
   let hasNum = false;
@@ -24,7 +25,7 @@ export function parseIptablesList(text: string, source: string, table?: string):
     if (ch) {
       chain = ch[1];
       const policy = ch[2] ?? null;
-      chains.push({ table: '', name: chain, hook: policy ? IPTABLES_BUILTIN_HOOKS[chain] ?? null : null, type: null, priority: null, policy });
+      chains.push({ table: '', family: null, name: chain, hook: policy ? IPTABLES_BUILTIN_HOOKS[chain] ?? null : null, type: null, priority: null, policy });
       continue;
     }
     if (/^(num\s+)?pkts\s+bytes\s+target/.test(trimmed)) {
@@ -33,17 +34,41 @@ export function parseIptablesList(text: string, source: string, table?: string):
     }
     if (!chain) continue;
     const rule = parseListRow(trimmed, hasNum, chain, i + 1, source);
-    if (rule) rules.push(rule);
-    else skipped.push(`${i + 1}: ${trimmed}`);
+    if (rule) {
+      rules.push(rule);
+      addrs.push(...addressTokens(trimmed));
+    } else skipped.push(`${i + 1}: ${trimmed}`);
   }
+  const family = familyOfAddresses(addrs);
   const nat = table ?? (rules.some((r) => ['dnat', 'snat', 'masquerade', 'redirect'].includes(r.target.kind))
     || chains.some((c) => c.name === 'POSTROUTING' || c.name === 'PREROUTING') ? 'nat' : 'filter');
-  for (const r of rules) r.table = nat;
+  for (const r of rules) {
+    r.table = nat;
+    r.family = family;
+  }
   for (const c of chains) {
     c.table = nat;
     c.type = nat;
+    c.family = family;
   }
   return { source, format: 'iptables-list', rules, chains, skipped };
+}
+
+// Whole tokens only: `dpt:5000` and `to:172.17.0.2:5000` are not address columns. Any token, not
+// the source and destination columns, since ip6tables may leave the opt column blank.
+const V4_TOKEN = /^!?(\d{1,3}(?:\.\d{1,3}){3})(?:\/\d+)?$/;
+const V6_TOKEN = /^!?([0-9a-f:.]+)(?:\/\d+)?$/i;
+
+function addressTokens(row: string): string[] {
+  const out: string[] = [];
+  for (const t of row.split(/\s+/)) {
+    const v4 = V4_TOKEN.exec(t);
+    const v6 = v4 === null ? V6_TOKEN.exec(t) : null;
+    if (v4 !== null) out.push(v4[1]);
+    // `::` or eight groups: a MAC address (`MAC 02:42:ac:11:00:02`) has six.
+    else if (v6 !== null && (v6[1].includes('::') || v6[1].split(':').length === 8)) out.push(v6[1]);
+  }
+  return out;
 }
 
 function parseListRow(line: string, hasNum: boolean, chain: string, lineNo: number, source: string): NatRule | null {
@@ -118,5 +143,5 @@ function parseListRow(line: string, hasNum: boolean, chain: string, lineNo: numb
     case '': target = { kind: 'none' }; break;
     default: target = /^(LOG|MARK|CONNMARK|CT|TRACE|NFLOG|TCPMSS)$/.test(targetName) ? { kind: 'other', name: targetName } : { kind: 'jump', chain: targetName };
   }
-  return { table: '', chain, match, target, counters, text: tok.slice(hasNum ? 3 : 2).join(' '), line: lineNo, source, comment };
+  return { table: '', family: null, chain, match, target, counters, text: tok.slice(hasNum ? 3 : 2).join(' '), line: lineNo, source, comment };
 }

@@ -1,6 +1,6 @@
 import {
   emptyMatch, parseAddrMatch, parseNatTo, parsePortList,
-  type ChainInfo, type Hook, type NatRule, type RuleMatch, type RuleSet, type RuleTarget,
+  type ChainInfo, type Hook, type NatRule, type RuleFamily, type RuleMatch, type RuleSet, type RuleTarget,
 } from './rule.js';
 
 const HOOKS: Record<string, Hook> = {
@@ -46,7 +46,7 @@ export function parseNftRuleset(text: string, source: string): RuleSet {
     }
     const c = /^chain\s+(\S+)\s*\{$/.exec(line);
     if (c && table) {
-      chain = { table, name: c[1], hook: null, type: null, priority: null, policy: null };
+      chain = { table, family: tableFamily(table), name: c[1], hook: null, type: null, priority: null, policy: null };
       chains.push(chain);
       depth = 2;
       continue;
@@ -88,6 +88,14 @@ export function parseNftRuleset(text: string, source: string): RuleSet {
     if (rule.target.kind === 'vmap') rule.target.entries = maps.get(map) ?? [];
   }
   return { source, format: 'nft', rules, chains, skipped };
+}
+
+const FAMILIES: readonly RuleFamily[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
+
+/** `ip6 nat` → `ip6`: an nft table names its family first. */
+function tableFamily(table: string): RuleFamily | null {
+  const f = table.slice(0, table.indexOf(' '));
+  return FAMILIES.find((x) => x === f) ?? null;
 }
 
 function parseMapElements(text: string): { iface: string; verdict: 'jump' | 'goto'; chain: string }[] {
@@ -245,5 +253,5 @@ export function parseNftRule(line: string, table: string, chain: string, lineNo:
         break;
     }
   }
-  return { table, chain, match, target, counters, text: line.replace(/\s+/g, ' ').trim(), line: lineNo, source, comment };
+  return { table, family: tableFamily(table), chain, match, target, counters, text: line.replace(/\s+/g, ' ').trim(), line: lineNo, source, comment };
 }

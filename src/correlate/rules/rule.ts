@@ -72,9 +72,41 @@ export interface Counters {
   bytes: number;
 }
 
+/**
+ * The address family of a table, as nft names it: `ip` (IPv4), `ip6`, `inet` (both); `arp`,
+ * `bridge` and `netdev` tables never see a routed IP packet. iptables-save and iptables -L dump
+ * one family each: `ip` or `ip6`, or null when the dump does not show which (no header and no
+ * address), and then nothing is assumed: its rules are walked for both.
+ */
+export type RuleFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
+
+export type IpVersion = 4 | 6;
+
+export function ipVersion(ip: string): IpVersion {
+  return ip.includes(':') ? 6 : 4;
+}
+
+/** Whether a table of this family sees packets of IP version `v`. */
+export function familyCovers(family: RuleFamily | null, v: IpVersion): boolean {
+  if (family === null || family === 'inet') return true;
+  return family === (v === 4 ? 'ip' : 'ip6');
+}
+
+/** The one family a dump's addresses show, null when they show none or both. */
+export function familyOfAddresses(addrs: Iterable<string>): RuleFamily | null {
+  let v4 = false;
+  let v6 = false;
+  for (const a of addrs) {
+    if (ipVersion(a) === 6) v6 = true;
+    else v4 = true;
+  }
+  return v4 === v6 ? null : v4 ? 'ip' : 'ip6';
+}
+
 export interface NatRule {
   /** `nat`, `filter`, `raw` for iptables; `ip nat`, `ip docker-bridges` for nft. */
   table: string;
+  family: RuleFamily | null;
   chain: string;
   match: RuleMatch;
   target: RuleTarget;
@@ -94,6 +126,7 @@ export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting'
 
 export interface ChainInfo {
   table: string;
+  family: RuleFamily | null;
   name: string;
   /** Set for base chains. */
   hook: Hook | null;
@@ -112,6 +145,26 @@ export interface RuleSet {
   skipped: string[];
 }
 
+/** The IP versions the rules hold tables for: a table with no rules still says its family has none. */
+export function rulesetVersions(sets: RuleSet | RuleSet[]): Set<IpVersion> {
+  const out = new Set<IpVersion>();
+  for (const set of Array.isArray(sets) ? sets : [sets]) {
+    for (const x of [...set.chains, ...set.rules]) {
+      for (const v of [4, 6] as const) if (familyCovers(x.family, v)) out.add(v);
+    }
+  }
+  return out;
+}
+
+/**
+ * True when the rules are of the other address family only (an IPv6 rewrite and an iptables-save
+ * dump): the rule that did it is in a dump not given, so its absence contradicts nothing.
+ */
+export function rulesLackVersion(sets: RuleSet | RuleSet[], v: IpVersion): boolean {
+  const have = rulesetVersions(sets);
+  return have.size > 0 && !have.has(v);
+}
+
 export function emptyMatch(): RuleMatch {
   return {
     proto: null, protoNegate: false, src: null, dst: null, sport: null, dport: null,
@@ -128,6 +181,15 @@ export function parseAddrMatch(text: string, negate: boolean): AddrMatch | null 
   if (!m) return null;
   const v6 = m[1].includes(':');
   return { addr: m[1], prefix: m[2] !== undefined ? Number(m[2]) : v6 ? 128 : 32, negate };
+}
+
+/** The addresses a rule names: its matches and its NAT target. */
+export function ruleAddresses(r: NatRule): string[] {
+  const out: string[] = [];
+  if (r.match.src) out.push(r.match.src.addr);
+  if (r.match.dst) out.push(r.match.dst.addr);
+  if ((r.target.kind === 'dnat' || r.target.kind === 'snat') && r.target.to.addr !== null) out.push(r.target.to.addr);
+  return out;
 }
 
 /** `5000`, `1000:2000`, `1000-2000`, `80,443` → ranges. Service names: a few common ones. */
