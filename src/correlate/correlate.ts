@@ -11,6 +11,8 @@
  */
 import type { Flow } from '../flows/flow.js';
 import { isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
+import { isLinkControl } from '../flows/link-control.js';
+import { linkOnlyDestination } from './link-scope.js';
 import { SECOND_DELIVERY_NOTE, type Analysis, type CaptureSummary, type Correlation } from './model.js';
 import { buildNodes, firstTtl, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { samePacketCandidates } from './candidate-index.js';
@@ -182,6 +184,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     },
   });
   const errorTarget = new Map<number, LazyCorrelation>();
+  const noise: LazyCorrelation[] = [];
   for (let h = 0; h < heads.length; h++) {
     const head = heads[h];
     if (errors.attached.has(head)) continue;
@@ -207,7 +210,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
       }
       continue;
     }
-    const c = buildCorrelation(`c${correlations.length + 1}`, segments, matchOf, details, explainer);
+    const c = buildCorrelation(`c${correlations.length + noise.length + 1}`, segments, matchOf, details, explainer);
     addCopies(c, duplicates, 'also recorded in another file, not separate legs', false);
     addCopies(c, redelivered, SECOND_DELIVERY_NOTE, true);
     // The legs are exactly the parts of the kept nodes.
@@ -223,8 +226,15 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
       }
     }
     if (c.mechanism === 'userland-proxy' && single.proto === PROTO_UDP) proxiedUdp++;
-    correlations.push(c);
+    (isBackgroundNoise(c, single.parts[0]) ? noise : correlations).push(c);
     if (errors.byHead.has(head)) errorTarget.set(head, c);
+  }
+  // Background noise after the conversations, numbered after them: the summary leads with the
+  // conversations and counts the noise apart, and a list that opened with an IGMP report as c1
+  // put the conversation the user came for at c2.
+  if (noise.length > 0) {
+    correlations.push(...noise);
+    for (let i = 0; i < correlations.length; i++) correlations[i].id = `c${i + 1}`;
   }
   for (const [head, groups] of errors.byHead) {
     const c = errorTarget.get(head)!;
@@ -420,4 +430,12 @@ function unnamedInterfacesNote(captures: readonly CaptureSummary[], bridgePorts:
       ? ''
       : `; ${list(portList)} ${portList.length === 1 ? 'carries' : 'carry'} frames addressed to another MAC, as a container's veth does: taken as bridge port${portList.length === 1 ? '' : 's'}`)
   );
+}
+
+/**
+ * Copies of one link-local control packet (neighbor discovery, MLD, IGMP) or of a multicast or
+ * broadcast packet, bridged: seen at several capture points, but no conversation.
+ */
+function isBackgroundNoise(c: LazyCorrelation, lead: Flow): boolean {
+  return c.mechanism === 'bridge' && (isLinkControl(lead) || linkOnlyDestination(lead.dst.ip));
 }

@@ -27,7 +27,8 @@ function isLinkLocal6(ip: string): boolean {
   return ip.length > 4 && ip.charCodeAt(0) === 0x66 && ip.charCodeAt(1) === 0x65 && ip.charCodeAt(4) === 0x3a && '89ab'.includes(ip[2]);
 }
 
-function linkOnlyDestination(ip: string): boolean {
+/** Multicast (224.0.0.0/4, ff00::/8) or the limited broadcast: a group, never one peer. */
+export function linkOnlyDestination(ip: string): boolean {
   // ff00::/8: a first group of four digits starting with ff ("ff::1" is 00ff::1, not multicast).
   if (ip.length > 4 && ip.charCodeAt(4) === 0x3a && ip.startsWith('ff')) return true;
   if (ip === '255.255.255.255') return true;

@@ -212,3 +212,18 @@ describe('--rules names the rule that fired, walking the chains with the interfa
     });
   }
 });
+
+describe('conversations first, background noise after', () => {
+  it('06: the IGMP report bridged to both containers is numbered after the conversation, which is c1', async () => {
+    const s = byName.get('06');
+    if (!s) return;
+    const r = await run(s);
+    const ids = r.analysis.correlations.map((c) => c.id);
+    expect(ids).toEqual(ids.map((_, i) => `c${i + 1}`));
+    const t = conv(s, (x) => x.mechanism === 'dnat+snat');
+    expect(correlationOf(r, s, t).id).toBe('c1');
+    const igmp = r.analysis.correlations.filter((c) => r.flowsById.get(c.legs[0])!.proto === 2);
+    expect(igmp.length).toBeGreaterThan(0);
+    expect(igmp.every((c) => c.mechanism === 'bridge' && Number(c.id.slice(1)) > 1)).toBe(true);
+  });
+});
