@@ -55,6 +55,9 @@ export function* analysisMarkdownLines(a: Analysis, flows: Map<string, Flow>, op
       out.push(`| ${md(c.file)} | ${c.format ?? '?'} | ${c.interfaces.map(md).join(', ')} | ${c.packets} | ${off} |`);
     }
     out.push('');
+    // A report pasted into an issue must not look whole when a file was cut short (the CLI's
+    // one-line error goes to stderr, not into the report).
+    for (const c of a.captures) if (c.error !== null) out.push(`**Capture cut short:** ${prose(c.error)}; what was read before the fault is analyzed.`, '');
   }
   if (a.correlations.length) out.push('## Conversations', '');
   for (const lazy of a.correlations) {

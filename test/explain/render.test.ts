@@ -161,3 +161,23 @@ describe('a leg made only of replies', () => {
     expect(md).toContain(`| ${half[0].id} (replies only) |`);
   });
 });
+
+describe('a Markdown report of a capture cut short', () => {
+  it('says which file was cut short and where, since the CLI error line goes to stderr, not into the report', async () => {
+    const { analyzeCaptures } = await import('../../src/correlate/analyze.js');
+    const { capturesDir } = await import('../helpers/paths.js');
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const whole = readFileSync(`${capturesDir}/02-external-dnat/all.pcapng`);
+    const file = `${mkdtempSync(`${tmpdir()}/natflow-`)}/cut.pcapng`;
+    writeFileSync(file, whole.subarray(0, 3000));
+    const r = await analyzeCaptures([file]);
+    const err = r.analysis.captures[0].error!;
+    expect(err).toMatch(/at byte \d+$/);
+    const md = renderAnalysisMarkdown(r.analysis, r.flowsById);
+    expect(md).toContain(`**Capture cut short:** ${err.replace(/_/g, '\\_')}`);
+    // The whole file reports nothing of the kind.
+    const ok = await analyzeCaptures([`${capturesDir}/02-external-dnat/all.pcapng`]);
+    expect(renderAnalysisMarkdown(ok.analysis, ok.flowsById)).not.toContain('cut short');
+  });
+});
