@@ -787,8 +787,9 @@ export class FlowTable {
       flow.state = tcpState(lf);
       // Only one direction seen, and it went past the handshake: the other direction travels
       // under another tuple on this interface (NAT'd replies, facts §3).
-      if (flow.rev.packets === 0 && (lf.established || lf.dataSeen)) flow.halfFlow = true;
-      if (flow.fwd.packets === 0) flow.halfFlow = true;
+      // A flow opened by a SYN-ACK (the capture caught it before the SYN) that then saw the SYN
+      // and both directions is a whole connection, reordered, not a half.
+      flow.halfFlow = (flow.rev.packets === 0 && (lf.established || lf.dataSeen)) || flow.fwd.packets === 0;
       // HTTP / TLS are read from the prefixes when a presenter first asks (flow-record.ts).
       flow.peekAppLater();
     } else {

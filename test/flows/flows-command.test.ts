@@ -37,6 +37,21 @@ describe('natflow flows', () => {
     }
   });
 
+  it('a capture that caught the SYN-ACK before the SYN holds one whole connection, not a half-flow', async () => {
+    const file = path.join(pcaps, 'zeek', 'tcp', 'handshake-reorder.pcap');
+    const { code, stdout } = await run(['flows', '--json', file]);
+    expect(code).toBe(0);
+    const flows = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { src: string; halfFlow: boolean; packets: number });
+    // tshark: one TCP stream; its first frame is the SYN-ACK (flags 0x012), the SYN follows.
+    const rows = readTsv(`${file}.fields.tsv`);
+    expect(Number.parseInt(rows[0][17], 16)).toBe(0x012);
+    const syn = rows.find((r) => Number.parseInt(r[17], 16) === 0x002)!;
+    expect(flows).toHaveLength(1);
+    expect(flows[0].src).toBe(`${syn[6]}:${syn[13]}`);
+    expect(flows[0].packets).toBe(rows.length);
+    expect(flows[0].halfFlow).toBe(false);
+  });
+
   it('writes IPv6 endpoints in brackets', async () => {
     const { stdout } = await run(['flows', '--json', path.join(pcaps, 'pcapplusplus', 'four_ipv6_http_streams.pcap')]);
     const f = JSON.parse(stdout.split('\n')[0]) as { src: string; dst: string };
