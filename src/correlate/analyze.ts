@@ -14,7 +14,7 @@ import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl } from '../flows/link-control.js';
 import { forwardDropRule, ipVersion, prerouteDnatRule, rulesLackVersion, type ForwardedPacket, type HopTuple } from './rules/index.js';
-import { captureContext, droppedRequestText, explainCorrelation, summarizeAnalysis } from '../explain/index.js';
+import { captureContext, droppedRequestText, explainCorrelation, explainUnpairedFlow, summarizeAnalysis } from '../explain/index.js';
 
 /** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
 export const ANALYZE_PREFIX_BYTES = 4096;
@@ -39,6 +39,11 @@ export interface AnalyzeResult {
   bytesRead: number;
   /** CPU time of each stage in this process, milliseconds (the bench reports them). */
   cpuMs: { load: number; correlate: number; explain: number };
+  /**
+   * Why an unpaired flow has no counterpart, first the flow itself (for the text output's list),
+   * with what only the whole input knows: copies of it in other files, the side inputs.
+   */
+  explainUnpaired: (f: Flow) => string[];
 }
 
 function cpuMs(): number {
@@ -67,7 +72,7 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const rules = opts.rulesFile ? { text: readFileSync(opts.rulesFile, 'utf8'), source: opts.rulesFile } : null;
   const conntrack = opts.conntrackFile ? { text: readFileSync(opts.conntrackFile, 'utf8'), source: opts.conntrackFile } : null;
   const t1 = cpuMs();
-  const { analysis, flowsById, hopTuples, explainWith, bridgePorts } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
+  const { analysis, flowsById, hopTuples, explainWith, bridgePorts, unpairedCopies } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
   const t2 = cpuMs();
   const ruleSet = applySideInputs(analysis, hopTuples, { rules, conntrack }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
 
@@ -78,7 +83,8 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const dnatFor = ruleSet === null ? undefined : (t: HopTuple, inIface: string) => prerouteDnatRule(ruleSet, t, inIface);
   const lacking = new Set(ruleSet === null ? [] : ([4, 6] as const).filter((v) => rulesLackVersion(ruleSet, v)));
   const rulesLack = (ip: string) => lacking.has(ipVersion(ip));
-  const ctx = { rulesGiven: rules !== null, rulesLack, ...captureContext(analysis.captures), bridgePorts, forwardDrop, dnatFor };
+  const copiesOf = (f: Flow): Flow[] => (unpairedCopies.get(f.id) ?? []).map((id) => flowsById.get(id)).filter((x): x is Flow => x !== undefined);
+  const ctx = { rulesGiven: rules !== null, rulesLack, ...captureContext(analysis.captures), bridgePorts, forwardDrop, dnatFor, copiesOf };
   explainWith((c) => explainCorrelation(c, flowsById, ctx));
   // With --rules, where an unanswered request to a published port was dropped (it has no
   // counterpart, so no conversation to tell it in).
@@ -97,5 +103,6 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   );
   const bytesRead = loaded.captures.reduce((s, c) => s + c.bytesRead, 0);
   const t3 = cpuMs();
-  return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 } };
+  const explainUnpaired = (f: Flow): string[] => explainUnpairedFlow(f, ctx);
+  return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 }, explainUnpaired };
 }

@@ -1,9 +1,10 @@
 import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
-import { isBridgeDevice, isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
+import { isBridgeDevice, isUnnamedInterface, onBridgePort, PACKET_HOST, PACKET_OUTGOING } from '../flows/interface-role.js';
 import { NAT_BEFORE_CAPTURE, type ForwardedPacket, type HopTuple, type NatRule } from '../correlate/rules/index.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type CaptureSummary, type Correlation, type Evidence, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../decode/linktypes.js';
+import { sanitizeText } from '../present/sanitize.js';
 import {
   aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
 } from './describe.js';
@@ -29,6 +30,11 @@ export interface ExplainContext {
   forwardDrop?: (p: ForwardedPacket) => NatRule | 'policy' | null;
   /** With --rules: the DNAT rule nat PREROUTING applies to a packet received on an interface. */
   dnatFor?: (t: HopTuple, inIface: string) => NatRule | null;
+  /**
+   * The same capture point's flow recorded in other files (../correlate/correlate.ts
+   * unpairedCopies): an `-i any` copy knows which way the packets went, a per-interface pcap not.
+   */
+  copiesOf?: (f: Flow) => readonly Flow[];
 }
 
 /**
@@ -593,6 +599,8 @@ export function explainUnpairedFlow(f: Flow, ctx: ExplainContext = {}): string[]
 
 function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   const steps = [`${protoText(f.proto)} ${tupleText(f)} on ${iface(f)}: ${f.fwd.packets + f.rev.packets} packets, state ${f.state}. No counterpart was found in the other captures.`];
+  const unanswered = unansweredRequestSteps(f, ctx);
+  if (unanswered !== null) return [...steps, ...unanswered];
   const reasons: string[] = [];
   const ifaces = ctx.capturedIfaces ?? [];
   // An -i any capture lists only the interfaces that carried packets: one of them is no sign that
@@ -607,6 +615,79 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   if (f.state === 'rejected' || f.state === 'syn-sent') reasons.push(`the connection never completed (${f.state}), so there may have been nothing to relay or forward`);
   steps.push(`Possible reasons: ${reasons.join('; ')}.`);
   return steps;
+}
+
+/**
+ * Whether this host received the packets the flow's initiator sent at its capture point (true),
+ * sent them itself (false), or no capture says (null). Only for a flow nobody answered: every
+ * packet type seen there is then the initiator's. Copies in other files count: a directory holds
+ * per-interface pcaps, which record no direction, beside the `-i any` capture, which does.
+ */
+function initiatorReceived(f: Flow, ctx: ExplainContext): boolean | null {
+  if (f.rev.packets > 0) return null;
+  const types = [f, ...(ctx.copiesOf?.(f) ?? [])].flatMap((x) => x.sllPktTypes);
+  if (types.length === 0) return null;
+  if (types.every((t) => t === PACKET_HOST)) return true;
+  if (types.every((t) => t === PACKET_OUTGOING)) return false;
+  return null;
+}
+
+/**
+ * The interfaces on the bridge side that were captured (docker0 or br-<id>, a container's port),
+ * as named in the input; every interface for an `-i any` capture.
+ */
+function bridgeSideCaptured(ctx: ExplainContext): { named: string[]; every: boolean } {
+  const named = (ctx.capturedIfaces ?? []).filter((n) => isBridgeDevice(n) || n.startsWith('veth') || ctx.bridgePorts?.has(n) === true);
+  return { named, every: ctx.everyInterface === true };
+}
+
+/**
+ * A TCP SYN on a host interface, sent again and never answered, of which no copy reached the
+ * bridge side although it was captured (21: a DOCKER-USER rule drops the DNATed SYN). Only what
+ * the captures show is claimed: when none says which way the SYN went (per-interface pcaps), both
+ * readings are given. Null when this is not that case, or the bridge side was not captured.
+ */
+function unansweredRequestSteps(f: Flow, ctx: ExplainContext): string[] | null {
+  if (f.proto !== 6 || f.state !== 'syn-sent' || f.rev.packets > 0 || f.fwd.retransmissions === 0) return null;
+  if (f.iface.startsWith('lo') || isLoopback(f.src.ip) || isLoopback(f.dst.ip) || isBridgeSide(f, ctx)) return null;
+  const bridge = bridgeSideCaptured(ctx);
+  if (bridge.named.length === 0 && !bridge.every) return null;
+  const received = initiatorReceived(f, ctx);
+  // This host opened it: a server elsewhere did not answer, nothing of Docker's.
+  if (received === false) return null;
+  const where = iface(f);
+  const dst = endpointText(f, 'dst');
+  const again = `${f.fwd.retransmissions} more time${f.fwd.retransmissions === 1 ? '' : 's'}`;
+  const names = bridge.named.map((n) => sanitizeText(n));
+  // An -i any capture holds every interface: what it shows nowhere else the host sent nowhere.
+  // Per-interface pcaps show only the bridge captured: another network's bridge may not be.
+  const seenNowhere = bridge.every
+    ? `no copy of it appears on ${names.length > 0 ? `${names.join(', ')} or ` : ''}any other interface (the -i any capture records them all)`
+    : `no copy of it appears on ${listText(names)}, which ${names.length === 1 ? 'was' : 'were'} captured`;
+  const notForwarded = bridge.every ? 'the host dropped it without forwarding it anywhere' : `the host did not forward it to ${listText(names)}`;
+  // Without a rule in the way a SYN to a port nothing listens on is refused with RST, and one
+  // DNATed to a container reaches the bridge: silence means a rule dropped it.
+  const causes =
+    `most likely a filter rule dropped it: one after Docker's DNAT of a published port (in DOCKER-USER or FORWARD) or, ` +
+    `if nothing is published on port ${f.dst.port} of ${f.dst.ip}, one in INPUT (with no rule in the way, the host would have refused it with RST).`;
+  const rules = ctx.rulesGiven
+    ? (droppedRequestText(f, ctx) !== null ? ' The rules given name the DNAT rule and the rule that dropped it (Inferences).' : '')
+    : ' Give --rules to name the rule.';
+  if (received === true) {
+    return [
+      `This host received the SYN to ${dst} on ${where} (the -i any capture marks it as addressed to this host) and never answered it; the client sent it ${again}. ` +
+        `${upperFirst(seenNowhere)}: ${notForwarded}. ${upperFirst(causes)}${rules}`,
+    ];
+  }
+  return [
+    `Its SYN to ${dst} was sent ${again} and never answered on ${where}, and ${seenNowhere}. ` +
+      `If it came in on ${where} (a per-interface capture does not record which way a packet went), ${notForwarded}; ${causes}${rules} ` +
+      `If this host sent it, ${f.dst.ip} never answered.`,
+  ];
+}
+
+function upperFirst(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 /**
