@@ -599,7 +599,7 @@ export function explainUnpairedFlow(f: Flow, ctx: ExplainContext = {}): string[]
 
 function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   const steps = [`${protoText(f.proto)} ${tupleText(f)} on ${iface(f)}: ${f.fwd.packets + f.rev.packets} packets, state ${f.state}. No counterpart was found in the other captures.`];
-  const unanswered = unansweredRequestSteps(f, ctx);
+  const unanswered = unansweredRequestSteps(f, ctx) ?? refusedByHostSteps(f, ctx);
   if (unanswered !== null) return [...steps, ...unanswered];
   const reasons: string[] = [];
   const ifaces = ctx.capturedIfaces ?? [];
@@ -618,17 +618,23 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
 }
 
 /**
- * Whether this host received the packets the flow's initiator sent at its capture point (true),
- * sent them itself (false), or no capture says (null). Only for a flow nobody answered: every
- * packet type seen there is then the initiator's. Copies in other files count: a directory holds
- * per-interface pcaps, which record no direction, beside the `-i any` capture, which does.
+ * Which way one side's packets went at the flow's capture point: 'in' (this host received them,
+ * addressed to it), 'out' (this host sent them), or null when no capture records it. Copies in
+ * other files count: a directory holds per-interface pcaps, which record no direction, beside the
+ * `-i any` capture, which does.
  */
-function initiatorReceived(f: Flow, ctx: ExplainContext): boolean | null {
-  if (f.rev.packets > 0) return null;
-  const types = [f, ...(ctx.copiesOf?.(f) ?? [])].flatMap((x) => x.sllPktTypes);
+function wayOf(f: Flow, side: 'src' | 'dst', ctx: ExplainContext): 'in' | 'out' | null {
+  const types: number[] = [];
+  for (const x of [f, ...(ctx.copiesOf?.(f) ?? [])]) {
+    const byDir = x.sllPktTypesByDir;
+    if (byDir == null) continue;
+    // A copy's fwd is whichever side it saw first.
+    const sameWay = x.src.ip === f.src.ip && x.src.port === f.src.port;
+    types.push(...((side === 'src') === sameWay ? byDir.fwd : byDir.rev));
+  }
   if (types.length === 0) return null;
-  if (types.every((t) => t === PACKET_HOST)) return true;
-  if (types.every((t) => t === PACKET_OUTGOING)) return false;
+  if (types.every((t) => t === PACKET_HOST)) return 'in';
+  if (types.every((t) => t === PACKET_OUTGOING)) return 'out';
   return null;
 }
 
@@ -652,18 +658,15 @@ function unansweredRequestSteps(f: Flow, ctx: ExplainContext): string[] | null {
   if (f.iface.startsWith('lo') || isLoopback(f.src.ip) || isLoopback(f.dst.ip) || isBridgeSide(f, ctx)) return null;
   const bridge = bridgeSideCaptured(ctx);
   if (bridge.named.length === 0 && !bridge.every) return null;
-  const received = initiatorReceived(f, ctx);
+  const way = wayOf(f, 'src', ctx);
   // This host opened it: a server elsewhere did not answer, nothing of Docker's.
-  if (received === false) return null;
+  if (way === 'out') return null;
   const where = iface(f);
   const dst = endpointText(f, 'dst');
   const again = `${f.fwd.retransmissions} more time${f.fwd.retransmissions === 1 ? '' : 's'}`;
+  const seenNowhere = noCopyText(bridge);
   const names = bridge.named.map((n) => sanitizeText(n));
-  // An -i any capture holds every interface: what it shows nowhere else the host sent nowhere.
   // Per-interface pcaps show only the bridge captured: another network's bridge may not be.
-  const seenNowhere = bridge.every
-    ? `no copy of it appears on ${names.length > 0 ? `${names.join(', ')} or ` : ''}any other interface (the -i any capture records them all)`
-    : `no copy of it appears on ${listText(names)}, which ${names.length === 1 ? 'was' : 'were'} captured`;
   const notForwarded = bridge.every ? 'the host dropped it without forwarding it anywhere' : `the host did not forward it to ${listText(names)}`;
   // Without a rule in the way a SYN to a port nothing listens on is refused with RST, and one
   // DNATed to a container reaches the bridge: silence means a rule dropped it.
@@ -673,7 +676,7 @@ function unansweredRequestSteps(f: Flow, ctx: ExplainContext): string[] | null {
   const rules = ctx.rulesGiven
     ? (droppedRequestText(f, ctx) !== null ? ' The rules given name the DNAT rule and the rule that dropped it (Inferences).' : '')
     : ' Give --rules to name the rule.';
-  if (received === true) {
+  if (way === 'in') {
     return [
       `This host received the SYN to ${dst} on ${where} (the -i any capture marks it as addressed to this host) and never answered it; the client sent it ${again}. ` +
         `${upperFirst(seenNowhere)}: ${notForwarded}. ${upperFirst(causes)}${rules}`,
@@ -684,6 +687,47 @@ function unansweredRequestSteps(f: Flow, ctx: ExplainContext): string[] | null {
       `If it came in on ${where} (a per-interface capture does not record which way a packet went), ${notForwarded}; ${causes}${rules} ` +
       `If this host sent it, ${f.dst.ip} never answered.`,
   ];
+}
+
+/** "no copy of it appears on docker0, veth… or any other interface (…)": what the bridge side shows of it. */
+function noCopyText(bridge: { named: string[]; every: boolean }): string {
+  const names = bridge.named.map((n) => sanitizeText(n));
+  // An -i any capture holds every interface: what it shows nowhere else the host sent nowhere.
+  return bridge.every
+    ? `no copy of it appears on ${names.length > 0 ? `${names.join(', ')} or ` : ''}any other interface (the -i any capture records them all)`
+    : `no copy of it appears on ${listText(names)}, which ${names.length === 1 ? 'was' : 'were'} captured`;
+}
+
+/**
+ * A TCP SYN this host received and answered itself with RST, of which no copy reached the bridge
+ * side although it was captured (13b: an IPv6 client of a port published for an IPv4-only
+ * container with userland-proxy=false). Only an -i any capture tells who sent the RST: a
+ * container's RST, reverse-NATed, also leaves the host from its own address. Null otherwise.
+ */
+function refusedByHostSteps(f: Flow, ctx: ExplainContext): string[] | null {
+  if (f.proto !== 6 || f.state !== 'rejected' || f.resetBy !== 'dst') return null;
+  if (f.iface.startsWith('lo') || isLoopback(f.src.ip) || isLoopback(f.dst.ip) || isBridgeSide(f, ctx)) return null;
+  const bridge = bridgeSideCaptured(ctx);
+  if (bridge.named.length === 0 && !bridge.every) return null;
+  if (wayOf(f, 'src', ctx) !== 'in' || wayOf(f, 'dst', ctx) !== 'out') return null;
+  const dst = endpointText(f, 'dst');
+  const where = iface(f);
+  const steps = [
+    `This host refused it itself: the SYN to ${dst} came in on ${where} and this host answered it with RST there (the -i any capture marks the SYN as received and the RST as sent by this host), ` +
+      `and ${noCopyText(bridge)}. So nothing listened on ${dst} and no NAT rule sent the connection on to a container.`,
+  ];
+  if (f.dst.ip.includes(':')) {
+    // moby/libnetwork drivers/bridge/port_mapping.go: an IPv6 binding points at an IPv4-only
+    // container only through docker-proxy (see crossFamilyStep); captures/13b-ipv6-noproxy.
+    steps.push(
+      `A likely cause, which the capture cannot show: port ${f.dst.port} is published for a container without IPv6 while userland-proxy=false. ` +
+        `Docker points a published port's IPv6 binding ([::]:${f.dst.port}) at an IPv4-only container only through docker-proxy; without the proxy nothing listens there, and NAT cannot translate IPv6 into IPv4, so the host refuses IPv6 clients (IPv4 clients of the port are DNATed as usual). ` +
+        `To reach the container over IPv6, give its network IPv6 (\`--ipv6\`, with ip6tables) or keep the userland proxy on.`,
+    );
+  } else {
+    steps.push(`Most likely nothing is published on port ${f.dst.port} of ${f.dst.ip}: Docker would have DNATed it to a container or accepted it with docker-proxy.`);
+  }
+  return steps;
 }
 
 function upperFirst(text: string): string {

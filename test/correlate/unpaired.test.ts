@@ -11,6 +11,7 @@ import { capturesDir } from '../helpers/paths.js';
 import { hasCommand, tsharkFields } from '../helpers/tools.js';
 import { scenarioNames } from '../helpers/scenario-dir.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
+import { analyzeCaptures } from '../../src/correlate/analyze.js';
 
 const dir = join(capturesDir, '07-host-network');
 
@@ -110,6 +111,60 @@ describe.skipIf(!existsSync(join(dir21, 'truth.json')) || !hasCommand('tshark'))
     for (const name of others) {
       const text = await said([join(capturesDir, name)]);
       expect(text, name).not.toMatch(/never answered|did not forward it|dropped it without forwarding/);
+      // 13b's IPv6 client is the one connection a host refused itself (below).
+      if (!name.startsWith('13b-')) expect(text, name).not.toContain('refused it itself');
     }
+  });
+});
+
+/**
+ * 13b: with userland-proxy=false an outside IPv6 client of a port published for an IPv4-only
+ * container is refused by the host itself. The -i any capture shows the SYN received and the RST
+ * sent by this host, and nothing of it anywhere else; per-interface pcaps do not show who sent the
+ * RST (a container's, reverse-NATed, also leaves from the host's address).
+ */
+const dir13b = join(capturesDir, '13b-ipv6-noproxy');
+
+describe.skipIf(!existsSync(join(dir13b, 'truth.json')) || !hasCommand('tshark'))('unpaired flows (13b an IPv6 client the host refused)', () => {
+  const truth = JSON.parse(readFileSync(join(dir13b, 'truth.json'), 'utf8')) as { conversations: { legs: { interfaces: string[]; tuple: { src: string; sport: number; dst: string; dport: number }; replies?: Record<string, unknown[]> }[] }[] };
+  const leg = truth.conversations.flatMap((c) => c.legs).find((l) => l.interfaces.includes('eth0'))!;
+  const t = leg.tuple;
+  const dst = `[${t.dst}]:${t.dport}`;
+  const said = async (args: string[]): Promise<string> => {
+    const r = await runCli(['analyze', ...args]);
+    expect(r.code).toBe(0);
+    return r.stdout.replace(/\s+/g, ' ');
+  };
+
+  it('truth and tshark: the SYN on eth0 alone, answered there, received by this host and the RST sent by it', () => {
+    expect(leg.interfaces).toEqual(['eth0']);
+    expect(Object.keys(leg.replies ?? {})).toEqual(['eth0']);
+    // sll.pkttype 0: addressed to this host; 4: sent by it.
+    const rows = tsharkFields(join(dir13b, 'any.pcap'), `tcp.port==${t.sport}`, ['sll.pkttype', 'ipv6.src', 'tcp.flags.reset']);
+    expect(rows).toEqual([['0', t.src, '0'], ['4', t.dst, '1']]);
+  });
+
+  it('the flow read from the -i any capture keeps those packet types per direction', async () => {
+    const r = await analyzeCaptures([join(dir13b, 'any.pcap')]);
+    const f = r.flows.find((x) => x.proto === 6 && x.src.port === t.sport)!;
+    expect(f.sllPktTypesByDir).toEqual({ fwd: [0], rev: [4] });
+  });
+
+  it('with the -i any capture: the host refused it itself, with the likely cause worded as such', async () => {
+    const ifindex = [...parseLinksDump(readFileSync(join(dir13b, 'ip-link.txt'), 'utf8'))].find(([, n]) => n === 'eth0')![0];
+    for (const [args, uplink] of [[[dir13b], 'eth0'], [[join(dir13b, 'any.pcap')], `if${ifindex}`], [[dir13b, '--rules', join(dir13b, 'iptables-save.txt')], 'eth0']] as const) {
+      const text = await said([...args]);
+      expect(text).toContain(`This host refused it itself: the SYN to ${dst} came in on ${uplink} and this host answered it with RST there (the -i any capture marks the SYN as received and the RST as sent by this host)`);
+      expect(text).toContain(`any other interface (the -i any capture records them all). So nothing listened on ${dst} and no NAT rule sent the connection on to a container.`);
+      expect(text).toContain(`A likely cause, which the capture cannot show: port ${t.dport} is published for a container without IPv6 while userland-proxy=false.`);
+      expect(text).toContain('NAT cannot translate IPv6 into IPv4, so the host refuses IPv6 clients');
+      expect(text).not.toMatch(/may be host traffic/);
+    }
+  });
+
+  it('per-interface pcaps do not say who sent the RST: no refusal claimed', async () => {
+    const text = await said([join(dir13b, 'eth0.pcap'), join(dir13b, 'docker0.pcap')]);
+    expect(text).not.toContain('refused it itself');
+    expect(text).not.toContain('userland-proxy=false');
   });
 });
