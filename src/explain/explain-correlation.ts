@@ -6,7 +6,7 @@ import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type CaptureSu
 import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../decode/linktypes.js';
 import { sanitizeText } from '../present/sanitize.js';
 import {
-  aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
+  aConversation, addrPortText, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
 } from './describe.js';
 
 export interface ExplainContext {
@@ -35,6 +35,13 @@ export interface ExplainContext {
    * unpairedCopies): an `-i any` copy knows which way the packets went, a per-interface pcap not.
    */
   copiesOf?: (f: Flow) => readonly Flow[];
+  /** True when --conntrack was given: then it is not suggested, and a missing entry is said. */
+  conntrackGiven?: boolean;
+  /**
+   * With --conntrack: the original tuple of the entry whose reply direction is `seen` reversed,
+   * i.e. the connection as it was opened, before NAT (null when no entry has it).
+   */
+  conntrackOpened?: (seen: HopTuple) => HopTuple | null;
 }
 
 /**
@@ -376,9 +383,18 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
   // 14 with userland-proxy=false: the replies name a client address of the host's own (../correlate/describe.ts halfHop).
   const hostClient = !preNat && clientIp !== null && !isLoopback(clientIp) && c.notes.some((n) => n.includes(HOST_CLIENT_NOTE));
   const fromLocal = preNat ? preNat.iface === 'lo' || isLoopback(preNat.src.ip) : clientIp !== null && (isLoopback(clientIp) || hostClient);
+  // 14b with --conntrack: the entry found by the reply direction names the address the process
+  // connected to, which is on no wire (from this client, and rewritten: else it is not this one).
+  const opened = hostClient && replyHalf ? ctx.conntrackOpened?.({ proto: to.proto, src: to.src, dst: to.dst }) ?? null : null;
+  const openedDst =
+    opened !== null && replyHalf !== null && opened.src.ip === replyHalf.src.ip && opened.src.port === replyHalf.src.port && (opened.dst.ip !== to.dst.ip || opened.dst.port !== to.dst.port)
+      ? addrPortText(opened.dst.ip, opened.dst.port)
+      : null;
   const steps: string[] = [];
   if (preNat) {
     steps.push(`The client ${clientEp} opened ${aConversation(preNat.proto)} to ${endpointText(preNat, 'dst')}; it appears on ${iface(preNat)}.`);
+  } else if (hostClient && openedDst !== null) {
+    steps.push(`A process on this host, ${clientEp}, opened ${aConversation(to.proto)} to ${openedDst}, a port published on one of the host's own addresses (the --conntrack entry shows it). Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, where Docker's rule sends local destinations to its DNAT chain.`);
   } else if (hostClient) {
     steps.push(`A process on this host, ${clientEp}, opened ${aConversation(to.proto)} to a port published on one of the host's own addresses (most likely ${clientIp} itself). Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, where Docker's rule sends local destinations to its DNAT chain.`);
   } else if (clientEp) {
@@ -386,7 +402,7 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
   } else {
     steps.push(`The client opened ${aConversation(to.proto)} to a port published on the host; the capture shows it only after the rewrite.`);
   }
-  const origDst = preNat ? endpointText(preNat, 'dst') : 'the published port';
+  const origDst = preNat ? endpointText(preNat, 'dst') : openedDst ?? 'the published port';
   steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'}, DNAT rewrote the destination from ${origDst} to ${endpointText(to, 'dst')}; in nat POSTROUTING, MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${natRulesClause(c, h, 'DNAT and MASQUERADE rules', ctx, to.dst.ip)}.`);
   for (const mid of full.slice(preNat ? 1 : 0, -1)) {
     if (mid.src.ip === to.src.ip && mid.dst.ip === to.dst.ip) continue;
@@ -425,10 +441,27 @@ function explainLocalDnat(c: Correlation, first: Flow, flows: Map<string, Flow>,
   const src = endpointText(first, 'src');
   const dst = endpointText(first, 'dst');
   const where = iface(first);
+  // With --conntrack the entry found by the reply direction says what the process connected to:
+  // no guess left, and nothing to ask for.
+  const opened = ctx.conntrackOpened?.({ proto: first.proto, src: first.src, dst: first.dst }) ?? null;
+  const natted = opened !== null && (opened.dst.ip !== first.dst.ip || opened.dst.port !== first.dst.port);
+  const openedDst = opened === null ? '' : addrPortText(opened.dst.ip, opened.dst.port);
+  const openedTuple = opened === null ? '' : `${addrPortText(opened.src.ip, opened.src.port)} → ${openedDst}`;
+  const which = natted
+    ? `: the --conntrack entry shows it connected to ${openedDst}.`
+    : `, most likely ${client} itself; the one other way to this capture is a process that bound its socket to ${client} and connected to the container directly.`;
+  const unseen = `a packet to a local address that nat OUTPUT DNATs never reaches lo.`;
+  const where3 = natted
+    ? `The address and port it connected to, ${openedDst}, are on no capture point: ${unseen} The --conntrack entry ${openedTuple} holds them as its original tuple.`
+    : opened !== null
+      ? `The address and port it connected to are on no capture point: ${unseen} The --conntrack entry holds this connection un-NATed, as ${openedTuple}, which contradicts DNAT in nat OUTPUT (see the note).`
+      : ctx.conntrackGiven
+        ? `The address and port it connected to are on no capture point: ${unseen} The --conntrack dump holds no entry for this connection (entries expire), so they are not known.`
+        : `The address and port it connected to are on no capture point: ${unseen} \`conntrack -L\` (--conntrack) shows them as the entry's original tuple.`;
   return [
     `A process on this host opened ${aConversation(first.proto)} that first appears on ${where} as ${src} → ${dst}${alsoSeen(copies)}.`,
-    `Its first packet has TTL ${first.fwd.firstTtl} there: this host sent it (a packet forwarded from elsewhere arrives with its TTL one lower). Its source ${client} is not the bridge's own address, which the kernel gives a connection addressed to the container: the route was chosen for another destination, one of this host's own addresses, and Docker's DNAT rule in nat OUTPUT (which sends local destinations outside 127.0.0.0/8 to its DOCKER chain) then rewrote it to ${dst}${ctx.rulesGiven ? '' : ' (inferred from the capture; give --rules to name the rule)'}. That is a host process calling a published port on the host's own address, most likely ${client} itself; the one other way to this capture is a process that bound its socket to ${client} and connected to the container directly.`,
-    `The address and port it connected to are on no capture point: a packet to a local address that nat OUTPUT DNATs never reaches lo. \`conntrack -L\` (--conntrack) shows them as the entry's original tuple.`,
+    `Its first packet has TTL ${first.fwd.firstTtl} there: this host sent it (a packet forwarded from elsewhere arrives with its TTL one lower). Its source ${client} is not the bridge's own address, which the kernel gives a connection addressed to the container: the route was chosen for another destination, one of this host's own addresses, and Docker's DNAT rule in nat OUTPUT (which sends local destinations outside 127.0.0.0/8 to its DOCKER chain) then rewrote it to ${dst}${ctx.rulesGiven ? '' : ' (inferred from the capture; give --rules to name the rule)'}. That is a host process calling a published port on the host's own address${which}`,
+    where3,
     `The container therefore saw the client as ${client}, the host's own address, not the bridge's.`,
     `Replies ${dst} → ${src} on ${where} were translated back by conntrack when they reached the host, so the process got them from the address it had connected to (derived: that copy is on no capture point).`,
     `(With userland-proxy=false Docker also MASQUERADEs connections from the host's own addresses into the bridge: the container would see the bridge's address, 172.17.0.1 on the default bridge, and this capture would show that source instead.)`,
