@@ -13,8 +13,8 @@ import { applySideInputs } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl } from '../flows/link-control.js';
-import { forwardDropRule, ipVersion, prerouteDnatRule, rulesLackVersion, type ForwardedPacket, type HopTuple } from './rules/index.js';
-import { captureContext, droppedRequestText, explainCorrelation, summarizeAnalysis } from '../explain/index.js';
+import { findEntryByReply, forwardDropRule, ipVersion, prerouteDnatRule, rulesLackVersion, type ForwardedPacket, type HopTuple } from './rules/index.js';
+import { captureContext, droppedRequestText, explainCorrelation, explainUnpairedFlow, summarizeAnalysis } from '../explain/index.js';
 
 /** Stream prefix kept per flow direction by analyze (HTTP headers, TLS ClientHello, TUI payload view). */
 export const ANALYZE_PREFIX_BYTES = 4096;
@@ -39,6 +39,11 @@ export interface AnalyzeResult {
   bytesRead: number;
   /** CPU time of each stage in this process, milliseconds (the bench reports them). */
   cpuMs: { load: number; correlate: number; explain: number };
+  /**
+   * Why an unpaired flow has no counterpart, first the flow itself (for the text output's list),
+   * with what only the whole input knows: copies of it in other files, the side inputs.
+   */
+  explainUnpaired: (f: Flow) => string[];
 }
 
 function cpuMs(): number {
@@ -67,9 +72,11 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const rules = opts.rulesFile ? { text: readFileSync(opts.rulesFile, 'utf8'), source: opts.rulesFile } : null;
   const conntrack = opts.conntrackFile ? { text: readFileSync(opts.conntrackFile, 'utf8'), source: opts.conntrackFile } : null;
   const t1 = cpuMs();
-  const { analysis, flowsById, hopTuples, explainWith, bridgePorts } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
+  const { analysis, flowsById, hopTuples, explainWith, bridgePorts, unpairedCopies } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
   const t2 = cpuMs();
-  const ruleSet = applySideInputs(analysis, hopTuples, { rules, conntrack }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
+  const parsed = applySideInputs(analysis, hopTuples, { rules, conntrack }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
+  const ruleSet = parsed.rules;
+  const entries = parsed.conntrack;
 
   // Explanations and the summary are prose for presenters: written when first read, from the
   // analysis as it stands now (side inputs applied).
@@ -78,7 +85,18 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const dnatFor = ruleSet === null ? undefined : (t: HopTuple, inIface: string) => prerouteDnatRule(ruleSet, t, inIface);
   const lacking = new Set(ruleSet === null ? [] : ([4, 6] as const).filter((v) => rulesLackVersion(ruleSet, v)));
   const rulesLack = (ip: string) => lacking.has(ipVersion(ip));
-  const ctx = { rulesGiven: rules !== null, rulesLack, ...captureContext(analysis.captures), bridgePorts, forwardDrop, dnatFor };
+  const copiesOf = (f: Flow): Flow[] => (unpairedCopies.get(f.id) ?? []).map((id) => flowsById.get(id)).filter((x): x is Flow => x !== undefined);
+  // With --conntrack, the tuple a connection was opened with, found by what the far side of its
+  // NAT shows (the entry's reply direction): DNAT in nat OUTPUT leaves it on no wire.
+  const conntrackOpened = entries === null ? undefined : (seen: HopTuple): HopTuple | null => {
+    const e = findEntryByReply(entries, seen);
+    if (e === null || e.orig.sport === null || e.orig.dport === null) return null;
+    return { proto: seen.proto, src: { ip: e.orig.src, port: e.orig.sport }, dst: { ip: e.orig.dst, port: e.orig.dport } };
+  };
+  const ctx = {
+    rulesGiven: rules !== null, rulesLack, ...captureContext(analysis.captures), bridgePorts, forwardDrop, dnatFor, copiesOf,
+    conntrackGiven: conntrack !== null, conntrackOpened,
+  };
   explainWith((c) => explainCorrelation(c, flowsById, ctx));
   // With --rules, where an unanswered request to a published port was dropped (it has no
   // counterpart, so no conversation to tell it in).
@@ -97,5 +115,6 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   );
   const bytesRead = loaded.captures.reduce((s, c) => s + c.bytesRead, 0);
   const t3 = cpuMs();
-  return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 } };
+  const explainUnpaired = (f: Flow): string[] => explainUnpairedFlow(f, ctx);
+  return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 }, explainUnpaired };
 }

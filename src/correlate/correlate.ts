@@ -47,6 +47,11 @@ export interface Correlated {
   explainWith: (explain: (c: Correlation) => string[]) => void;
   /** Interfaces whose packets show them to be bridge ports (../flows/interface-role.ts). */
   bridgePorts: ReadonlySet<string>;
+  /**
+   * Unpaired flow id → the ids of the same capture point's flow recorded in other files: an
+   * `-i any` copy knows which way its packets went, which a per-interface pcap does not record.
+   */
+  unpairedCopies: ReadonlyMap<string, readonly string[]>;
 }
 
 export function correlate(flows: readonly Flow[], captures: readonly CaptureInput[], opts: CorrelateOptions = {}): Correlated {
@@ -140,6 +145,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   let joinedLegs = 0;
   let joinedUdpLegs = 0;
   const unpairedCopies: string[] = [];
+  const copiesOfUnpaired = new Map<string, string[]>();
   const explainer: Explainer = { explain: null };
   // Relayed UDP exchanges, for the inference's wording (no connections to speak of).
   let proxiedUdp = 0;
@@ -206,7 +212,12 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
       // capture point, not more unpaired flows (and must not spill into the next correlation).
       for (const d of duplicates.length === 0 ? duplicates : duplicates.splice(0)) {
         pair(d.node);
-        for (const p of d.node.parts) unpairedCopies.push(`${p.id} = ${single.parts[0].id}`);
+        for (const p of d.node.parts) {
+          unpairedCopies.push(`${p.id} = ${single.parts[0].id}`);
+          const list = copiesOfUnpaired.get(single.parts[0].id);
+          if (list === undefined) copiesOfUnpaired.set(single.parts[0].id, [p.id]);
+          else list.push(p.id);
+        }
       }
       continue;
     }
@@ -302,14 +313,16 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
     summary: '',
     inferences,
   };
-  return finish(analysis, flows, explainer, bridgePorts);
+  return finish(analysis, flows, explainer, bridgePorts, copiesOfUnpaired);
 }
 
 /**
  * The result's closures, made outside `correlate`: closures made there would share its scope,
  * and keep every connection node, match and group list alive as long as the analysis.
  */
-function finish(analysis: Analysis, flows: readonly Flow[], explainer: Explainer, bridgePorts: ReadonlySet<string>): Correlated {
+function finish(
+  analysis: Analysis, flows: readonly Flow[], explainer: Explainer, bridgePorts: ReadonlySet<string>, unpairedCopies: ReadonlyMap<string, readonly string[]>,
+): Correlated {
   // Flow summaries are text for presenters: written when first read.
   defineFlowSummaries(analysis, () => flows);
   const out: Correlated = {
@@ -320,6 +333,7 @@ function finish(analysis: Analysis, flows: readonly Flow[], explainer: Explainer
       explainer.explain = explain;
     },
     bridgePorts,
+    unpairedCopies,
   };
   // For the explainer and the presenters' flow lookups, built when first used.
   defineLazy(out, 'flowsById', () => new Map(flows.map((f) => [f.id, f])));

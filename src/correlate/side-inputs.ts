@@ -18,8 +18,13 @@ export interface SideInputs {
 
 const KERNEL = new Set(['dnat', 'snat', 'dnat+snat']);
 
-/** Returns the rules as parsed (null without --rules), for the explanations' own rule walks. */
-export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], side: SideInputs, seenDstPorts: Iterable<number>): RuleSet | null {
+/** What the side inputs hold as parsed (null when not given), for the explanations' own walks and look-ups. */
+export interface ParsedSideInputs {
+  rules: RuleSet | null;
+  conntrack: ConntrackEntry[] | null;
+}
+
+export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], side: SideInputs, seenDstPorts: Iterable<number>): ParsedSideInputs {
   const set: RuleSet | null = side.rules ? parseRules(side.rules.text, side.rules.source) : null;
   const entries: ConntrackEntry[] | null = side.conntrack ? parseConntrack(side.conntrack.text) : null;
   // DNAT in nat OUTPUT inferred from the bridge side alone: the rewrite is on no hop, so the side
@@ -108,7 +113,7 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
   } else {
     a.inferences.push('no --conntrack given: pairs rest on packet evidence only');
   }
-  return set;
+  return { rules: set, conntrack: entries };
 }
 
 interface ConntrackCounts {

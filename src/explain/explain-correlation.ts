@@ -1,11 +1,12 @@
 import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
-import { isBridgeDevice, isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
+import { isBridgeDevice, isUnnamedInterface, onBridgePort, PACKET_HOST, PACKET_OUTGOING } from '../flows/interface-role.js';
 import { NAT_BEFORE_CAPTURE, type ForwardedPacket, type HopTuple, type NatRule } from '../correlate/rules/index.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, SECOND_DELIVERY_NOTE, type CaptureSummary, type Correlation, type Evidence, type Hop, type IcmpErrorReport } from '../correlate/model.js';
 import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../decode/linktypes.js';
+import { sanitizeText } from '../present/sanitize.js';
 import {
-  aConversation, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
+  aConversation, addrPortText, conversationNoun, durationText, endpointText, fieldOf, iface, isLoopback, protoText, ruleText, tupleText,
 } from './describe.js';
 
 export interface ExplainContext {
@@ -29,6 +30,18 @@ export interface ExplainContext {
   forwardDrop?: (p: ForwardedPacket) => NatRule | 'policy' | null;
   /** With --rules: the DNAT rule nat PREROUTING applies to a packet received on an interface. */
   dnatFor?: (t: HopTuple, inIface: string) => NatRule | null;
+  /**
+   * The same capture point's flow recorded in other files (../correlate/correlate.ts
+   * unpairedCopies): an `-i any` copy knows which way the packets went, a per-interface pcap not.
+   */
+  copiesOf?: (f: Flow) => readonly Flow[];
+  /** True when --conntrack was given: then it is not suggested, and a missing entry is said. */
+  conntrackGiven?: boolean;
+  /**
+   * With --conntrack: the original tuple of the entry whose reply direction is `seen` reversed,
+   * i.e. the connection as it was opened, before NAT (null when no entry has it).
+   */
+  conntrackOpened?: (seen: HopTuple) => HopTuple | null;
 }
 
 /**
@@ -370,9 +383,18 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
   // 14 with userland-proxy=false: the replies name a client address of the host's own (../correlate/describe.ts halfHop).
   const hostClient = !preNat && clientIp !== null && !isLoopback(clientIp) && c.notes.some((n) => n.includes(HOST_CLIENT_NOTE));
   const fromLocal = preNat ? preNat.iface === 'lo' || isLoopback(preNat.src.ip) : clientIp !== null && (isLoopback(clientIp) || hostClient);
+  // 14b with --conntrack: the entry found by the reply direction names the address the process
+  // connected to, which is on no wire (from this client, and rewritten: else it is not this one).
+  const opened = hostClient && replyHalf ? ctx.conntrackOpened?.({ proto: to.proto, src: to.src, dst: to.dst }) ?? null : null;
+  const openedDst =
+    opened !== null && replyHalf !== null && opened.src.ip === replyHalf.src.ip && opened.src.port === replyHalf.src.port && (opened.dst.ip !== to.dst.ip || opened.dst.port !== to.dst.port)
+      ? addrPortText(opened.dst.ip, opened.dst.port)
+      : null;
   const steps: string[] = [];
   if (preNat) {
     steps.push(`The client ${clientEp} opened ${aConversation(preNat.proto)} to ${endpointText(preNat, 'dst')}; it appears on ${iface(preNat)}.`);
+  } else if (hostClient && openedDst !== null) {
+    steps.push(`A process on this host, ${clientEp}, opened ${aConversation(to.proto)} to ${openedDst}, a port published on one of the host's own addresses (the --conntrack entry shows it). Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, where Docker's rule sends local destinations to its DNAT chain.`);
   } else if (hostClient) {
     steps.push(`A process on this host, ${clientEp}, opened ${aConversation(to.proto)} to a port published on one of the host's own addresses (most likely ${clientIp} itself). Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, where Docker's rule sends local destinations to its DNAT chain.`);
   } else if (clientEp) {
@@ -380,7 +402,7 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
   } else {
     steps.push(`The client opened ${aConversation(to.proto)} to a port published on the host; the capture shows it only after the rewrite.`);
   }
-  const origDst = preNat ? endpointText(preNat, 'dst') : 'the published port';
+  const origDst = preNat ? endpointText(preNat, 'dst') : openedDst ?? 'the published port';
   steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'}, DNAT rewrote the destination from ${origDst} to ${endpointText(to, 'dst')}; in nat POSTROUTING, MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${natRulesClause(c, h, 'DNAT and MASQUERADE rules', ctx, to.dst.ip)}.`);
   for (const mid of full.slice(preNat ? 1 : 0, -1)) {
     if (mid.src.ip === to.src.ip && mid.dst.ip === to.dst.ip) continue;
@@ -419,10 +441,27 @@ function explainLocalDnat(c: Correlation, first: Flow, flows: Map<string, Flow>,
   const src = endpointText(first, 'src');
   const dst = endpointText(first, 'dst');
   const where = iface(first);
+  // With --conntrack the entry found by the reply direction says what the process connected to:
+  // no guess left, and nothing to ask for.
+  const opened = ctx.conntrackOpened?.({ proto: first.proto, src: first.src, dst: first.dst }) ?? null;
+  const natted = opened !== null && (opened.dst.ip !== first.dst.ip || opened.dst.port !== first.dst.port);
+  const openedDst = opened === null ? '' : addrPortText(opened.dst.ip, opened.dst.port);
+  const openedTuple = opened === null ? '' : `${addrPortText(opened.src.ip, opened.src.port)} → ${openedDst}`;
+  const which = natted
+    ? `: the --conntrack entry shows it connected to ${openedDst}.`
+    : `, most likely ${client} itself; the one other way to this capture is a process that bound its socket to ${client} and connected to the container directly.`;
+  const unseen = `a packet to a local address that nat OUTPUT DNATs never reaches lo.`;
+  const where3 = natted
+    ? `The address and port it connected to, ${openedDst}, are on no capture point: ${unseen} The --conntrack entry ${openedTuple} holds them as its original tuple.`
+    : opened !== null
+      ? `The address and port it connected to are on no capture point: ${unseen} The --conntrack entry holds this connection un-NATed, as ${openedTuple}, which contradicts DNAT in nat OUTPUT (see the note).`
+      : ctx.conntrackGiven
+        ? `The address and port it connected to are on no capture point: ${unseen} The --conntrack dump holds no entry for this connection (entries expire), so they are not known.`
+        : `The address and port it connected to are on no capture point: ${unseen} \`conntrack -L\` (--conntrack) shows them as the entry's original tuple.`;
   return [
     `A process on this host opened ${aConversation(first.proto)} that first appears on ${where} as ${src} → ${dst}${alsoSeen(copies)}.`,
-    `Its first packet has TTL ${first.fwd.firstTtl} there: this host sent it (a packet forwarded from elsewhere arrives with its TTL one lower). Its source ${client} is not the bridge's own address, which the kernel gives a connection addressed to the container: the route was chosen for another destination, one of this host's own addresses, and Docker's DNAT rule in nat OUTPUT (which sends local destinations outside 127.0.0.0/8 to its DOCKER chain) then rewrote it to ${dst}${ctx.rulesGiven ? '' : ' (inferred from the capture; give --rules to name the rule)'}. That is a host process calling a published port on the host's own address, most likely ${client} itself; the one other way to this capture is a process that bound its socket to ${client} and connected to the container directly.`,
-    `The address and port it connected to are on no capture point: a packet to a local address that nat OUTPUT DNATs never reaches lo. \`conntrack -L\` (--conntrack) shows them as the entry's original tuple.`,
+    `Its first packet has TTL ${first.fwd.firstTtl} there: this host sent it (a packet forwarded from elsewhere arrives with its TTL one lower). Its source ${client} is not the bridge's own address, which the kernel gives a connection addressed to the container: the route was chosen for another destination, one of this host's own addresses, and Docker's DNAT rule in nat OUTPUT (which sends local destinations outside 127.0.0.0/8 to its DOCKER chain) then rewrote it to ${dst}${ctx.rulesGiven ? '' : ' (inferred from the capture; give --rules to name the rule)'}. That is a host process calling a published port on the host's own address${which}`,
+    where3,
     `The container therefore saw the client as ${client}, the host's own address, not the bridge's.`,
     `Replies ${dst} → ${src} on ${where} were translated back by conntrack when they reached the host, so the process got them from the address it had connected to (derived: that copy is on no capture point).`,
     `(With userland-proxy=false Docker also MASQUERADEs connections from the host's own addresses into the bridge: the container would see the bridge's address, 172.17.0.1 on the default bridge, and this capture would show that source instead.)`,
@@ -593,6 +632,8 @@ export function explainUnpairedFlow(f: Flow, ctx: ExplainContext = {}): string[]
 
 function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   const steps = [`${protoText(f.proto)} ${tupleText(f)} on ${iface(f)}: ${f.fwd.packets + f.rev.packets} packets, state ${f.state}. No counterpart was found in the other captures.`];
+  const unanswered = unansweredRequestSteps(f, ctx) ?? refusedByHostSteps(f, ctx);
+  if (unanswered !== null) return [...steps, ...unanswered];
   const reasons: string[] = [];
   const ifaces = ctx.capturedIfaces ?? [];
   // An -i any capture lists only the interfaces that carried packets: one of them is no sign that
@@ -607,6 +648,123 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   if (f.state === 'rejected' || f.state === 'syn-sent') reasons.push(`the connection never completed (${f.state}), so there may have been nothing to relay or forward`);
   steps.push(`Possible reasons: ${reasons.join('; ')}.`);
   return steps;
+}
+
+/**
+ * Which way one side's packets went at the flow's capture point: 'in' (this host received them,
+ * addressed to it), 'out' (this host sent them), or null when no capture records it. Copies in
+ * other files count: a directory holds per-interface pcaps, which record no direction, beside the
+ * `-i any` capture, which does.
+ */
+function wayOf(f: Flow, side: 'src' | 'dst', ctx: ExplainContext): 'in' | 'out' | null {
+  const types: number[] = [];
+  for (const x of [f, ...(ctx.copiesOf?.(f) ?? [])]) {
+    const byDir = x.sllPktTypesByDir;
+    if (byDir == null) continue;
+    // A copy's fwd is whichever side it saw first.
+    const sameWay = x.src.ip === f.src.ip && x.src.port === f.src.port;
+    types.push(...((side === 'src') === sameWay ? byDir.fwd : byDir.rev));
+  }
+  if (types.length === 0) return null;
+  if (types.every((t) => t === PACKET_HOST)) return 'in';
+  if (types.every((t) => t === PACKET_OUTGOING)) return 'out';
+  return null;
+}
+
+/**
+ * The interfaces on the bridge side that were captured (docker0 or br-<id>, a container's port),
+ * as named in the input; every interface for an `-i any` capture.
+ */
+function bridgeSideCaptured(ctx: ExplainContext): { named: string[]; every: boolean } {
+  const named = (ctx.capturedIfaces ?? []).filter((n) => isBridgeDevice(n) || n.startsWith('veth') || ctx.bridgePorts?.has(n) === true);
+  return { named, every: ctx.everyInterface === true };
+}
+
+/**
+ * A TCP SYN on a host interface, sent again and never answered, of which no copy reached the
+ * bridge side although it was captured (21: a DOCKER-USER rule drops the DNATed SYN). Only what
+ * the captures show is claimed: when none says which way the SYN went (per-interface pcaps), both
+ * readings are given. Null when this is not that case, or the bridge side was not captured.
+ */
+function unansweredRequestSteps(f: Flow, ctx: ExplainContext): string[] | null {
+  if (f.proto !== 6 || f.state !== 'syn-sent' || f.rev.packets > 0 || f.fwd.retransmissions === 0) return null;
+  if (f.iface.startsWith('lo') || isLoopback(f.src.ip) || isLoopback(f.dst.ip) || isBridgeSide(f, ctx)) return null;
+  const bridge = bridgeSideCaptured(ctx);
+  if (bridge.named.length === 0 && !bridge.every) return null;
+  const way = wayOf(f, 'src', ctx);
+  // This host opened it: a server elsewhere did not answer, nothing of Docker's.
+  if (way === 'out') return null;
+  const where = iface(f);
+  const dst = endpointText(f, 'dst');
+  const again = `${f.fwd.retransmissions} more time${f.fwd.retransmissions === 1 ? '' : 's'}`;
+  const seenNowhere = noCopyText(bridge);
+  const names = bridge.named.map((n) => sanitizeText(n));
+  // Per-interface pcaps show only the bridge captured: another network's bridge may not be.
+  const notForwarded = bridge.every ? 'the host dropped it without forwarding it anywhere' : `the host did not forward it to ${listText(names)}`;
+  // Without a rule in the way a SYN to a port nothing listens on is refused with RST, and one
+  // DNATed to a container reaches the bridge: silence means a rule dropped it.
+  const causes =
+    `most likely a filter rule dropped it: one after Docker's DNAT of a published port (in DOCKER-USER or FORWARD) or, ` +
+    `if nothing is published on port ${f.dst.port} of ${f.dst.ip}, one in INPUT (with no rule in the way, the host would have refused it with RST).`;
+  const rules = ctx.rulesGiven
+    ? (droppedRequestText(f, ctx) !== null ? ' The rules given name the DNAT rule and the rule that dropped it (Inferences).' : '')
+    : ' Give --rules to name the rule.';
+  if (way === 'in') {
+    return [
+      `This host received the SYN to ${dst} on ${where} (the -i any capture marks it as addressed to this host) and never answered it; the client sent it ${again}. ` +
+        `${upperFirst(seenNowhere)}: ${notForwarded}. ${upperFirst(causes)}${rules}`,
+    ];
+  }
+  return [
+    `Its SYN to ${dst} was sent ${again} and never answered on ${where}, and ${seenNowhere}. ` +
+      `If it came in on ${where} (a per-interface capture does not record which way a packet went), ${notForwarded}; ${causes}${rules} ` +
+      `If this host sent it, ${f.dst.ip} never answered.`,
+  ];
+}
+
+/** "no copy of it appears on docker0, veth… or any other interface (…)": what the bridge side shows of it. */
+function noCopyText(bridge: { named: string[]; every: boolean }): string {
+  const names = bridge.named.map((n) => sanitizeText(n));
+  // An -i any capture holds every interface: what it shows nowhere else the host sent nowhere.
+  return bridge.every
+    ? `no copy of it appears on ${names.length > 0 ? `${names.join(', ')} or ` : ''}any other interface (the -i any capture records them all)`
+    : `no copy of it appears on ${listText(names)}, which ${names.length === 1 ? 'was' : 'were'} captured`;
+}
+
+/**
+ * A TCP SYN this host received and answered itself with RST, of which no copy reached the bridge
+ * side although it was captured (13b: an IPv6 client of a port published for an IPv4-only
+ * container with userland-proxy=false). Only an -i any capture tells who sent the RST: a
+ * container's RST, reverse-NATed, also leaves the host from its own address. Null otherwise.
+ */
+function refusedByHostSteps(f: Flow, ctx: ExplainContext): string[] | null {
+  if (f.proto !== 6 || f.state !== 'rejected' || f.resetBy !== 'dst') return null;
+  if (f.iface.startsWith('lo') || isLoopback(f.src.ip) || isLoopback(f.dst.ip) || isBridgeSide(f, ctx)) return null;
+  const bridge = bridgeSideCaptured(ctx);
+  if (bridge.named.length === 0 && !bridge.every) return null;
+  if (wayOf(f, 'src', ctx) !== 'in' || wayOf(f, 'dst', ctx) !== 'out') return null;
+  const dst = endpointText(f, 'dst');
+  const where = iface(f);
+  const steps = [
+    `This host refused it itself: the SYN to ${dst} came in on ${where} and this host answered it with RST there (the -i any capture marks the SYN as received and the RST as sent by this host), ` +
+      `and ${noCopyText(bridge)}. So nothing listened on ${dst} and no NAT rule sent the connection on to a container.`,
+  ];
+  if (f.dst.ip.includes(':')) {
+    // moby/libnetwork drivers/bridge/port_mapping.go: an IPv6 binding points at an IPv4-only
+    // container only through docker-proxy (see crossFamilyStep); captures/13b-ipv6-noproxy.
+    steps.push(
+      `A likely cause, which the capture cannot show: port ${f.dst.port} is published for a container without IPv6 while userland-proxy=false. ` +
+        `Docker points a published port's IPv6 binding ([::]:${f.dst.port}) at an IPv4-only container only through docker-proxy; without the proxy nothing listens there, and NAT cannot translate IPv6 into IPv4, so the host refuses IPv6 clients (IPv4 clients of the port are DNATed as usual). ` +
+        `To reach the container over IPv6, give its network IPv6 (\`--ipv6\`, with ip6tables) or keep the userland proxy on.`,
+    );
+  } else {
+    steps.push(`Most likely nothing is published on port ${f.dst.port} of ${f.dst.ip}: Docker would have DNATed it to a container or accepted it with docker-proxy.`);
+  }
+  return steps;
+}
+
+function upperFirst(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 /**

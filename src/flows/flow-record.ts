@@ -6,7 +6,7 @@
  */
 import { peekHttp, peekTlsSni } from './app-peek.js';
 import { communityId } from './community-id.js';
-import type { AppPeek, DirectionStats, Endpoint, Flow, FlowSamples, FlowSide, FlowState, IcmpInfo } from './flow.js';
+import type { AppPeek, DirectionStats, Endpoint, Flow, FlowSamples, FlowSide, FlowState, IcmpInfo, SllPktTypesByDir } from './flow.js';
 
 const PROTO_TCP = 6;
 /** Key kinds whose words hold exactly the Community ID's inputs (see flow-table.ts pairKey). */
@@ -82,6 +82,7 @@ export class FlowRecord implements Flow {
   icmp: IcmpInfo | null;
   icmpErrorFlowIds: string[] = NO_IDS;
   sllPktTypes: number[] = NO_TYPES;
+  sllPktTypesByDir: SllPktTypesByDir | null = null;
   samples: FlowSamples;
   // Community ID: the string once known, else the key and seed it is computed from.
   private cid: string | null = null;
@@ -179,6 +180,7 @@ export class FlowRecord implements Flow {
       icmp: this.icmp,
       icmpErrorFlowIds: this.icmpErrorFlowIds,
       sllPktTypes: this.sllPktTypes,
+      sllPktTypesByDir: this.sllPktTypesByDir,
       samples: this.samples,
     };
   }

@@ -152,7 +152,9 @@ class LiveFlow implements KeyEntry {
   dataSeen = false;
   closedAtUs = -1;
   finalized = false;
-  sllMask = 0;
+  // Linux cooked packet types seen, a bit per type, per direction (fwd: src → dst).
+  sllMaskFwd = 0;
+  sllMaskRev = 0;
   // LINUX_SLL v1 only (allocated on the first such packet): recent packet signatures per direction,
   // COPY_SLOTS rows of COPY_FIELDS each, fwd rows first; copyPos* is the next row to overwrite.
   copySigs: Float64Array | null = null;
@@ -561,7 +563,7 @@ export class FlowTable {
     if (pkt.linktype === LINKTYPE_LINUX_SLL) {
       if (isSllCopy(lf, pkt, tsUs, dir, flags)) {
         st.copies++;
-        if (pkt.sllPktType >= 0 && pkt.sllPktType < 31) lf.sllMask |= 1 << pkt.sllPktType;
+        addSllType(lf, dir, pkt.sllPktType);
         return;
       }
     } else if (this.isFrameAgain(lf, pkt, tsUs, dir, flags)) {
@@ -578,7 +580,7 @@ export class FlowTable {
     st.ipBytes += pkt.ipTotalLen >= 0 ? pkt.ipTotalLen : pkt.l3Offset >= 0 ? pkt.end - pkt.l3Offset : 0;
     const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
     st.payloadBytes += wire;
-    if (pkt.sllPktType >= 0 && pkt.sllPktType < 31) lf.sllMask |= 1 << pkt.sllPktType;
+    addSllType(lf, dir, pkt.sllPktType);
     this.sample(lf, pkt, tsUs, dir, flags, wire);
 
     if (proto === PROTO_TCP && flags >= 0) this.updateTcp(lf, pkt, tsUs, dir, flags, st, wire);
@@ -796,10 +798,9 @@ export class FlowTable {
       flow.state = timedOut ? 'timeout' : 'active';
       flow.app = lf.app;
     }
-    if (lf.sllMask !== 0) {
-      const types: number[] = [];
-      for (let t = 0; t < 31; t++) if (lf.sllMask & (1 << t)) types.push(t);
-      flow.sllPktTypes = types;
+    if ((lf.sllMaskFwd | lf.sllMaskRev) !== 0) {
+      flow.sllPktTypes = maskTypes(lf.sllMaskFwd | lf.sllMaskRev);
+      flow.sllPktTypesByDir = { fwd: maskTypes(lf.sllMaskFwd), rev: maskTypes(lf.sllMaskRev) };
     }
     flow.samples = packSamples(this.samplePool, lf.sampleHead, lf.sampleCount, lf.sampleDropped, this.slab);
     this.samplePool.freeList(lf.sampleHead);
@@ -914,6 +915,20 @@ function synOptions(pkt: Packet): TcpSynOptions {
 }
 
 const LINKTYPE_LINUX_SLL = 113;
+/** Notes a packet's Linux cooked packet type (-1 for other link types) in its direction's mask. */
+function addSllType(lf: LiveFlow, dir: number, type: number): void {
+  if (type < 0 || type >= 31) return;
+  if (dir === 0) lf.sllMaskFwd |= 1 << type;
+  else lf.sllMaskRev |= 1 << type;
+}
+
+/** The packet types a mask holds, sorted. */
+function maskTypes(mask: number): number[] {
+  const types: number[] = [];
+  for (let t = 0; t < 31; t++) if (mask & (1 << t)) types.push(t);
+  return types;
+}
+
 /** Signatures remembered per direction: copies of a short burst may interleave. */
 const COPY_SLOTS = 4;
 // Row layout of LiveFlow.copySigs.

@@ -241,7 +241,19 @@ export interface Flow {
   icmpErrorFlowIds: string[];
   /** LINUX_SLL / SLL2 packet types seen (0 host, 1 broadcast, 2 multicast, 3 otherhost, 4 outgoing), sorted. */
   sllPktTypes: number[];
+  /**
+   * The same per direction (fwd: what src sent, rev: the replies), when any was seen: which way
+   * each side's packets went at this interface, e.g. a SYN received (0) answered by an RST this
+   * host sent (4). Null or absent without a Linux cooked capture.
+   */
+  sllPktTypesByDir?: SllPktTypesByDir | null;
   samples: FlowSamples;
+}
+
+/** Linux cooked packet types of each direction of a flow, sorted. */
+export interface SllPktTypesByDir {
+  fwd: number[];
+  rev: number[];
 }
 
 /** An ARP packet, kept per interface (bounded). */

@@ -4,8 +4,12 @@
  */
 import type { Flow } from './flow.js';
 
+/** Linux cooked packet type of a frame received addressed to this host (its MAC). */
+export const PACKET_HOST = 0;
 /** Linux cooked v2 packet type of a frame that reached an interface addressed to another MAC. */
 const PACKET_OTHERHOST = 3;
+/** Linux cooked packet type of a frame this host sent. */
+export const PACKET_OUTGOING = 4;
 
 /** Docker's default bridge, or a user-defined network's (`br-<network id>`, as compose makes it). */
 export function isBridgeDevice(name: string): boolean {

@@ -12,6 +12,11 @@ import { LazyCorrelation } from '../correlate/lazy-correlation.js';
 export interface AnalysisTextOptions {
   color: boolean;
   width: number;
+  /**
+   * Why an unpaired flow has no counterpart (../correlate/analyze.ts AnalyzeResult): knows the
+   * flow's copies in other files and the side inputs. Without it, what the captures' list tells.
+   */
+  explainUnpaired?: (f: Flow) => string[];
 }
 
 /**
@@ -57,13 +62,14 @@ export function* analysisTextChunks(a: Analysis, flows: Map<string, Flow>, opts:
   if (unpaired.length) {
     yield `\n${p.bold(`Unpaired flows (${unpaired.length})`)}\n`;
     const inputs = captureContext(a.captures);
+    const explain = opts.explainUnpaired ?? ((f: Flow) => explainUnpairedFlow(f, inputs));
     let lastWhy = '';
     for (const f of unpaired) {
       let block = para(`${f.id} ${f.iface} ${f.proto} ${f.src} → ${f.dst} ${f.packets} pkts ${f.state}${appText(f)}`, '  ', '      ');
       // Why it has no counterpart (the explainer's possible reasons), once per run of flows that
       // share them: thousands of unpaired flows should not repeat the same sentence each.
       const flow = flows.get(f.id);
-      const why = flow ? explainUnpairedFlow(flow, inputs).slice(1).join(' ') : '';
+      const why = flow ? explain(flow).slice(1).join(' ') : '';
       if (why !== '' && why !== lastWhy) block += para(why, '      ', '      ');
       lastWhy = why;
       yield block;

@@ -1,12 +1,17 @@
 /**
  * A flow with no counterpart (host networking: 07) is listed once even when the same capture
- * point was recorded in several files, and the text output says why it may have no counterpart.
+ * point was recorded in several files, and the text output says why it may have no counterpart,
+ * or what the captures show of it (21: a request dropped on the host).
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
 import { capturesDir } from '../helpers/paths.js';
+import { hasCommand, tsharkFields } from '../helpers/tools.js';
+import { scenarioNames } from '../helpers/scenario-dir.js';
+import { parseLinksDump } from '../../src/flows/interface-names.js';
+import { analyzeCaptures } from '../../src/correlate/analyze.js';
 
 const dir = join(capturesDir, '07-host-network');
 
@@ -36,5 +41,130 @@ describe.skipIf(!existsSync(join(dir, 'truth.json')))('unpaired flows (07 host n
     // A capture of lo alone may well miss the counterpart: that is still said.
     const lo = await runCli(['analyze', join(dir, 'lo.pcap')]);
     expect(lo.stdout).toMatch(/only one interface was captured/);
+  });
+});
+
+/**
+ * 21: an outside client's SYN to a published port that a DOCKER-USER rule drops after DNAT. The
+ * captures alone show a SYN sent again and again, never answered, and nothing of it past eth0;
+ * the -i any capture also shows that this host received it. Expected values come from truth.json
+ * and tshark, not from natflow.
+ */
+const dir21 = join(capturesDir, '21-requests-dropped');
+
+describe.skipIf(!existsSync(join(dir21, 'truth.json')) || !hasCommand('tshark'))('unpaired flows (21 a request dropped on the host)', () => {
+  const truth = JSON.parse(readFileSync(join(dir21, 'truth.json'), 'utf8')) as { conversations: { mechanism: string; legs: { interfaces: string[]; tuple: { src: string; sport: number; dst: string; dport: number } }[] }[] };
+  const leg = truth.conversations[0].legs[0];
+  const t = leg.tuple;
+  const dst = `${t.dst}:${t.dport}`;
+  const syns = tsharkFields(join(dir21, 'eth0.pcap'), `tcp.srcport==${t.sport} && tcp.dstport==${t.dport} && tcp.flags.syn==1`, ['frame.number']).length;
+  // Wrapped at 80 columns: compare with single spaces.
+  const said = async (args: string[]): Promise<string> => {
+    const r = await runCli(['analyze', ...args]);
+    expect(r.code).toBe(0);
+    return r.stdout.replace(/\s+/g, ' ');
+  };
+  const generic = /may be host traffic|nothing to relay or forward/;
+
+  it('truth: one SYN on eth0 alone, sent again, and no conntrack entry', () => {
+    expect(truth.conversations.map((c) => c.mechanism)).toEqual(['none']);
+    expect(leg.interfaces).toEqual(['eth0']);
+    expect(syns).toBeGreaterThan(1);
+  });
+
+  it('with the -i any capture: this host received the SYN, never answered it and forwarded it nowhere', async () => {
+    const ifindex = [...parseLinksDump(readFileSync(join(dir21, 'ip-link.txt'), 'utf8'))].find(([, n]) => n === 'eth0')![0];
+    for (const [args, uplink] of [[[dir21], 'eth0'], [[join(dir21, 'any.pcap')], `if${ifindex}`]] as const) {
+      const text = await said([...args]);
+      expect(text).toContain(`This host received the SYN to ${dst} on ${uplink} (the -i any capture marks it as addressed to this host) and never answered it; the client sent it ${syns - 1} more times.`);
+      expect(text).toContain('any other interface (the -i any capture records them all): the host dropped it without forwarding it anywhere.');
+      expect(text).toContain('(in DOCKER-USER or FORWARD)');
+      expect(text).toContain(`if nothing is published on port ${t.dport} of ${t.dst}, one in INPUT`);
+      expect(text).toContain('Give --rules to name the rule.');
+      expect(text).not.toMatch(generic);
+    }
+    // The directory names the bridge side it holds.
+    expect(await said([dir21])).toContain('No copy of it appears on docker0, veth');
+  });
+
+  it('with --rules, points to the rules it named instead of asking for them', async () => {
+    const text = await said([dir21, '--rules', join(dir21, 'iptables-save.txt')]);
+    expect(text).toContain('The rules given name the DNAT rule and the rule that dropped it (Inferences).');
+    expect(text).not.toContain('Give --rules');
+    expect(text).toContain('the host dropped the request after DNAT, before it reached docker0');
+  });
+
+  it('per-interface pcaps record no direction: both readings, and no drop claimed when the bridge was not captured', async () => {
+    const text = await said([join(dir21, 'eth0.pcap'), join(dir21, 'docker0.pcap')]);
+    expect(text).toContain(`Its SYN to ${dst} was sent ${syns - 1} more times and never answered on eth0, and no copy of it appears on docker0, which was captured.`);
+    expect(text).toContain('If it came in on eth0 (a per-interface capture does not record which way a packet went), the host did not forward it to docker0; most likely a filter rule dropped it');
+    expect(text).toContain(`If this host sent it, ${t.dst} never answered.`);
+    expect(text).not.toContain('This host received');
+    const alone = await said([join(dir21, 'eth0.pcap')]);
+    expect(alone).toMatch(generic);
+    expect(alone).not.toMatch(/dropped it|did not forward/);
+  });
+
+  it('is said of no other recorded scenario', async () => {
+    const others = scenarioNames().filter((n) => !n.startsWith('21-'));
+    expect(others.length).toBeGreaterThan(20);
+    for (const name of others) {
+      const text = await said([join(capturesDir, name)]);
+      expect(text, name).not.toMatch(/never answered|did not forward it|dropped it without forwarding/);
+      // 13b's IPv6 client is the one connection a host refused itself (below).
+      if (!name.startsWith('13b-')) expect(text, name).not.toContain('refused it itself');
+    }
+  });
+});
+
+/**
+ * 13b: with userland-proxy=false an outside IPv6 client of a port published for an IPv4-only
+ * container is refused by the host itself. The -i any capture shows the SYN received and the RST
+ * sent by this host, and nothing of it anywhere else; per-interface pcaps do not show who sent the
+ * RST (a container's, reverse-NATed, also leaves from the host's address).
+ */
+const dir13b = join(capturesDir, '13b-ipv6-noproxy');
+
+describe.skipIf(!existsSync(join(dir13b, 'truth.json')) || !hasCommand('tshark'))('unpaired flows (13b an IPv6 client the host refused)', () => {
+  const truth = JSON.parse(readFileSync(join(dir13b, 'truth.json'), 'utf8')) as { conversations: { legs: { interfaces: string[]; tuple: { src: string; sport: number; dst: string; dport: number }; replies?: Record<string, unknown[]> }[] }[] };
+  const leg = truth.conversations.flatMap((c) => c.legs).find((l) => l.interfaces.includes('eth0'))!;
+  const t = leg.tuple;
+  const dst = `[${t.dst}]:${t.dport}`;
+  const said = async (args: string[]): Promise<string> => {
+    const r = await runCli(['analyze', ...args]);
+    expect(r.code).toBe(0);
+    return r.stdout.replace(/\s+/g, ' ');
+  };
+
+  it('truth and tshark: the SYN on eth0 alone, answered there, received by this host and the RST sent by it', () => {
+    expect(leg.interfaces).toEqual(['eth0']);
+    expect(Object.keys(leg.replies ?? {})).toEqual(['eth0']);
+    // sll.pkttype 0: addressed to this host; 4: sent by it.
+    const rows = tsharkFields(join(dir13b, 'any.pcap'), `tcp.port==${t.sport}`, ['sll.pkttype', 'ipv6.src', 'tcp.flags.reset']);
+    expect(rows).toEqual([['0', t.src, '0'], ['4', t.dst, '1']]);
+  });
+
+  it('the flow read from the -i any capture keeps those packet types per direction', async () => {
+    const r = await analyzeCaptures([join(dir13b, 'any.pcap')]);
+    const f = r.flows.find((x) => x.proto === 6 && x.src.port === t.sport)!;
+    expect(f.sllPktTypesByDir).toEqual({ fwd: [0], rev: [4] });
+  });
+
+  it('with the -i any capture: the host refused it itself, with the likely cause worded as such', async () => {
+    const ifindex = [...parseLinksDump(readFileSync(join(dir13b, 'ip-link.txt'), 'utf8'))].find(([, n]) => n === 'eth0')![0];
+    for (const [args, uplink] of [[[dir13b], 'eth0'], [[join(dir13b, 'any.pcap')], `if${ifindex}`], [[dir13b, '--rules', join(dir13b, 'iptables-save.txt')], 'eth0']] as const) {
+      const text = await said([...args]);
+      expect(text).toContain(`This host refused it itself: the SYN to ${dst} came in on ${uplink} and this host answered it with RST there (the -i any capture marks the SYN as received and the RST as sent by this host)`);
+      expect(text).toContain(`any other interface (the -i any capture records them all). So nothing listened on ${dst} and no NAT rule sent the connection on to a container.`);
+      expect(text).toContain(`A likely cause, which the capture cannot show: port ${t.dport} is published for a container without IPv6 while userland-proxy=false.`);
+      expect(text).toContain('NAT cannot translate IPv6 into IPv4, so the host refuses IPv6 clients');
+      expect(text).not.toMatch(/may be host traffic/);
+    }
+  });
+
+  it('per-interface pcaps do not say who sent the RST: no refusal claimed', async () => {
+    const text = await said([join(dir13b, 'eth0.pcap'), join(dir13b, 'docker0.pcap')]);
+    expect(text).not.toContain('refused it itself');
+    expect(text).not.toContain('userland-proxy=false');
   });
 });

@@ -305,6 +305,30 @@ describe.skipIf(!byName.has('14'))('14 a host process calling a published port o
     expect(rule.detail).toContain(`the published port ${origin.dport} is read from the rule`);
   });
 
+  it('with --conntrack the explanation says what the entry shows, without the hedge and without asking for --conntrack', async () => {
+    const s = byName.get('14')!;
+    const t = conv(s, (x) => x.mechanism === 'dnat');
+    const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
+    const opened = ep(origin.dst, origin.dport);
+    const hedge = /most likely|the one other way|\(--conntrack\) shows them/;
+    for (const files of [Object.values(s.perInterface), [s.dir]]) {
+      const r = await analyzeCaptures(files, { ...parseCaptureOptions({}, files), conntrackFile: join(s.dir, 'conntrack.txt') });
+      const text = correlationOf(r, t).explanation.join(' ');
+      expect(text).toContain(`That is a host process calling a published port on the host's own address: the --conntrack entry shows it connected to ${opened}.`);
+      expect(text).toContain(`The address and port it connected to, ${opened}, are on no capture point`);
+      expect(text).toContain(`The --conntrack entry ${ep(origin.src, origin.sport)} → ${opened} holds them as its original tuple.`);
+      expect(text).not.toMatch(hedge);
+    }
+    // Without the dump the hedge stays, and the step says what would settle it.
+    const bare = correlationOf(await analyzeCaptures(Object.values(s.perInterface)), t).explanation.join(' ');
+    expect(bare).toContain(`most likely ${origin.src} itself`);
+    expect(bare).toContain('`conntrack -L` (--conntrack) shows them');
+    // A dump that lacks the entry (another scenario's) is said to lack it, not asked for.
+    const other = correlationOf(await analyzeCaptures(Object.values(s.perInterface), { conntrackFile: join(byName.get('02')!.dir, 'conntrack.txt') }), t).explanation.join(' ');
+    expect(other).toContain('The --conntrack dump holds no entry for this connection (entries expire), so they are not known.');
+    expect(other).not.toContain('(--conntrack) shows them');
+  });
+
   it('does not infer it for a container calling the host, nor for the proxy\'s own connections', async () => {
     // 15a: the proxy dials from the bridge's address (same network); 03: containers call out.
     for (const name of ['01', '03', '15a']) {
@@ -361,6 +385,24 @@ describe.skipIf(!byName.has('14b'))('14b the same with userland-proxy=false: DNA
     expect(text).toContain('In nat OUTPUT, DNAT rewrote the destination');
     expect(text).toContain(`The container saw the client as ${egress.src}, not ${origin.src}`);
     expect(text).not.toMatch(/The container 198|hairpin|route_localnet/);
+  });
+
+  it('with --conntrack names the address the process connected to (truth\'s local-origin leg) instead of "most likely"', async () => {
+    const s = byName.get('14b')!;
+    const t = conv(s, (x) => x.mechanism === 'dnat+snat');
+    const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
+    const egress = t.legs.find((l) => l.role === 'egress')!.tuple;
+    const opened = ep(origin.dst, origin.dport);
+    for (const files of [Object.values(s.perInterface), [s.dir]]) {
+      const r = await analyzeCaptures(files, { ...parseCaptureOptions({}, files), conntrackFile: join(s.dir, 'conntrack.txt') });
+      const text = correlationOf(r, t).explanation.join(' ');
+      expect(text).toContain(`A process on this host, ${ep(origin.src, origin.sport)}, opened a TCP connection to ${opened}, a port published on one of the host's own addresses (the --conntrack entry shows it).`);
+      expect(text).toContain(`In nat OUTPUT, DNAT rewrote the destination from ${opened} to ${ep(egress.dst, egress.dport)}`);
+      expect(text).not.toMatch(/most likely|from the published port/);
+    }
+    const bare = correlationOf(await analyzeCaptures(Object.values(s.perInterface)), t).explanation.join(' ');
+    expect(bare).toContain(`(most likely ${origin.src} itself)`);
+    expect(bare).toContain('DNAT rewrote the destination from the published port');
   });
 });
 

@@ -120,5 +120,7 @@ describe('LINUX_SLL v1 -i any capture: copies of a packet on several interfaces'
     const inner = tcp.find((f) => f.dst.port === 8000)!;
     // Client → container leaves br0 and vc0 (outgoing, 4); replies arrive on both (host, 0).
     expect(inner.sllPktTypes).toEqual([0, 4]);
+    // Per direction: which way each side's packets went.
+    expect(inner.sllPktTypesByDir).toEqual({ fwd: [4], rev: [0] });
   });
 });

@@ -70,7 +70,7 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     const tty = process.stdout.isTTY === true;
     const color = tty && !noColorRequested();
     const width = tty ? Math.min(process.stdout.columns || 80, 120) : 80;
-    await streamChunks(analysisTextChunks(analysis, result.flowsById, { color, width }), process.stdout);
+    await streamChunks(analysisTextChunks(analysis, result.flowsById, { color, width, explainUnpaired: result.explainUnpaired }), process.stdout);
   });
 }
 
