@@ -632,7 +632,7 @@ export function explainUnpairedFlow(f: Flow, ctx: ExplainContext = {}): string[]
 
 function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   const steps = [`${protoText(f.proto)} ${tupleText(f)} on ${iface(f)}: ${f.fwd.packets + f.rev.packets} packets, state ${f.state}. No counterpart was found in the other captures.`];
-  const unanswered = unansweredRequestSteps(f, ctx) ?? refusedByHostSteps(f, ctx);
+  const unanswered = unansweredRequestSteps(f, ctx) ?? refusedByHostSteps(f, ctx) ?? loopbackRefusedSteps(f);
   if (unanswered !== null) return [...steps, ...unanswered];
   const reasons: string[] = [];
   const ifaces = ctx.capturedIfaces ?? [];
@@ -761,6 +761,25 @@ function refusedByHostSteps(f: Flow, ctx: ExplainContext): string[] | null {
     steps.push(`Most likely nothing is published on port ${f.dst.port} of ${f.dst.ip}: Docker would have DNATed it to a container or accepted it with docker-proxy.`);
   }
   return steps;
+}
+
+/**
+ * A loopback connection the host refused (RST from the destination on lo: only this host answers
+ * there). Nothing listened on that address and port, and nothing took the connection elsewhere;
+ * which Docker setting leaves a published port without a listener there is said as likely only.
+ */
+function loopbackRefusedSteps(f: Flow): string[] | null {
+  if (f.proto !== 6 || f.state !== 'rejected' || f.resetBy !== 'dst') return null;
+  // Loopback addresses at both ends: lo, even when an -i any capture did not name it.
+  if (!isLoopback(f.src.ip) || !isLoopback(f.dst.ip)) return null;
+  const dst = endpointText(f, 'dst');
+  const port = f.dst.port;
+  return [
+    `Refused: this host answered the SYN to ${dst} with RST on ${iface(f)}, so nothing listened on ${dst}, and no rule or proxy took the connection elsewhere.`,
+    f.dst.ip.includes(':')
+      ? `A likely cause, which the capture cannot show: port ${port} is published for a container without IPv6 while userland-proxy=false. Docker's [::]:${port} binding reaches an IPv4-only container only through docker-proxy, and no NAT rule sends ::1 on, so a client of localhost:${port} that tries ::1 is refused.`
+      : `Most likely nothing is published on port ${port}: with userland-proxy=false Docker DNATs a published port in nat OUTPUT before the packet reaches lo, and with the proxy docker-proxy listens there.`,
+  ];
 }
 
 function upperFirst(text: string): string {

@@ -162,6 +162,20 @@ describe.skipIf(!existsSync(join(dir13b, 'truth.json')) || !hasCommand('tshark')
     }
   });
 
+  it('a host process\'s [::1] connection refused on lo is told as refused, with the same likely cause, not as traffic that needs no rewrite', async () => {
+    const local = truth.conversations.flatMap((c) => c.legs).find((l) => l.interfaces.includes('lo'))!.tuple;
+    expect(local.dst).toBe('::1');
+    // tshark: the SYN and the RST that answered it, on lo.
+    const rows = tsharkFields(join(dir13b, 'lo.pcap'), `tcp.port==${local.sport}`, ['tcp.flags.syn', 'tcp.flags.reset']);
+    expect(rows).toEqual([['1', '0'], ['0', '1']]);
+    for (const args of [[dir13b], [join(dir13b, 'lo.pcap')], [join(dir13b, 'any.pcap')]]) {
+      const text = await said(args);
+      expect(text).toMatch(new RegExp(`Refused: this host answered the SYN to \\[::1\\]:${local.dport} with RST on (lo|if\\d+), so nothing listened on \\[::1\\]:${local.dport}`));
+      expect(text).toContain(`port ${local.dport} is published for a container without IPv6 while userland-proxy=false. Docker's [::]:${local.dport} binding reaches an IPv4-only container only through docker-proxy`);
+      expect(text).not.toContain('local traffic on the loopback interface');
+    }
+  });
+
   it('per-interface pcaps do not say who sent the RST: no refusal claimed', async () => {
     const text = await said([join(dir13b, 'eth0.pcap'), join(dir13b, 'docker0.pcap')]);
     expect(text).not.toContain('refused it itself');
