@@ -70,7 +70,7 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   if (extras.length) head += ` (${extras.join('; ')})`;
   parts.push(head);
   if (noise.length) {
-    const igmp = noise.every((c) => lookup(c.legs[0])?.proto === '2');
+    const igmp = noise.every((c) => lookup(c.legs[0])?.proto === 'igmp');
     parts.push(
       igmp
         ? `${plural(noise.length, 'multicast packet')} bridged as background noise (IGMP reports), not ${noise.length === 1 ? 'a conversation' : 'conversations'}`
