@@ -13,7 +13,7 @@ import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop,
 import { endpointText, isIcmp, isLoopback, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, routedHop, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
-import type { RelayEnd, RelayMatch } from './relay.js';
+import { relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
 import { LazyCorrelation, type CorrelationDetails, type Explainer } from './lazy-correlation.js';
@@ -443,6 +443,11 @@ export class DetailsContext {
     return p;
   }
 
+  /** The clock offset applied to the node's file, microseconds. */
+  offsetOf(n: ConnNode): number {
+    return this.offsetUs[n.fileIdx];
+  }
+
   /** The node as buildNodes made it, its clock-corrected time as correlate set it. */
   node(parts: Flow[]): ConnNode {
     const fileIdx = this.fileIndex.get(parts[0].file) ?? 0;
@@ -629,6 +634,25 @@ function pushSame(ctx: DetailsContext, f: SameFacts): void {
   ctx.push(f.seqOffsetRev);
 }
 
+/**
+ * The relay with its event times read on the two nodes its hop joins: `x`, the last capture point
+ * of the client's connection, and `y`, the first of the proxy's. The match was made on each
+ * connection's busiest capture point, which may be another copy (the container's veth rather
+ * than docker0): its packets are the same but seen microseconds earlier or later, so a delay
+ * labelled `x → y` would not be the one between the packets of `x` and `y`. Bytes, digests and
+ * rivals do not depend on the copy and stay the match's.
+ */
+function namedRelay(ctx: DetailsContext, r: RelayMatch, x: ConnNode, y: ConnNode): RelayMatch {
+  if (r.up.node === x && r.down.node === y) return r;
+  const up = r.up.node === x ? r.up : withTimesOf(r.up, relayEnd(r.up.group, x, ctx.offsetOf(x)));
+  const down = r.down.node === y ? r.down : withTimesOf(r.down, relayEnd(r.down.group, y, ctx.offsetOf(y)));
+  return { ...r, up, down, dialDelay: down.syn - (up.accept ?? up.syn) };
+}
+
+function withTimesOf(e: RelayEnd, copy: RelayEnd): RelayEnd {
+  return { ...e, node: copy.node, syn: copy.syn, accept: copy.accept, fwdData: copy.fwdData, revData: copy.revData, fwdFin: copy.fwdFin, revFin: copy.revFin };
+}
+
 function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[]): void {
   ctx.push(r.dialDelay);
   ctx.push(r.rivals);
@@ -703,8 +727,9 @@ export function buildCorrelation(
       if (prev !== null) {
         if (i === 0 && seg.relayFromPrevious) {
           relay = true;
-          h = relayHop(seg.relayFromPrevious, prev, n, identical, null, notes);
-          pushRelay(ctx, seg.relayFromPrevious, (digests ??= []));
+          const r = namedRelay(ctx, seg.relayFromPrevious, prev, n);
+          h = relayHop(r, prev, n, identical, null, notes);
+          pushRelay(ctx, r, (digests ??= []));
           stepText += stepToken(stepText === '', StepKind.Relay, k, h.mechanism);
         } else {
           const m = matchOf.between(prev.idx, n.idx) ?? matchSamePacket(prev, n);

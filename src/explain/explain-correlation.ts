@@ -209,7 +209,9 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   steps.push(udp
     ? `The userland proxy (docker-proxy) listening on UDP port ${client.dst.port} received its datagrams: this exchange ends at the proxy, and nothing in the kernel rewrote it.`
     : `The userland proxy (docker-proxy) listening on port ${client.dst.port} accepted it: this connection ends at the proxy, and nothing in the kernel rewrote it.`);
-  const delay = h?.latency != null ? `, ${durationText(h.latency)} after the client's first packet` : '';
+  // The hop's latency is measured on the interface of its `from` flow; when the client's packet
+  // crossed another capture point before (its veth), that one saw it earlier: say which copy.
+  const delay = h?.latency != null ? `, ${durationText(h.latency)} after the client's first packet${origins.length > 0 ? ` on ${clientIface}` : ''}` : '';
   // Name only the counters this capture compared (UDP has no sequence numbers, not every TCP stack sends timestamps).
   const unrelated = namedFields(h, PROXY_COUNTERS, 'unrelated');
   const refused = upstream.proto === 6 && (upstream.state === 'rejected' || c.notes.some((n) => /refused/i.test(n)));

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/correlate/model.js';
 import { runCli } from '../helpers/run-cli.js';
+import { hasCommand, tsharkFields } from '../helpers/tools.js';
 import { scenarios } from './truth.js';
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
@@ -32,5 +33,45 @@ describe.skipIf(!byName.has('06'))('protocol labels', () => {
   it('still counts the IGMP reports as background noise in the summary', async () => {
     const text = (await runCli(['analyze', byName.get('06')!.dir])).stdout;
     expect(text).toMatch(/multicast packet bridged as\s+background noise \(IGMP reports\)/);
+  });
+});
+
+describe.skipIf(!hasCommand('tshark'))('a userland-proxy hop is timed on the flows it names', () => {
+  // The client's connection crossed the container's veth, then the bridge, where the proxy took
+  // it; the veth saw each packet some 20 µs earlier than the bridge did.
+  const cases = ['05a', '15a', '18'].filter((k) => byName.has(k)).flatMap((k) => {
+    const s = byName.get(k)!;
+    return s.conversations
+      .filter((c) => c.mechanism === 'userland-proxy' && c.legs[0].interfaces.length > 1)
+      .map((c) => ({ s, c, client: c.legs.find((l) => l.role === 'client')!, upstream: c.legs.find((l) => l.role === 'upstream')! }));
+  });
+
+  it.each(cases.map((x) => [`${x.s.name} ${x.c.id}`, x] as const))('%s: latency and close delay between the bridge copies, as tshark reads them', async (_, { s, client, upstream }) => {
+    const bridge = client.interfaces.find((i) => !i.startsWith('veth'))!;
+    const files = [...new Set([...client.interfaces, ...upstream.interfaces])].map((i) => s.perInterface[i]);
+    // tshark's times (µs) on the bridge of: the first SYN / FIN each connection's client sent.
+    const first = (src: string, sport: number | null, flag: 'syn' | 'fin'): number => {
+      const rows = tsharkFields(s.perInterface[bridge], `ip.src==${src} && tcp.srcport==${sport} && tcp.flags.${flag}==1`, ['frame.time_epoch']);
+      const [sec, frac] = rows[0][0].split('.');
+      return Number(sec) * 1e6 + Math.round(Number(`0.${frac}`) * 1e6);
+    };
+    const synGap = first(upstream.tuple.src, upstream.tuple.sport, 'syn') - first(client.tuple.src, client.tuple.sport, 'syn');
+    const finGap = first(upstream.tuple.src, upstream.tuple.sport, 'fin') - first(client.tuple.src, client.tuple.sport, 'fin');
+
+    const json = JSON.parse((await runCli(['analyze', '--json', ...files])).stdout) as Analysis;
+    const flowOf = (id: string) => json.flows.find((f) => f.id === id)!;
+    const c = json.correlations.find((x) => x.hops.some((h) => h.mechanism === 'userland-proxy' && flowOf(h.from).src === `${client.tuple.src}:${client.tuple.sport}`))!;
+    const hop = c.hops.find((h) => h.mechanism === 'userland-proxy')!;
+    expect(flowOf(hop.from).iface).toBe(bridge);
+    expect(flowOf(hop.to).iface).toBe(bridge);
+    expect(hop.latency! * 1e6).toBeCloseTo(synGap, 0);
+    const fin = c.evidence.find((e) => e.kind === 'fin')!;
+    expect(fin.flows).toEqual([hop.from, hop.to]);
+    expect(fin.delay! * 1e6).toBeCloseTo(finGap, 0);
+
+    const text = (await runCli(['analyze', ...files])).stdout.replace(/\s+/g, ' ');
+    expect(text).toContain(`, +${(synGap / 1000).toFixed(3)} ms fields:`);
+    expect(text).toContain(`client close on ${bridge} (${hop.from}) propagated to ${bridge} (${hop.to}) after ${finGap} µs [fin]`);
+    expect(text).toContain(`${synGap} µs after the client's first packet on ${bridge}.`);
   });
 });
