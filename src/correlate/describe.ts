@@ -11,7 +11,7 @@ import type { Flow } from '../flows/flow.js';
 import { isBridgeDevice, onBridgePort } from '../flows/interface-role.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
 import { endpointText, isIcmp, isLoopback, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
-import { fieldDiffs, mechanismOf, rewriteText, routedHop, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
+import { fieldDiffs, mechanismOf, rewriteText, samePath, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
 import { relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
@@ -253,7 +253,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
     const rewrite = rewriteText(x, y, c);
     const tx = tupleOf(x);
     const ty = mech === 'bridge' ? tx : tupleOf(y);
-    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${tx} on ${lx} and ${ly} (${routedHop(x, y) ? 'routed, no NAT' : 'bridged'})` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1, flows: [fx, fy], values: [tx, ty] });
+    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${tx} on ${lx} and ${ly} (${samePathText(x, y)})` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1, flows: [fx, fy], values: [tx, ty] });
     hop = {
       from: fx,
       to: fy,
@@ -272,6 +272,12 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
     );
   }
   return { hop, mechanism: mech, confidence, change: c };
+}
+
+/** The tuple evidence's word for a hop without NAT: `routed, no NAT`, `bridged` or what the MACs and TTL show. */
+function samePathText(x: ConnNode, y: ConnNode): string {
+  const path = samePath(x, y);
+  return path === 'routed' ? 'routed, no NAT' : path;
 }
 
 function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string, number>, ev: Evidence[] | null, notes: string[] | null): HopResult {

@@ -75,3 +75,38 @@ describe.skipIf(!hasCommand('tshark'))('a userland-proxy hop is timed on the flo
     expect(text).toContain(`${synGap} µs after the client's first packet on ${bridge}.`);
   });
 });
+
+describe.skipIf(!byName.has('15b') || !hasCommand('tshark'))('a hop without NAT whose frames changed source MAC', () => {
+  it('15b: says the TTL did not fall and the source MAC changed, as tshark shows them, neither "bridged" alone nor "routed"', async () => {
+    const s = byName.get('15b')!;
+    const t = s.conversations.find((c) => c.mechanism === 'dnat')!;
+    const server = t.legs[t.legs.length - 1].tuple;
+    const port = t.legs[0].tuple.sport;
+    const json = JSON.parse((await runCli(['analyze', '--json', s.dir])).stdout) as Analysis;
+    const c = json.correlations.find((x) => x.mechanism === 'dnat')!;
+    const hop = c.hops.find((h) => h.fields.some((d) => d.field === 'mac' && d.verdict === 'rewritten'))!;
+    expect(hop.mechanism).toBe('bridge');
+    const [from, to] = [hop.from, hop.to].map((id) => json.flows.find((f) => f.id === id)!);
+    // The first packet (the SYN) as tshark decodes it on each interface's own capture.
+    const syn = (iface: string) => tsharkFields(s.perInterface[iface], `tcp.srcport==${port} && ip.dst==${server.dst} && tcp.flags.syn==1`, ['eth.src', 'ip.ttl'])[0];
+    const [macA, ttlA] = syn(from.iface);
+    const [macB, ttlB] = syn(to.iface);
+    expect(ttlA).toBe(ttlB);
+    expect(macA).not.toBe(macB);
+
+    expect(hop.rewrite).toBe(`tuple unchanged (TTL unchanged: not routed; source MAC ${macA} → ${macB})`);
+    expect(c.evidence.find((e) => e.kind === 'tuple' && e.flows?.[0] === hop.from)?.detail).toMatch(/\(TTL unchanged: not routed; source MAC /);
+    const step = c.explanation.find((x) => x.includes('source MAC'))!;
+    expect(step).toContain(`Between ${from.iface} and ${to.iface} the TTL stayed ${ttlA}, so the host did not route the packet there`);
+    expect(step).toContain(`${macA} on ${from.iface}, ${macB} on ${to.iface}`);
+    // The client's own frames (its container's port, the conversation's first capture point) carry macB.
+    const [clientMac] = tsharkFields(s.perInterface[t.legs[0].interfaces.find((i) => i.startsWith('veth'))!], `tcp.srcport==${port} && tcp.flags.syn==1`, ['eth.src'])[0];
+    expect(clientMac).toBe(macB);
+    expect(step).toContain(`the source MAC the client's frames carry on ${t.legs[0].interfaces.find((i) => i.startsWith('veth'))}`);
+    expect(c.explanation.join(' ')).not.toMatch(/routed it|without rewriting anything/);
+
+    const text = (await runCli(['analyze', s.dir])).stdout.replace(/\s+/g, ' ');
+    expect(text).not.toContain('no rewrite (bridged)');
+    expect(text).toContain(`${hop.from} → ${hop.to} bridge: tuple unchanged (TTL unchanged: not routed; source MAC ${macA} → ${macB})`);
+  });
+});
