@@ -3,10 +3,13 @@
  * the words and numbers a user reads, checked against the packets themselves (tshark's view of
  * the per-interface pcaps) rather than against natflow's own earlier output.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/correlate/model.js';
 import { runCli } from '../helpers/run-cli.js';
 import { hasCommand, tsharkFields } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { scenarios } from './truth.js';
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
@@ -108,5 +111,46 @@ describe.skipIf(!byName.has('15b') || !hasCommand('tshark'))('a hop without NAT 
     const text = (await runCli(['analyze', s.dir])).stdout.replace(/\s+/g, ' ');
     expect(text).not.toContain('no rewrite (bridged)');
     expect(text).toContain(`${hop.from} → ${hop.to} bridge: tuple unchanged (TTL unchanged: not routed; source MAC ${macA} → ${macB})`);
+  });
+});
+
+describe.skipIf(!hasCommand('tshark'))('link-local control traffic is named by the kinds present', () => {
+  const tmp = tempDir('natflow-audit-');
+  // tshark's count of IGMP packets and of ICMPv6 neighbor discovery (133–137) / MLD (130–132, 143) messages.
+  const count = (file: string, filter: string): number => tsharkFields(file, filter, ['frame.number']).length;
+
+  for (const key of ['13', '13b'].filter((k) => byName.has(k))) {
+    it(`${key}: an IPv6 capture without IGMP says "neighbor discovery, MLD" in the summary, the Markdown, the report and check`, async () => {
+      const s = byName.get(key)!;
+      const files = Object.values(s.perInterface);
+      expect(files.reduce((n, f) => n + count(f, 'igmp'), 0)).toBe(0);
+      const eth0 = s.perInterface.eth0;
+      expect(count(eth0, 'icmpv6.type >= 133 && icmpv6.type <= 137')).toBeGreaterThan(0);
+      expect(count(eth0, 'icmpv6.type == 143 || (icmpv6.type >= 130 && icmpv6.type <= 132)')).toBeGreaterThan(0);
+
+      const text = (await runCli(['analyze', s.dir])).stdout.replace(/\s+/g, ' ');
+      expect(text).toContain('link-local control traffic (neighbor discovery, MLD), never NATed:');
+      expect(text).not.toContain('IGMP');
+      const md = (await runCli(['analyze', '--markdown', s.dir])).stdout;
+      expect(md).toContain('## Link-local control traffic (neighbor discovery, MLD), never NATed');
+      expect(md).not.toContain('IGMP');
+      const html = join(tmp, `${key}.html`);
+      expect((await runCli(['report', s.dir, '-o', html])).code).toBe(0);
+      const report = readFileSync(html, 'utf8');
+      expect(report).toContain('of neighbor discovery or MLD: on every link, never NATed');
+      expect(report).not.toContain('IGMP');
+      const exp = join(tmp, 'no-unpaired.yaml');
+      writeFileSync(exp, 'global:\n  noUnpaired: true\n');
+      const check = (await runCli(['check', '--expect', exp, s.dir])).stdout;
+      expect(check).toMatch(/\(\d+ link-local control flows not counted: neighbor discovery, MLD\)/);
+    });
+  }
+
+  it.skipIf(!byName.has('06'))('06 docker0 alone: its IGMP report is named IGMP, and no neighbor discovery or MLD', async () => {
+    const docker0 = byName.get('06')!.perInterface.docker0;
+    expect(count(docker0, 'igmp')).toBeGreaterThan(0);
+    expect(count(docker0, 'icmpv6')).toBe(0);
+    const text = (await runCli(['analyze', docker0])).stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('link-local control traffic (IGMP), never NATed: 1 flow on docker0.');
   });
 });
