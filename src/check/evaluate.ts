@@ -10,6 +10,7 @@ import { formatDuration } from './duration.js';
 import { endpointHost, endpointMatches } from './endpoint-pattern.js';
 import { parseIp, sameIp } from './ip-address.js';
 import type { Expectation, ExpectationSet, GlobalAssertion, Selector } from './schema.js';
+import { linkControlKindsText, type LinkControlKind } from '../flows/link-control.js';
 
 export interface AssertionResult {
   assertion: string;
@@ -47,8 +48,8 @@ export interface CheckInputs {
   analysis: Analysis;
   /** TCP retransmissions per flow id (both directions), when the caller has the flow records. */
   retransmissions?: ReadonlyMap<string, number>;
-  /** Ids of link-local control flows (../flows/link-control.ts): not counted by noUnpaired. */
-  linkControl?: ReadonlySet<string>;
+  /** Link-local control flows by id, with their kind (../flows/link-control.ts): not counted by noUnpaired. */
+  linkControl?: ReadonlyMap<string, LinkControlKind>;
 }
 
 /** Offenders listed by id in a "found" text before the rest are only counted. */
@@ -216,6 +217,7 @@ function evaluateGlobal(g: GlobalAssertion, inputs: CheckInputs, conversations: 
     const ifaces = g.interfaces;
     const control = inputs.linkControl;
     let skipped = 0;
+    const kinds: (LinkControlKind | undefined)[] = [];
     const bad = a.unpaired.filter((id) => {
       if (ifaces !== null) {
         const f = flowById.get(id);
@@ -224,13 +226,16 @@ function evaluateGlobal(g: GlobalAssertion, inputs: CheckInputs, conversations: 
       // Neighbor discovery, MLD and IGMP are on every link and never paired: not a finding.
       if (control?.has(id)) {
         skipped++;
+        kinds.push(control.get(id));
         return false;
       }
       return true;
     });
     title = ifaces === null ? 'no unpaired flows' : `no unpaired flows on ${ifaces.join(', ')}`;
     matched = bad;
-    const controlNote = skipped > 0 ? ` (${skipped} link-local control flow${skipped === 1 ? '' : 's'} not counted: neighbor discovery, MLD, IGMP)` : '';
+    // Named by the kinds skipped here, not every kind there is.
+    const kindsText = linkControlKindsText(kinds);
+    const controlNote = skipped > 0 ? ` (${skipped} link-local control flow${skipped === 1 ? '' : 's'} not counted${kindsText === '' ? '' : `: ${kindsText}`})` : '';
     result = {
       assertion: 'noUnpaired',
       expected: 'no unpaired flow',

@@ -8,13 +8,14 @@ import { sanitizeText } from '../present/sanitize.js';
 import { type Conversation, buildConversations, conversationState, entryLeg, finalLeg } from './conversations.js';
 import { endpointHost, parseEndpointText } from './endpoint-pattern.js';
 import { PROTOCOLS, CONVERSATION_STATES } from './schema.js';
+import type { LinkControlKind } from '../flows/link-control.js';
 
 export interface InitOptions {
   /** The capture arguments, for the header comment. */
   captures: readonly string[];
   version: string;
   /** Flow ids of link-local control traffic (../flows/link-control.ts): nothing to expect of them. */
-  linkControl?: ReadonlySet<string>;
+  linkControl?: ReadonlyMap<string, LinkControlKind>;
 }
 
 interface Group {
@@ -24,7 +25,7 @@ interface Group {
 }
 
 export function generateExpectations(analysis: Analysis, opts: InitOptions): string {
-  const control = opts.linkControl ?? new Set<string>();
+  const control = opts.linkControl ?? new Map<string, LinkControlKind>();
   // Neighbor discovery, MLD and IGMP are on every link: an expectation about them is noise.
   const conversations = buildConversations(analysis).filter((c) => !control.has(entryLeg(c).id));
   const groups = new Map<string, Group>();

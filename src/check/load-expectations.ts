@@ -10,6 +10,7 @@ import { didYouMean } from './did-you-mean.js';
 import { parseDuration } from './duration.js';
 import { type EndpointPattern, parseEndpointPattern } from './endpoint-pattern.js';
 import { globToRegExp } from './glob.js';
+import { ipProtoName } from '../flows/ip-proto.js';
 import {
   ASSERTION_KEYS,
   type Assertions,
@@ -258,8 +259,10 @@ class Validator {
           const out: string[] = [];
           for (const n of names) {
             const l = n.toLowerCase();
-            // Other IP protocols are named by number, as the flow summaries name them.
-            if ((PROTOCOLS as readonly string[]).includes(l) || /^\d{1,3}$/.test(l)) out.push(l);
+            // A number is compared as the flow summaries write it: `2` selects the flows they
+            // call `igmp`; a protocol without a name stays a number there and here.
+            if (PROTOCOLS.includes(l)) out.push(l);
+            else if (/^\d{1,3}$/.test(l)) out.push(ipProtoName(Number(l)));
             else this.failValue(at, `unknown protocol "${n}"`, n, PROTOCOLS);
           }
           sel.protocol = out;

@@ -6,6 +6,7 @@
 import type { Mechanism } from '../correlate/model.js';
 import type { CountSpec } from './count-spec.js';
 import type { EndpointPattern } from './endpoint-pattern.js';
+import { IP_PROTO_NAMES } from '../flows/ip-proto.js';
 
 export interface SourcePos {
   line: number;
@@ -16,7 +17,8 @@ export interface SourcePos {
 export type ConversationState = 'completed' | 'reset' | 'refused' | 'unanswered';
 export const CONVERSATION_STATES: readonly ConversationState[] = ['completed', 'reset', 'refused', 'unanswered'];
 
-export const PROTOCOLS = ['tcp', 'udp', 'icmp', 'icmpv6', 'sctp'] as const;
+/** The names `protocol:` takes: those the flow summaries write (../flows/ip-proto.ts). */
+export const PROTOCOLS: readonly string[] = IP_PROTO_NAMES;
 
 export interface TextGlob {
   text: string;

@@ -12,7 +12,7 @@ import { correlate, type CaptureInput } from './correlate.js';
 import { applySideInputs } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
-import { isLinkControl } from '../flows/link-control.js';
+import { isLinkControl, linkControlKind } from '../flows/link-control.js';
 import { findEntryByReply, forwardDropRule, ipVersion, prerouteDnatRule, rulesLackVersion, type ForwardedPacket, type HopTuple } from './rules/index.js';
 import { captureContext, droppedRequestText, explainCorrelation, explainUnpairedFlow, summarizeAnalysis } from '../explain/index.js';
 
@@ -110,7 +110,7 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   defineLazy(analysis, 'summary', () =>
     summarizeAnalysis(analysis, (id) => {
       const f = flowsById.get(id);
-      return f === undefined ? undefined : { iface: f.iface, dst: flowEndpointTexts(f).dst, linkControl: isLinkControl(f), proto: protoName(f.proto) };
+      return f === undefined ? undefined : { iface: f.iface, dst: flowEndpointTexts(f).dst, linkControl: isLinkControl(f), linkControlKind: linkControlKind(f), proto: protoName(f.proto) };
     }),
   );
   const bytesRead = loaded.captures.reduce((s, c) => s + c.bytesRead, 0);

@@ -11,9 +11,9 @@ import type { Flow } from '../flows/flow.js';
 import { isBridgeDevice, onBridgePort } from '../flows/interface-role.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
 import { endpointText, isIcmp, isLoopback, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
-import { fieldDiffs, mechanismOf, rewriteText, routedHop, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
+import { fieldDiffs, mechanismOf, rewriteText, samePath, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
-import type { RelayEnd, RelayMatch } from './relay.js';
+import { relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
 import { LazyCorrelation, type CorrelationDetails, type Explainer } from './lazy-correlation.js';
@@ -253,7 +253,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
     const rewrite = rewriteText(x, y, c);
     const tx = tupleOf(x);
     const ty = mech === 'bridge' ? tx : tupleOf(y);
-    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${tx} on ${lx} and ${ly} (${routedHop(x, y) ? 'routed, no NAT' : 'bridged'})` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1, flows: [fx, fy], values: [tx, ty] });
+    ev.push({ kind: 'tuple', detail: mech === 'bridge' ? `same tuple ${tx} on ${lx} and ${ly} (${samePathText(x, y)})` : `${rewrite} between ${lx} and ${ly}`, weight: 0.1, flows: [fx, fy], values: [tx, ty] });
     hop = {
       from: fx,
       to: fy,
@@ -272,6 +272,12 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
     );
   }
   return { hop, mechanism: mech, confidence, change: c };
+}
+
+/** The tuple evidence's word for a hop without NAT: `routed, no NAT`, `bridged` or what the MACs and TTL show. */
+function samePathText(x: ConnNode, y: ConnNode): string {
+  const path = samePath(x, y);
+  return path === 'routed' ? 'routed, no NAT' : path;
 }
 
 function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string, number>, ev: Evidence[] | null, notes: string[] | null): HopResult {
@@ -441,6 +447,11 @@ export class DetailsContext {
       this.#plans.set(text, p);
     }
     return p;
+  }
+
+  /** The clock offset applied to the node's file, microseconds. */
+  offsetOf(n: ConnNode): number {
+    return this.offsetUs[n.fileIdx];
   }
 
   /** The node as buildNodes made it, its clock-corrected time as correlate set it. */
@@ -629,6 +640,25 @@ function pushSame(ctx: DetailsContext, f: SameFacts): void {
   ctx.push(f.seqOffsetRev);
 }
 
+/**
+ * The relay with its event times read on the two nodes its hop joins: `x`, the last capture point
+ * of the client's connection, and `y`, the first of the proxy's. The match was made on each
+ * connection's busiest capture point, which may be another copy (the container's veth rather
+ * than docker0): its packets are the same but seen microseconds earlier or later, so a delay
+ * labelled `x → y` would not be the one between the packets of `x` and `y`. Bytes, digests and
+ * rivals do not depend on the copy and stay the match's.
+ */
+function namedRelay(ctx: DetailsContext, r: RelayMatch, x: ConnNode, y: ConnNode): RelayMatch {
+  if (r.up.node === x && r.down.node === y) return r;
+  const up = r.up.node === x ? r.up : withTimesOf(r.up, relayEnd(r.up.group, x, ctx.offsetOf(x)));
+  const down = r.down.node === y ? r.down : withTimesOf(r.down, relayEnd(r.down.group, y, ctx.offsetOf(y)));
+  return { ...r, up, down, dialDelay: down.syn - (up.accept ?? up.syn) };
+}
+
+function withTimesOf(e: RelayEnd, copy: RelayEnd): RelayEnd {
+  return { ...e, node: copy.node, syn: copy.syn, accept: copy.accept, fwdData: copy.fwdData, revData: copy.revData, fwdFin: copy.fwdFin, revFin: copy.revFin };
+}
+
 function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[]): void {
   ctx.push(r.dialDelay);
   ctx.push(r.rivals);
@@ -703,8 +733,9 @@ export function buildCorrelation(
       if (prev !== null) {
         if (i === 0 && seg.relayFromPrevious) {
           relay = true;
-          h = relayHop(seg.relayFromPrevious, prev, n, identical, null, notes);
-          pushRelay(ctx, seg.relayFromPrevious, (digests ??= []));
+          const r = namedRelay(ctx, seg.relayFromPrevious, prev, n);
+          h = relayHop(r, prev, n, identical, null, notes);
+          pushRelay(ctx, r, (digests ??= []));
           stepText += stepToken(stepText === '', StepKind.Relay, k, h.mechanism);
         } else {
           const m = matchOf.between(prev.idx, n.idx) ?? matchSamePacket(prev, n);

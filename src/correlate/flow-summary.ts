@@ -2,13 +2,13 @@
 import type { AppPeek, Flow } from '../flows/flow.js';
 import type { AppSummary, FlowSummary } from './model.js';
 import { endpointText, isIcmp, wireEndpoints } from './conn-node.js';
-
-const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
+import { ipProtoName } from '../flows/ip-proto.js';
 
 const QTYPES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 65: 'HTTPS' };
 
+/** The protocol as every summary writes it: `tcp`, `igmp`, …; a number only when it has no name. */
 export function protoName(p: number): string {
-  return PROTO_NAMES[p] ?? String(p);
+  return ipProtoName(p);
 }
 
 export function tsText(us: number): string {

@@ -49,7 +49,24 @@ export function rewriteText(x: ConnNode, y: ConnNode, c: TupleChange): string {
   const parts: string[] = [];
   if (c.srcIp || c.srcPort) parts.push(`src ${sideText(x.proto, x.client, 'client')} → ${sideText(y.proto, y.client, 'client')}`);
   if (c.dstIp || c.dstPort) parts.push(`dst ${sideText(x.proto, x.server, 'server')} → ${sideText(y.proto, y.server, 'server')}`);
-  return parts.length > 0 ? parts.join(', ') : `no rewrite (${routedHop(x, y) ? 'routed' : 'bridged'})`;
+  if (parts.length > 0) return parts.join(', ');
+  const path = samePath(x, y);
+  return path === 'routed' || path === 'bridged' ? `no rewrite (${path})` : `tuple unchanged (${path})`;
+}
+
+/**
+ * How a packet kept its tuple between two capture points, as the packets show it: `routed` when
+ * the TTL fell by one, `bridged` when nothing else changed either. When the Ethernet source
+ * differs, "bridged" would contradict the MAC diff beside it: the text then says what changed and
+ * what did not (a TTL that did not fall: the host did not route it, whatever wrote the header).
+ */
+export function samePath(x: ConnNode, y: ConnNode): string {
+  if (routedHop(x, y)) return 'routed';
+  const mac = sourceMacChange(x, y);
+  if (mac === null) return 'bridged';
+  const ttlX = x.parts[0].fwd.firstTtl;
+  const ttl = ttlX !== null && ttlX === y.parts[0].fwd.firstTtl ? `${x.client.ip.includes(':') ? 'hop limit' : 'TTL'} unchanged: not routed; ` : '';
+  return `${ttl}source MAC ${mac.from} → ${mac.to}`;
 }
 
 /**
@@ -62,6 +79,18 @@ export function routedHop(x: ConnNode, y: ConnNode): boolean {
   return a !== null && b !== null && b === a - 1;
 }
 
+/** Loopback frames carry 00:00:00:00:00:00: no MAC to compare. */
+const NO_MAC = '00:00:00:00:00:00';
+
+/** The first packet's Ethernet source on each side when both have one and they differ; else null. */
+function sourceMacChange(x: ConnNode, y: ConnNode): { from: string; to: string } | null {
+  // A MAC missing on one side (SLL/-i any, raw IP) or loopback's zero MAC says nothing about a rewrite.
+  const from = x.parts[0].fwd.firstMacSrc;
+  const to = y.parts[0].fwd.firstMacSrc;
+  if (from === null || to === null || from === NO_MAC || to === NO_MAC) return null;
+  return from === to ? null : { from, to };
+}
+
 function cmp(field: string, a: string | number | null, b: string | number | null, unrelated: boolean): FieldDiff | null {
   if (a === null && b === null) return null;
   const from = a === null ? '—' : String(a);
@@ -69,9 +98,6 @@ function cmp(field: string, a: string | number | null, b: string | number | null
   if (unrelated && from !== to) return { field, from, to, verdict: 'unrelated' };
   return { field, from, to, verdict: from === to ? 'preserved' : 'rewritten' };
 }
-
-/** Loopback frames carry 00:00:00:00:00:00: no MAC to compare. */
-const NO_MAC = '00:00:00:00:00:00';
 
 function firstIpId(n: ConnNode): number | null {
   for (const f of n.parts) {

@@ -53,14 +53,17 @@ export function explainCorrelation(c: Correlation, flows: Map<string, Flow>, ctx
   const legs = c.legs.map((id) => flows.get(id)).filter((f): f is Flow => f !== undefined);
   if (legs.length === 0) return [`The flows of this correlation (${c.legs.join(', ')}) are not in the input.`];
   let steps: string[];
+  const link = c.mechanism === 'none' ? [] : linkHeaderSteps(c, legs, flows);
   switch (c.mechanism) {
     case 'userland-proxy': steps = explainProxy(c, legs, flows); break;
-    case 'dnat': steps = explainDnat(c, legs, flows, ctx); break;
+    case 'dnat': steps = explainDnat(c, legs, flows, ctx, link); break;
     case 'snat': steps = explainSnat(c, legs, flows, ctx); break;
     case 'dnat+snat': steps = explainDnatSnat(c, legs, flows, ctx); break;
-    case 'bridge': steps = explainBridge(legs, ctx, c.notes.some((n) => /helper|synproxy/i.test(n)), c.evidence); break;
+    case 'bridge': steps = explainBridge(legs, ctx, c.notes.some((n) => /helper|synproxy/i.test(n)), c.evidence, link.length > 0); break;
     default: steps = explainUnpaired(legs[0], ctx); break;
   }
+  // DNAT tells them where the packet crosses those capture points; elsewhere they follow.
+  if (c.mechanism !== 'dnat') steps.push(...link);
   steps.push(...icmpErrorSteps(c, flows, steps));
   steps.push(...noteSteps(c, flows));
   return steps;
@@ -133,6 +136,34 @@ function icmpErrorSteps(c: Correlation, flows: Map<string, Flow>, steps: string[
     }
     out.push(
       `${errorText(r, a)} from ${a.src.ip} to ${a.dst.ip} about this conversation was seen on ${listText(near.map(iface))}, quoting ${quoteText(a)}.` + (translated ? ` ${translated}` : ''),
+    );
+  }
+  return out;
+}
+
+/**
+ * Hops without NAT where the frame's Ethernet source differs though the tuple and the TTL did not
+ * change (15b: docker0's copy carries the bridge's MAC, the container's port the client's): a
+ * "forwarded unchanged" would contradict the MAC diff, and a TTL that did not fall says the host
+ * did not route it. One sentence per such hop, saying what the packets show.
+ */
+function linkHeaderSteps(c: Correlation, legs: readonly Flow[], flows: Map<string, Flow>): string[] {
+  const out: string[] = [];
+  for (const h of c.hops) {
+    if (h.mechanism !== 'bridge') continue;
+    const mac = fieldOf(h, 'mac');
+    const ttl = fieldOf(h, 'ttl');
+    const a = flows.get(h.from);
+    const b = flows.get(h.to);
+    if (mac?.verdict !== 'rewritten' || ttl?.verdict !== 'preserved' || a === undefined || b === undefined) continue;
+    const ttlWord = a.src.ip.includes(':') ? 'hop limit' : 'TTL';
+    // The MAC the later point shows may be the one the client's frames left with: say so where a
+    // capture of the client's first capture point (its leg or a copy of it) shows that MAC.
+    const first = [legs[0], ...c.copies.filter((x) => x.sameAs === legs[0].id).map((x) => flows.get(x.flow))];
+    const origin = first.find((f) => f !== undefined && f !== b && f.iface !== b.iface && f.fwd.firstMacSrc === mac.to);
+    out.push(
+      `Between ${iface(a)} and ${iface(b)} the ${ttlWord} stayed ${ttl.from}, so the host did not route the packet there (routing lowers it by one); only the frame's source MAC differs: ${mac.from} on ${iface(a)}, ${mac.to} on ${iface(b)}` +
+        `${origin === undefined ? '' : `, the source MAC the client's frames carry on ${iface(origin)}`}.`,
     );
   }
   return out;
@@ -222,7 +253,9 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   steps.push(udp
     ? `The userland proxy (docker-proxy) listening on UDP port ${client.dst.port} received its datagrams: this exchange ends at the proxy, and nothing in the kernel rewrote it.`
     : `The userland proxy (docker-proxy) listening on port ${client.dst.port} accepted it: this connection ends at the proxy, and nothing in the kernel rewrote it.`);
-  const delay = h?.latency != null ? `, ${durationText(h.latency)} after the client's first packet` : '';
+  // The hop's latency is measured on the interface of its `from` flow; when the client's packet
+  // crossed another capture point before (its veth), that one saw it earlier: say which copy.
+  const delay = h?.latency != null ? `, ${durationText(h.latency)} after the client's first packet${origins.length > 0 ? ` on ${clientIface}` : ''}` : '';
   // Name only the counters this capture compared (UDP has no sequence numbers, not every TCP stack sends timestamps).
   const unrelated = namedFields(h, PROXY_COUNTERS, 'unrelated');
   const refused = upstream.proto === 6 && (upstream.state === 'rejected' || c.notes.some((n) => /refused/i.test(n)));
@@ -298,7 +331,7 @@ function crossFamilyStep(client: Flow, upstream: Flow, udp: boolean): string {
   );
 }
 
-function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx: ExplainContext): string[] {
+function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx: ExplainContext, link: readonly string[]): string[] {
   const h = hopOf(c, 'dnat');
   if (h === undefined && c.notes.some((n) => n.startsWith(LOCAL_DNAT_NOTE))) return explainLocalDnat(c, legs[0], flows, ctx);
   const before = (h && flows.get(h.from)) ?? legs[0];
@@ -319,6 +352,7 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   const ttl = fieldOf(h, 'ttl');
   const ttlText = ttl && ttl.from !== ttl.to ? `; ${before.src.ip.includes(':') ? 'hop limit' : 'TTL'} ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
   steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}.${sameText(h)}`);
+  steps.push(...link);
   steps.push(`The container saw the real client address ${endpointText(after, 'src')}: DNAT changes only the destination, so the client IP is preserved.`);
   const lost = lostRepliesSteps(legs, ctx);
   if (lost.length > 0) steps.push(...lost);
@@ -487,8 +521,10 @@ function explainHairpinMiddle(mid: Flow): string[] {
 }
 
 /** `seqShifted`: a hop's sequence numbers differ by a constant (told in a step of its own). */
-function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean, evidence: readonly Evidence[] = []): string[] {
+/** `macChanged`: a hop's frames changed source MAC (told in a step of its own): the packet, not "anything", was kept. */
+function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean, evidence: readonly Evidence[] = [], macChanged = false): string[] {
   const [a, ...rest] = legs;
+  const unchanged = macChanged ? 'without rewriting the packet' : 'without rewriting anything';
   // "The Linux bridge" only where a bridge or a bridge port was captured: the same packet also
   // shows up on a host's lo and its NIC (a broadcast), or twice in a test file.
   const bridged = legs.some((l) => isBridgeSide(l, ctx));
@@ -496,7 +532,7 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean, e
   if (nd !== null) {
     return [
       `Background noise, not a conversation: IPv6 ${nd}, ${tupleText(a)}, appears on ${listText(legs.map(iface))} with the same addresses and payload.`,
-      `${bridged ? `The Linux bridge ${isMulticast(a.dst.ip) ? 'flooded the multicast frame to every bridge port' : 'forwarded the frame between its ports'} without rewriting anything` : 'Nothing rewrote it'}: the copies are one packet seen at ${legs.length} capture points. Link-local control traffic is never routed and never NATed.`,
+      `${bridged ? `The Linux bridge ${isMulticast(a.dst.ip) ? 'flooded the multicast frame to every bridge port' : 'forwarded the frame between its ports'} ${unchanged}` : 'Nothing rewrote it'}: the copies are one packet seen at ${legs.length} capture points. Link-local control traffic is never routed and never NATed.`,
     ];
   }
   const group = isMulticast(a.dst.ip) ? 'multicast' : a.dst.ip === '255.255.255.255' ? 'broadcast' : null;
@@ -506,7 +542,7 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean, e
     return [
       `Background noise, not a conversation: ${what} appears on ${listText(legs.map(iface))} with the same addresses and payload.`,
       bridged
-        ? `The Linux bridge flooded the ${group} frame from ${iface(a)} to every bridge port without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`
+        ? `The Linux bridge flooded the ${group} frame from ${iface(a)} to every bridge port ${unchanged}: the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`
         : `Nothing rewrote it: a ${group} packet reaches every capture point on its way (the host's own stack included), so the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`,
     ];
   }
@@ -517,7 +553,7 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean, e
   return [
     first,
     bridged
-      ? `The Linux bridge forwarded the frames between ${listText(legs.map((l) => (isBridgePort(l, ctx) ? `${iface(l)} (the container's port)` : iface(l))))} without rewriting anything: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`
+      ? `The Linux bridge forwarded the frames between ${listText(legs.map((l) => (isBridgePort(l, ctx) ? `${iface(l)} (the container's port)` : iface(l))))} ${unchanged}: the copies are one packet seen at ${legs.length} capture points, not retransmissions.`
       : `Nothing rewrote it between these capture points: the copies are one packet seen at ${legs.length} capture points, not retransmissions, and no NAT is on this path.`,
     ...lost,
   ];

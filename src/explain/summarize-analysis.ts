@@ -1,5 +1,6 @@
 import { NAT_OUTSIDE_NOTE, type Analysis, type FlowSummary, type Mechanism } from '../correlate/model.js';
 import { sanitizeText } from '../present/sanitize.js';
+import { linkControlKindsText, type LinkControlKind } from '../flows/link-control.js';
 
 const PHRASE: Record<Mechanism, string> = {
   'userland-proxy': 'through the userland proxy',
@@ -29,7 +30,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * What the summary reads of a flow, by id. `linkControl`: neighbor discovery, MLD or IGMP
  * (../flows/link-control.ts), known only where the flow records are.
  */
-export type FlowLookup = (id: string) => (Pick<FlowSummary, 'iface' | 'dst'> & { linkControl?: boolean; proto?: string }) | undefined;
+export type FlowLookup = (id: string) => (Pick<FlowSummary, 'iface' | 'dst'> & { linkControl?: boolean; linkControlKind?: LinkControlKind | null; proto?: string }) | undefined;
 
 /**
  * One paragraph: conversations per mechanism, unpaired flows per interface, clock offsets.
@@ -70,7 +71,7 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   if (extras.length) head += ` (${extras.join('; ')})`;
   parts.push(head);
   if (noise.length) {
-    const igmp = noise.every((c) => lookup(c.legs[0])?.proto === '2');
+    const igmp = noise.every((c) => lookup(c.legs[0])?.proto === 'igmp');
     parts.push(
       igmp
         ? `${plural(noise.length, 'multicast packet')} bridged as background noise (IGMP reports), not ${noise.length === 1 ? 'a conversation' : 'conversations'}`
@@ -85,7 +86,11 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   const control = unique.filter((id) => lookup(id)?.linkControl === true);
   const rest = control.length === 0 ? unique : unique.filter((id) => lookup(id)?.linkControl !== true);
   if (rest.length) parts.push(perIfaceText(rest, lookup, 'unpaired flow'));
-  if (control.length) parts.push(`link-local control traffic (neighbor discovery, MLD, IGMP), never NATed: ${perIfaceText(control, lookup, 'flow')}`);
+  if (control.length) {
+    // Only the kinds these flows are (an IPv6 capture has no IGMP, docker0's report is no ND).
+    const kinds = linkControlKindsText(control.map((id) => lookup(id)?.linkControlKind));
+    parts.push(`link-local control traffic${kinds === '' ? '' : ` (${kinds})`}, never NATed: ${perIfaceText(control, lookup, 'flow')}`);
+  }
   let text = parts.join('; ') + '.';
   const offsets = a.captures.filter((c) => c.clockOffset !== null && Math.abs(c.clockOffset) >= 1e-6);
   if (offsets.length) {

@@ -4,12 +4,11 @@
  */
 import { sanitizeText } from '../present/sanitize.js';
 import type { AppPeek, Endpoint, Flow } from './flow.js';
+import { ipProtoName } from './ip-proto.js';
 
-// The name analyze, check's `protocol:` and conntrack use; Zeek's conn.log says icmp for both.
-const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre', 50: 'esp' };
-
+// The name analyze and check's `protocol:` use (Zeek's conn.log column says icmp for both ICMPs).
 export function protoName(proto: number): string {
-  return PROTO_NAMES[proto] ?? String(proto);
+  return ipProtoName(proto);
 }
 
 function hasPortField(proto: number): boolean {

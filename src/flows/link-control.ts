@@ -16,6 +16,30 @@ export function linkControlName(f: Pick<Flow, 'proto' | 'icmp'>): string | null 
   return f.proto === 58 ? neighborDiscoveryName(f.icmp?.type) : null;
 }
 
+/** The kinds of link-local control traffic, in the order every summary names them. */
+export const LINK_CONTROL_KINDS = ['neighbor discovery', 'MLD', 'IGMP'] as const;
+export type LinkControlKind = (typeof LINK_CONTROL_KINDS)[number];
+
+/** Which kind of link-local control traffic the flow is, or null. */
+export function linkControlKind(f: Pick<Flow, 'proto' | 'icmp'>): LinkControlKind | null {
+  if (f.proto === 2) return 'IGMP';
+  if (f.proto !== 58) return null;
+  const name = neighborDiscoveryName(f.icmp?.type);
+  return name === null ? null : name.startsWith('multicast listener') ? 'MLD' : 'neighbor discovery';
+}
+
+/**
+ * The kinds present among `kinds`, each once, in LINK_CONTROL_KINDS order: "neighbor discovery,
+ * MLD" (with `or`: "neighbor discovery or MLD"). A summary of IPv6-only captures should not name
+ * IGMP, nor one of docker0's IGMP report name neighbor discovery. Empty when none is known.
+ */
+export function linkControlKindsText(kinds: Iterable<LinkControlKind | null | undefined>, or = false): string {
+  const present = new Set(kinds);
+  const list: string[] = LINK_CONTROL_KINDS.filter((k) => present.has(k));
+  if (!or || list.length < 2) return list.join(', ');
+  return `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+}
+
 /** `ids` (flow ids, e.g. the unpaired ones) split into link-local control traffic and the rest, each in order. */
 export function splitLinkControl(ids: readonly string[], flows: ReadonlyMap<string, Pick<Flow, 'proto' | 'icmp'>>): { control: string[]; rest: string[] } {
   const control: string[] = [];

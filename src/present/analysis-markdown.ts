@@ -1,5 +1,5 @@
 import type { Flow } from '../flows/flow.js';
-import { splitLinkControl } from '../flows/link-control.js';
+import { linkControlKind, linkControlKindsText, splitLinkControl } from '../flows/link-control.js';
 import type { Analysis, Correlation, FlowSummary } from '../correlate/model.js';
 import { sanitizeText } from './sanitize.js';
 import { LazyCorrelation } from '../correlate/lazy-correlation.js';
@@ -104,9 +104,14 @@ export function* analysisMarkdownLines(a: Analysis, flows: Map<string, Flow>, op
   }
   // Neighbor discovery, MLD and IGMP are on every link and never NATed: listed apart.
   const { control, rest } = splitLinkControl(a.unpaired, flows);
+  // Named by the kinds listed: an IPv6 capture's section is no place for IGMP.
+  const kinds = linkControlKindsText(control.map((id) => {
+    const f = flows.get(id);
+    return f === undefined ? null : linkControlKind(f);
+  }));
   const sections: [string, string[]][] = [
     ['Unpaired flows', rest],
-    ['Link-local control traffic (neighbor discovery, MLD, IGMP), never NATed', control],
+    [`Link-local control traffic${kinds === '' ? '' : ` (${kinds})`}, never NATed`, control],
   ];
   for (const [title, ids] of sections) {
     const listed = ids.map((id) => summaries.get(id)).filter((f): f is FlowSummary => !!f);

@@ -12,6 +12,12 @@ function problems(yaml: string): string[] {
 }
 
 describe('expectations file: valid input', () => {
+  it('reads a protocol number as the name the flow summaries write (2 = igmp), and takes that name too', () => {
+    const set = parseExpectations(['version: 1', 'expectations:', '  - match: { protocol: [2, IGMP, gre, 6, 253] }', '    expect: { count: none }'].join('\n'), 'exp.yaml');
+    // 253 (experimental) has no name: summaries write the number, so the selector keeps it.
+    expect(set.expectations[0].match.protocol).toEqual(['igmp', 'igmp', 'gre', 'tcp', '253']);
+  });
+
   it('reads selectors and assertions with their lines', () => {
     const set = parseExpectations(
       [

@@ -246,7 +246,7 @@ describe.skipIf(!byName.has('13'))('13 IPv6 clients of an IPv4-only container: o
     expect(r.analysis.unpaired.map((id) => byId.get(id)!.proto).every((p) => p === 58)).toBe(true);
     expect(new Set(r.analysis.unpaired)).toEqual(new Set(icmp6.map((f) => f.id)));
     // The pipeline's summary counts the control traffic apart, not as unpaired flows.
-    expect(r.analysis.summary).toBe(`2 conversations: 2 through the userland proxy; link-local control traffic (neighbor discovery, MLD, IGMP), never NATed: ${icmp6.length} flows on eth0.`);
+    expect(r.analysis.summary).toBe(`2 conversations: 2 through the userland proxy; link-local control traffic (neighbor discovery, MLD), never NATed: ${icmp6.length} flows on eth0.`);
     // The text lists them apart from the unpaired flows, each named.
     const text = renderAnalysisText(r.analysis, r.flowsById, { color: false, width: 200 });
     expect(text).not.toContain('Unpaired flows');

@@ -133,6 +133,24 @@ describe('attributeRule', () => {
   });
 });
 
+describe('protocols other than tcp/udp/icmp', () => {
+  // analyze names a hop's protocol as the summaries do (`gre`); iptables-save may print it by
+  // number or by name: either rule is the one behind the rewrite.
+  for (const p of ['47', 'gre']) {
+    it(`-p ${p} matches a gre hop, given by name or by number`, () => {
+      const dump = ['*nat', ':PREROUTING ACCEPT [0:0]', `-A PREROUTING -d 198.18.0.1/32 -p ${p} -j DNAT --to-destination 172.17.0.9`, 'COMMIT', ''].join('\n');
+      const set = parseRules(dump, 'gre.rules');
+      for (const proto of ['gre', 47]) {
+        const hop: HopToAttribute = {
+          mechanism: 'dnat', before: { proto, src: { ip: '198.18.0.2', port: -1 }, dst: { ip: '198.18.0.1', port: -1 } },
+          after: { proto, src: { ip: '198.18.0.2', port: -1 }, dst: { ip: '172.17.0.9', port: -1 } }, ingressIface: 'eth0',
+        };
+        expect(attributeRule(hop, set)?.text, String(proto)).toMatch(/DNAT --to-destination 172\.17\.0\.9/);
+      }
+    });
+  }
+});
+
 describe('conntrack', () => {
   it('parses the recorded port-collision table: orig/reply tuples, ICMP ids, flags', () => {
     const entries = parseConntrack(readFileSync(join(captures, '04-port-collision/conntrack.txt'), 'utf8'));

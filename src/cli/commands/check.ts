@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeCaptures } from '../../correlate/analyze.js';
-import { isLinkControl } from '../../flows/link-control.js';
+import { linkControlKind, type LinkControlKind } from '../../flows/link-control.js';
 import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, type SetExitCode } from '../exit-codes.js';
@@ -54,7 +54,12 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
     // A damaged capture makes any verdict doubtful: still report, but never exit 0 or 1.
     const badCapture = reportCaptureErrors(result.errors, setExitCode);
 
-    const linkControl = new Set(result.flows.filter(isLinkControl).map((f) => f.id));
+    // Each control flow's kind: a note about the flows not counted names only the kinds there.
+    const linkControl = new Map<string, LinkControlKind>();
+    for (const f of result.flows) {
+      const kind = linkControlKind(f);
+      if (kind !== null) linkControl.set(f.id, kind);
+    }
     await withOutput((out) => {
       if (opts.init) {
         const text = generateExpectations(result.analysis, { captures, version, linkControl });

@@ -1,9 +1,10 @@
 import type { Mechanism, RuleRef } from '../model.js';
+import { ipProtoName, ipProtoNumber } from '../../flows/ip-proto.js';
 import { familyCovers, ipVersion, type AddrMatch, type ChainInfo, type Hook, type IfaceMatch, type IpVersion, type NatRule, type PortMatch, type RuleSet } from './rule.js';
 
 /** One side of a rewrite: what a packet looked like before or after the NAT. */
 export interface HopTuple {
-  /** `tcp`, `udp`, `icmp` or the IP protocol number. */
+  /** `tcp`, `udp`, `icmp`, another name the summaries write (`igmp`) or the IP protocol number. */
   proto: string | number;
   src: { ip: string; port: number };
   dst: { ip: string; port: number };
@@ -41,10 +42,15 @@ interface WalkPacket {
   dstLocal: boolean | null;
 }
 
-const PROTO_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp', 132: 'sctp' };
-
+/**
+ * The protocol as iptables writes it (`ipv6-icmp` for 58), whether given by number (`-p 2`, a
+ * flow's protocol) or by name (`-p igmp`, a summary's `igmp`): one spelling per protocol, so a
+ * rule and a hop compare equal however each was written.
+ */
 export function protoName(p: string | number): string {
-  return typeof p === 'number' ? PROTO_NAMES[p] ?? String(p) : p.toLowerCase() === 'icmpv6' ? 'ipv6-icmp' : p.toLowerCase();
+  const n = typeof p === 'number' ? p : /^\d+$/.test(p) ? Number(p) : ipProtoNumber(p);
+  if (n === null) return String(p).toLowerCase();
+  return n === 58 ? 'ipv6-icmp' : ipProtoName(n);
 }
 
 /**

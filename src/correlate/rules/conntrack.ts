@@ -187,7 +187,8 @@ function hopText(t: HopTuple): string {
 
 function sameProto(e: ConntrackEntry, p: string | number): boolean {
   const name = protoName(p);
-  return e.proto === name || (name === 'ipv6-icmp' && e.proto === 'icmpv6') || String(e.protoNum) === String(p);
+  // By number too: conntrack names only the protocols it tracks (`unknown 2` for IGMP).
+  return e.proto === name || (name === 'ipv6-icmp' && e.proto === 'icmpv6') || protoName(e.protoNum) === name;
 }
 
 /** The entry whose original direction is this tuple (the packet before any NAT). */

@@ -2,6 +2,7 @@ import {
   emptyMatch, familyOfAddresses, parseAddrMatch, parseCounterValue, parseNatTo, parsePortList, ruleAddresses, IPTABLES_BUILTIN_HOOKS,
   type ChainInfo, type NatRule, type RuleFamily, type RuleSet, type RuleTarget,
 } from './rule.js';
+import { protoName } from './attribute-rule.js';
 
 /** Splits an iptables argument line, honouring double quotes (`--comment "a b"`). */
 export function tokenizeIptables(line: string): string[] {
@@ -185,6 +186,6 @@ export function normalizeProto(p: string | undefined): string | null {
   if (!p) return null;
   const s = p.toLowerCase();
   if (s === 'all' || s === '0') return null;
-  const byNumber: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'ipv6-icmp', '132': 'sctp' };
-  return byNumber[s] ?? (s === 'icmpv6' ? 'ipv6-icmp' : s);
+  // One spelling per protocol (`-p 2` is `-p igmp`), the one hops are compared in.
+  return protoName(s);
 }

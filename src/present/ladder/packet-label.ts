@@ -2,6 +2,7 @@
  * Words for one packet on the ladder: TCP flag names, the application line a stream starts with
  * (HTTP request / status line) and the one-line label combining them.
  */
+import { ipProtoWord } from '../../flows/ip-proto.js';
 import { sanitizeText } from '../sanitize.js';
 
 const FLAG_NAMES: ReadonlyArray<[number, string]> = [
@@ -30,20 +31,7 @@ export function tcpFlagsText(flags: number): string {
 
 /** IP protocol number as a word, for non-TCP arrows. */
 export function protoWord(proto: number): string {
-  switch (proto) {
-    case 6:
-      return 'TCP';
-    case 17:
-      return 'UDP';
-    case 1:
-      return 'ICMP';
-    case 58:
-      return 'ICMPv6';
-    case 132:
-      return 'SCTP';
-    default:
-      return `proto ${proto}`;
-  }
+  return ipProtoWord(proto) ?? `proto ${proto}`;
 }
 
 const HTTP_REQUEST = /^[A-Z][A-Z-]{2,15} \S+ HTTP\/\d(?:\.\d)?$/;

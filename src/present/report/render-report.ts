@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { LazyCorrelation } from '../../correlate/lazy-correlation.js';
 import { MECHANISMS, type Analysis, type Correlation, type FlowSummary, type Hop } from '../../correlate/model.js';
 import type { Flow } from '../../flows/flow.js';
-import { splitLinkControl } from '../../flows/link-control.js';
+import { linkControlKind, linkControlKindsText, splitLinkControl } from '../../flows/link-control.js';
 import { buildLadder, clockOffsetsUs, DEFAULT_MAX_PACKETS_PER_LEG } from '../ladder/build-ladder.js';
 import { renderLadderSvg } from './svg-ladder.js';
 import { escapeCut, escapeHtml } from './html-escape.js';
@@ -77,7 +77,10 @@ export function* reportParts(a: Analysis, flows: ReadonlyMap<string, Flow>, opts
   yield lines(
     a.correlations.length > maxDiagrams ? `<p class="diagram-note">Diagrams drawn for the first ${maxDiagrams} conversations only.</p>` : '',
     '</main>',
-    renderUnpaired(unpaired.rest, unpaired.control, summaries),
+    renderUnpaired(unpaired.rest, unpaired.control, summaries, linkControlKindsText(unpaired.control.map((id) => {
+      const f = flows.get(id);
+      return f === undefined ? null : linkControlKind(f);
+    }), true)),
     `<footer>natflow ${e(a.version)} · self-contained report: no network access needed to open it.</footer>`,
     `<script>${REPORT_SCRIPT}</script>`,
     '</body></html>',
@@ -203,10 +206,13 @@ function renderHop(h: Hop): string {
   );
 }
 
-/** The unpaired flows, then the link-local control traffic in a section of its own, closed. */
-function renderUnpaired(others: readonly string[], control: readonly string[], summaries: Map<string, FlowSummary>): string {
+/**
+ * The unpaired flows, then the link-local control traffic in a section of its own, closed.
+ * `kinds`: the kinds of that traffic present ("neighbor discovery or MLD"), named in its blurb.
+ */
+function renderUnpaired(others: readonly string[], control: readonly string[], summaries: Map<string, FlowSummary>, kinds: string): string {
   return [unpairedSection('unpaired', `Unpaired flows (${others.length})`, others, summaries, others.length <= 50, 'seen on one leg only', '<p>Every flow belongs to a conversation above.</p>'),
-    control.length === 0 ? '' : unpairedSection('link-control', `Link-local control traffic (${control.length})`, control, summaries, false, 'of neighbor discovery, MLD or IGMP: on every link, never NATed', '')].join('\n');
+    control.length === 0 ? '' : unpairedSection('link-control', `Link-local control traffic (${control.length})`, control, summaries, false, `${kinds === '' ? '' : `of ${kinds}: `}on every link, never NATed`, '')].join('\n');
 }
 
 function unpairedSection(id: string, title: string, ids: readonly string[], summaries: Map<string, FlowSummary>, open: boolean, what: string, empty: string): string {
