@@ -154,7 +154,11 @@ function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): Ho
     // No packet on the wire carries rc as a source: it is read from the replies, so say so.
     const dst = change.dstIp || change.dstPort
       ? `, dst ${rsText} → ${serverText}`
-      : mechanism === 'dnat+snat' ? ` (the DNAT to ${serverText} happened in nat OUTPUT, before any capture point)` : '';
+      : mechanism === 'dnat+snat'
+        ? // A loopback source reaches a container only through DNAT; a host address could also
+          // have connected to it directly (see the explanation).
+          ` (the DNAT to ${serverText} ${isLoopback(rc.ip) ? 'happened' : 'most likely happened'} in nat OUTPUT, before any capture point)`
+        : '';
     const rewrite = `src ${rcText} → ${clientText}${dst}; read from the replies ${rsText} → ${rcText} on ${n.iface}, reverse-NATed before the capture point`;
     hop = {
       from: half.id,
@@ -167,9 +171,10 @@ function halfHop(n: ConnNode, ev: Evidence[] | null, notes: string[] | null): Ho
         { field: 'src-ip', from: rc.ip, to: n.client.ip, verdict: rc.ip === n.client.ip ? 'preserved' : 'rewritten' },
         { field: 'src-port', from: String(rc.port), to: String(n.client.port), verdict: rc.port === n.client.port ? 'preserved' : 'rewritten' },
         ...(mechanism === 'dnat+snat' && !change.dstIp
-          ? // DNAT in OUTPUT, before any capture point: the address was a local one, never the
-            // container's, but which one (and its port) is on no wire.
-            [{ field: 'dst-ip', from: '—', to: n.server.ip, verdict: 'rewritten' as const }]
+          ? // DNAT in OUTPUT, before any capture point: from a loopback source the address was a
+            // local one, never the container's, but which one (and its port) is on no wire. From a
+            // host address the capture cannot tell DNAT from a direct connection: no claim.
+            isLoopback(rc.ip) ? [{ field: 'dst-ip', from: '—', to: n.server.ip, verdict: 'rewritten' as const }] : []
           : [
               { field: 'dst-ip', from: rs.ip, to: n.server.ip, verdict: rs.ip === n.server.ip ? 'preserved' as const : 'rewritten' as const },
               { field: 'dst-port', from: String(rs.port), to: String(n.server.port), verdict: rs.port === n.server.port ? 'preserved' as const : 'rewritten' as const },

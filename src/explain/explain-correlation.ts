@@ -437,7 +437,12 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
     steps.push(`The client opened ${aConversation(to.proto)} to a port published on the host; the capture shows it only after the rewrite.`);
   }
   const origDst = preNat ? endpointText(preNat, 'dst') : openedDst ?? 'the published port';
-  steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'}, DNAT rewrote the destination from ${origDst} to ${endpointText(to, 'dst')}; in nat POSTROUTING, MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${natRulesClause(c, h, 'DNAT and MASQUERADE rules', ctx, to.dst.ip)}.`);
+  // From an address of the host's own, a process may also have connected to the container
+  // directly (only MASQUERADE then): without the conntrack entry the DNAT is the likely reading.
+  const otherWay = hostClient && openedDst === null
+    ? ` That is the likely reading; the one other way to this capture is a process that bound its socket to ${clientIp} and connected to ${endpointText(to, 'dst')} directly, which only MASQUERADE rewrote (\`conntrack -L\`, --conntrack, tells them apart).`
+    : '';
+  steps.push(`In nat ${fromLocal ? 'OUTPUT' : 'PREROUTING'}, DNAT rewrote the destination from ${origDst} to ${endpointText(to, 'dst')}; in nat POSTROUTING, MASQUERADE rewrote the source to ${endpointText(to, 'src')} ${fromLocal ? '(MASQUERADE of host-originated traffic leaving on the bridge)' : '(the hairpin MASQUERADE: the container is talking to its own published port)'}, ${natRulesClause(c, h, 'DNAT and MASQUERADE rules', ctx, to.dst.ip)}.${otherWay}`);
   for (const mid of full.slice(preNat ? 1 : 0, -1)) {
     if (mid.src.ip === to.src.ip && mid.dst.ip === to.dst.ip) continue;
     steps.push(`Between the two rewrites the packet was captured on ${iface(mid)} as ${tupleText(mid)}.`);
@@ -658,7 +663,8 @@ function isBridgeSide(f: Flow, ctx: ExplainContext): boolean {
  */
 function returnRule(f: Flow): string {
   const bridge = isBridgeDevice(f.iface) ? iface(f) : null;
-  return bridge === null ? '`-A DOCKER -i docker0 -j RETURN` for the default bridge' : `\`-A DOCKER -i ${bridge} -j RETURN\``;
+  // Unnamed (an -i any capture without names): the container may be on a user-defined network.
+  return bridge === null ? '`-A DOCKER -i <its bridge> -j RETURN`, docker0 or a network\'s br-<id>,' : `\`-A DOCKER -i ${bridge} -j RETURN\``;
 }
 
 /** Why a flow may have no counterpart in the other captures (for the unpaired list). */
