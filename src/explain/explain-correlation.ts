@@ -351,7 +351,7 @@ function explainDnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>, ctx
   steps.push(`In nat ${local ? 'OUTPUT' : 'PREROUTING'}, the kernel rewrote the destination from ${beforeDst} to ${afterDst}, ${ruleClause(h, 'a DNAT rule for the published port', ctx, before.dst.ip)}.`);
   const ttl = fieldOf(h, 'ttl');
   const ttlText = ttl && ttl.from !== ttl.to ? `; ${before.src.ip.includes(':') ? 'hop limit' : 'TTL'} ${ttl.from} → ${ttl.to}, one less because the host routed it` : '';
-  steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}.${sameText(h)}`);
+  steps.push(`The rewritten packet left on ${iface(after)} as ${tupleText(after)}${alsoSeen(copies)}${ttlText}.${sameText(h)}${partialViewText(after, copies)}`);
   steps.push(...link);
   steps.push(`The container saw the real client address ${endpointText(after, 'src')}: DNAT changes only the destination, so the client IP is preserved.`);
   const lost = lostRepliesSteps(legs, ctx);
@@ -822,6 +822,20 @@ function loopbackRefusedSteps(f: Flow): string[] | null {
       ? `A likely cause, which the capture cannot show: port ${port} is published for a container without IPv6 while userland-proxy=false. Docker's [::]:${port} binding reaches an IPv4-only container only through docker-proxy, and no NAT rule sends ::1 on, so a client of localhost:${port} that tries ::1 is refused.`
       : `Most likely nothing is published on port ${port}: with userland-proxy=false Docker DNATs a published port in nat OUTPUT before the packet reaches lo, and with the proxy docker-proxy listens there.`,
   ];
+}
+
+/**
+ * The bridge device saw only part of a connection its container port saw whole (15b: a
+ * container's DNATed call to another container on the same bridge; captures/README.md
+ * observation 7). Empty when the views agree.
+ */
+function partialViewText(at: Flow, ports: readonly Flow[]): string {
+  const port = ports[ports.length - 1];
+  if (port === undefined || !isBridgeDevice(at.iface)) return '';
+  const seen = at.fwd.packets + at.rev.packets;
+  const whole = port.fwd.packets + port.rev.packets;
+  if (seen * 2 > whole) return '';
+  return ` But ${iface(at)} shows only ${seen} of the ${whole} packets ${iface(port)} shows${seen <= 2 && at.rev.packets === 0 ? ' (the first)' : ''}: the rest of the connection went from port to port without passing the bridge device, so a capture on ${iface(at)} alone holds a partial view (derived, not seen: br_netfilter sends a packet that waited for the neighbour lookup out through the bridge device, later ones straight to the port).`;
 }
 
 function upperFirst(text: string): string {

@@ -261,3 +261,23 @@ describe('18: a user-defined network read from an -i any capture without interfa
     expect(named.analysis.correlations.map((c) => c.explanation.join(' ')).join(' ')).toContain(`-A DOCKER -i ${bridge} -j RETURN`);
   });
 });
+
+describe('15b: docker0 holds a partial view of a container\'s DNATed call to another container', () => {
+  it('says how many of the packets docker0 shows against the container port, and why, as derived', async () => {
+    const s = byName.get('15b');
+    if (!s) return;
+    const t = conv(s, (x) => x.mechanism === 'dnat');
+    const r = await run(s);
+    const c = correlationOf(r, s, t);
+    const legs = c.legs.map((id) => r.flowsById.get(id)!);
+    const bridge = legs.find((f) => f.iface === 'docker0')!;
+    const port = legs[legs.length - 1];
+    const n = (f: typeof port) => f.fwd.packets + f.rev.packets;
+    expect(n(bridge)).toBe(1);
+    expect(c.explanation.join(' ')).toContain(`But docker0 shows only 1 of the ${n(port)} packets ${port.iface} shows (the first)`);
+    // Where the bridge saw the whole connection (02), nothing of the kind is said.
+    const s02 = byName.get('02')!;
+    const c02 = correlationOf(await run(s02), s02, conv(s02, (x) => x.mechanism === 'dnat'));
+    expect(c02.explanation.join(' ')).not.toContain('partial view');
+  });
+});
