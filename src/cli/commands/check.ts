@@ -5,7 +5,7 @@ import { linkControlKind, type LinkControlKind } from '../../flows/link-control.
 import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, type SetExitCode } from '../exit-codes.js';
-import { printErrorLine, reportBadInput, reportCaptureErrors } from '../report-error.js';
+import { printErrorLine, reportBadInput } from '../report-error.js';
 import { readPackageVersion } from '../version.js';
 
 interface CheckOptions extends CaptureCliOptions {
@@ -32,7 +32,9 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
     if (opts.output && !opts.init) return reportBadInput('check: -o/--output only goes with --init (use --junit FILE for a report file)', setExitCode);
 
     // Loaded here, not with the CLI: the YAML parser would add to every other command's start-up.
-    const { ExpectationsError, evaluate, formatJunit, formatReportJson, formatReportText, generateExpectations, loadExpectationsFile } = await import('../../check/index.js');
+    const { ExpectationsError, evaluate, formatJunit, formatReportJson, formatReportText, generateExpectations, inputErrorsOf, loadExpectationsFile } = await import(
+      '../../check/index.js'
+    );
     // The expectations are validated before any capture is read: a typo should not cost a long read.
     let set = null;
     if (opts.expect) {
@@ -51,8 +53,12 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
     const started = Date.now();
     const version = readPackageVersion();
     const result = await analyzeCaptures(captures, { ...inputs, version });
-    // A damaged capture makes any verdict doubtful: still report, but never exit 0 or 1.
-    const badCapture = reportCaptureErrors(result.errors, setExitCode);
+    // A damaged capture makes any verdict doubtful: still report, but never exit 0 or 1. The same
+    // faults go into the report itself (text, JSON, JUnit), which may be all a CI log shows.
+    const inputErrors = inputErrorsOf(result.analysis.captures, result.errors);
+    for (const e of inputErrors) printErrorLine(`${e.file}: ${e.message}`);
+    const badCapture = inputErrors.length > 0;
+    if (badCapture) setExitCode(EXIT_BAD_INPUT);
 
     // Each control flow's kind: a note about the flows not counted names only the kinds there.
     const linkControl = new Map<string, LinkControlKind>();
@@ -62,7 +68,7 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
     }
     await withOutput((out) => {
       if (opts.init) {
-        const text = generateExpectations(result.analysis, { captures, version, linkControl });
+        const text = generateExpectations(result.analysis, { captures, version, linkControl, inputErrors });
         if (opts.output) writeFileSync(opts.output, text);
         else out.line(text.replace(/\n$/, ''));
         setExitCode(badCapture ? EXIT_BAD_INPUT : EXIT_OK);
@@ -70,13 +76,14 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
       }
       if (!set) return;
       const retransmissions = new Map(result.flows.map((f) => [f.id, f.fwd.retransmissions + f.rev.retransmissions]));
-      const report = evaluate(set, { analysis: result.analysis, retransmissions, linkControl });
+      const report = evaluate(set, { analysis: result.analysis, retransmissions, linkControl, inputErrors });
       if (opts.junit) {
         const xml = formatJunit(report, { durationSec: (Date.now() - started) / 1000, timestamp: new Date(started).toISOString() });
         writeFileSync(opts.junit, xml);
       }
       out.line((opts.json ? formatReportJson(report) : formatReportText(report)).replace(/\n$/, ''));
-      setExitCode(badCapture ? EXIT_BAD_INPUT : report.passed ? EXIT_OK : EXIT_CHECK_FAILED);
+      // An expectation that could not be evaluated is bad input too, not a failed expectation.
+      setExitCode(badCapture || report.notEvaluated !== undefined ? EXIT_BAD_INPUT : report.passed ? EXIT_OK : EXIT_CHECK_FAILED);
     });
   });
 }
