@@ -1,7 +1,7 @@
 /**
  * What `check` selects and asserts on: conversations. A correlation is one conversation (its legs
- * in path order); a flow that no correlation covers is a conversation of one leg, with no
- * mechanism. Selectors look at the entry leg (what the client did), `reaches` at the final leg.
+ * in path order); an unpaired flow is a conversation of one leg, with no mechanism. Selectors look
+ * at the entry leg (what the client did), `reaches` at the final leg.
  */
 import type { Analysis, FlowSummary, Hop, Mechanism } from '../correlate/model.js';
 import type { ConversationState } from './schema.js';
@@ -27,29 +27,27 @@ function isUnreachable(type: number, errorFlow: FlowSummary | undefined): boolea
 export function buildConversations(analysis: Analysis): Conversation[] {
   const flows = new Map<string, FlowSummary>();
   for (const f of analysis.flows) flows.set(f.id, f);
-  const covered = new Set<string>();
   const out: Conversation[] = [];
   for (const c of analysis.correlations) {
     const legs: FlowSummary[] = [];
     for (const id of c.legs) {
       const f = flows.get(id);
       if (f) legs.push(f);
-      covered.add(id);
     }
-    // The same legs recorded in another file, and the ICMP errors the destination answered with,
-    // belong to this conversation: they are not conversations of their own.
-    for (const copy of c.copies) covered.add(copy.flow);
+    // The same legs recorded in another file (c.copies) and the ICMP errors the destination
+    // answered with belong to this conversation: they are not conversations of their own.
     let refusedByIcmp = false;
-    for (const e of c.icmpErrors ?? []) {
-      for (const id of e.flows) covered.add(id);
-      for (const copy of e.copies) covered.add(copy.flow);
-      if (isUnreachable(e.type, flows.get(e.flows[0]))) refusedByIcmp = true;
-    }
+    for (const e of c.icmpErrors ?? []) if (isUnreachable(e.type, flows.get(e.flows[0]))) refusedByIcmp = true;
     if (legs.length === 0) continue;
     out.push({ id: c.id, correlated: true, mechanism: c.mechanism, confidence: c.confidence, legs, hops: c.hops, notes: c.notes, refusedByIcmp });
   }
+  // The correlator's own list, as analyze prints it: a connection recorded by several files
+  // (lo.pcap, any.pcap, all.pcapng) is one unpaired flow there, its other files' flows being
+  // copies of the same capture point. Taking every flow no correlation covers instead counted
+  // it once per file. In the flows' order, as before.
+  const unpaired = new Set(analysis.unpaired);
   for (const f of analysis.flows) {
-    if (covered.has(f.id)) continue;
+    if (!unpaired.has(f.id)) continue;
     out.push({ id: f.id, correlated: false, mechanism: null, confidence: null, legs: [f], hops: [], notes: [], refusedByIcmp: false });
   }
   return out;

@@ -8,6 +8,7 @@ import { countHolds, describeCount } from './count-spec.js';
 import { conversationState, type Conversation, buildConversations, entryLeg, finalLeg } from './conversations.js';
 import { formatDuration } from './duration.js';
 import { endpointHost, endpointMatches } from './endpoint-pattern.js';
+import type { InputError } from './input-errors.js';
 import { parseIp, sameIp } from './ip-address.js';
 import type { Expectation, ExpectationSet, GlobalAssertion, Selector } from './schema.js';
 import { linkControlKindsText, type LinkControlKind } from '../flows/link-control.js';
@@ -29,6 +30,11 @@ export interface CaseResult {
   title: string;
   line: number;
   passed: boolean;
+  /**
+   * Set when the expectation was not evaluated, and why (no packets were read): `passed` is
+   * false, and nothing is selected or asserted. Absent when it was evaluated.
+   */
+  error?: string;
   /** Conversations selected (correlation or flow ids). */
   matched: string[];
   /** Flow ids of every selected conversation's legs. */
@@ -38,9 +44,14 @@ export interface CaseResult {
 
 export interface CheckReport {
   file: string;
+  /** Every expectation held, on captures read in full. */
   passed: boolean;
   total: number;
   failures: number;
+  /** Expectations not evaluated (results with an `error`); absent when every one was. */
+  notEvaluated?: number;
+  /** Captures that could not be read in full, or held no packet; absent when there were none. */
+  inputErrors?: InputError[];
   results: CaseResult[];
 }
 
@@ -50,18 +61,50 @@ export interface CheckInputs {
   retransmissions?: ReadonlyMap<string, number>;
   /** Link-local control flows by id, with their kind (../flows/link-control.ts): not counted by noUnpaired. */
   linkControl?: ReadonlyMap<string, LinkControlKind>;
+  /** What was wrong with the captures (./input-errors.ts): any makes the report not pass. */
+  inputErrors?: readonly InputError[];
 }
 
 /** Offenders listed by id in a "found" text before the rest are only counted. */
 const LIST_LIMIT = 5;
 
 export function evaluate(set: ExpectationSet, inputs: CheckInputs): CheckReport {
-  const conversations = buildConversations(inputs.analysis);
   const results: CaseResult[] = [];
-  for (const e of set.expectations) results.push(evaluateExpectation(e, conversations));
-  for (const g of set.global) results.push(evaluateGlobal(g, inputs, conversations));
-  const failures = results.filter((r) => !r.passed).length;
-  return { file: set.file, passed: failures === 0, total: results.length, failures, results };
+  if (inputs.analysis.captures.every((c) => c.packets === 0)) {
+    // Nothing was read: "no unpaired flow", "no userland-proxy", "count: none" would all hold,
+    // and a CI job whose tcpdump recorded nothing would go green.
+    for (const e of set.expectations) results.push(notEvaluated(String(e.index), 'expectation', e.name ?? describeSelector(e.match), e.pos.line));
+    for (const g of set.global) results.push(notEvaluated(`global.${g.kind}`, 'global', globalTitle(g), g.pos.line));
+  } else {
+    const conversations = buildConversations(inputs.analysis);
+    for (const e of set.expectations) results.push(evaluateExpectation(e, conversations));
+    for (const g of set.global) results.push(evaluateGlobal(g, inputs, conversations));
+  }
+  const skipped = results.filter((r) => r.error !== undefined).length;
+  const failures = results.filter((r) => !r.passed).length - skipped;
+  const inputErrors = inputs.inputErrors ?? [];
+  // The new fields only when there is something to say: a clean run's JSON stays as it was.
+  return {
+    file: set.file,
+    passed: failures === 0 && skipped === 0 && inputErrors.length === 0,
+    total: results.length,
+    failures,
+    ...(skipped > 0 ? { notEvaluated: skipped } : {}),
+    ...(inputErrors.length > 0 ? { inputErrors: [...inputErrors] } : {}),
+    results,
+  };
+}
+
+const NO_PACKETS = 'not evaluated: no packets were read';
+
+function notEvaluated(id: string, kind: CaseResult['kind'], title: string, line: number): CaseResult {
+  return { id, kind, title, line, passed: false, error: NO_PACKETS, matched: [], flows: [], assertions: [] };
+}
+
+function globalTitle(g: GlobalAssertion): string {
+  if (g.kind === 'noUnpaired') return g.interfaces === null ? 'no unpaired flows' : `no unpaired flows on ${g.interfaces.join(', ')}`;
+  if (g.kind === 'noMechanism') return `no conversation via ${g.mechanisms.join(' or ')}`;
+  return `at most ${g.max} retransmissions per conversation`;
 }
 
 export function selects(sel: Selector, c: Conversation): boolean {
@@ -231,7 +274,7 @@ function evaluateGlobal(g: GlobalAssertion, inputs: CheckInputs, conversations: 
       }
       return true;
     });
-    title = ifaces === null ? 'no unpaired flows' : `no unpaired flows on ${ifaces.join(', ')}`;
+    title = globalTitle(g);
     matched = bad;
     // Named by the kinds skipped here, not every kind there is.
     const kindsText = linkControlKindsText(kinds);
@@ -245,7 +288,7 @@ function evaluateGlobal(g: GlobalAssertion, inputs: CheckInputs, conversations: 
     };
   } else if (g.kind === 'noMechanism') {
     const bad = conversations.filter((c) => c.mechanism !== null && g.mechanisms.includes(c.mechanism));
-    title = `no conversation via ${g.mechanisms.join(' or ')}`;
+    title = globalTitle(g);
     matched = bad.map((c) => c.id);
     result = {
       assertion: 'noMechanism',
@@ -255,7 +298,7 @@ function evaluateGlobal(g: GlobalAssertion, inputs: CheckInputs, conversations: 
       flows: uniq(bad.flatMap((c) => c.legs.map((l) => l.id))),
     };
   } else {
-    title = `at most ${g.max} retransmissions per conversation`;
+    title = globalTitle(g);
     const rt = inputs.retransmissions;
     if (!rt) {
       result = { assertion: 'maxRetransmissions', expected: `≤ ${g.max}`, found: 'retransmission counts not available', passed: false, flows: [] };

@@ -3,5 +3,6 @@ export { ExpectationsError, loadExpectationsFile, parseExpectations, type Proble
 export { evaluate, type CaseResult, type CheckInputs, type CheckReport, type AssertionResult } from './evaluate.js';
 export { formatReportJson, formatReportText } from './format-report.js';
 export { formatJunit } from './junit.js';
+export { inputErrorsOf, type InputError } from './input-errors.js';
 export { generateExpectations } from './init-expectations.js';
 export type { ExpectationSet } from './schema.js';

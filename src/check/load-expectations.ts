@@ -1,6 +1,7 @@
 /**
  * Reads and validates an expectations file. Every problem is reported as
- * `<file>:<line>:<col>: <message>` (1-based), with a "did you mean" for misspelt keys and values.
+ * `<file>:<line>:<col>: <message>` (1-based), with a "did you mean" for misspelt keys and values;
+ * a file that cannot be read at all as `<file>: <message>`.
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
@@ -34,10 +35,17 @@ const MAX_FILE_BYTES = 4 * 1024 * 1024;
 /** Enough problems to fix in one go without flooding the terminal. */
 const MAX_PROBLEMS = 20;
 
+/** A problem at a place in the file; `line` and `col` are null for the file as a whole (unreadable). */
 export interface Problem {
+  line: number | null;
+  col: number | null;
+  message: string;
+}
+
+/** The validator's problems, each at a place in the file. */
+interface PlacedProblem extends Problem {
   line: number;
   col: number;
-  message: string;
 }
 
 export class ExpectationsError extends Error {
@@ -49,27 +57,28 @@ export class ExpectationsError extends Error {
     this.file = file;
     this.problems = problems;
   }
-  /** One line per problem, `<file>:<line>:<col>: <message>`. */
+  /** One line per problem, `<file>:<line>:<col>: <message>` (`<file>: <message>` without a place). */
   lines(): string[] {
     return this.problems.map((p) => formatProblem(this.file, p));
   }
 }
 
 function formatProblem(file: string, p: Problem): string {
-  return `${file}:${p.line}:${p.col}: ${p.message}`;
+  return p.line === null ? `${file}: ${p.message}` : `${file}:${p.line}:${p.col ?? 1}: ${p.message}`;
 }
 
 export function loadExpectationsFile(file: string): ExpectationSet {
   let text: string;
   try {
     const buf = readFileSync(file);
-    if (buf.length > MAX_FILE_BYTES) throw new ExpectationsError(file, [{ line: 1, col: 1, message: `file is larger than ${MAX_FILE_BYTES} bytes` }]);
+    // Nothing in such a file is at fault, so no line and column: the documented `<file>: <what>`.
+    if (buf.length > MAX_FILE_BYTES) throw new ExpectationsError(file, [{ line: null, col: null, message: `file is larger than ${MAX_FILE_BYTES} bytes` }]);
     text = buf.toString('utf8');
   } catch (err) {
     if (err instanceof ExpectationsError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new ExpectationsError(file, [{ line: 1, col: 1, message: `cannot read expectations: ${reason}` }]);
+    throw new ExpectationsError(file, [{ line: null, col: null, message: `cannot read expectations: ${reason}` }]);
   }
   return parseExpectations(text, file);
 }
@@ -103,7 +112,7 @@ function yamlMessage(raw: string, code: string, text: string, line: number): str
 }
 
 class Validator {
-  readonly problems: Problem[] = [];
+  readonly problems: PlacedProblem[] = [];
   constructor(
     private readonly lc: LineCounter,
     private readonly text: string,

@@ -32,3 +32,28 @@ export function reportCaptureErrors(errors: readonly CaptureError[], setExitCode
   if (errors.length > 0) setExitCode(EXIT_BAD_INPUT);
   return errors.length > 0;
 }
+
+/**
+ * Why a file could not be written, in words. Node's message (`ENOENT: no such file or
+ * directory, open '…'`) names the system call, and for a file being created ENOENT means its
+ * directory is missing.
+ */
+export function describeWriteError(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException | null)?.code) {
+    case 'ENOENT':
+      return 'no such directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on device';
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}

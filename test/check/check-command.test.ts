@@ -159,7 +159,8 @@ describe('natflow check: bad input → exit 2, nothing evaluated', () => {
     const gone = scratchPath('does-not-exist.yaml');
     const a = await run(['check', '--expect', gone, ...scenarioCaptures('02-external-dnat')]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toBe(`natflow: ${gone}:1:1: cannot read expectations: no such file\n`);
+    // The documented `natflow: <file>: <what>`: no line and column, nothing in the file is at fault.
+    expect(a.stderr).toBe(`natflow: ${gone}: cannot read expectations: no such file\n`);
     const exp = path.join(examplesDir, '02-external-dnat.yaml');
     const b = await run(['check', '--expect', exp, scratchPath('nope.pcap')]);
     expect(b.code).toBe(2);
@@ -292,7 +293,8 @@ describe('natflow check: selectors on application fields and damaged captures', 
     const exp = path.join(examplesDir, '02-external-dnat.yaml');
     const { code, stdout, stderr } = await run(['check', '--expect', exp, ...caps.filter((c) => c !== eth0), cut]);
     expect(stderr).toMatch(new RegExp(`^natflow: ${esc(cut)}: `));
-    expect(stdout).toMatch(/^(PASS|FAIL) {2}\[1\]/);
+    // The results are still printed, after the line that says the capture was cut short.
+    expect(stdout).toMatch(/^(PASS|FAIL) {2}\[1\]/m);
     expect(code).toBe(2);
   });
 
