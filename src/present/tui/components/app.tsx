@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useReducer, useRef } from 'react';
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp } from 'ink';
 import type { Correlation, FlowSummary } from '../../../correlate/model.js';
 import type { Flow } from '../../../flows/flow.js';
 import { isLinkControl } from '../../../flows/link-control.js';
@@ -15,6 +15,7 @@ import { makeTheme, ThemeContext } from '../theme.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useAnalysisLoad } from '../hooks/use-analysis-load.js';
 import { useFlowPackets } from '../hooks/use-flow-packets.js';
+import { useKeyPresses } from '../hooks/use-key-presses.js';
 import { SummaryHeader } from './summary-header.js';
 import { CorrelationList, ListHeader } from './correlation-list.js';
 import { LinesPane } from './lines-pane.js';
@@ -127,7 +128,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   // Keys are resolved inside the reducer against the latest state; the context is the latest render's.
   const ctxRef = useRef(ctx);
   ctxRef.current = ctx;
-  useInput((input, key) => dispatch({ type: 'key', input, key, ctx: ctxRef.current }));
+  useKeyPresses((input, key) => dispatch({ type: 'key', input, key, ctx: ctxRef.current }));
 
   const top = windowTop(ui.cursor, ui.top, listH, indices.length);
   const scroll = Math.min(ui.scroll, ctx.scrollMax);
