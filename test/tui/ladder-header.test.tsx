@@ -80,3 +80,18 @@ describe('natflow tui ladder headers', () => {
     }
   });
 });
+
+describe('natflow tui ladder hop markers', () => {
+  it('02: the bridge hop is marked as bridged, not as a NAT rewrite', async () => {
+    const ui = render(<App loader={pipelineLoader(['captures/02-external-dnat'], {})} noColor={true} />);
+    const frame = (): string => ui.lastFrame() ?? '';
+    await waitFor(() => frame().includes('shown'), 'results');
+    ui.stdin.write(KEY.enter);
+    await waitFor(() => frame().includes('[detail]'), 'detail');
+    ui.stdin.write('l');
+    await waitFor(() => frame().includes('[ladder]'), 'ladder');
+    expect(frame()).toMatch(/◆ NAT rewrite: dst 198\.18\.0\.1:5000 → 172\.17\.0\.2:5000/);
+    expect(frame()).toContain('◆ no rewrite (bridged)');
+    expect(frame()).not.toContain('NAT rewrite: no rewrite');
+  });
+});

@@ -122,7 +122,8 @@ export function buildLadder(input: LadderInput, width: number): LadderLine[] {
     if (e.leg > 0 && !seenLeg[e.leg]) {
       const h = hops[e.leg - 1];
       const r = blank();
-      const what = h ? `${h.mechanism === 'userland-proxy' ? 'proxy hand-off' : 'NAT rewrite'}: ${h.rewrite}` : 'next leg';
+      // A bridge hop rewrites nothing: its own words ("no rewrite (bridged)") say so without "NAT".
+      const what = !h ? 'next leg' : h.mechanism === 'bridge' ? h.rewrite : `${h.mechanism === 'userland-proxy' ? 'proxy hand-off' : 'NAT rewrite'}: ${h.rewrite}`;
       const text = `◆ ${what}`;
       const at = Math.max(TIME_W, Math.min(xs[e.leg] - 1, w - text.length));
       put(r, at, truncate(text, w - at));
