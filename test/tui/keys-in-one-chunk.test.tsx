@@ -43,7 +43,8 @@ describe('natflow tui: several keys in one input chunk', () => {
     ui.stdin.write(':44300\r');
     await waitFor(() => frame().includes('filter ":44300"'), 'filter applied');
     expect(frame()).toMatch(/^1\/100 shown/m);
-    expect(frame()).toMatch(/>dnat +198\.18\.0\.2:44300/);
+    expect(frame()).toMatch(/^>dnat /m);
+    expect(frame()).toMatch(/^c\d+: 198\.18\.0\.2:44300 → /m);
   });
 
   it('in the detail pane jjj scrolls three lines', async () => {

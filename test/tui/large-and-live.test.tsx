@@ -58,10 +58,11 @@ describe('100,000 rows', () => {
     const shown = frameRows(first);
     // 24-row terminal: 23 rows of output minus header (2), column titles, preview line and footer.
     expect(shown.length).toBe(23 - 2 - 1 - 1 - 1);
-    expect(shown[0]).toContain('10.0.0.0:1024');
+    expect(shown[0]).toContain('10.0.0.0:1024→172.17.0.2:80');
     const t0 = performance.now();
     ui.stdin.write(KEY.end);
-    await waitFor(() => (ui.lastFrame() ?? '').includes('>unpaired       10.1.134.159:41023'), 'last row selected');
+    // Its source port makes the tuple a character too long for 100 columns: the port goes first.
+    await waitFor(() => (ui.lastFrame() ?? '').includes('>unpaired       10.1.134.159→172.17.0.2:80'), 'last row selected');
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(frameRows(ui.lastFrame()!).length).toBe(shown.length);
     ui.stdin.write(KEY.up);
