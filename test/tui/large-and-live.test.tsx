@@ -38,7 +38,7 @@ function frameRows(frame: string): string[] {
 
 describe('100,000 rows', () => {
   const analysis = bigAnalysis();
-  const loader: TuiLoader = async () => ({ analysis, flows: [] });
+  const loader: TuiLoader = async () => ({ analysis, flows: [], errors: [] });
 
   it('filter and sort over 100,000 rows take well under a second', () => {
     const rows = buildRows(analysis);
@@ -107,7 +107,7 @@ describe('while the captures are still being read', () => {
     ui.stdin.write('?');
     await waitFor(() => (ui.lastFrame() ?? '').includes('Keys'), 'help while loading');
     ui.stdin.write(KEY.escape);
-    finish({ analysis: bigAnalysis(), flows: [] });
+    finish({ analysis: bigAnalysis(), flows: [], errors: [] });
     await waitFor(() => (ui.lastFrame() ?? '').includes('100000/100000 shown'), 'results', 30_000);
     expect(ui.lastFrame()).not.toContain('pkts/s');
   });
@@ -121,7 +121,7 @@ describe('while the captures are still being read', () => {
 describe('terminal size', () => {
   it('uses more rows when the terminal grows and fewer when it shrinks (resize event)', async () => {
     const analysis = bigAnalysis();
-    const ui = render(<App loader={async () => ({ analysis, flows: [] })} noColor={true} />);
+    const ui = render(<App loader={async () => ({ analysis, flows: [], errors: [] })} noColor={true} />);
     await waitFor(() => (ui.lastFrame() ?? '').includes('shown'), 'list', 30_000);
     const before = frameRows(ui.lastFrame()!).length;
     Object.defineProperty(ui.stdout, 'rows', { value: 50, configurable: true });

@@ -16,7 +16,7 @@ import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useAnalysisLoad } from '../hooks/use-analysis-load.js';
 import { useFlowPackets } from '../hooks/use-flow-packets.js';
 import { useKeyPresses } from '../hooks/use-key-presses.js';
-import { SummaryHeader } from './summary-header.js';
+import { headerHeight, SummaryHeader } from './summary-header.js';
 import { CorrelationList, ListHeader } from './correlation-list.js';
 import { LinesPane } from './lines-pane.js';
 import { HelpOverlay } from './help-overlay.js';
@@ -28,7 +28,6 @@ export interface AppProps {
   initial?: Partial<UiState>;
 }
 
-const HEADER_H = 2;
 const FOOTER_H = 1;
 
 function packetPaneLines(flow: Flow | null, legIndex: number, legCount: number, packets: FlowPackets | null): StyledLine[] {
@@ -65,6 +64,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   const theme = useMemo(() => makeTheme(noColor), [noColor]);
 
   const analysis = load.data?.analysis ?? null;
+  const captureErrors = load.data?.errors ?? [];
   const rows = useMemo<ListRow[]>(() => (analysis ? buildRows(analysis) : []), [analysis]);
   const ifacesNeeded = useMemo(() => rows.reduce((m, r) => Math.max(m, r.ifaces.join(',').length), 0), [rows]);
   const rowById = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
@@ -84,7 +84,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   // Ink clears the whole screen on every frame once the output reaches the terminal's height.
   const height = Math.max(8, termRows - 1);
   const width = Math.max(40, columns);
-  const bodyH = height - HEADER_H - FOOTER_H;
+  const bodyH = height - headerHeight(captureErrors.length) - FOOTER_H;
   const listH = Math.max(1, bodyH - 2);
   const paneH = Math.max(1, bodyH - 1);
 
@@ -112,6 +112,11 @@ export function App({ loader, noColor, initial }: AppProps) {
   useEffect(() => {
     if (ui.quit) exit();
   }, [ui.quit, exit]);
+  // Nothing was loaded, so nothing to browse: leave at once, the error going to whoever mounted
+  // the App (runTui rethrows it, and the command prints it once the terminal is restored).
+  useEffect(() => {
+    if (load.error) exit(load.error);
+  }, [load.error, exit]);
   useEffect(() => {
     dispatch({ type: 'clamp', count: indices.length, height: listH });
   }, [indices.length, listH]);
@@ -163,7 +168,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   if (ui.filterDraft !== null) footer = `/${ui.filterDraft}█  (Enter apply · Esc cancel)`;
   else if (ui.view === 'item') footer = 'Tab pane · ←/→ leg · j/k scroll · Esc back · ? help · q quit';
   else {
-    const shown = analysis ? `${indices.length}/${rows.length} shown` : 'waiting for results';
+    const shown = analysis ? `${indices.length}/${rows.length} shown` : load.error ? 'loading failed' : 'waiting for results';
     const noiseText = noise.size === 0 ? '' : ui.showNoise ? ' · n hides link-local control' : ` · ${noise.size} link-local control hidden (n)`;
     footer = `${shown}${noiseText} · sort ${ui.sort}${ui.filter ? ` · filter "${ui.filter}"` : ''} · Enter open · / filter · s sort · ? help · q quit`;
   }
@@ -171,7 +176,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   return (
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={width} height={height}>
-        <SummaryHeader analysis={analysis} progress={load.progress} rate={load.rate} error={load.error} />
+        <SummaryHeader analysis={analysis} progress={load.progress} rate={load.rate} error={load.error?.message ?? null} captureErrors={captureErrors} />
         {body}
         <Text wrap="truncate-end" inverse>
           {footer.padEnd(width)}
