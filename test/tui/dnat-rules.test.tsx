@@ -19,8 +19,9 @@ describe('natflow tui on the external DNAT scenario with --rules, in an 80x24 te
     ui.stdout.emit('resize');
     const frame = (): string => ui.lastFrame() ?? '';
     await waitFor(() => frame().includes('shown'), 'results');
-    expect(frame()).toMatch(/>dnat +198\.18\.0\.2:\d+→/);
-    // The columns cut the tuples at 80 columns; the line under the list has them whole.
+    // At 80 columns the tuples keep what DNAT rewrote: the published address, then the container's.
+    expect(frame()).toMatch(/>dnat +…→198\.18\.0\.1:5000 +…→172\.17\.0\.2:5000 /);
+    // The line under the list has them whole.
     expect(frame()).toMatch(/198\.18\.0\.2:(\d+) → 198\.18\.0\.1:5000 {2}⇒ {2}198\.18\.0\.2:\1 → 172\.17\.0\.2:5000/);
     for (const line of frame().split('\n')) expect(line.length).toBeLessThanOrEqual(80);
 

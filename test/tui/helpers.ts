@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
+import type { RunTuiOptions } from '../../src/present/tui/run-tui.js';
 
 /** The seed article's scenario: curl 127.0.0.1:5000 on the host, relayed by docker-proxy. */
 export const ARTICLE_DIR = path.join(repoRoot, 'captures/01-localhost-proxy');
@@ -30,3 +32,63 @@ export async function waitFor(what: () => boolean, label: string, timeoutMs = 15
 }
 
 export const tick = (ms = 30): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A terminal for runTui outside a real one: what was written, and keys to send (as ink-testing-library's). */
+export class FakeStdout extends EventEmitter {
+  readonly isTTY = true;
+  columns = 100;
+  rows = 30;
+  written = '';
+  write = (chunk: string): boolean => {
+    this.written += chunk;
+    return true;
+  };
+}
+
+export class FakeStdin extends EventEmitter {
+  readonly isTTY = true;
+  isRaw = false;
+  private pending: string | null = null;
+  /** Sends keys: one chunk, as a terminal delivers them. */
+  send(data: string): void {
+    this.pending = data;
+    this.emit('readable');
+  }
+  read = (): string | null => {
+    const d = this.pending;
+    this.pending = null;
+    return d;
+  };
+  setRawMode(raw: boolean): this {
+    this.isRaw = raw;
+    return this;
+  }
+  setEncoding(): this {
+    return this;
+  }
+  resume(): this {
+    return this;
+  }
+  pause(): this {
+    return this;
+  }
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+}
+
+/** The fakes typed as the streams runTui takes. */
+export function fakeTerminal(): { stdout: FakeStdout; stdin: FakeStdin; streams: RunTuiOptions } {
+  const stdout = new FakeStdout();
+  const stdin = new FakeStdin();
+  const streams: RunTuiOptions = {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    // vitest's console cannot be patched by Ink.
+    patchConsole: false,
+  };
+  return { stdout, stdin, streams };
+}

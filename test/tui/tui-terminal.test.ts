@@ -3,10 +3,11 @@
  * on the article's captures; we drive it with send-keys and read the screen with capture-pane.
  */
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { ARTICLE_CAPTURES } from './helpers.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -46,6 +47,10 @@ function sendLine(target: string, line: string): void {
 }
 
 const COMMAND = `node bin/natflow tui ${ARTICLE_CAPTURES.join(' ')}; echo NATFLOW_EXIT=$?`;
+
+/** The article's lo.pcap cut inside its 8th record: 7 packets, then a truncated record at byte 913. */
+const CUT = path.join(tempDir('natflow-tui-term-'), 'lo-cut.pcap');
+writeFileSync(CUT, readFileSync(path.join(repoRoot, 'captures/01-localhost-proxy/lo.pcap')).subarray(0, 1000));
 
 describe('natflow tui without a terminal', () => {
   beforeAll(() => {
@@ -117,6 +122,26 @@ describe('natflow tui without a terminal', () => {
       expect(raw).not.toMatch(/\x1b\[([0-9;]*;)?(3[0-7]|9[0-7]|38;[0-9;]*)m/);
       tmux('send-keys', '-t', pane, 'C-c');
       await waitScreen(pane, (x) => /NATFLOW_EXIT=0\s*\n\s*shell\$/.test(x), 'the shell again');
+    });
+
+    it('a capture cut short is browsed, its fault named on screen; after q it is on stderr and the exit code is 2', async () => {
+      const pane = openShell('cut');
+      await waitScreen(pane, (x) => x.includes('shell$'), 'shell prompt');
+      sendLine(pane, `node bin/natflow tui ${CUT} captures/01-localhost-proxy/docker0.pcap; echo NATFLOW_EXIT=$?`);
+      const s = await waitScreen(pane, (x) => x.includes('2/2 shown'), 'the list');
+      expect(s).toMatch(/cut short: lo-cut\.pcap at byte 913 \(truncated record/);
+      tmux('send-keys', '-t', pane, 'q');
+      // The line may wrap in 100 columns: read the screen as one string.
+      const after = await waitScreen(pane, (x) => /NATFLOW_EXIT=\d/.test(x), 'the shell again');
+      expect(after.replace(/\n/g, '')).toContain(`natflow: ${CUT}: truncated record (captured length 93, only 71 bytes of data left) at byte 913NATFLOW_EXIT=2`);
+    });
+
+    it('nothing readable: one line on the shell\'s screen and exit 2', async () => {
+      const pane = openShell('missing');
+      await waitScreen(pane, (x) => x.includes('shell$'), 'shell prompt');
+      sendLine(pane, 'node bin/natflow tui captures/no-such-dir; echo NATFLOW_EXIT=$?');
+      const s = await waitScreen(pane, (x) => /NATFLOW_EXIT=\d/.test(x), 'exit');
+      expect(s).toMatch(/\nnatflow: captures\/no-such-dir: cannot open: no such file \(ENOENT\) at byte 0\nNATFLOW_EXIT=2\n/);
     });
 
     it('with colours allowed, mechanisms are coloured', async () => {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { EXIT_BAD_INPUT, type SetExitCode } from '../exit-codes.js';
-import { reportBadInput } from '../report-error.js';
+import { reportBadInput, reportCaptureErrors } from '../report-error.js';
 import { addCaptureOptions, parseCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import { analyzeCaptures } from '../../correlate/analyze.js';
 import { readPackageVersion } from '../version.js';
-import type { TuiLoader } from '../../present/tui/load-source.js';
+import { NothingLoaded, type TuiLoader } from '../../present/tui/load-source.js';
 import type { ConversationSelection } from '../../present/select-conversations.js';
 import { addSelectionOptions, applySelection, resolveSelection, type SelectionCliOptions } from '../selection-options.js';
 
@@ -23,8 +23,9 @@ export function pipelineLoader(captures: string[], opts: CaptureCliOptions, sele
       onProgress: (p) => events.progress({ phase: 'reading', ...p }),
     });
     // Nothing readable at all: say why instead of showing an empty list.
-    if (result.analysis.captures.every((c) => c.packets === 0) && result.errors.length > 0) throw result.errors[0];
-    return { analysis: selection ? applySelection(result.analysis, result.flowsById, selection) : result.analysis, flows: result.flows };
+    if (result.analysis.captures.every((c) => c.packets === 0) && result.errors.length > 0) throw new NothingLoaded(result.errors);
+    const analysis = selection ? applySelection(result.analysis, result.flowsById, selection) : result.analysis;
+    return { analysis, flows: result.flows, errors: result.errors };
   };
 }
 
@@ -47,9 +48,14 @@ export function registerTuiCommand(program: Command, setExitCode: SetExitCode): 
     if (!resolveCaptureOptions(opts, setExitCode, captures)) return;
     const { runTui } = await import('../../present/tui/run-tui.js');
     try {
-      await runTui(pipelineLoader(captures, opts, selection));
+      const data = await runTui(pipelineLoader(captures, opts, selection));
+      // Captures cut short were browsed as far as they go; said again here, on the normal screen,
+      // with the exit code analyze gives them.
+      if (data) reportCaptureErrors(data.errors, setExitCode);
     } catch (e) {
-      reportBadInput(e, setExitCode);
+      // Nothing could be read: runTui never took the screen (or gave it back at once).
+      if (e instanceof NothingLoaded) reportCaptureErrors(e.errors, setExitCode);
+      else reportBadInput(e, setExitCode);
     }
   });
 }

@@ -1,14 +1,17 @@
 /**
  * The detail pane of one correlation as lines: the legs side by side, then per hop the rewrite,
- * the rule that did it (when --rules was given) and the field-preservation diff, then evidence,
- * explanation steps and notes. Pure, so the layout is tested without rendering.
+ * the rule that did it (NAT hops; named when --rules was given) and the field-preservation diff,
+ * then evidence, explanation steps and notes. Pure, so the layout is tested without rendering.
  */
-import type { Correlation, FieldDiff, FlowSummary } from '../../correlate/model.js';
+import type { Correlation, FieldDiff, FlowSummary, Mechanism } from '../../correlate/model.js';
 import type { ListRow } from './list-rows.js';
 import type { StyledLine } from './styled-line.js';
 import { fit } from './text-fit.js';
 
 const LABEL_W = 10;
+
+/** The hops a NAT rule rewrote, the only ones --rules can name a rule for (correlate/side-inputs.ts). */
+const KERNEL_NAT: ReadonlySet<Mechanism> = new Set<Mechanism>(['dnat', 'snat', 'dnat+snat']);
 
 function legTable(legs: FlowSummary[], selected: number, width: number): StyledLine[] {
   const colW = Math.max(12, Math.floor((width - LABEL_W) / Math.max(1, legs.length)) - 1);
@@ -69,11 +72,11 @@ export function buildDetailLines(
         const hits = r.counters ? ` [${r.counters.packets} pkts]` : '';
         lines.push({ text: `  rule: ${r.table}/${r.chain}: ${r.text}${src}${hits}`, tone: 'accent' });
       }
-    } else if (h.mechanism === 'userland-proxy') {
-      lines.push({ text: '  rule: none (docker-proxy relays in user space; no NAT rule rewrote this)', tone: 'dim' });
-    } else {
+    } else if (KERNEL_NAT.has(h.mechanism)) {
       lines.push({ text: '  rule: unknown (give --rules to name it)', tone: 'dim' });
     }
+    // Bridge and userland-proxy hops get no rule line: no NAT rule bridges a frame or relays a
+    // connection, so there is no rule to name (--rules attributes kernel rewrites only).
     if (h.fields.length > 0) {
       const valW = Math.max(10, Math.floor((width - 12 - 12) / 2) - 1);
       lines.push({ text: `  ${fit('field', 10)}${fit(`leg ${i + 1}`, valW)} ${fit(`leg ${i + 2}`, valW)} verdict`, tone: 'dim' });

@@ -42,7 +42,7 @@ export function keyToAction(input: string, key: Key, s: UiState, ctx: KeyContext
     if (key.escape) return { type: 'filter-cancel' };
     if (key.backspace || key.delete) return { type: 'filter-erase' };
     if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return null;
-    // Pasted text arrives as one input: keep printable characters only.
+    // Control characters are no part of a filter: keep printable characters only.
     const text = input.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
     return text === '' ? null : { type: 'filter-type', text };
   }

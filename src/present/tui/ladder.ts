@@ -6,6 +6,8 @@
  */
 import type { Hop } from '../../correlate/model.js';
 import type { Endpoint, Flow } from '../../flows/flow.js';
+import { endpointRows, labelRow } from './ladder-header.js';
+import { truncate } from './text-fit.js';
 
 export interface LadderLine {
   kind: 'header' | 'packet' | 'hop' | 'note';
@@ -42,11 +44,6 @@ function put(row: string[], at: number, text: string): void {
     const x = at + i;
     if (x >= 0 && x < row.length) row[x] = text[i];
   }
-}
-
-function fit(text: string, max: number): string {
-  if (max <= 0) return '';
-  return text.length <= max ? text : max === 1 ? '…' : `${text.slice(0, max - 1)}…`;
 }
 
 function timeText(us: number): string {
@@ -86,7 +83,6 @@ export function buildLadder(input: LadderInput, width: number): LadderLine[] {
   const n = legs.length + 1;
   const xs = columns(n, width);
   const w = Math.max(width, xs[n - 1] + 1);
-  const span = Math.max(4, xs[1] - xs[0] - 1);
   const blank = (): string[] => {
     const r = new Array<string>(w).fill(' ');
     for (const x of xs) r[x] = '│';
@@ -96,21 +92,12 @@ export function buildLadder(input: LadderInput, width: number): LadderLine[] {
 
   // Header: role, endpoint, and the interface each leg was captured on.
   const roles = ['client', ...legs.slice(1).map((_, i) => hopTitle(hops[i])), 'server'];
-  const eps = [endpointText(legs[0].src)];
-  for (let i = 1; i < legs.length; i++) eps.push(`${endpointText(legs[i - 1].dst)}|${endpointText(legs[i].src)}`);
-  eps.push(endpointText(legs[legs.length - 1].dst));
-  for (const labels of [roles, eps]) {
-    const r = new Array<string>(w).fill(' ');
-    labels.forEach((label, k) => {
-      const t = fit(label, span);
-      const at = k === 0 ? xs[0] : k === n - 1 ? xs[k] - t.length + 1 : xs[k] - Math.floor(t.length / 2);
-      put(r, at, t);
-    });
-    lines.push({ kind: 'header', text: r.join('').trimEnd() });
-  }
+  lines.push({ kind: 'header', text: labelRow(roles, xs, w).text });
+  for (const text of endpointRows(legs.map((f) => [endpointText(f.src), endpointText(f.dst)]), xs, w)) lines.push({ kind: 'header', text });
   const ifaceRow = blank();
   legs.forEach((f, i) => {
-    const t = fit(`[${f.iface}]`, span - 1);
+    // Between two lines, a blank on either side so that the name never touches them.
+    const t = truncate(`[${f.iface}]`, xs[i + 1] - xs[i] - 3);
     put(ifaceRow, Math.floor((xs[i] + xs[i + 1]) / 2) - Math.floor(t.length / 2), t);
   });
   lines.push({ kind: 'header', text: ifaceRow.join('').trimEnd() });
@@ -135,10 +122,11 @@ export function buildLadder(input: LadderInput, width: number): LadderLine[] {
     if (e.leg > 0 && !seenLeg[e.leg]) {
       const h = hops[e.leg - 1];
       const r = blank();
-      const what = h ? `${h.mechanism === 'userland-proxy' ? 'proxy hand-off' : 'NAT rewrite'}: ${h.rewrite}` : 'next leg';
+      // A bridge hop rewrites nothing: its own words ("no rewrite (bridged)") say so without "NAT".
+      const what = !h ? 'next leg' : h.mechanism === 'bridge' ? h.rewrite : `${h.mechanism === 'userland-proxy' ? 'proxy hand-off' : 'NAT rewrite'}: ${h.rewrite}`;
       const text = `◆ ${what}`;
       const at = Math.max(TIME_W, Math.min(xs[e.leg] - 1, w - text.length));
-      put(r, at, fit(text, w - at));
+      put(r, at, truncate(text, w - at));
       lines.push({ kind: 'hop', text: r.join('').trimEnd() });
     }
     seenLeg[e.leg] = true;
@@ -149,7 +137,7 @@ export function buildLadder(input: LadderInput, width: number): LadderLine[] {
     for (let x = a + 1; x < b; x++) r[x] = '─';
     if (e.dir === 0) r[b - 1] = '>';
     else r[a + 1] = '<';
-    const label = fit(packetLabel(legs[e.leg].proto, e.flags, e.len), b - a - 5);
+    const label = truncate(packetLabel(legs[e.leg].proto, e.flags, e.len), b - a - 5);
     if (label) {
       const t = ` ${label} `;
       put(r, Math.floor((a + b) / 2) - Math.floor(t.length / 2), t);

@@ -4,6 +4,7 @@
  * is never copied and the UI only ever renders the visible slice.
  */
 import type { Analysis, Correlation, FlowSummary, Mechanism } from '../../correlate/model.js';
+import type { TupleEnds } from './tuple-cell.js';
 
 export type RowMechanism = Mechanism | 'unpaired';
 
@@ -15,6 +16,9 @@ export interface ListRow {
   /** Tuple on the first leg (client side) and on the last leg. */
   entry: string;
   final: string;
+  /** The same as endpoints, for cells too narrow for the whole tuple; null when the leg is missing. */
+  entryEnds: TupleEnds | null;
+  finalEnds: TupleEnds | null;
   ifaces: string[];
   /** null for unpaired flows. */
   confidence: number | null;
@@ -39,6 +43,10 @@ export function flowIndex(analysis: Analysis): Map<string, FlowSummary> {
 
 function tuple(f: FlowSummary | undefined): string {
   return f ? `${f.src} → ${f.dst}` : '?';
+}
+
+function ends(f: FlowSummary | undefined): TupleEnds | null {
+  return f ? { src: f.src, dst: f.dst } : null;
 }
 
 function appWords(f: FlowSummary): string {
@@ -74,6 +82,8 @@ function correlationRow(c: Correlation, flows: Map<string, FlowSummary>): ListRo
     mechanism: c.mechanism,
     entry: tuple(first),
     final: tuple(last),
+    entryEnds: ends(first),
+    finalEnds: ends(last),
     ifaces: uniq(legs.map((f) => f.iface)),
     confidence: c.confidence,
     packets: legs.reduce((n, f) => n + f.packets, 0),
@@ -91,6 +101,8 @@ function flowRow(f: FlowSummary): ListRow {
     mechanism: 'unpaired',
     entry: tuple(f),
     final: tuple(f),
+    entryEnds: ends(f),
+    finalEnds: ends(f),
     ifaces: [f.iface],
     confidence: null,
     packets: f.packets,

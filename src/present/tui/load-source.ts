@@ -5,6 +5,7 @@
  */
 import type { Analysis } from '../../correlate/model.js';
 import type { Flow } from '../../flows/flow.js';
+import type { CaptureError } from '../../read/capture-error.js';
 
 export interface TuiProgress {
   phase: 'reading' | 'correlating';
@@ -20,6 +21,25 @@ export interface TuiProgress {
 export interface TuiData {
   analysis: Analysis;
   flows: readonly Flow[];
+  /**
+   * Captures cut short (`<file>: <reason> at byte <offset>`): what was read before each fault is
+   * in the analysis; the UI names them, and the command exits 2 once the user quits.
+   */
+  errors: readonly CaptureError[];
+}
+
+/**
+ * The loader's rejection when not one packet could be read (no such file, an empty directory, not
+ * a capture): there is nothing to browse, so the command prints these and exits 2, as analyze does.
+ */
+export class NothingLoaded extends Error {
+  readonly errors: readonly CaptureError[];
+
+  constructor(errors: readonly CaptureError[]) {
+    super(errors.map((e) => e.message).join('; '));
+    this.name = 'NothingLoaded';
+    this.errors = errors;
+  }
 }
 
 export interface TuiLoadEvents {

@@ -1,9 +1,14 @@
 /** Fixed-width cells for the list and tables: one terminal column per character (ASCII data). */
 
-export function fit(text: string, width: number): string {
+/** `text` cut to at most `width` characters, an ellipsis marking the cut. */
+export function truncate(text: string, width: number): string {
   if (width <= 0) return '';
-  if (text.length <= width) return text.padEnd(width);
+  if (text.length <= width) return text;
   return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
+}
+
+export function fit(text: string, width: number): string {
+  return width <= 0 ? '' : truncate(text, width).padEnd(width);
 }
 
 export function fitRight(text: string, width: number): string {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useReducer, useRef } from 'react';
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp } from 'ink';
 import type { Correlation, FlowSummary } from '../../../correlate/model.js';
 import type { Flow } from '../../../flows/flow.js';
 import { isLinkControl } from '../../../flows/link-control.js';
@@ -15,7 +15,8 @@ import { makeTheme, ThemeContext } from '../theme.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useAnalysisLoad } from '../hooks/use-analysis-load.js';
 import { useFlowPackets } from '../hooks/use-flow-packets.js';
-import { SummaryHeader } from './summary-header.js';
+import { useKeyPresses } from '../hooks/use-key-presses.js';
+import { headerHeight, SummaryHeader } from './summary-header.js';
 import { CorrelationList, ListHeader } from './correlation-list.js';
 import { LinesPane } from './lines-pane.js';
 import { HelpOverlay } from './help-overlay.js';
@@ -27,7 +28,6 @@ export interface AppProps {
   initial?: Partial<UiState>;
 }
 
-const HEADER_H = 2;
 const FOOTER_H = 1;
 
 function packetPaneLines(flow: Flow | null, legIndex: number, legCount: number, packets: FlowPackets | null): StyledLine[] {
@@ -64,6 +64,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   const theme = useMemo(() => makeTheme(noColor), [noColor]);
 
   const analysis = load.data?.analysis ?? null;
+  const captureErrors = load.data?.errors ?? [];
   const rows = useMemo<ListRow[]>(() => (analysis ? buildRows(analysis) : []), [analysis]);
   const ifacesNeeded = useMemo(() => rows.reduce((m, r) => Math.max(m, r.ifaces.join(',').length), 0), [rows]);
   const rowById = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
@@ -83,7 +84,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   // Ink clears the whole screen on every frame once the output reaches the terminal's height.
   const height = Math.max(8, termRows - 1);
   const width = Math.max(40, columns);
-  const bodyH = height - HEADER_H - FOOTER_H;
+  const bodyH = height - headerHeight(captureErrors.length) - FOOTER_H;
   const listH = Math.max(1, bodyH - 2);
   const paneH = Math.max(1, bodyH - 1);
 
@@ -111,6 +112,11 @@ export function App({ loader, noColor, initial }: AppProps) {
   useEffect(() => {
     if (ui.quit) exit();
   }, [ui.quit, exit]);
+  // Nothing was loaded, so nothing to browse: leave at once, the error going to whoever mounted
+  // the App (runTui rethrows it, and the command prints it once the terminal is restored).
+  useEffect(() => {
+    if (load.error) exit(load.error);
+  }, [load.error, exit]);
   useEffect(() => {
     dispatch({ type: 'clamp', count: indices.length, height: listH });
   }, [indices.length, listH]);
@@ -127,7 +133,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   // Keys are resolved inside the reducer against the latest state; the context is the latest render's.
   const ctxRef = useRef(ctx);
   ctxRef.current = ctx;
-  useInput((input, key) => dispatch({ type: 'key', input, key, ctx: ctxRef.current }));
+  useKeyPresses((input, key) => dispatch({ type: 'key', input, key, ctx: ctxRef.current }));
 
   const top = windowTop(ui.cursor, ui.top, listH, indices.length);
   const scroll = Math.min(ui.scroll, ctx.scrollMax);
@@ -162,7 +168,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   if (ui.filterDraft !== null) footer = `/${ui.filterDraft}█  (Enter apply · Esc cancel)`;
   else if (ui.view === 'item') footer = 'Tab pane · ←/→ leg · j/k scroll · Esc back · ? help · q quit';
   else {
-    const shown = analysis ? `${indices.length}/${rows.length} shown` : 'waiting for results';
+    const shown = analysis ? `${indices.length}/${rows.length} shown` : load.error ? 'loading failed' : 'waiting for results';
     const noiseText = noise.size === 0 ? '' : ui.showNoise ? ' · n hides link-local control' : ` · ${noise.size} link-local control hidden (n)`;
     footer = `${shown}${noiseText} · sort ${ui.sort}${ui.filter ? ` · filter "${ui.filter}"` : ''} · Enter open · / filter · s sort · ? help · q quit`;
   }
@@ -170,7 +176,7 @@ export function App({ loader, noColor, initial }: AppProps) {
   return (
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={width} height={height}>
-        <SummaryHeader analysis={analysis} progress={load.progress} rate={load.rate} error={load.error} />
+        <SummaryHeader analysis={analysis} progress={load.progress} rate={load.rate} error={load.error?.message ?? null} captureErrors={captureErrors} />
         {body}
         <Text wrap="truncate-end" inverse>
           {footer.padEnd(width)}

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ListRow } from '../list-rows.js';
 import { fit, fitRight } from '../text-fit.js';
+import { keptSide, tupleCell, type KeptSide, type TupleEnds } from '../tuple-cell.js';
 import { useTheme } from '../theme.js';
 
 export interface ListLayout {
@@ -36,9 +37,12 @@ function cells(l: ListLayout, mech: string, entry: string, final: string, ifaces
   return s;
 }
 
-/** `a → b` as `a→b`: two full IPv4 tuples then fit in a 100-column terminal. */
-function compactTuple(t: string): string {
-  return t.replace(' → ', '→');
+/**
+ * A row's tuple cell `width` wide (its blank excluded): `a→b` without the spaces where it fits,
+ * else cut so as to keep the side the NAT rewrote (tuple-cell.ts).
+ */
+function tupleText(ends: TupleEnds | null, width: number, keep: KeptSide): string {
+  return ends ? tupleCell(ends, width, keep) : '?';
 }
 
 export function ListHeader({ width, ifacesNeeded }: { width: number; ifacesNeeded: number }) {
@@ -68,11 +72,12 @@ export function CorrelationList(props: {
   for (let i = top; i < end; i++) {
     const r = rows[indices[i]];
     const sel = i === cursor;
+    const keep = keptSide(r.mechanism);
     const text = cells(
       l,
       r.mechanism,
-      compactTuple(r.entry),
-      compactTuple(r.final),
+      tupleText(r.entryEnds, l.entry - 1, keep),
+      tupleText(r.finalEnds, l.final - 1, keep),
       r.ifaces.join(','),
       r.confidence === null ? '-' : r.confidence.toFixed(2),
       String(r.packets),

@@ -8,7 +8,8 @@ export interface LoadState {
   rate: number;
   data: TuiData | null;
   flowsById: ReadonlyMap<string, Flow>;
-  error: string | null;
+  /** Why the load failed: nothing to show (the App leaves with it). */
+  error: Error | null;
 }
 
 /** Progress is shown at most this often: the loader may call back thousands of times a second. */
@@ -39,7 +40,7 @@ export function useAnalysisLoad(loader: TuiLoader): LoadState {
         setState((s) => ({ ...s, progress: null, data, flowsById }));
       },
       (err: unknown) => {
-        if (alive) setState((s) => ({ ...s, progress: null, error: err instanceof Error ? err.message : String(err) }));
+        if (alive) setState((s) => ({ ...s, progress: null, error: err instanceof Error ? err : new Error(String(err)) }));
       },
     );
     return () => {
