@@ -39,6 +39,10 @@ describe('natflow report (CLI)', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^natflow: .*no-such\.pcap/);
     expect(existsSync(out)).toBe(false);
+    // An output path that cannot be written fails at once, in the documented form.
+    const unwritable = await run(['report', ...article, '-o', path.join(out, 'no-such-dir', 'r.html')]);
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toBe(`natflow: ${path.join(out, 'no-such-dir', 'r.html')}: cannot write the report: no such directory\n`);
   });
 });
 

@@ -1,4 +1,4 @@
-import { createWriteStream, openSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeCaptures } from '../../correlate/analyze.js';
 import { reportParts, DEFAULT_MAX_DIAGRAMS } from '../../present/report/index.js';
@@ -6,7 +6,7 @@ import { streamChunks } from '../../present/stream-chunks.js';
 import { DEFAULT_MAX_PACKETS_PER_LEG } from '../../present/ladder/index.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
 import type { SetExitCode } from '../exit-codes.js';
-import { reportBadInput, reportCaptureErrors } from '../report-error.js';
+import { describeWriteError, reportBadInput, reportCaptureErrors } from '../report-error.js';
 import { readPackageVersion } from '../version.js';
 import { addSelectionOptions, applySelection, resolveSelection, type SelectionCliOptions } from '../selection-options.js';
 
@@ -47,16 +47,32 @@ export function registerReportCommand(program: Command, setExitCode: SetExitCode
       if (!selection) return;
       const inputs = resolveCaptureOptions(opts, setExitCode, captures);
       if (!inputs) return;
+      // Opened before the captures are read: a path that cannot be written fails at once, in the
+      // documented one-line form, not after the whole analysis with the system's message.
+      let fd: number | null = null;
+      let created = false;
+      if (opts.output) {
+        try {
+          created = !existsSync(opts.output);
+          fd = openSync(opts.output, 'w');
+        } catch (err) {
+          return reportBadInput(new Error(`${opts.output}: cannot write the report: ${describeWriteError(err)}`), setExitCode);
+        }
+      }
       const result = await analyzeCaptures(captures, { ...inputs, version: readPackageVersion() });
       // A damaged capture still gets its report (what was read counts), but never a clean exit.
       reportCaptureErrors(result.errors, setExitCode);
       // Nothing readable at all: an empty page would only hide the error.
-      if (result.errors.length > 0 && result.analysis.captures.every((c) => c.packets === 0)) return;
+      if (result.errors.length > 0 && result.analysis.captures.every((c) => c.packets === 0)) {
+        // No page is written: leave no empty file behind either.
+        if (fd !== null) closeSync(fd);
+        if (created && opts.output) rmSync(opts.output, { force: true });
+        return;
+      }
       // Written a conversation at a time: the page of tens of thousands is larger than the analysis.
       const parts = reportParts(applySelection(result.analysis, result.flowsById, selection), result.flowsById, { maxPacketsPerLeg, maxDiagrams, title: opts.title });
-      if (opts.output) {
-        // Opened here so that a path that cannot be written fails at once, with its own message.
-        const out = createWriteStream(opts.output, { fd: openSync(opts.output, 'w') });
+      if (opts.output && fd !== null) {
+        const out = createWriteStream(opts.output, { fd });
         await streamChunks(parts, out);
         await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
       } else await streamChunks(parts, process.stdout);
