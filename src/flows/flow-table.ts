@@ -7,7 +7,7 @@
  */
 import type { Packet } from '../decode/packet.js';
 import { formatIp, formatMac } from '../decode/address.js';
-import { communityId, hasPorts, packetPorts } from './community-id.js';
+import { communityId, hasPorts, icmpPortEquivalents, packetPorts } from './community-id.js';
 import { StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
 import { KeyTable, MAX_KEY_WORDS, hashWords, type KeyEntry } from './flow-key.js';
 import { BytePool, PAGE_MASK, PAGE_SHIFT, PackedSamples, SAMPLE_CHUNK, SAMPLE_ROW, SamplePool, Slab, packSamples } from './flow-storage.js';
@@ -374,6 +374,15 @@ export class FlowTable {
       const type = pkt.icmpType;
       const echo = proto === PROTO_ICMP ? ICMP4_ECHO.has(type) : ICMP6_ECHO.has(type);
       const kind = echo && pkt.icmpId >= 0 ? KIND_ICMP_ECHO : isIcmpError(proto, type) ? KIND_ICMP_ERROR : KIND_ICMP_OTHER;
+      if (kind === KIND_ICMP_OTHER) {
+        // The Community ID's "ports": a request and its reply (neighbor solicitation from A, the
+        // advertisement from B) are one flow, A's and B's solicitations two, and a one-way message
+        // keeps its direction. So every packet of a flow has the flow's Community ID.
+        const ports = icmpPortEquivalents(proto, type, pkt.icmpCode);
+        const n = this.pairKey(w, ifaceId, proto, kind, v, d, pkt.srcOff, pkt.dstOff, ports.sport, ports.dport);
+        w[n] = pkt.icmpCode & 0xffff;
+        return n + 1;
+      }
       let n = this.pairKey(w, ifaceId, proto, kind, v, d, pkt.srcOff, pkt.dstOff, -1, -1);
       if (kind === KIND_ICMP_ECHO) w[n++] = pkt.icmpId;
       else {

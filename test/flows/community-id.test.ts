@@ -54,6 +54,18 @@ describe('Community ID v1', () => {
     });
   }
 
+  for (const pcap of ['icmp.pcap', 'icmp6.pcap', 'combined.pcap']) {
+    it(`${pcap}: every Community ID tshark gives a packet is a flow's (a request and its reply are one flow, two hosts' requests two)`, async () => {
+      const file = path.join(dir, 'pcaps', pcap);
+      const tshark = new Set(readTsv(`${file}.communityid.tsv`).map((r) => r[1]).filter(Boolean));
+      const { flows, errors } = await loadCaptures([file]);
+      expect(errors).toEqual([]);
+      const ours = new Set(flows.map((f) => f.communityId));
+      expect([...tshark].filter((id) => !ours.has(id))).toEqual([]);
+      for (const id of ours) expect(tshark.has(id), id).toBe(true);
+    });
+  }
+
   it('gives every flow the Community ID tshark gives its packets, and honours the seed', async () => {
     const file = path.join(dir, 'pcaps', 'combined.pcap');
     const tshark = new Set(readTsv(`${file}.communityid.tsv`).map((r) => r[1]).filter(Boolean));
