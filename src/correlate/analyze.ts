@@ -110,7 +110,7 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   defineLazy(analysis, 'summary', () =>
     summarizeAnalysis(analysis, (id) => {
       const f = flowsById.get(id);
-      return f === undefined ? undefined : { iface: f.iface, dst: flowEndpointTexts(f).dst, linkControl: isLinkControl(f), linkControlKind: linkControlKind(f), proto: protoName(f.proto) };
+      return f === undefined ? undefined : { iface: f.iface, dst: flowEndpointTexts(f).dst, linkControl: isLinkControl(f), linkControlKind: linkControlKind(f), proto: protoName(f.proto), packets: f.fwd.packets + f.rev.packets };
     }),
   );
   const bytesRead = loaded.captures.reduce((s, c) => s + c.bytesRead, 0);

@@ -534,10 +534,19 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean, e
   // shows up on a host's lo and its NIC (a broadcast), or twice in a test file.
   const bridged = legs.some((l) => isBridgeSide(l, ctx));
   const nd = a.proto === 58 ? neighborDiscoveryName(a.icmp?.type) : null;
+  // A run of such packets (several MLD reports from one address) is one correlation: each packet,
+  // not the run, is one packet seen at every capture point.
+  const packets = a.fwd.packets + a.rev.packets;
+  const oneEach = packets > 1 ? `each of its ${packets} packets is one packet seen at ${legs.length} capture points` : `the copies are one packet seen at ${legs.length} capture points`;
   if (nd !== null) {
+    // A unicast frame between a container and the host goes between a port and the bridge
+    // device (the host's own interface), not between two ports.
+    const between = legs.some((l) => isBridgeDevice(l.iface)) && legs.some((l) => isBridgePort(l, ctx))
+      ? `carried the frame between ${listText(legs.map((l) => (isBridgePort(l, ctx) ? `${iface(l)} (the container's port)` : isBridgeDevice(l.iface) ? `${iface(l)} (the host's side of the bridge)` : iface(l))))}`
+      : 'forwarded the frame between its ports';
     return [
       `Background noise, not a conversation: IPv6 ${nd}, ${tupleText(a)}, appears on ${listText(legs.map(iface))} with the same addresses and payload.`,
-      `${bridged ? `The Linux bridge ${isMulticast(a.dst.ip) ? 'flooded the multicast frame to every bridge port' : 'forwarded the frame between its ports'} ${unchanged}` : 'Nothing rewrote it'}: the copies are one packet seen at ${legs.length} capture points. Link-local control traffic is never routed and never NATed.`,
+      `${bridged ? `The Linux bridge ${isMulticast(a.dst.ip) ? 'flooded the multicast frame to every bridge port' : between} ${unchanged}` : 'Nothing rewrote it'}: ${oneEach}. Link-local control traffic is never routed and never NATed.`,
     ];
   }
   const group = isMulticast(a.dst.ip) ? 'multicast' : a.dst.ip === '255.255.255.255' ? 'broadcast' : null;
@@ -547,8 +556,8 @@ function explainBridge(legs: Flow[], ctx: ExplainContext, seqShifted: boolean, e
     return [
       `Background noise, not a conversation: ${what} appears on ${listText(legs.map(iface))} with the same addresses and payload.`,
       bridged
-        ? `The Linux bridge flooded the ${group} frame from ${iface(a)} to every bridge port ${unchanged}: the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`
-        : `Nothing rewrote it: a ${group} packet reaches every capture point on its way (the host's own stack included), so the copies are one packet seen at ${legs.length} capture points, not retransmissions. ${never} is never NATed.`,
+        ? `The Linux bridge flooded the ${group} frame from ${iface(a)} to every bridge port ${unchanged}: ${oneEach}, not retransmissions. ${never} is never NATed.`
+        : `Nothing rewrote it: a ${group} packet reaches every capture point on its way (the host's own stack included), so ${oneEach}, not retransmissions. ${never} is never NATed.`,
     ];
   }
   const lost = lostRepliesSteps(legs, ctx, evidence);

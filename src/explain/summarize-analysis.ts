@@ -30,7 +30,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * What the summary reads of a flow, by id. `linkControl`: neighbor discovery, MLD or IGMP
  * (../flows/link-control.ts), known only where the flow records are.
  */
-export type FlowLookup = (id: string) => (Pick<FlowSummary, 'iface' | 'dst'> & { linkControl?: boolean; linkControlKind?: LinkControlKind | null; proto?: string }) | undefined;
+export type FlowLookup = (id: string) => (Pick<FlowSummary, 'iface' | 'dst'> & { linkControl?: boolean; linkControlKind?: LinkControlKind | null; proto?: string; packets?: number }) | undefined;
 
 /**
  * One paragraph: conversations per mechanism, unpaired flows per interface, clock offsets.
@@ -70,15 +70,21 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   if (natOutside) extras.push(`${natOutside} ${NAT_OUTSIDE_NOTE}`);
   if (extras.length) head += ` (${extras.join('; ')})`;
   parts.push(head);
+  // Packets, not correlations: one correlation holds every copy of a run of such packets.
+  const packetsOf = (cs: readonly Analysis['correlations'][number][]): number => cs.reduce((n, c) => n + Math.max(1, lookup(c.legs[0])?.packets ?? 1), 0);
   if (noise.length) {
     const igmp = noise.every((c) => lookup(c.legs[0])?.proto === 'igmp');
+    const n = packetsOf(noise);
     parts.push(
       igmp
-        ? `${plural(noise.length, 'multicast packet')} bridged as background noise (IGMP reports), not ${noise.length === 1 ? 'a conversation' : 'conversations'}`
-        : `${plural(noise.length, 'multicast or broadcast packet')} seen at several capture points, background noise, not ${noise.length === 1 ? 'a conversation' : 'conversations'}`,
+        ? `${plural(n, 'multicast packet')} bridged as background noise (IGMP reports), not ${n === 1 ? 'a conversation' : 'conversations'}`
+        : `${plural(n, 'multicast or broadcast packet')} seen at several capture points, background noise, not ${n === 1 ? 'a conversation' : 'conversations'}`,
     );
   }
-  if (v6Noise.length) parts.push(`${plural(v6Noise.length, 'IPv6 neighbor discovery or MLD packet')} bridged as background noise, not ${v6Noise.length === 1 ? 'a conversation' : 'conversations'}`);
+  if (v6Noise.length) {
+    const n = packetsOf(v6Noise);
+    parts.push(`${plural(n, 'IPv6 neighbor discovery or MLD packet')} bridged as background noise, not ${n === 1 ? 'a conversation' : 'conversations'}`);
+  }
 
   const unpairedIds = [...a.unpaired, ...a.correlations.filter((c) => c.mechanism === 'none').flatMap((c) => c.legs)];
   const unique = [...new Set(unpairedIds)];

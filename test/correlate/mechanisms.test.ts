@@ -281,3 +281,24 @@ describe('15b: docker0 holds a partial view of a container\'s DNATed call to ano
     expect(c02.explanation.join(' ')).not.toContain('partial view');
   });
 });
+
+describe('17: background noise counted in packets, and told as the frames went', () => {
+  it('the summary counts the bridged neighbor discovery and MLD packets docker0 holds (tshark), and a frame between a container and the host is not "between ports"', async () => {
+    const { hasCommand, tsharkFields } = await import('../helpers/tools.js');
+    const s = byName.get('17');
+    if (!s || !hasCommand('tshark')) return;
+    const onBridge = tsharkFields(s.perInterface.docker0, 'icmpv6', ['frame.number']).length;
+    const r = await run(s);
+    expect(r.analysis.summary.replace(/\s+/g, ' ')).toContain(`${onBridge} IPv6 neighbor discovery or MLD packets bridged as background noise`);
+    const unicast = r.analysis.correlations.filter((c) => {
+      const f = r.flowsById.get(c.legs[0])!;
+      return c.mechanism === 'bridge' && f.proto === 58 && !f.dst.ip.startsWith('ff');
+    });
+    expect(unicast.length).toBeGreaterThan(0);
+    for (const c of unicast) {
+      const text = c.explanation.join(' ');
+      expect(text).not.toContain('between its ports');
+      expect(text).toMatch(/carried the frame between (docker0 \(the host's side of the bridge\) and veth\w+ \(the container's port\)|veth\w+ \(the container's port\) and docker0 \(the host's side of the bridge\))/);
+    }
+  });
+});
