@@ -419,20 +419,23 @@ function explainDnatSnat(c: Correlation, legs: Flow[], flows: Map<string, Flow>,
   const fromLocal = preNat ? preNat.iface === 'lo' || isLoopback(preNat.src.ip) : clientIp !== null && (isLoopback(clientIp) || hostClient);
   // 14b with --conntrack: the entry found by the reply direction names the address the process
   // connected to, which is on no wire (from this client, and rewritten: else it is not this one).
-  const opened = hostClient && replyHalf ? ctx.conntrackOpened?.({ proto: to.proto, src: to.src, dst: to.dst }) ?? null : null;
+  // The same for a loopback client (06, 09b, 10b with --conntrack): 127.0.0.1:<published port>.
+  const opened = (hostClient || (clientIp !== null && isLoopback(clientIp))) && replyHalf ? ctx.conntrackOpened?.({ proto: to.proto, src: to.src, dst: to.dst }) ?? null : null;
   const openedDst =
     opened !== null && replyHalf !== null && opened.src.ip === replyHalf.src.ip && opened.src.port === replyHalf.src.port && (opened.dst.ip !== to.dst.ip || opened.dst.port !== to.dst.port)
       ? addrPortText(opened.dst.ip, opened.dst.port)
       : null;
   const steps: string[] = [];
+  // A connection the container refused was never open (09b).
+  const opens = to.proto === 6 && legs.some((f) => f.state === 'rejected') ? 'tried to open' : 'opened';
   if (preNat) {
     steps.push(`The client ${clientEp} opened ${aConversation(preNat.proto)} to ${endpointText(preNat, 'dst')}; it appears on ${iface(preNat)}.`);
   } else if (hostClient && openedDst !== null) {
-    steps.push(`A process on this host, ${clientEp}, opened ${aConversation(to.proto)} to ${openedDst}, a port published on one of the host's own addresses (the --conntrack entry shows it). Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, where Docker's rule sends local destinations to its DNAT chain.`);
+    steps.push(`A process on this host, ${clientEp}, ${opens} ${aConversation(to.proto)} to ${openedDst}, a port published on one of the host's own addresses (the --conntrack entry shows it). Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, where Docker's rule sends local destinations to its DNAT chain.`);
   } else if (hostClient) {
-    steps.push(`A process on this host, ${clientEp}, opened ${aConversation(to.proto)} to a port published on one of the host's own addresses (most likely ${clientIp} itself). Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, where Docker's rule sends local destinations to its DNAT chain.`);
+    steps.push(`A process on this host, ${clientEp}, ${opens} ${aConversation(to.proto)} to a port published on one of the host's own addresses (most likely ${clientIp} itself). Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, where Docker's rule sends local destinations to its DNAT chain.`);
   } else if (clientEp) {
-    steps.push(`The client ${clientEp} opened ${aConversation(to.proto)} to a port published on the host. Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, before it reached lo (this needs route_localnet=1, which Docker sets for userland-proxy=false).`);
+    steps.push(`The client ${clientEp} ${opens} ${aConversation(to.proto)} to ${openedDst !== null ? `${openedDst}, a port published on the host (the --conntrack entry shows it)` : 'a port published on the host'}. Nothing of it appears on lo: the kernel rewrote the first packet in nat OUTPUT, before it reached lo (this needs route_localnet=1, which Docker sets for userland-proxy=false).`);
   } else {
     steps.push(`The client opened ${aConversation(to.proto)} to a port published on the host; the capture shows it only after the rewrite.`);
   }

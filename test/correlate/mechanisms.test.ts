@@ -302,3 +302,24 @@ describe('17: background noise counted in packets, and told as the frames went',
     }
   });
 });
+
+describe('no-proxy localhost (06, 09b, 10b): what the client opened', () => {
+  it('with --conntrack the explanation names the address and port the process used, as the entry holds it; a refused one "tried to open"', async () => {
+    for (const name of ['06', '10b']) {
+      const s = byName.get(name);
+      if (!s) continue;
+      const t = conv(s, (x) => x.mechanism === 'dnat+snat');
+      const d = (t.translation as { dnat: { from: { ip: string; port: number } } }).dnat.from;
+      const r = await analyzeCaptures(Object.values(s.perInterface), { conntrackFile: join(s.dir, 'conntrack.txt') });
+      expect(correlationOf(r, s, t).explanation[0]).toContain(`to ${d.ip}:${d.port}, a port published on the host (the --conntrack entry shows it)`);
+      // Without the dump the address is on no wire: not named.
+      expect(correlationOf(await run(s), s, t).explanation[0]).toContain('to a port published on the host.');
+    }
+    const s = byName.get('09b');
+    if (!s) return;
+    const r = await run(s);
+    const refused = r.analysis.correlations.filter((c) => c.mechanism === 'dnat+snat' && c.legs.some((l) => r.flowsById.get(l)!.state === 'rejected'));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const c of refused) expect(c.explanation[0]).toMatch(/^The client \S+ tried to open a TCP connection/);
+  });
+});

@@ -531,7 +531,7 @@ describe.skipIf(!byName.has('09b') || !byName.has('10b') || !byName.has('13b'))(
       const c = r.analysis.correlations.find((x) => x.mechanism === 'dnat+snat')!;
       expect(c.evidence.find((e) => e.kind === 'ack')!.detail).toContain(`→ ${ep(origin.src, origin.sport)} on`);
       const text = c.explanation.join(' ');
-      expect(text).toContain(`The client ${ep(origin.src, origin.sport)} opened a TCP connection to a port published on the host`);
+      expect(text).toContain(`The client ${ep(origin.src, origin.sport)} tried to open a TCP connection to a port published on the host`);
       expect(text).toContain('The container refused the connection with RST');
     }
   });
