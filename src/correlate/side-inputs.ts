@@ -73,9 +73,12 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
       // Kernel NAT is one conntrack entry for the whole path: compare the tuple on the first leg
       // with the one on the last (a middle copy, e.g. between DNAT and hairpin MASQUERADE, is
       // neither the original nor the reply direction). A proxy leaves one entry per connection.
-      const checks: { hop: HopToAttribute; opts: CorroborateOptions }[] = [];
+      // `hops`: the rewrites one check stands for. A hairpin's DNAT and MASQUERADE are two hops of
+      // one entry: counted as two, as the --rules line counts them.
+      const checks: { hop: HopToAttribute; opts: CorroborateOptions; hops: number }[] = [];
       if (KERNEL.has(c.mechanism) && tuples.length > 0) {
-        checks.push({ hop: { ...tuples[0], mechanism: c.mechanism, after: tuples[tuples.length - 1].after, egressIface: tuples[tuples.length - 1].egressIface }, opts: {} });
+        const hops = Math.max(1, hopMechanismsOf(c).filter((m) => KERNEL.has(m)).length);
+        checks.push({ hop: { ...tuples[0], mechanism: c.mechanism, after: tuples[tuples.length - 1].after, egressIface: tuples[tuples.length - 1].egressIface }, opts: {}, hops });
       } else if (c.mechanism === 'bridge' && tuples.length > 0) {
         // Only to learn of NAT before the first capture point or after the last (rules/conntrack.ts):
         // a bridge whose entry shows no translation is not worth a line, nor counted.
@@ -88,22 +91,22 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
       } else if (c.mechanism === 'userland-proxy') {
         c.hops.forEach((h, i) => {
           // Only the upstream's refusal explains a missing entry: the proxy accepted the client's.
-          if (h.mechanism === 'userland-proxy' && tuples[i]) checks.push({ hop: tuples[i], opts: { upstreamRefused: stateOf.get(h.to) === 'rejected' } });
+          if (h.mechanism === 'userland-proxy' && tuples[i]) checks.push({ hop: tuples[i], opts: { upstreamRefused: stateOf.get(h.to) === 'rejected' }, hops: 1 });
         });
       }
-      checks.forEach(({ hop, opts }) => {
+      checks.forEach(({ hop, opts, hops }) => {
         const v = corroborate(entries, hop, opts);
         if (v.verdict === 'absent') {
-          absent++;
-          if (refused) absentRefused++;
+          absent += hops;
+          if (refused) absentRefused += hops;
           return;
         }
         c.evidence.push(v.evidence);
         if (v.verdict === 'confirms') {
-          confirmed++;
+          confirmed += hops;
           if (v.oneConnection === true) oneConnection++;
         } else {
-          contradicted++;
+          contradicted += hops;
           c.notes.push(`conntrack contradicts this hop: ${v.evidence.detail}`);
           c.confidence = Math.round(Math.max(0, c.confidence - 0.2) * 100) / 100;
         }

@@ -190,6 +190,9 @@ describe('--rules names the rule that fired, walking the chains with the interfa
       const step = c.explanation.find((x) => x.includes('the hairpin MASQUERADE'))!;
       expect(step.indexOf(dnat.rule!.text)).toBeGreaterThan(0);
       expect(step.indexOf(snat.rule!.text)).toBeGreaterThan(step.indexOf(dnat.rule!.text));
+      // One conntrack entry covers both rewrites: both are confirmed, as both were attributed.
+      const both = await analyzeCaptures(Object.values(s.perInterface), { rulesFile, conntrackFile: join(s.dir, 'conntrack.txt') });
+      expect(both.analysis.inferences.join('\n')).toMatch(/2 of 2 kernel rewrites attributed to a rule[\s\S]*: \d+ entries; 2 hop\(s\) confirmed, 0 contradicted, 0 not in the dump/);
     });
   }
 
