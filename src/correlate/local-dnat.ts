@@ -7,7 +7,7 @@
  * the host's own address, gives the published port.
  */
 import type { Evidence, RuleRef } from './model.js';
-import { attributeRule, findEntryByReply, type ConntrackEntry, type HopTuple, type RuleSet } from './rules/index.js';
+import { attributeRule, findEntryByReply, ruleRefsText, type ConntrackEntry, type HopTuple, type RuleSet } from './rules/index.js';
 
 export interface LocalDnatFindings {
   /** The tuple the process opened, when conntrack has it. */
@@ -60,7 +60,7 @@ export function localDnatFindings(seen: HopTuple, conntrack: readonly ConntrackE
         out.rule = rule;
         out.evidence.push({
           kind: 'rule',
-          detail: `dst ${text(before.dst)} → ${text(seen.dst)} matches ${rule.table}/${rule.chain}: ${rule.text}${rule.source ? ` (${rule.source})` : ''}${out.original === null ? `; the published port ${before.dst.port} is read from the rule` : ''}`,
+          detail: `dst ${text(before.dst)} → ${text(seen.dst)} matches ${ruleRefsText(rule)}${out.original === null ? `; the published port ${before.dst.port} is read from the rule` : ''}`,
           weight: 0.1,
         });
         break;

@@ -7,7 +7,7 @@ import { LOCAL_DNAT_NOTE, NAT_OUTSIDE_NOTE, type Analysis, type Correlation } fr
 import { hopMechanismsOf } from './lazy-correlation.js';
 import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
 import {
-  attributeRule, corroborate, familyGapText, findContradictions, ipVersion, parseConntrack, parseRules, rulesLackVersion, rulesReadText,
+  attributeRule, corroborate, ruleRefsText, familyGapText, findContradictions, ipVersion, parseConntrack, parseRules, rulesLackVersion, rulesReadText,
   type ConntrackEntry, type CorroborateOptions, type HopToAttribute, type HopTuple, type IpVersion, type RuleSet,
 } from './rules/index.js';
 
@@ -167,8 +167,7 @@ function applyRules(
         h.rule = r;
         attributed++;
         // Both rules of a dnat+snat hop: the source rewrite is the MASQUERADE rule's, not the DNAT's.
-        const refs = [r, ...(r.also ?? [])].map((x) => `${x.table}/${x.chain}: ${x.text}${x.source ? ` (${x.source})` : ''}`);
-        c.evidence.push({ kind: 'rule', detail: `${h.rewrite} matches ${refs.join(', then ')}`, weight: 0.1 });
+        c.evidence.push({ kind: 'rule', detail: `${h.rewrite} matches ${ruleRefsText(r)}`, weight: 0.1 });
       } else {
         notAttributed(t.before);
       }

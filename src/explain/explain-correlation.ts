@@ -216,8 +216,9 @@ function ruleClause(h: Hop | undefined, what: string, ctx: ExplainContext, ip: s
 function natRulesClause(c: Correlation, h: Hop | undefined, what: string, ctx: ExplainContext, ip: string): string {
   const nat = c.hops.filter((x) => x.mechanism === 'dnat' || x.mechanism === 'snat' || x.mechanism === 'dnat+snat');
   if (nat.length < 2 || !nat.every((x) => x.rule)) return ruleClause(h, what, ctx, ip);
-  const rules = nat.flatMap((x) => [x.rule!, ...(x.rule!.also ?? [])]);
-  return `by the rules ${ruleText(rules[0])}, then ${rules.slice(1).map(ruleText).join(', then ')}`;
+  const [first, ...rest] = nat.flatMap((x) => [x.rule!, ...(x.rule!.also ?? [])]);
+  // One rule with the others in `also`, as a single dnat+snat hop carries them.
+  return ruleClause({ ...nat[0], rule: { ...first, also: rest } }, what, ctx, ip);
 }
 
 /** Field, and its name in a sentence: the counters a proxy's second connection has of its own. */
@@ -666,7 +667,7 @@ function routedSteps(legs: readonly Flow[], i: number, ctx: ExplainContext): str
 
 /** docker0, a user-defined network's br-<id>, or a container's bridge port. */
 function isBridgeSide(f: Flow, ctx: ExplainContext): boolean {
-  return isBridgeDevice(f.iface) || onBridgePort(f) === true || ctx.bridgePorts?.has(f.iface) === true;
+  return isBridgeDevice(f.iface) || isBridgePort(f, ctx);
 }
 
 /**

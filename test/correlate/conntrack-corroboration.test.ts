@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import type { Correlation } from '../../src/correlate/model.js';
 import { corroborate, parseConntrack, type HopToAttribute } from '../../src/correlate/rules/index.js';
-import { expectedFlows, scenarios, type Scenario, type TruthConversation } from './truth.js';
+import { correlationOfTruth, scenarios, type Scenario, type TruthConversation } from './truth.js';
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
 const tmp = mkdtempSync(join(tmpdir(), 'natflow-ct-'));
@@ -21,13 +21,6 @@ function analyze(s: Scenario, conntrackFile: string): Promise<AnalyzeResult> {
   return analyzeCaptures([s.dir], { conntrackFile });
 }
 
-function correlationOf(r: AnalyzeResult, t: TruthConversation): Correlation {
-  const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));
-  const { ids } = expectedFlows(t, r.flows, present);
-  const c = r.analysis.correlations.find((x) => x.legs.some((l) => ids.has(l)));
-  if (!c) throw new Error(`${t.id}: no correlation`);
-  return c;
-}
 
 function conntrackLine(r: AnalyzeResult): string {
   const line = r.analysis.inferences.find((l) => l.startsWith('--conntrack'));
@@ -63,7 +56,7 @@ describe.skipIf(!byName.has('03') || !byName.has('04'))('--conntrack: ICMP echo 
       for (const t of echoes) {
         const { from, to } = snatOf(t);
         const server = t.legs[0].tuple.dst;
-        const c = correlationOf(r, t);
+        const c = correlationOfTruth(r, t);
         expect(conntrackEvidence(c), t.id).toEqual([
           `conntrack entry ${echoEnd(from)} → ${server} expects replies ${server} → ${echoEnd(to)}: the same translation`,
         ]);
@@ -78,7 +71,7 @@ describe.skipIf(!byName.has('03') || !byName.has('04'))('--conntrack: ICMP echo 
     const t = s.conversations.find((x) => x.proto === 'icmp' && snatOf(x).from.icmpId !== snatOf(x).to.icmpId);
     if (!t) throw new Error('04: no remapped echo in truth');
     const r = await analyze(s, join(s.dir, 'conntrack.txt'));
-    const [line] = conntrackEvidence(correlationOf(r, t));
+    const [line] = conntrackEvidence(correlationOfTruth(r, t));
     expect(line).toContain(`expects replies ${t.legs[0].tuple.dst} → ${echoEnd(snatOf(t).to)}`);
   });
 
@@ -92,7 +85,7 @@ describe.skipIf(!byName.has('03') || !byName.has('04'))('--conntrack: ICMP echo 
     expect(text).toContain(`type=0 code=0 id=${to.icmpId} `);
     writeFileSync(file, text.replace(`type=0 code=0 id=${to.icmpId} `, `type=0 code=0 id=${wrongId} `));
     const r = await analyze(s, file);
-    const c = correlationOf(r, t);
+    const c = correlationOfTruth(r, t);
     const server = t.legs[0].tuple.dst;
     expect(conntrackEvidence(c)).toEqual([
       `conntrack entry ${echoEnd(snatOf(t).from)} → ${server} expects replies ${server} → ${to.ip} (echo id ${wrongId}), but the capture shows ${echoEnd(to)} → ${server}`,
@@ -108,7 +101,7 @@ describe.skipIf(!byName.has('03') || !byName.has('04'))('--conntrack: ICMP echo 
     writeFileSync(file, lines.filter((l) => !/\sicmp\s/.test(l)).join('\n'));
     const r = await analyze(s, file);
     const echoes = s.conversations.filter((t) => t.proto === 'icmp');
-    for (const t of echoes) expect(conntrackEvidence(correlationOf(r, t)), t.id).toEqual([]);
+    for (const t of echoes) expect(conntrackEvidence(correlationOfTruth(r, t)), t.id).toEqual([]);
     expect(conntrackLine(r)).toMatch(new RegExp(`; ${inDump(s) - echoes.length} hop\\(s\\) confirmed, 0 contradicted, ${echoes.length} not in the dump$`));
   });
 
@@ -140,7 +133,7 @@ describe.skipIf(!byName.has('09'))('--conntrack: a proxy whose upstream was refu
     const text = (l: { tuple: { src: string; sport: number | null; dst: string; dport: number | null } }) => `${l.tuple.src}:${l.tuple.sport} → ${l.tuple.dst}:${l.tuple.dport}`;
     const client = t.legs.find((l) => l.role === 'client')!;
     const upstream = t.legs.find((l) => l.role === 'upstream')!;
-    expect(conntrackEvidence(correlationOf(r, t))).toEqual([
+    expect(conntrackEvidence(correlationOfTruth(r, t))).toEqual([
       `conntrack holds the client's connection ${text(client)} un-NATed, ending at the proxy; the proxy's refused connection ${text(upstream)} is not in the dump, as expected for a connection reset before it was established`,
     ]);
     // The DNATed connection refused by the container has no entry at all: that one is not in the dump.
@@ -166,7 +159,7 @@ describe.skipIf(!byName.has('01'))('--conntrack: a proxy with both entries (01)'
     const s = byName.get('01')!;
     const r = await analyze(s, join(s.dir, 'conntrack.txt'));
     const t = s.conversations.find((x) => x.mechanism === 'userland-proxy')!;
-    expect(conntrackEvidence(correlationOf(r, t))[0]).toMatch(/^conntrack holds two un-NATed connections: /);
+    expect(conntrackEvidence(correlationOfTruth(r, t))[0]).toMatch(/^conntrack holds two un-NATed connections: /);
     expect(conntrackLine(r)).not.toContain("proxy's two connections");
   });
 });

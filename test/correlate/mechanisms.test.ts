@@ -6,9 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
-import type { Correlation } from '../../src/correlate/model.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
-import { expectedFlows, scenarios, type Scenario, type TruthConversation } from './truth.js';
+import { correlationOfTruth, scenarios, type Scenario, type TruthConversation } from './truth.js';
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
 
@@ -17,13 +16,6 @@ async function run(s: Scenario, ifaces?: string[]): Promise<AnalyzeResult> {
   return analyzeCaptures(files);
 }
 
-function correlationOf(r: AnalyzeResult, s: Scenario, t: TruthConversation): Correlation {
-  const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));
-  const { ids } = expectedFlows(t, r.flows, present);
-  const c = r.analysis.correlations.find((x) => x.legs.some((l) => ids.has(l)));
-  if (!c) throw new Error(`${s.name}/${t.id}: no correlation`);
-  return c;
-}
 
 function conv(s: Scenario, pred: (t: TruthConversation) => boolean): TruthConversation {
   const t = s.conversations.find(pred);
@@ -37,7 +29,7 @@ describe.skipIf(!byName.has('01'))('01 localhost through docker-proxy (the artic
     const r = await run(s, ['lo', 'docker0']);
     const t = conv(s, (x) => x.mechanism === 'userland-proxy');
     const up = t.legs.find((l) => l.role === 'upstream')!.tuple;
-    const c = correlationOf(r, s, t);
+    const c = correlationOfTruth(r, t);
     expect(c.mechanism).toBe('userland-proxy');
     const hop = c.hops.find((h) => h.mechanism === 'userland-proxy')!;
     expect(hop.fields.find((f) => f.field === 'isn')?.verdict).toBe('unrelated');
@@ -54,7 +46,7 @@ describe.skipIf(!byName.has('02'))('02 external client through DNAT', () => {
     const s = byName.get('02')!;
     const r = await run(s);
     const t = conv(s, (x) => x.mechanism === 'dnat');
-    const c = correlationOf(r, s, t);
+    const c = correlationOfTruth(r, t);
     expect(c.mechanism).toBe('dnat');
     const eth = r.flows.find((f) => f.id === c.legs[0])!;
     expect(eth.iface).toBe('eth0');
@@ -77,9 +69,9 @@ describe.skipIf(!byName.has('02'))('02 external client through DNAT', () => {
     const d = (t.translation as { dnat: { to: { ip: string; port: number } } }).dnat;
     const bare = await run(s);
     expect(bare.analysis.inferences.some((i) => /no --rules/.test(i))).toBe(true);
-    expect(correlationOf(bare, s, t).hops[0].rule).toBeNull();
+    expect(correlationOfTruth(bare, t).hops[0].rule).toBeNull();
     const r = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: join(s.dir, 'iptables-save.txt'), conntrackFile: join(s.dir, 'conntrack.txt') });
-    const c = correlationOf(r, s, t);
+    const c = correlationOfTruth(r, t);
     expect(c.hops[0].rule?.text).toContain(`--to-destination ${d.to.ip}:${d.to.port}`);
     expect(c.hops[0].rule?.table).toBe('nat');
     expect(c.evidence.some((e) => e.kind === 'conntrack')).toBe(true);
@@ -90,7 +82,7 @@ describe.skipIf(!byName.has('02'))('02 external client through DNAT', () => {
     const s = byName.get('02')!;
     const names = parseLinksDump(readFileSync(join(s.dir, 'ip-link.txt'), 'utf8'));
     const r = await analyzeCaptures([s.any!], { ifindexNames: names });
-    const c = correlationOf(r, s, conv(s, (x) => x.mechanism === 'dnat'));
+    const c = correlationOfTruth(r, conv(s, (x) => x.mechanism === 'dnat'));
     const ifaces = c.legs.map((l) => r.flows.find((f) => f.id === l)!.iface);
     expect(ifaces[0]).toBe('eth0');
     expect(ifaces[1]).toBe('docker0');
@@ -103,7 +95,7 @@ describe.skipIf(!byName.has('02') || !byName.get('02')!.pcapng)('one interface r
   it('is one leg, the copy is reported, not chained as another hop', async () => {
     const s = byName.get('02')!;
     const r = await analyzeCaptures([s.perInterface.eth0, s.perInterface.docker0, s.pcapng!]);
-    const c = correlationOf(r, s, conv(s, (x) => x.mechanism === 'dnat'));
+    const c = correlationOfTruth(r, conv(s, (x) => x.mechanism === 'dnat'));
     const ifaces = c.legs.map((l) => r.flows.find((f) => f.id === l)!.iface);
     expect(new Set(ifaces).size).toBe(ifaces.length);
     expect(c.mechanism).toBe('dnat');
@@ -124,7 +116,7 @@ describe.skipIf(!byName.has('04'))('04 MASQUERADE port collision', () => {
     const s = byName.get('04')!;
     const r = await run(s);
     for (const t of s.conversations) {
-      const c = correlationOf(r, s, t);
+      const c = correlationOfTruth(r, t);
       expect(c.mechanism).toBe('snat');
       const sn = t.translation!.snat!;
       const from = sn.from.port ?? sn.from.icmpId;
@@ -141,7 +133,7 @@ describe.skipIf(!byName.has('06'))('06 localhost without the proxy', () => {
     const s = byName.get('06')!;
     const r = await run(s, ['docker0']);
     const t = conv(s, (x) => x.mechanism === 'dnat+snat');
-    const c = correlationOf(r, s, t);
+    const c = correlationOfTruth(r, t);
     expect(c.mechanism).toBe('dnat+snat');
     expect(c.legs).toHaveLength(2);
     const origin = t.legs.find((l) => l.interfaces.length === 0)!.tuple;
@@ -153,7 +145,7 @@ describe.skipIf(!byName.has('09'))('09 published port with nothing listening', (
   it('says the proxy accepted but its upstream was refused', async () => {
     const s = byName.get('09')!;
     const r = await run(s);
-    const c = correlationOf(r, s, conv(s, (x) => x.mechanism === 'userland-proxy'));
+    const c = correlationOfTruth(r, conv(s, (x) => x.mechanism === 'userland-proxy'));
     expect(c.mechanism).toBe('userland-proxy');
     expect(c.notes.join(' ')).toMatch(/refused/);
     expect(c.confidence).toBeLessThan(0.9);
@@ -180,7 +172,7 @@ describe('--rules names the rule that fired, walking the chains with the interfa
       const to = (t.translation as { dnat: { to: { ip: string; port: number } } }).dnat.to;
       const rulesFile = join(s.dir, 'iptables-save.txt');
       const r = await analyzeCaptures(Object.values(s.perInterface), { rulesFile });
-      const c = correlationOf(r, s, t);
+      const c = correlationOfTruth(r, t);
       const snat = c.hops.find((h) => h.mechanism === 'snat')!;
       expect(snat.rule!.text).toBe(`-A POSTROUTING -s ${to.ip}/32 -d ${to.ip}/32 -p tcp -m tcp --dport ${to.port} -j MASQUERADE`);
       expect(counted(snat.rule!.source)).toBeGreaterThan(0);
@@ -202,7 +194,7 @@ describe('--rules names the rule that fired, walking the chains with the interfa
       if (!s) return;
       const t = conv(s, (x) => x.mechanism === 'dnat+snat');
       const r = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: join(s.dir, 'iptables-save.txt') });
-      const c = correlationOf(r, s, t);
+      const c = correlationOfTruth(r, t);
       const hop = c.hops.find((h) => h.mechanism === 'dnat+snat')!;
       expect(hop.rule!.text).toMatch(/-j DNAT --to-destination/);
       expect(hop.rule!.also!.map((x) => x.text)).toEqual(['-A POSTROUTING -o docker0 -m addrtype --src-type LOCAL -j MASQUERADE']);
@@ -228,7 +220,7 @@ describe('conversations first, background noise after', () => {
     const ids = r.analysis.correlations.map((c) => c.id);
     expect(ids).toEqual(ids.map((_, i) => `c${i + 1}`));
     const t = conv(s, (x) => x.mechanism === 'dnat+snat');
-    expect(correlationOf(r, s, t).id).toBe('c1');
+    expect(correlationOfTruth(r, t).id).toBe('c1');
     const igmp = r.analysis.correlations.filter((c) => r.flowsById.get(c.legs[0])!.proto === 2);
     expect(igmp.length).toBeGreaterThan(0);
     expect(igmp.every((c) => c.mechanism === 'bridge' && Number(c.id.slice(1)) > 1)).toBe(true);
@@ -240,12 +232,12 @@ describe('14b: a host process on the host\'s own address, userland-proxy=false',
     const s = byName.get('14b');
     if (!s) return;
     const t = conv(s, (x) => x.mechanism === 'dnat+snat');
-    const bare = correlationOf(await run(s), s, t);
+    const bare = correlationOfTruth(await run(s), t);
     const client = t.legs.find((l) => l.role === 'local-origin')!.tuple.src;
     expect(bare.explanation.join(' ')).toContain(`the one other way to this capture is a process that bound its socket to ${client}`);
     expect(bare.hops.find((h) => h.mechanism === 'dnat+snat')!.rewrite).toContain('most likely happened in nat OUTPUT');
     const ct = await analyzeCaptures(Object.values(s.perInterface), { conntrackFile: join(s.dir, 'conntrack.txt') });
-    expect(correlationOf(ct, s, t).explanation.join(' ')).not.toContain('the one other way');
+    expect(correlationOfTruth(ct, t).explanation.join(' ')).not.toContain('the one other way');
   });
 });
 
@@ -271,7 +263,7 @@ describe('15b: docker0 holds a partial view of a container\'s DNATed call to ano
     if (!s) return;
     const t = conv(s, (x) => x.mechanism === 'dnat');
     const r = await run(s);
-    const c = correlationOf(r, s, t);
+    const c = correlationOfTruth(r, t);
     const legs = c.legs.map((id) => r.flowsById.get(id)!);
     const bridge = legs.find((f) => f.iface === 'docker0')!;
     const port = legs[legs.length - 1];
@@ -280,7 +272,7 @@ describe('15b: docker0 holds a partial view of a container\'s DNATed call to ano
     expect(c.explanation.join(' ')).toContain(`But docker0 shows only 1 of the ${n(port)} packets ${port.iface} shows (the first)`);
     // Where the bridge saw the whole connection (02), nothing of the kind is said.
     const s02 = byName.get('02')!;
-    const c02 = correlationOf(await run(s02), s02, conv(s02, (x) => x.mechanism === 'dnat'));
+    const c02 = correlationOfTruth(await run(s02), conv(s02, (x) => x.mechanism === 'dnat'));
     expect(c02.explanation.join(' ')).not.toContain('partial view');
   });
 });
@@ -314,9 +306,9 @@ describe('no-proxy localhost (06, 09b, 10b): what the client opened', () => {
       const t = conv(s, (x) => x.mechanism === 'dnat+snat');
       const d = (t.translation as { dnat: { from: { ip: string; port: number } } }).dnat.from;
       const r = await analyzeCaptures(Object.values(s.perInterface), { conntrackFile: join(s.dir, 'conntrack.txt') });
-      expect(correlationOf(r, s, t).explanation[0]).toContain(`to ${d.ip}:${d.port}, a port published on the host (the --conntrack entry shows it)`);
+      expect(correlationOfTruth(r, t).explanation[0]).toContain(`to ${d.ip}:${d.port}, a port published on the host (the --conntrack entry shows it)`);
       // Without the dump the address is on no wire: not named.
-      expect(correlationOf(await run(s), s, t).explanation[0]).toContain('to a port published on the host.');
+      expect(correlationOfTruth(await run(s), t).explanation[0]).toContain('to a port published on the host.');
     }
     const s = byName.get('09b');
     if (!s) return;

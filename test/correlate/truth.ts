@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Flow } from '../../src/flows/flow.js';
-import type { Analysis } from '../../src/correlate/model.js';
+import type { Analysis, Correlation } from '../../src/correlate/model.js';
+import type { AnalyzeResult } from '../../src/correlate/analyze.js';
 import { capturesDir } from '../helpers/paths.js';
 import { readScenarioJson, scenarioNames } from '../helpers/scenario-dir.js';
 import type { Truth, TruthConversation, TruthIcmpError, TruthIcmpErrorLeg, TruthTuple } from '../helpers/truth.js';
@@ -93,6 +94,15 @@ export function expectedFlows(c: TruthConversation, flows: readonly Flow[], pres
     }
   }
   return { ids, missing };
+}
+
+/** The correlation holding a leg of the truth conversation, among the interfaces the run read. */
+export function correlationOfTruth(r: AnalyzeResult, t: TruthConversation): Correlation {
+  const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));
+  const { ids } = expectedFlows(t, r.flows, present);
+  const c = r.analysis.correlations.find((x) => x.legs.some((l) => ids.has(l)));
+  if (!c) throw new Error(`${t.id}: no correlation`);
+  return c;
 }
 
 /** Checks one run against the truth; returns human-readable failures (empty = all good). */

@@ -9,7 +9,7 @@ import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze
 import type { Correlation } from '../../src/correlate/model.js';
 import { summarizeAnalysis } from '../../src/explain/index.js';
 import { explainUnpairedFlow } from '../../src/explain/explain-correlation.js';
-import { expectedFlows, scenarios, type Scenario, type TruthConversation } from '../correlate/truth.js';
+import { correlationOfTruth, expectedFlows, scenarios, type Scenario, type TruthConversation } from '../correlate/truth.js';
 import { indexCapture } from '../captures/lab-captures.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
@@ -22,13 +22,6 @@ import { renderReport } from '../../src/present/report/render-report.js';
 
 const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
 
-function correlationOf(r: AnalyzeResult, t: TruthConversation): Correlation {
-  const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));
-  const { ids } = expectedFlows(t, r.flows, present);
-  const c = r.analysis.correlations.find((x) => x.legs.some((l) => ids.has(l)));
-  if (!c) throw new Error(`${t.id}: no correlation`);
-  return c;
-}
 
 const conv = (s: Scenario, pred: (t: TruthConversation) => boolean) => s.conversations.find(pred)!;
 const ep = (ip: string, port: number | null) => `${ip}:${port}`;
@@ -38,7 +31,7 @@ describe.skipIf(!byName.has('01'))('01 the proxy hop is a new connection, not a 
     const s = byName.get('01')!;
     const r = await analyzeCaptures([s.perInterface.lo, s.perInterface.docker0]);
     const t = conv(s, (x) => x.mechanism === 'userland-proxy');
-    const c = correlationOf(r, t);
+    const c = correlationOfTruth(r, t);
     const hop = c.hops.find((h) => h.mechanism === 'userland-proxy')!;
     // docker-proxy writes its own headers: the container port and the OS default TTL are not "preserved".
     for (const f of ['src-ip', 'src-port', 'dst-ip', 'dst-port', 'ttl']) expect(hop.fields.find((d) => d.field === f)?.verdict, f).toBe('unrelated');
@@ -59,7 +52,7 @@ describe.skipIf(!byName.has('03'))('03 ICMP echo ids and UDP wording', () => {
     const r = await analyzeCaptures(Object.values(s.perInterface));
     const t = conv(s, (x) => x.proto === 'icmp');
     const egress = t.legs.find((l) => l.role === 'egress')!.tuple;
-    const c = correlationOf(r, t);
+    const c = correlationOfTruth(r, t);
     const hop = c.hops.find((h) => h.mechanism === 'snat')!;
     expect(hop.rewrite).toContain(`${egress.src} (echo id ${egress.icmpId})`);
     expect(hop.rewrite).not.toContain(`:${egress.icmpId}`);
@@ -70,7 +63,7 @@ describe.skipIf(!byName.has('03'))('03 ICMP echo ids and UDP wording', () => {
     const s = byName.get('03')!;
     const r = await analyzeCaptures([s.any!, s.perInterface.docker0, s.perInterface.eth0]);
     const t = conv(s, (x) => x.proto === 'udp');
-    const c = correlationOf(r, t);
+    const c = correlationOfTruth(r, t);
     expect(c.explanation.join(' ')).toContain('a UDP exchange');
     expect(c.explanation.join(' ')).not.toContain('an UDP');
     for (const h of c.hops.filter((x) => x.mechanism === 'bridge')) {
@@ -88,7 +81,7 @@ describe.skipIf(!byName.has('04'))('04 MASQUERADE from two containers: each cont
     for (const t of tcp) {
       const leg = t.legs.find((l) => l.interfaces.includes('docker0'))!;
       const veth = leg.interfaces.find((i) => i.startsWith('veth'))!;
-      const c = correlationOf(r, t);
+      const c = correlationOfTruth(r, t);
       expect(c.explanation[0], t.id).toContain(`; it appears on ${veth} and docker0.`);
       expect(c.explanation.find((x) => x.startsWith('Replies')), t.id).toContain(`delivered on docker0 and ${veth}.`);
     }
@@ -102,7 +95,7 @@ describe.skipIf(!byName.has('05a'))('05a hairpin through the proxy: both connect
     const t = conv(s, (x) => x.mechanism === 'userland-proxy');
     const client = t.legs.find((l) => l.role === 'client')!.tuple;
     const up = t.legs.find((l) => l.role === 'upstream')!.tuple;
-    const replies = correlationOf(r, t).explanation.find((x) => x.startsWith('Replies'))!;
+    const replies = correlationOfTruth(r, t).explanation.find((x) => x.startsWith('Replies'))!;
     expect(replies).toContain(`${ep(up.dst, up.dport)} → ${ep(up.src, up.sport)}`);
     expect(replies).toContain(`${ep(client.dst, client.dport)} → ${ep(client.src, client.sport)}`);
   });
@@ -112,7 +105,7 @@ describe.skipIf(!byName.has('05a'))('05a hairpin through the proxy: both connect
     const r = await analyzeCaptures(Object.values(s.perInterface));
     const t = conv(s, (x) => x.mechanism === 'userland-proxy');
     const client = t.legs.find((l) => l.role === 'client')!;
-    const c = correlationOf(r, t);
+    const c = correlationOfTruth(r, t);
     // truth.json recorded the client's packets on docker0 and the container's veth; a packet the
     // container sends crosses its veth before the bridge, so the veth comes first.
     const veth = client.interfaces.find((i) => i.startsWith('veth'))!;
@@ -136,7 +129,7 @@ describe.skipIf(!byName.has('06'))('06 localhost without the proxy', () => {
     const s = byName.get('06')!;
     const r = await analyzeCaptures(Object.values(s.perInterface));
     const t = conv(s, (x) => x.mechanism === 'dnat+snat');
-    const c = correlationOf(r, t);
+    const c = correlationOfTruth(r, t);
     const hop = c.hops.find((h) => h.mechanism === 'dnat+snat')!;
     const reply = t.legs.find((l) => l.role === 'egress')!.replies!.docker0![0];
     expect(hop.rewrite).toContain('read from the replies');
@@ -150,7 +143,7 @@ describe.skipIf(!byName.has('09'))('09 closed port: nothing was relayed, the con
     const s = byName.get('09')!;
     const r = await analyzeCaptures(Object.values(s.perInterface));
     const t = conv(s, (x) => x.mechanism === 'userland-proxy');
-    const c = correlationOf(r, t);
+    const c = correlationOfTruth(r, t);
     const text = c.explanation.join(' ');
     expect(text).not.toMatch(/same bytes|only the payload/i);
     expect(text).not.toMatch(/^Replies travel back/m);
@@ -163,7 +156,7 @@ describe.skipIf(!byName.has('09'))('09 closed port: nothing was relayed, the con
     const r = await analyzeCaptures(Object.values(s.perInterface));
     const t = conv(s, (x) => x.mechanism === 'dnat');
     const ingress = t.legs.find((l) => l.role === 'ingress')!.tuple;
-    const c = correlationOf(r, t);
+    const c = correlationOfTruth(r, t);
     const text = c.explanation.join(' ');
     expect(text).toContain(`${ep(ingress.src, ingress.sport)} tried to open a TCP connection to ${ep(ingress.dst, ingress.dport)}`);
     expect(text).toMatch(/refused the connection with RST/);
@@ -188,7 +181,7 @@ describe.skipIf(!byName.has('11'))('11 closed UDP port: the container answered I
     expect(e0.byTuple.has(`eth0|${rev(ingress)}`)).toBe(false);
 
     const r = await analyzeCaptures(Object.values(s.perInterface));
-    const c = correlationOf(r, t);
+    const c = correlationOfTruth(r, t);
     const text = c.explanation.join('\n');
     expect(text).not.toMatch(/^Replies /m);
     const refused = c.explanation.find((x) => x.startsWith('The container refused the datagram'))!;
@@ -220,7 +213,7 @@ describe.skipIf(!byName.has('13'))('13 IPv6 clients of an IPv4-only container: o
       for (const t of s.conversations) {
         const client = t.legs.find((l) => l.role === 'client')!.tuple;
         const up = t.legs.find((l) => l.role === 'upstream')!.tuple;
-        const c = correlationOf(r, t);
+        const c = correlationOfTruth(r, t);
         expect(c.mechanism, `${mode} ${t.id}`).toBe('userland-proxy');
         const text = c.explanation.join(' ');
         // The container sees the proxy's IPv4 source, never the IPv6 client.
@@ -276,7 +269,7 @@ describe.skipIf(!byName.has('14'))('14 a host process calling a published port o
       // Truth names interfaces; without names the conversation is found by its tuple.
       const c = unnamed
         ? r.analysis.correlations.find((x) => x.legs.some((l) => r.flowsById.get(l)!.src.port === egress.sport && r.flowsById.get(l)!.src.ip === egress.src))!
-        : correlationOf(r, t);
+        : correlationOfTruth(r, t);
       expect(c.mechanism).toBe('dnat');
       const text = c.explanation.join(' ');
       const bridge = unnamed ? `if${docker0}` : 'docker0';
@@ -296,11 +289,11 @@ describe.skipIf(!byName.has('14'))('14 a host process calling a published port o
     const egress = t.legs.find((l) => l.role === 'egress')!.tuple;
     const files = Object.values(s.perInterface);
     const ct = await analyzeCaptures(files, { conntrackFile: `${s.dir}/conntrack.txt` });
-    const withCt = correlationOf(ct, t).evidence.find((e) => e.kind === 'conntrack')!;
+    const withCt = correlationOfTruth(ct, t).evidence.find((e) => e.kind === 'conntrack')!;
     expect(withCt.values).toEqual([`${ep(origin.src, origin.sport)} → ${ep(origin.dst, origin.dport)}`, `${ep(egress.src, egress.sport)} → ${ep(egress.dst, egress.dport)}`]);
     expect(ct.analysis.inferences.some((i) => /1 hop\(s\) confirmed, 0 contradicted, 0 not in the dump/.test(i))).toBe(true);
     const rules = await analyzeCaptures(files, { rulesFile: `${s.dir}/iptables-save.txt` });
-    const rule = correlationOf(rules, t).evidence.find((e) => e.kind === 'rule')!;
+    const rule = correlationOfTruth(rules, t).evidence.find((e) => e.kind === 'rule')!;
     expect(rule.detail).toContain(`--dport ${origin.dport} -j DNAT --to-destination ${egress.dst}:${egress.dport}`);
     expect(rule.detail).toContain(`the published port ${origin.dport} is read from the rule`);
   });
@@ -313,18 +306,18 @@ describe.skipIf(!byName.has('14'))('14 a host process calling a published port o
     const hedge = /most likely|the one other way|\(--conntrack\) shows them/;
     for (const files of [Object.values(s.perInterface), [s.dir]]) {
       const r = await analyzeCaptures(files, { ...parseCaptureOptions({}, files), conntrackFile: join(s.dir, 'conntrack.txt') });
-      const text = correlationOf(r, t).explanation.join(' ');
+      const text = correlationOfTruth(r, t).explanation.join(' ');
       expect(text).toContain(`That is a host process calling a published port on the host's own address: the --conntrack entry shows it connected to ${opened}.`);
       expect(text).toContain(`The address and port it connected to, ${opened}, are on no capture point`);
       expect(text).toContain(`The --conntrack entry ${ep(origin.src, origin.sport)} → ${opened} holds them as its original tuple.`);
       expect(text).not.toMatch(hedge);
     }
     // Without the dump the hedge stays, and the step says what would settle it.
-    const bare = correlationOf(await analyzeCaptures(Object.values(s.perInterface)), t).explanation.join(' ');
+    const bare = correlationOfTruth(await analyzeCaptures(Object.values(s.perInterface)), t).explanation.join(' ');
     expect(bare).toContain(`most likely ${origin.src} itself`);
     expect(bare).toContain('`conntrack -L` (--conntrack) shows them');
     // A dump that lacks the entry (another scenario's) is said to lack it, not asked for.
-    const other = correlationOf(await analyzeCaptures(Object.values(s.perInterface), { conntrackFile: join(byName.get('02')!.dir, 'conntrack.txt') }), t).explanation.join(' ');
+    const other = correlationOfTruth(await analyzeCaptures(Object.values(s.perInterface), { conntrackFile: join(byName.get('02')!.dir, 'conntrack.txt') }), t).explanation.join(' ');
     expect(other).toContain('The --conntrack dump holds no entry for this connection (entries expire), so they are not known.');
     expect(other).not.toContain('(--conntrack) shows them');
   });
@@ -348,7 +341,7 @@ describe.skipIf(!byName.has('15a') || !byName.has('15b'))('15 a container callin
     const ta = conv(a, (x) => x.mechanism === 'userland-proxy');
     const clientA = ta.legs.find((l) => l.role === 'client')!.tuple;
     const upA = ta.legs.find((l) => l.role === 'upstream')!.tuple;
-    const ca = correlationOf(await analyzeCaptures(Object.values(a.perInterface)), ta);
+    const ca = correlationOfTruth(await analyzeCaptures(Object.values(a.perInterface)), ta);
     const textA = ca.explanation.join(' ');
     expect(textA).toContain(`saw the client as ${upA.src} (the address the proxy connected from), not ${clientA.src}`);
     expect(textA).toContain('-A DOCKER -i docker0 -j RETURN');
@@ -358,7 +351,7 @@ describe.skipIf(!byName.has('15a') || !byName.has('15b'))('15 a container callin
     const ingress = tb.legs.find((l) => l.role === 'ingress')!.tuple;
     const egress = tb.legs.find((l) => l.role === 'egress')!.tuple;
     expect(egress.src).toBe(ingress.src);
-    const cb = correlationOf(await analyzeCaptures(Object.values(b.perInterface)), tb);
+    const cb = correlationOfTruth(await analyzeCaptures(Object.values(b.perInterface)), tb);
     expect(cb.mechanism).toBe('dnat');
     const textB = cb.explanation.join(' ');
     expect(textB).toContain(`The container saw the real client address ${ep(egress.src, egress.sport)}`);
@@ -378,7 +371,7 @@ describe.skipIf(!byName.has('14b'))('14b the same with userland-proxy=false: DNA
     const t = conv(s, (x) => x.mechanism === 'dnat+snat');
     const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
     const egress = t.legs.find((l) => l.role === 'egress')!.tuple;
-    const c = correlationOf(await analyzeCaptures(Object.values(s.perInterface)), t);
+    const c = correlationOfTruth(await analyzeCaptures(Object.values(s.perInterface)), t);
     expect(c.mechanism).toBe('dnat+snat');
     const text = c.explanation.join(' ');
     expect(text).toContain(`A process on this host, ${ep(origin.src, origin.sport)}, opened`);
@@ -395,12 +388,12 @@ describe.skipIf(!byName.has('14b'))('14b the same with userland-proxy=false: DNA
     const opened = ep(origin.dst, origin.dport);
     for (const files of [Object.values(s.perInterface), [s.dir]]) {
       const r = await analyzeCaptures(files, { ...parseCaptureOptions({}, files), conntrackFile: join(s.dir, 'conntrack.txt') });
-      const text = correlationOf(r, t).explanation.join(' ');
+      const text = correlationOfTruth(r, t).explanation.join(' ');
       expect(text).toContain(`A process on this host, ${ep(origin.src, origin.sport)}, opened a TCP connection to ${opened}, a port published on one of the host's own addresses (the --conntrack entry shows it).`);
       expect(text).toContain(`In nat OUTPUT, DNAT rewrote the destination from ${opened} to ${ep(egress.dst, egress.dport)}`);
       expect(text).not.toMatch(/most likely|from the published port/);
     }
-    const bare = correlationOf(await analyzeCaptures(Object.values(s.perInterface)), t).explanation.join(' ');
+    const bare = correlationOfTruth(await analyzeCaptures(Object.values(s.perInterface)), t).explanation.join(' ');
     expect(bare).toContain(`(most likely ${origin.src} itself)`);
     expect(bare).toContain('DNAT rewrote the destination from the published port');
   });
@@ -418,7 +411,7 @@ describe.skipIf(!byName.has('16'))('16 bulk downloads: segmentation offloads (fa
     const outer = dnat.legs.find((l) => l.interfaces.includes('eth0'))!.tuple;
     const big = tshark(s.perInterface.eth0, `tcp.port==${outer.sport} && frame.len > 1514`);
     expect(big.length).toBeGreaterThan(0);
-    const cd = correlationOf(r, dnat);
+    const cd = correlationOfTruth(r, dnat);
     expect(cd.mechanism).toBe('dnat');
     // Every frame of the connection crossed eth0 and docker0 unchanged but for the rewrite.
     const frames = tshark(s.perInterface.eth0, `tcp.port==${outer.sport}`).length;
@@ -431,7 +424,7 @@ describe.skipIf(!byName.has('16'))('16 bulk downloads: segmentation offloads (fa
     const bytes = (rows: string[][]) => rows.reduce((n, r) => n + Number(r[1]), 0);
     expect(bytes(loData)).toBe(bytes(dockData));
     expect(loData.length).not.toBe(dockData.length);
-    const cp = correlationOf(r, proxy);
+    const cp = correlationOfTruth(r, proxy);
     expect(cp.mechanism).toBe('userland-proxy');
     const down = cp.evidence.find((e) => e.kind === 'payload' && e.detail.startsWith('server→client'))!;
     expect(down.count).toBe(bytes(loData));
@@ -444,7 +437,7 @@ describe.skipIf(!byName.has('17'))('17 an IPv6-enabled bridge: the kernel NATs I
     const r = await analyzeCaptures(Object.values(s.perInterface));
     const dnat = conv(s, (x) => x.mechanism === 'dnat');
     const ingress = dnat.legs.find((l) => l.role === 'ingress')!.tuple;
-    const cd = correlationOf(r, dnat);
+    const cd = correlationOfTruth(r, dnat);
     expect(cd.mechanism).toBe('dnat');
     const text = cd.explanation.join(' ');
     expect(text).toContain(`The container saw the real client address [${ingress.src}]:${ingress.sport}`);
@@ -455,13 +448,13 @@ describe.skipIf(!byName.has('17'))('17 an IPv6-enabled bridge: the kernel NATs I
 
     const snat = conv(s, (x) => x.mechanism === 'snat');
     const egress = snat.legs.find((l) => l.role === 'egress')!.tuple;
-    const cs = correlationOf(r, snat);
+    const cs = correlationOfTruth(r, snat);
     expect(cs.mechanism).toBe('snat');
     expect(cs.explanation.join(' ')).toContain(`the server saw the client as [${egress.src}]:${egress.sport}, the host, not the container`);
 
     const proxy = conv(s, (x) => x.mechanism === 'userland-proxy');
     const up = proxy.legs.find((l) => l.role === 'upstream')!.tuple;
-    const cp = correlationOf(r, proxy);
+    const cp = correlationOfTruth(r, proxy);
     const ptext = cp.explanation.join(' ');
     expect(ptext).toContain(`saw the client as ${up.src} (the address the proxy connected from), not ::1`);
     expect(ptext).toContain('outside ::1/128 (its ip6tables rule)');
@@ -479,10 +472,10 @@ describe.skipIf(!byName.has('18'))('18 a user-defined network (br-<id>, as compo
     expect(bridge).toBeDefined();
     const r = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: `${s.dir}/iptables-save.txt` });
     const fromContainer = conv(s, (x) => x.mechanism === 'userland-proxy' && x.legs.some((l) => l.role === 'client' && l.interfaces.includes(bridge)));
-    const c = correlationOf(r, fromContainer);
+    const c = correlationOfTruth(r, fromContainer);
     expect(c.explanation.join(' ')).toContain(`\`-A DOCKER -i ${bridge} -j RETURN\``);
     for (const t of s.conversations.filter((x) => x.mechanism === 'dnat' || x.mechanism === 'snat')) {
-      const k = correlationOf(r, t);
+      const k = correlationOfTruth(r, t);
       const rule = k.hops.find((h) => h.mechanism === t.mechanism)!.rule!;
       expect(rule.text).toContain(bridge);
     }
@@ -543,7 +536,7 @@ describe.skipIf(!byName.has('09b') || !byName.has('10b') || !byName.has('13b'))(
     const r = await analyzeCaptures(Object.values(s.perInterface));
     for (const t of truths) {
       const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
-      const c = correlationOf(r, t);
+      const c = correlationOfTruth(r, t);
       expect(c.mechanism).toBe('dnat+snat');
       const reply = c.evidence.find((e) => e.kind === 'reply')!;
       expect(reply.detail).toMatch(new RegExp(`→ ${origin.src.replace(/\./g, '\\.')}:${origin.sport} on docker0 answer`));
@@ -568,7 +561,7 @@ describe.skipIf(!byName.has('09b') || !byName.has('10b') || !byName.has('13b'))(
       expect(r.analysis.inferences.some((i) => i.includes(`${n} hop(s) confirmed, 0 contradicted, 0 not in the dump`)), name).toBe(true);
       for (const t of s.conversations.filter((x) => x.mechanism === 'dnat+snat')) {
         const origin = t.legs.find((l) => l.role === 'local-origin')!.tuple;
-        const ev = correlationOf(r, t).evidence.find((e) => e.kind === 'conntrack')!;
+        const ev = correlationOfTruth(r, t).evidence.find((e) => e.kind === 'conntrack')!;
         expect(ev.detail).toContain(`conntrack entry ${ep(origin.src, origin.sport)} → ${ep(origin.dst, origin.dport)} expects replies`);
         expect(ev.detail).toContain(`the client connected to 127.0.0.1:${port}, which is on no capture point`);
       }
@@ -648,7 +641,7 @@ describe('replies lost between two capture points (17 with userland-proxy=false:
     const t = conv(s, (x) => x.mechanism === 'dnat');
     for (const files of [Object.values(s.perInterface), [s.pcapng!], [s.dir]]) {
       const r = await analyzeCaptures(files, parseCaptureOptions({}, files));
-      const c = correlationOf(r, t);
+      const c = correlationOfTruth(r, t);
       expect(c.mechanism).toBe('dnat');
       const text = c.explanation.join(' ');
       expect(text).toMatch(/appear on docker0, but none on eth0, and the client sent its SYN \d+ more times: the host dropped the replies between docker0 and eth0/);
@@ -658,7 +651,7 @@ describe('replies lost between two capture points (17 with userland-proxy=false:
     const rules = join(s.dir, 'iptables-save.txt');
     const withRules = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: rules });
     const line = readFileSync(rules, 'utf8').split('\n').findIndex((l) => l.includes('-j DROP') && l.includes('DOCKER-USER')) + 1;
-    expect(correlationOf(withRules, t).explanation.join(' ')).toContain(`In --rules they match filter DOCKER-USER: -A DOCKER-USER -i docker0 -o eth0 -p tcp -m tcp --sport 5000 -j DROP (${rules}:${line}).`);
+    expect(correlationOfTruth(withRules, t).explanation.join(' ')).toContain(`In --rules they match filter DOCKER-USER: -A DOCKER-USER -i docker0 -o eth0 -p tcp -m tcp --sport 5000 -j DROP (${rules}:${line}).`);
     // Docker's own rules accept the same replies (02, the same call without the user's rule).
     const s02 = byName.get('02')!;
     expect(forwardDropRule(parseRules(readFileSync(join(s02.dir, 'iptables-save.txt'), 'utf8'), '02'), {

@@ -15,17 +15,25 @@ const EP = String.raw`(?:\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d+`;
 /** A header word: an endpoint, a hop's `in|out` pair, or the beginning of one cut with an ellipsis. */
 const WORD = new RegExp(String.raw`^(?:${EP}(?:\|${EP})?|[0-9a-f.:\[\]|]+…)$`);
 
-/** The ladder's header rows at `columns` wide: roles, endpoint row(s), interfaces. */
-async function ladderHeader(dir: string, columns: number): Promise<string[]> {
+/** The first conversation's ladder pane, `columns` wide when given; returns the current frame. */
+async function openLadder(dir: string, columns?: number): Promise<() => string> {
   const ui = render(<App loader={pipelineLoader([dir], {})} noColor={true} />);
-  Object.defineProperty(ui.stdout, 'columns', { value: columns, configurable: true });
-  ui.stdout.emit('resize');
+  if (columns !== undefined) {
+    Object.defineProperty(ui.stdout, 'columns', { value: columns, configurable: true });
+    ui.stdout.emit('resize');
+  }
   const frame = (): string => ui.lastFrame() ?? '';
   await waitFor(() => frame().includes('shown'), 'results');
   ui.stdin.write(KEY.enter);
   await waitFor(() => frame().includes('[detail]'), 'detail');
   ui.stdin.write('l');
   await waitFor(() => frame().includes('[ladder]'), 'ladder');
+  return frame;
+}
+
+/** The ladder's header rows at `columns` wide: roles, endpoint row(s), interfaces. */
+async function ladderHeader(dir: string, columns: number): Promise<string[]> {
+  const frame = await openLadder(dir, columns);
   const lines = frame().split('\n');
   const roles = lines.findIndex((l) => /^ +client /.test(l));
   const ifaces = lines.findIndex((l) => /^ +│ +\[/.test(l));
@@ -83,13 +91,7 @@ describe('natflow tui ladder headers', () => {
 
 describe('natflow tui ladder hop markers', () => {
   it('02: the bridge hop is marked as bridged, not as a NAT rewrite', async () => {
-    const ui = render(<App loader={pipelineLoader(['captures/02-external-dnat'], {})} noColor={true} />);
-    const frame = (): string => ui.lastFrame() ?? '';
-    await waitFor(() => frame().includes('shown'), 'results');
-    ui.stdin.write(KEY.enter);
-    await waitFor(() => frame().includes('[detail]'), 'detail');
-    ui.stdin.write('l');
-    await waitFor(() => frame().includes('[ladder]'), 'ladder');
+    const frame = await openLadder('captures/02-external-dnat');
     expect(frame()).toMatch(/◆ NAT rewrite: dst 198\.18\.0\.1:5000 → 172\.17\.0\.2:5000/);
     expect(frame()).toContain('◆ no rewrite (bridged)');
     expect(frame()).not.toContain('NAT rewrite: no rewrite');

@@ -138,6 +138,14 @@ export function toRuleRef(r: NatRule): RuleRef {
   };
 }
 
+/**
+ * How a `[rule]` evidence line names the rules behind a rewrite: `table/chain: rule (file:line)`,
+ * a dnat+snat hop's MASQUERADE rule after its DNAT rule.
+ */
+export function ruleRefsText(r: RuleRef): string {
+  return [r, ...(r.also ?? [])].map((x) => `${x.table}/${x.chain}: ${x.text}${x.source ? ` (${x.source})` : ''}`).join(', then ');
+}
+
 function natToFits(to: { addr: string | null; portLo: number | null; portHi: number | null }, ip: string, port: number | null): boolean {
   if (to.addr && to.addr !== ip) return false;
   if (port !== null && to.portLo !== null && to.portHi !== null && (port < to.portLo || port > to.portHi)) return false;
