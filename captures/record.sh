@@ -2,7 +2,14 @@
 # Rebuild Docker's default bridge networking inside network namespaces, run one NAT scenario,
 # capture every interface of the simulated host at once and derive the ground truth.
 #
-#   sudo captures/record.sh <scenario|all|list> [--no-proxy] [--out DIR]
+#   sudo captures/record.sh <scenario|all|list> [--no-proxy] [--snaplen N] [--out DIR]
+#
+# --no-proxy records a proxy scenario with userland-proxy=false into captures/<name>--no-proxy/.
+# --snaplen N captures headers only, as `tcpdump -s 96` does: every tcpdump and dumpcap gets
+# -s N, meta.json and truth.json say "snaplen": N, socat logs its connections (-d -d) so the
+# truth can pair the proxy's two sides when the marker is cut off, and the recording goes to
+# captures/<name>--snaplen<N>/ (with --no-proxy: captures/<name>--no-proxy--snaplen<N>/).
+# --out DIR overrides either directory.
 #
 # Safety: everything lives in namespaces named nf-<pid>-*; nothing (no address, route or
 # iptables rule) is added to the root namespace, no traffic leaves the lab, and teardown kills
@@ -22,8 +29,11 @@ SCENARIOS=(01-localhost-proxy 02-external-dnat 03-egress-masquerade 04-port-coll
   09b-closed-port-noproxy 10b-localhost-udp-noproxy 13b-ipv6-noproxy 20-replies-dropped 21-requests-dropped)
 
 usage() {
-  echo "usage: $0 <scenario|all|list> [--no-proxy] [--out DIR]" >&2
+  echo "usage: $0 <scenario|all|list> [--no-proxy] [--snaplen N] [--out DIR]" >&2
   echo "scenarios: ${SCENARIOS[*]} (a number such as 1 or 5b is enough)" >&2
+  echo "  --no-proxy    userland-proxy=false -> captures/<name>--no-proxy/" >&2
+  echo "  --snaplen N   capture N bytes of each frame (tcpdump/dumpcap -s N) -> captures/<name>--snaplen<N>/" >&2
+  echo "  --out DIR     record into DIR instead" >&2
   exit 2
 }
 
@@ -39,10 +49,15 @@ resolve_scenario() {
 
 [ $# -ge 1 ] || usage
 ARG="$1"; shift
-FORCE_NOPROXY=0; OUT=""
+FORCE_NOPROXY=0; OUT=""; SNAPLEN=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-proxy) FORCE_NOPROXY=1 ;;
+    --snaplen)
+      SNAPLEN="${2:-}"; shift
+      # tcpdump takes 1..262144 (0 would mean "the default", i.e. no cut: not what this option is for).
+      [[ "$SNAPLEN" =~ ^[1-9][0-9]*$ ]] && [ "$SNAPLEN" -le 262144 ] ||
+        { echo "--snaplen needs a number of bytes, 1 to 262144" >&2; exit 2; } ;;
     --out) OUT="${2:?--out needs a directory}"; shift ;;
     *) usage ;;
   esac
@@ -53,6 +68,7 @@ if [ "$ARG" = list ]; then printf '%s\n' "${SCENARIOS[@]}"; exit 0; fi
 if [ "$ARG" = all ]; then
   [ -z "$OUT" ] || { echo "--out cannot be used with all" >&2; exit 2; }
   extra=(); [ $FORCE_NOPROXY = 1 ] && extra=(--no-proxy)
+  [ -z "$SNAPLEN" ] || extra+=(--snaplen "$SNAPLEN")
   for s in "${SCENARIOS[@]}"; do "$0" "$s" "${extra[@]}"; done
   exit 0
 fi
@@ -85,6 +101,7 @@ case "$SCEN" in 05b-*|06-*|09b-*|10b-*|12-*|13b-*|14b-*|15b-*) NOPROXY=1 ;; esac
 if [ -z "$OUT" ]; then
   OUT="$HERE/$SCEN"
   case "$SCEN" in 05b-*|06-*|09b-*|10b-*|12-*|13b-*|14b-*|15b-*) ;; *) [ $NOPROXY = 1 ] && OUT="$HERE/$SCEN--no-proxy" ;; esac
+  [ -z "$SNAPLEN" ] || OUT="$OUT--snaplen$SNAPLEN"
 fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
@@ -379,6 +396,10 @@ start_servers() {
   fi
   if [ $NOPROXY = 0 ] && [ $ROUTED = 0 ]; then
     local hp cip cp pr
+    # --snaplen: the TCP proxy logs each connection (socat -d -d: the client it accepted, the
+    # local address it dialled the container from), so derive-truth.py can pair the two sides
+    # when the snaplen cut the request's marker off. Without --snaplen the logs stay as they were.
+    local SOCAT_LOG=(); [ -z "$SNAPLEN" ] || SOCAT_LOG=(-d -d)
     for m in "${PUBLISHED[@]}"; do
       read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
       if [ "$pr" = udp ]; then
@@ -388,15 +409,15 @@ start_servers() {
         bg "$NS_H" "$OUT/proxy-$hp.log" socat -T 5 "UDP4-RECVFROM:$hp,fork,reuseaddr" "UDP4-SENDTO:$cip:$cp"
       else
         # Stand-in for docker-proxy: accept on the host port, open a new connection to the container.
-        bg "$NS_H" "$OUT/proxy-$hp.log" socat "TCP4-LISTEN:$hp,fork,reuseaddr" "TCP4:$cip:$cp"
+        bg "$NS_H" "$OUT/proxy-$hp.log" socat "${SOCAT_LOG[@]}" "TCP4-LISTEN:$hp,fork,reuseaddr" "TCP4:$cip:$cp"
         if [ $V6NET = 1 ]; then
           # The IPv6 binding's docker-proxy dials the container's IPv6 address.
-          bg "$NS_H" "$OUT/proxy-$hp-ipv6.log" socat "TCP6-LISTEN:$hp,ipv6only=1,fork,reuseaddr" "TCP6:[$C1_6]:$cp"
+          bg "$NS_H" "$OUT/proxy-$hp-ipv6.log" socat "${SOCAT_LOG[@]}" "TCP6-LISTEN:$hp,ipv6only=1,fork,reuseaddr" "TCP6:[$C1_6]:$cp"
         elif [ $IPV6 = 1 ]; then
           # dockerd binds a published port on :: too; a container without IPv6 is reached from
           # there only by a second docker-proxy (-host-ip :: -container-ip <its IPv4>), which
           # dials the container over IPv4 (moby/libnetwork c3fabc6, "Fix regression in docker-proxy").
-          bg "$NS_H" "$OUT/proxy-$hp-ipv6.log" socat "TCP6-LISTEN:$hp,ipv6only=1,fork,reuseaddr" "TCP4:$cip:$cp"
+          bg "$NS_H" "$OUT/proxy-$hp-ipv6.log" socat "${SOCAT_LOG[@]}" "TCP6-LISTEN:$hp,ipv6only=1,fork,reuseaddr" "TCP4:$cip:$cp"
         fi
       fi
       wait_for 10 listening "$NS_H" "$pr" "$hp"
@@ -406,6 +427,7 @@ start_servers() {
 
 # ---------------------------------------------------------------- captures
 CAP_IFACES=(lo "$BR" eth0 "$VETH_C1" "$VETH_C2")
+SNAP_ARGS=(); [ -z "$SNAPLEN" ] || SNAP_ARGS=(-s "$SNAPLEN")
 start_captures() {
   local i
   local promisc
@@ -414,16 +436,19 @@ start_captures() {
     # every capture, and with hairpin mode the host routes the hairpin frames a second time.
     promisc=-p
     case "$SCEN" in 12-*) [ "$i" = docker0 ] && promisc= ;; esac
-    bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root $promisc -U -n -i "$i" -w "$OUT/$i.pcap"
+    bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root $promisc -U -n "${SNAP_ARGS[@]}" -i "$i" -w "$OUT/$i.pcap"
     CAP_PIDS+=($!)
   done
-  bg "$NS_H" "$WORK/tcpdump-any.err" tcpdump -Z root -p -U -n -i any -w "$OUT/any.pcap"
+  bg "$NS_H" "$WORK/tcpdump-any.err" tcpdump -Z root -p -U -n "${SNAP_ARGS[@]}" -i any -w "$OUT/any.pcap"
   CAP_PIDS+=($!)
   # -p after each -i: no promiscuous mode (a promiscuous docker0 duplicates hairpin frames).
   # 14, 14b and 15b: the container ports too. Their conversations reach docker0 already translated,
   # and docker0 alone cannot tell which end is the container (captures/README.md).
-  local ng=(-i lo -p -i "$BR" -p -i eth0 -p)
-  case "$SCEN" in 14-*|14b-*|15b-*) ng+=(-i "$VETH_C1" -p -i "$VETH_C2" -p) ;; esac
+  # -s N (--snaplen), like -p, is dumpcap's per-interface option: given after each -i.
+  local ng=() i
+  local ngif=(lo "$BR" eth0)
+  case "$SCEN" in 14-*|14b-*|15b-*) ngif+=("$VETH_C1" "$VETH_C2") ;; esac
+  for i in "${ngif[@]}"; do ng+=(-i "$i" -p "${SNAP_ARGS[@]}"); done
   bg "$NS_H" "$WORK/dumpcap.err" dumpcap -q "${ng[@]}" -w "$OUT/all.pcapng"
   CAP_PIDS+=($!)
   for i in "${CAP_IFACES[@]}" any; do
@@ -560,7 +585,7 @@ save_topology() {
     read -r hp cip cp pr <<<"$m"; pr=${pr:-tcp}
     pub+="$sep{\"hostPort\":$hp,\"containerIp\":\"$cip\",\"containerPort\":$cp,\"proto\":\"$pr\"}"; sep=","
   done
-  NF_BR="$BR" NF_NET16="$NET16" NF_MACNET="$MACNET" "$PY" - "$OUT" "$SCEN" "$NOPROXY" "$BRNF" "$WORK/host-addr.json" "$pub" \
+  NF_BR="$BR" NF_NET16="$NET16" NF_MACNET="$MACNET" NF_SNAPLEN="$SNAPLEN" "$PY" - "$OUT" "$SCEN" "$NOPROXY" "$BRNF" "$WORK/host-addr.json" "$pub" \
     "$VETH_C1" "$VETH_C2" "$NS_H" <<'PYEOF'
 import json, os, platform, subprocess, sys
 out, scen, noproxy, brnf, addrfile, pub, v1, v2, nsh = sys.argv[1:]
@@ -580,6 +605,8 @@ meta = {
     'scenario': scen,
     # 19: a routed network, no NAT and no docker-proxy.
     'mode': 'routed' if scen.startswith('19-') else 'no-proxy' if noproxy == '1' else 'userland-proxy',
+    # --snaplen N: every capture keeps N bytes of a frame (absent: tcpdump's and dumpcap's maximum).
+    **({'snaplen': int(os.environ['NF_SNAPLEN'])} if os.environ.get('NF_SNAPLEN') else {}),
     'dockerRulesModel': 'docker 27 bridge, gateway_mode_ipv4=routed' if scen.startswith('19-') else 'docker<=27 default bridge' if br == 'docker0' else 'docker<=27 user-defined bridge',
     'kernel': platform.release(),
     'tools': {
@@ -636,7 +663,7 @@ PYEOF
 
 # ---------------------------------------------------------------- run
 T0=$SECONDS
-echo "record.sh: $SCEN ($([ $ROUTED = 1 ] && echo routed || { [ $NOPROXY = 1 ] && echo no-proxy || echo userland-proxy; })) -> $OUT" >&2
+echo "record.sh: $SCEN ($([ $ROUTED = 1 ] && echo routed || { [ $NOPROXY = 1 ] && echo no-proxy || echo userland-proxy; })${SNAPLEN:+, snaplen $SNAPLEN}) -> $OUT" >&2
 : >"$OUT/client.log"
 build_lab
 write_rules

@@ -11,8 +11,12 @@ the per-interface captures, read with tshark.
   what the egress interface shows; the interface is the host's connected route to the
   non-local endpoint (plus the container's bridge port).
 - The userland proxy makes two unrelated conntrack entries; they are linked through the
-  unique marker both carry in their payload (or, when the upstream leg carries none, because
-  it is the only candidate for that published port).
+  unique marker both carry in their payload, or, when a snaplen cut the marker off, through
+  the proxy's own log (socat -d -d, recorded with --snaplen: which client it accepted and the
+  local address it dialled the container from), or, when the upstream leg carries neither,
+  because it is the only candidate for that published port.
+- A marker counts only when the capture holds the byte after it: a payload cut inside the
+  marker (--snaplen) could otherwise read as another, shorter marker (nf-s08-p50 -> nf-s08-p5).
 - Every leg is then looked up in its interface's capture; a leg that is not there fails the
   derivation, so a broken recording cannot produce a truth file.
 """
@@ -23,7 +27,9 @@ import re
 import subprocess
 import sys
 
-MARKER = re.compile(rb'nf-s\d\d[ab]?-[a-z]\d+')
+# The lookahead wants the byte after the marker (' ' in HTTP, a label length in DNS, '.' in
+# the ICMP padding) captured: a marker cut by the snaplen is no marker, never a shorter one.
+MARKER = re.compile(rb'nf-s\d\d[ab]?-[a-z]\d+(?=[^0-9])')
 
 
 def parse_conntrack(path, events=False):
@@ -191,6 +197,54 @@ def attach_icmp_errors(conv, errors_of):
                               for x in sorted(found.values(), key=lambda x: x['ts'])]
 
 
+SOCAT_LINE = re.compile(r'^\S+ \S+ socat\[(\d+)\] [A-Z] (.*)$')
+SOCAT_ADDR = r'AF=\d+ (?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d+)'
+
+
+def socat_addr(m, i):
+    return (m.group(i) or m.group(i + 1), int(m.group(i + 2)))
+
+
+def proxy_log_pairs(d):
+    """The TCP proxy's own account of each connection it relayed, from socat -d -d (record.sh
+    runs it so with --snaplen): the parent logs the client it accepted and the child it forked,
+    the child the container address it opened and the local address it connected from.
+    Returns [(file, {'hostPort', 'client': (ip, port), 'to': (ip, port), 'from': (ip, port)})].
+    Logs without -d -d (every recording without --snaplen) give nothing."""
+    pairs = []
+    for name in sorted(os.listdir(d)):
+        fm = re.match(r'proxy-(\d+)(?:-ipv6)?\.log$', name)
+        if not fm:
+            continue
+        # A child may log before its parent logs the fork: joined by PID once the file is read.
+        accepted, forked, child = {}, {}, {}
+        for line in open(os.path.join(d, name), errors='replace'):
+            lm = SOCAT_LINE.match(line.rstrip('\n'))
+            if not lm:
+                continue
+            pid, msg = int(lm.group(1)), lm.group(2)
+            m = re.match(r'accepting connection from ' + SOCAT_ADDR, msg)
+            if m:
+                accepted[pid] = socat_addr(m, 1)
+                continue
+            m = re.match(r'forked off child process (\d+)$', msg)
+            if m and pid in accepted:
+                forked.setdefault(int(m.group(1)), []).append(accepted.pop(pid))
+                continue
+            m = re.match(r'opening connection to ' + SOCAT_ADDR, msg)
+            if m:
+                child.setdefault(pid, {}).setdefault('to', []).append(socat_addr(m, 1))
+            m = re.match(r'successfully connected from local address ' + SOCAT_ADDR, msg)
+            if m:
+                child.setdefault(pid, {}).setdefault('from', []).append(socat_addr(m, 1))
+        # A PID forked twice (reused) or a child that connected twice is no evidence: left out.
+        for pid, cl in forked.items():
+            c = child.get(pid, {})
+            if len(cl) == 1 and len(c.get('to', [])) == 1 and len(c.get('from', [])) == 1:
+                pairs.append((name, {'hostPort': int(fm.group(1)), 'client': cl[0], 'to': c['to'][0], 'from': c['from'][0]}))
+    return pairs
+
+
 def compact_json(v, ind=''):
     """Indented JSON with flat objects (tuples, endpoints) on one line: reviewable, and the
     100-connection scenario stays small."""
@@ -345,33 +399,65 @@ def main():
                           'translation': None,
                           'legs': [{'role': 'ingress', 'interfaces': ['eth0'], 'tuple': t, 'conntrack': None,
                                     'conntrackSource': None}]})
-    # The userland proxy: link client and upstream connections.
+    # The userland proxy: link client and upstream connections, by the marker both carry, else
+    # by the proxy's log (a snaplen cut the marker), else as the only candidate left.
     clients = [i for i in items if i['role'] == 'client']
     ups = [i for i in items if i['role'] == 'upstream']
-    used = set()
+    logged = proxy_log_pairs(d)
+    log_used = set()
+    link = {}  # id(client) -> (upstream, how)
     for c in clients:
         mate = [u for u in ups if c['marker'] and u['marker'] == c['marker']]
-        how = 'marker'
-        if not mate:
-            hp = c['pre']['dport']
-            target = [(ip, p['containerPort']) for p in published
-                      if p['hostPort'] == hp and p.get('proto', 'tcp') == c['pre']['proto']
-                      for ip in (p['containerIp'], ip6_of.get(p['containerIp'])) if ip]
-            cand = [u for u in ups if not u['marker'] and u['pre']['proto'] == c['pre']['proto']
-                    and (u['pre']['dst'], u['pre']['dport']) in target]
-            peers = [x for x in clients if x['pre']['dport'] == hp and x['pre']['proto'] == c['pre']['proto'] and
-                     not any(u['marker'] == x['marker'] for u in ups if x['marker'])]
-            if len(cand) == 1 and len(peers) == 1:
-                mate, how = cand, 'sole-candidate'
         if len(mate) > 1:
             raise SystemExit('derive-truth: %s: marker %s on several upstream connections' % (d, c['marker']))
+        said = [(f, p) for f, p in logged if c['pre']['proto'] == 'tcp' and p['client'] == (c['pre']['src'], c['pre']['sport'])
+                and p['hostPort'] == c['pre']['dport']]
+        by_log = [u for u in ups for f, p in said if u['pre']['proto'] == 'tcp'
+                  and (u['pre']['dst'], u['pre']['dport']) == p['to'] and u['pre']['sport'] == p['from'][1]
+                  and (p['from'][0] in ('0.0.0.0', '::') or u['pre']['src'] == p['from'][0])]
+        if len(said) > 1 or len(by_log) > 1:
+            raise SystemExit('derive-truth: %s: the proxy log names %s more than once' % (d, key(c['pre'])))
+        if by_log:
+            log_used.add(said[0][0])
+        if mate and by_log and by_log[0] is not mate[0]:
+            raise SystemExit('derive-truth: %s: marker %s links %s to %s, the proxy log to %s'
+                             % (d, c['marker'], key(c['pre']), key(mate[0]['pre']), key(by_log[0]['pre'])))
+        if mate:
+            link[id(c)] = (mate[0], 'marker')
+        elif by_log:
+            link[id(c)] = (by_log[0], 'proxy-log')
+    linked_ups = {id(u) for u, _ in link.values()}
+    if len(linked_ups) < len(link):
+        raise SystemExit('derive-truth: %s: one upstream connection linked to several clients' % d)
+    for c in clients:
+        if id(c) in link:
+            continue
+        hp = c['pre']['dport']
+        target = [(ip, p['containerPort']) for p in published
+                  if p['hostPort'] == hp and p.get('proto', 'tcp') == c['pre']['proto']
+                  for ip in (p['containerIp'], ip6_of.get(p['containerIp'])) if ip]
+        cand = [u for u in ups if not u['marker'] and id(u) not in linked_ups and u['pre']['proto'] == c['pre']['proto']
+                and (u['pre']['dst'], u['pre']['dport']) in target]
+        peers = [x for x in clients if x['pre']['dport'] == hp and x['pre']['proto'] == c['pre']['proto'] and
+                 id(x) not in link]
+        if len(cand) == 1 and len(peers) == 1:
+            link[id(c)] = (cand[0], 'sole-candidate')
+    used = set()
+    for c in clients:
+        mate, how = link.get(id(c), (None, None))
         legs = [dict(l, conntrack=c['entry']['line'], conntrackSource=c['entry']['source']) for l in c['legs']]
         conv = {'marker': c['marker'], 'proto': c['pre']['proto'], 'mechanism': 'userland-proxy', 'linkedBy': None,
                 'legs': legs, 'translation': None}
         if mate:
-            used.add(id(mate[0]))
+            used.add(id(mate))
             conv['linkedBy'] = how
-            conv['legs'] += [dict(l, conntrack=mate[0]['entry']['line'], conntrackSource=mate[0]['entry']['source']) for l in mate[0]['legs']]
+            # A cut payload may keep the marker on one side only (13: an IPv6 client, an IPv4 upstream).
+            if not conv['marker']:
+                conv['marker'] = mate['marker']
+            elif mate['marker'] and mate['marker'] != conv['marker']:
+                raise SystemExit('derive-truth: %s: markers %s and %s on the two sides of one proxied connection'
+                                 % (d, conv['marker'], mate['marker']))
+            conv['legs'] += [dict(l, conntrack=mate['entry']['line'], conntrackSource=mate['entry']['source']) for l in mate['legs']]
         convs.append(conv)
     for i in items:
         if i['role'] == 'client' or (i['role'] == 'upstream' and id(i) in used):
@@ -415,7 +501,9 @@ def main():
         'schema': 'natflow-capture-truth/1',
         'scenario': meta['scenario'],
         'mode': meta['mode'],
-        'derivedFrom': sorted({l['conntrackSource'] for c in out for l in c['legs'] if l['conntrackSource']}) + ['meta.json'] + sorted(meta['captures']['perInterface'][i] for i in caps),
+        # --snaplen recordings only: the bytes each capture kept of a frame.
+        **({'snaplen': meta['snaplen']} if meta.get('snaplen') is not None else {}),
+        'derivedFrom': sorted({l['conntrackSource'] for c in out for l in c['legs'] if l['conntrackSource']}) + ['meta.json'] + sorted(meta['captures']['perInterface'][i] for i in caps) + sorted(log_used),
         'conversations': [
             {'id': c['id'], 'marker': c['marker'], 'markerKind': kinds[c['proto']] if c['marker'] else None,
              'proto': c['proto'], 'mechanism': c['mechanism'], 'linkedBy': c['linkedBy'],
