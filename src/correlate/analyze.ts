@@ -58,6 +58,8 @@ export function captureInputs(loaded: LoadResult): CaptureInput[] {
     linktype: c.linktypes,
     interfaces: [...new Set(c.interfaces.map((i) => i.name))],
     packets: c.packets,
+    packetsCut: c.packetsCut,
+    snaplen: c.snaplen,
     error: c.error ? c.error.message : null,
   }));
 }

@@ -18,7 +18,7 @@ import { buildNodes, firstTtl, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode
 import { samePacketCandidates } from './candidate-index.js';
 import { DeltaPool, MatchIndex, matchSamePacket, pairOffsetUs, type SamePacketMatch } from './same-packet.js';
 import { appliedOffsetUs, estimateOffsets } from './clock-offset.js';
-import { isRelayCandidate, matchRelays, relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
+import { anyCut, isRelayCandidate, matchRelays, relayEnd, streamKeyOf, type RelayEnd, type RelayMatch } from './relay.js';
 import { orderGroup } from './path-order.js';
 import { UnionFind } from './union-find.js';
 import { buildCorrelation, DetailsContext, isSelfHairpin, type Segment } from './describe.js';
@@ -301,6 +301,8 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   for (const f of flows) if (!bridgePorts.has(f.iface) && onBridgePort(f) === true) bridgePorts.add(f.iface);
   const unnamed = unnamedInterfacesNote(captureSummaries, bridgePorts);
   if (unnamed !== null) inferences.push(unnamed);
+  const cut = captureSummaries.filter((c) => c.packetsCut > 0);
+  if (cut.length > 0) inferences.push(cutCapturesText(cut));
   const multiFile = captureSummaries.filter((c, i) => appliedOffsetUs(offsets[i]) !== 0);
   for (const c of multiFile) inferences.push(`clock of ${c.file} is ${fmtOffset(c.clockOffset!)} against the reference (${c.clockOffsetBasis}); corrected before timing decisions`);
 
@@ -359,16 +361,31 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
+/**
+ * Captures that kept only the first bytes of packets (`tcpdump -s 96`): say so once, with what it
+ * changes: payload digests cover different pieces, so relayed streams are compared by length.
+ */
+function cutCapturesText(cut: readonly CaptureSummary[]): string {
+  const each = cut.map((c) => `${c.file} ${c.packetsCut} of ${c.packets} packet${c.packets === 1 ? '' : 's'}${c.snaplen !== null ? ` to ${c.snaplen} bytes` : ''}`);
+  return `the capture cut packets short (snaplen): ${each.join(', ')}; payload was compared as far as it was kept, and relayed streams by their length (from TCP sequence numbers) and their first bytes`;
+}
+
 function fmtOffset(s: number): string {
   return `${s >= 0 ? '+' : ''}${s.toFixed(6)} s`;
 }
 
-/** How many relay ends share each client→server stream digest (health checks and the like). */
+/**
+ * How many relay ends share each client→server stream (health checks and the like), keyed as the
+ * relay buckets them (streamKeyOf): by digest, or by length once a capture cut streams short.
+ */
 function countIdenticalStreams(ends: readonly RelayEnd[]): Map<string, number> {
   const m = new Map<string, number>();
+  const byLength = anyCut(ends);
   for (const e of ends) {
-    if (e.fwdDigest === null || (e.node.proto !== PROTO_TCP && e.node.proto !== PROTO_UDP)) continue;
-    m.set(e.fwdDigest, (m.get(e.fwdDigest) ?? 0) + 1);
+    if (e.node.proto !== PROTO_TCP && e.node.proto !== PROTO_UDP) continue;
+    const key = byLength ? (e.fwdBytes > 0 ? streamKeyOf(e, true, 'fwd') : null) : e.fwdDigest;
+    if (key === null) continue;
+    m.set(key, (m.get(key) ?? 0) + 1);
   }
   return m;
 }

@@ -54,6 +54,9 @@ interface RelayFacts {
   rivals: number;
   rivalsAtLeast: boolean;
   kind: RelayMatch['kind'];
+  fwdCompared: number;
+  revCompared: number;
+  streamKey: string | null;
 }
 
 function sameFacts(x: ConnNode, m: SamePacketMatch): SameFacts {
@@ -240,7 +243,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
     ev.push({
       kind: 'packets',
       // IPv6 has no IP ID (the matcher compares it only where there is one).
-      detail: `${m.matched} packet${m.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${ipIdWords(x, tcp, m.tsvalMatched > 0)}payload${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
+      detail: `${m.matched} packet${m.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${ipIdWords(x, tcp, m.tsvalMatched > 0)}payload${partlyKept(x) || partlyKept(y) ? ' (as far as captured)' : ''}${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
       weight: 0.3,
       flows: [fx, fy],
       count: m.matched,
@@ -279,6 +282,21 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
   return { hop, mechanism: mech, confidence, change: c };
 }
 
+/** Whether the capture kept only part of either direction's payload (snaplen, lost packets). */
+function partlyKept(n: ConnNode): boolean {
+  for (const f of n.parts) if (f.fwd.gapBytes > 0 || f.rev.gapBytes > 0) return true;
+  return false;
+}
+
+/**
+ * A relayed stream the capture cut short (snaplen, or lost packets): what was compared. Its length
+ * comes from the TCP sequence numbers (UDP: the datagrams' lengths), which the capture keeps.
+ */
+function cutStreamText(dir: string, carried: string, from: string, to: string, bytes: number, compared: number): string {
+  const kept = compared > 0 ? `its first ${compared} B, kept on both sides, identical` : 'no byte of it kept on both sides to compare';
+  return `${dir} ${carried} the same length on ${from} and ${to} (${bytes} B; the capture kept only part of it: ${kept})`;
+}
+
 /** The tuple evidence's word for a hop without NAT: `routed, no NAT`, `bridged` or what the MACs and TTL show. */
 function samePathText(x: ConnNode, y: ConnNode): string {
   const path = samePath(x, y);
@@ -315,12 +333,25 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
   });
   if (r.kind === 'stream') {
     if (ev !== null) {
-      // The relay matched these streams by digest: one digest is both sides' value.
-      ev.push({ kind: 'payload', detail: `client→server ${carried} identical on ${lx} and ${ly} (${up.fwdBytes} B, digest ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4, flows: [fx, fy], values: [up.fwdDigest!, up.fwdDigest!], count: up.fwdBytes });
-      if (up.revBytes > 0 && down.revBytes > 0) ev.push({ kind: 'payload', detail: `server→client ${carried} identical on ${ly} and ${lx} (${up.revBytes} B, digest ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2, flows: [fy, fx], values: [up.revDigest!, up.revDigest!], count: up.revBytes });
+      // The relay matched whole streams by digest: one digest is both sides' value. A stream the
+      // capture cut short matched on its length and the first bytes both sides kept.
+      ev.push(
+        r.fwdCompared < 0
+          ? { kind: 'payload', detail: `client→server ${carried} identical on ${lx} and ${ly} (${up.fwdBytes} B, digest ${up.fwdDigest!.slice(0, 12)}…)`, weight: 0.4, flows: [fx, fy], values: [up.fwdDigest!, up.fwdDigest!], count: up.fwdBytes }
+          : { kind: 'payload', detail: cutStreamText('client→server', carried, lx, ly, up.fwdBytes, r.fwdCompared), weight: 0.25, flows: [fx, fy], values: [up.fwdBytes, up.fwdBytes], count: up.fwdBytes },
+      );
+      if (up.revBytes > 0 && down.revBytes > 0) {
+        ev.push(
+          r.revCompared < 0
+            ? { kind: 'payload', detail: `server→client ${carried} identical on ${ly} and ${lx} (${up.revBytes} B, digest ${up.revDigest!.slice(0, 12)}…)`, weight: 0.2, flows: [fy, fx], values: [up.revDigest!, up.revDigest!], count: up.revBytes }
+            : { kind: 'payload', detail: cutStreamText('server→client', carried, ly, lx, up.revBytes, r.revCompared), weight: 0.1, flows: [fy, fx], values: [up.revBytes, up.revBytes], count: up.revBytes },
+        );
+      }
       if (up.fwdData !== null && down.fwdData !== null) ev.push({ kind: 'order', detail: `request relayed ${usText(down.fwdData - up.fwdData)} after it arrived on ${lx}${up.revData !== null && down.revData !== null ? `; response relayed ${usText(up.revData - down.revData)} after it arrived on ${ly}` : ''}`, weight: 0.1, flows: [fx, fy], delay: seconds(down.fwdData - up.fwdData) });
     }
     confidence = up.revBytes > 0 && down.revBytes > 0 ? 0.93 : 0.88;
+    // Equal lengths and a few equal first bytes say less than equal digests of every byte.
+    if (r.fwdCompared >= 0 || r.revCompared >= 0) confidence -= 0.1;
   } else if (r.kind === 'refused') {
     ev?.push({ kind: 'refused', detail: `SYN to ${ys} on ${ly} answered by RST while ${lx} had accepted ${xc}`, weight: 0.3, flows: [fx, fy] });
     notes?.push(`the proxy accepted ${xc} on ${lx} but its upstream connection to ${ys} was refused (RST); the client's connection was then closed without a reply`);
@@ -336,10 +367,12 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
   if (r.rivals > 0) {
     confidence = Math.max(0.5, confidence - Math.min(0.3, 0.05 * r.rivals));
     if (ev !== null) {
-      const same = up.fwdDigest !== null ? (identical.get(up.fwdDigest) ?? 1) : 1;
+      const same = r.streamKey !== null ? (identical.get(r.streamKey) ?? 1) : 1;
+      // Streams compared by length (a capture cut them short) are alike, not known identical.
+      const byLength = r.fwdCompared >= 0;
       ev.push({
         kind: 'ambiguity',
-        detail: `${r.rivalsAtLeast ? 'at least ' : ''}${r.rivals} other connection${r.rivals === 1 ? '' : 's'} with ${same > 1 ? 'identical payloads' : 'compatible timing'} could have been the relay${same > 1 ? ` (${same} carry this byte stream)` : ''}; paired by dial delay and data ordering`,
+        detail: `${r.rivalsAtLeast ? 'at least ' : ''}${r.rivals} other connection${r.rivals === 1 ? '' : 's'} with ${same > 1 ? (byLength ? 'payloads of the same length' : 'identical payloads') : 'compatible timing'} could have been the relay${same > 1 ? ` (${same} carry ${byLength ? 'a stream of this length' : 'this byte stream'})` : ''}; paired by dial delay and data ordering`,
         weight: -0.1,
         count: r.rivals,
       });
@@ -511,7 +544,7 @@ function parsePlan(text: string): Plan {
 
 /** Numbers kept per same-packet step / relay step (see Details). */
 const SAME_NUMS = 6;
-const RELAY_NUMS = 15;
+const RELAY_NUMS = 17;
 
 /**
  * The hops of one correlation, found at correlation time and written on demand. Keeps no
@@ -524,7 +557,7 @@ class Details implements CorrelationDetails {
     private readonly flows: readonly Flow[],
     private readonly planText: string,
     private readonly base: number,
-    /** Per relay step: the upstream end's client → server and server → client digests. */
+    /** Per relay step: the upstream end's client → server and server → client digests, and its stream key. */
     private readonly digests: readonly (string | null)[] | null,
   ) {}
 
@@ -583,8 +616,8 @@ class Details implements CorrelationDetails {
             fwdFin: ctx.numOrNull(at + 6),
             fwdBytes: ctx.num(at + 7),
             revBytes: ctx.num(at + 8),
-            fwdDigest: this.digests![relays * 2],
-            revDigest: this.digests![relays * 2 + 1],
+            fwdDigest: this.digests![relays * 3],
+            revDigest: this.digests![relays * 3 + 1],
           },
           down: {
             syn: ctx.num(at + 9),
@@ -597,6 +630,9 @@ class Details implements CorrelationDetails {
             revDigest: null,
           },
           rivalsAtLeast: ctx.num(at + 14) === 1,
+          fwdCompared: ctx.num(at + 15),
+          revCompared: ctx.num(at + 16),
+          streamKey: this.digests![relays * 3 + 2],
         };
         at += RELAY_NUMS;
         relays++;
@@ -680,7 +716,9 @@ function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[
   ctx.push(r.down.fwdFin);
   ctx.push(r.down.revBytes);
   ctx.push(r.rivalsAtLeast ? 1 : 0);
-  digests.push(r.up.fwdDigest, r.up.revDigest);
+  ctx.push(r.fwdCompared);
+  ctx.push(r.revCompared);
+  digests.push(r.up.fwdDigest, r.up.revDigest, r.streamKey);
 }
 
 /** What a correlation's hops add up to: the weakest hop's confidence, and which sides were rewritten. */

@@ -4,6 +4,8 @@
  */
 import type { FieldDiff, Mechanism } from './model.js';
 import { endpointText, isIcmp, type ConnNode } from './conn-node.js';
+import { sameBytes } from './relay.js';
+import { knownHead } from '../flows/stream-head.js';
 
 export interface TupleChange {
   srcIp: boolean;
@@ -113,7 +115,20 @@ function firstIpId(n: ConnNode): number | null {
 
 function payloadText(n: ConnNode): string | null {
   const f = n.parts[0].fwd;
+  if (f.gapBytes > 0) return `${f.streamBytes + f.gapBytes} B, ${f.streamBytes} B captured`;
   return f.digest === null ? null : `${f.streamBytes} B digest ${f.digest.slice(0, 12)}`;
+}
+
+/**
+ * The payload verdict when a capture cut either side short (snaplen, lost packets): digests of
+ * different pieces say nothing. Preserved when the lengths (sequence space) and the first bytes
+ * both kept agree; no verdict otherwise.
+ */
+function cutPayload(x: ConnNode, y: ConnNode, from: string, to: string): FieldDiff | null {
+  const a = x.parts[0].fwd;
+  const b = y.parts[0].fwd;
+  if (!sameBytes(true, true, null, null, a.streamBytes + a.gapBytes, b.streamBytes + b.gapBytes, knownHead(a), knownHead(b))) return null;
+  return { field: 'payload', from, to, verdict: 'preserved' };
 }
 
 /** A header field's diff; across a relay (`own`) the new socket's own value, unrelated even when equal. */
@@ -157,7 +172,10 @@ export function fieldDiffs(x: ConnNode, y: ConnNode, relay: boolean, seqOffset: 
   // No payload on one side (a refused upstream, a bare handshake) means nothing was carried, not a rewrite.
   const payX = payloadText(x);
   const payY = payloadText(y);
-  if (payX !== null && payY !== null) {
+  if (payX !== null && payY !== null && (x.parts[0].fwd.gapBytes > 0 || y.parts[0].fwd.gapBytes > 0)) {
+    const d = cutPayload(x, y, payX, payY);
+    if (d !== null) out.push(d);
+  } else if (payX !== null && payY !== null) {
     const d = cmp('payload', payX, payY, false)!;
     if (relay || d.verdict === 'preserved' || sameStreamSpan(x, y, seqOffset)) out.push(d);
   }

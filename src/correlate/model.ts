@@ -20,6 +20,12 @@ export interface CaptureSummary {
   /** Interface display names found in this file. */
   interfaces: string[];
   packets: number;
+  /**
+   * Packets the capture kept only part of (a snaplen such as `tcpdump -s 96`), and the length they
+   * were cut to: their payload is compared by stream length and by the bytes kept.
+   */
+  packetsCut: number;
+  snaplen: number | null;
   /** Estimated clock offset of this file against the reference file, in seconds; null if unknown. */
   clockOffset: number | null;
   /** How the offset was obtained (e.g. "median of 212 same-packet matches with docker0.pcap"). */

@@ -3,7 +3,9 @@
  * right after accepting the first one and that carries the same reassembled byte stream in each
  * direction. ISN, IP ID and TSval are unrelated, so only streams and timing can pair them; when
  * many conversations carry identical bytes, a global greedy assignment by lowest delay decides
- * and the result says it was ambiguous.
+ * and the result says it was ambiguous. A capture that kept only the first bytes of each packet
+ * (a snaplen) keeps other pieces on the proxy's two sides: then streams are compared by their
+ * length in sequence space and the first bytes both sides kept (sameBytes).
  *
  * docker-proxy relays UDP too: a client's datagram to the host port is sent on from a new socket
  * of the proxy's (a new source port per client), the container's replies written back from the
@@ -11,6 +13,7 @@
  * the "dial" is the first forwarded datagram.
  */
 import type { Flow } from '../flows/flow.js';
+import { knownHead } from '../flows/stream-head.js';
 import { PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { minCostAssignment } from './assignment.js';
 import { UnionFind } from './union-find.js';
@@ -40,8 +43,21 @@ export interface RelayEnd {
   revFin: number | null;
   fwdDigest: string | null;
   revDigest: string | null;
+  /**
+   * Stream lengths in TCP sequence space (datagram bytes for UDP): what the headers say was sent,
+   * whether or not the capture kept the bytes.
+   */
   fwdBytes: number;
   revBytes: number;
+  /**
+   * The capture kept only part of the stream (a snaplen cut the packets short, or packets were
+   * lost): its digest covers what was kept, and says nothing about the rest.
+   */
+  fwdCut: boolean;
+  revCut: boolean;
+  /** The stream's first bytes, as far as they are known at their offsets (up to the first gap). */
+  fwdHead: Uint8Array;
+  revHead: Uint8Array;
   rejected: boolean;
   /**
    * Whether a process on this host can have sent this connection's client → server packets (as
@@ -65,6 +81,14 @@ export interface RelayMatch {
   /** An end scanning this range reached MAX_CANDIDATES_PER_END: `rivals` is a lower bound. */
   rivalsAtLeast: boolean;
   kind: 'stream' | 'refused' | 'no-data';
+  /**
+   * Bytes compared one way when either capture cut that stream short (its first bytes, see
+   * sameBytes); -1 when both were whole and their digests were compared.
+   */
+  fwdCompared: number;
+  revCompared: number;
+  /** The client → server stream as the relay bucketed it (streamKeyOf). */
+  streamKey: string | null;
 }
 
 function replyFlow(n: ConnNode): Flow {
@@ -100,6 +124,8 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number, copies: r
   }
   const a = n.parts[0];
   const r = replyFlow(n);
+  const af = a.fwd;
+  const rr = r.rev;
   return {
     group,
     node: n,
@@ -109,15 +135,54 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number, copies: r
     revData,
     fwdFin,
     revFin,
-    fwdDigest: a.fwd.digest,
-    revDigest: r.rev.digest,
-    fwdBytes: a.fwd.streamBytes,
-    revBytes: r.rev.streamBytes,
+    fwdDigest: af.digest,
+    revDigest: rr.digest,
+    fwdBytes: af.streamBytes + af.gapBytes,
+    revBytes: rr.streamBytes + rr.gapBytes,
+    fwdCut: af.gapBytes > 0,
+    revCut: rr.gapBytes > 0,
+    fwdHead: knownHead(af),
+    revHead: knownHead(rr),
     rejected: a.state === 'rejected',
     sentAsClient: copies.some((c) => sentHere(c.parts[0].fwd.firstTtl)),
     sentAsServer: copies.some((c) => sentHere(replyFlow(c).rev.firstTtl)),
     pos: -1,
   };
+}
+
+
+/**
+ * Whether two ends carried the same bytes one way. Whole streams compare digests. When the
+ * capture cut either short, the digests cover different pieces (the proxy segments its side
+ * differently, so a snaplen keeps other bytes): the lengths from the sequence numbers must be
+ * equal, and so must the first bytes both captures kept.
+ */
+export function sameBytes(aCut: boolean, bCut: boolean, aDigest: string | null, bDigest: string | null, aLen: number, bLen: number, aHead: Uint8Array, bHead: Uint8Array): boolean {
+  if (!aCut && !bCut) return aDigest === bDigest;
+  if (aLen !== bLen) return false;
+  const n = Math.min(aHead.length, bHead.length);
+  for (let i = 0; i < n; i++) if (aHead[i] !== bHead[i]) return false;
+  return true;
+}
+
+/** How many leading bytes `sameBytes` compared for two cut streams (both kept them). */
+export function comparedBytes(aHead: Uint8Array, bHead: Uint8Array): number {
+  return Math.min(aHead.length, bHead.length);
+}
+
+/**
+ * What the relay buckets a stream by. Digests, unless some stream was cut: then its length, so
+ * that a cut stream meets the whole or differently cut copies of the same bytes.
+ */
+export function streamKeyOf(e: RelayEnd, byLength: boolean, dir: 'fwd' | 'rev'): string | null {
+  if (!byLength) return dir === 'fwd' ? e.fwdDigest : e.revDigest;
+  return `${dir === 'fwd' ? e.fwdBytes : e.revBytes} B`;
+}
+
+/** Whether streams must be bucketed by length (some relay end's stream was cut). */
+export function anyCut(ends: readonly RelayEnd[]): boolean {
+  for (const e of ends) if (e.fwdCut || e.revCut) return true;
+  return false;
 }
 
 function sentHere(ttl: number | null): boolean {
@@ -130,7 +195,8 @@ const SPLIT_BY_REPLY = 16;
 /**
  * The ends each end may relay into, as ranges of one flat array in dial-time order. Ends are
  * bucketed TCP and UDP apart (never paired with each other, even on equal bytes), by client →
- * server digest when there was data, else refused / no data. An end that got a reply can only
+ * server digest (length, when a capture cut streams short) when there was data, else refused /
+ * no data. An end that got a reply can only
  * pair with one that got the same reply (see `evaluate`): in a busy bucket (thousands of
  * identical health checks) those meet only their own kind. Each range's dial times and the
  * fields of `evaluate`'s cheap rejections sit beside it, so a scan reads memory in order.
@@ -161,6 +227,8 @@ class RelayLayout {
   readonly isRefused: Uint8Array;
   refusedStart = 0;
   refusedEnd = 0;
+  /** Streams bucketed by length, not digest (see streamKeyOf). */
+  readonly byLength: boolean;
   private at = 0;
 
   constructor(ends: readonly RelayEnd[]) {
@@ -185,15 +253,17 @@ class RelayLayout {
     const refused: RelayEnd[] = [];
     const noData: RelayEnd[] = [];
     const udpNoData: RelayEnd[] = [];
+    this.byLength = anyCut(ends);
     for (let i = 0; i < n; i++) {
       const e = ends[i];
       e.pos = i;
       this.serverOfEnd[i] = internId(serverIds, `${e.node.server.ip}|${e.node.server.port}`);
       this.clientOfEnd[i] = internId(clientIds, e.node.client.ip);
-      if (e.fwdBytes > 0 && e.fwdDigest !== null) {
+      const key = e.fwdBytes > 0 ? streamKeyOf(e, this.byLength, 'fwd') : null;
+      if (key !== null) {
         const m = e.node.proto === PROTO_UDP ? udp : tcp;
-        const b = m.get(e.fwdDigest);
-        if (b === undefined) m.set(e.fwdDigest, [e]);
+        const b = m.get(key);
+        if (b === undefined) m.set(key, [e]);
         else b.push(e);
       } else if (e.node.proto === PROTO_UDP) udpNoData.push(e);
       else if (e.rejected) {
@@ -225,8 +295,9 @@ class RelayLayout {
     const byReply = new Map<string | null, RelayEnd[]>();
     for (const e of list) {
       if (e.revBytes === 0) continue;
-      const r = byReply.get(e.revDigest);
-      if (r === undefined) byReply.set(e.revDigest, [e]);
+      const key = streamKeyOf(e, this.byLength, 'rev');
+      const r = byReply.get(key);
+      if (r === undefined) byReply.set(key, [e]);
       else r.push(e);
     }
     for (const r of byReply.values()) {
@@ -332,8 +403,8 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
   let kind: RelayMatch['kind'];
   let cost = Math.max(0, dial);
   if (up.fwdBytes > 0 && down.fwdBytes > 0) {
-    if (up.fwdDigest !== down.fwdDigest) return null;
-    if (up.revBytes > 0 && down.revBytes > 0 && up.revDigest !== down.revDigest) return null;
+    if (!sameBytes(up.fwdCut, down.fwdCut, up.fwdDigest, down.fwdDigest, up.fwdBytes, down.fwdBytes, up.fwdHead, down.fwdHead)) return null;
+    if (up.revBytes > 0 && down.revBytes > 0 && !sameBytes(up.revCut, down.revCut, up.revDigest, down.revDigest, up.revBytes, down.revBytes, up.revHead, down.revHead)) return null;
     if (up.revBytes > 0 && down.revBytes === 0) return null;
     if (up.fwdData !== null && down.fwdData !== null) {
       if (down.fwdData < up.fwdData - TOLERANCE_US) return null;
@@ -444,7 +515,11 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     used[c.d] = 1;
     const rivals = Math.max(rivalsUp[c.u] || 1, rivalsDown[c.d] || 1) - 1;
     const rivalsAtLeast = capped[lay.ownStart[c.u]] === 1 || capped[lay.ownStart[c.d]] === 1 || (lay.isRefused[c.d] === 1 && capped[lay.refusedStart] === 1);
-    out.push({ up: c.up, down: c.down, dialDelay: c.down.syn - (c.up.accept ?? c.up.syn), cost: c.cost, rivals, rivalsAtLeast, kind: c.kind });
+    const { up, down } = c;
+    const fwdCompared = c.kind === 'stream' && (up.fwdCut || down.fwdCut) ? comparedBytes(up.fwdHead, down.fwdHead) : -1;
+    const revCompared = c.kind === 'stream' && up.revBytes > 0 && down.revBytes > 0 && (up.revCut || down.revCut) ? comparedBytes(up.revHead, down.revHead) : -1;
+    const streamKey = up.fwdBytes > 0 ? streamKeyOf(up, lay.byLength, 'fwd') : null;
+    out.push({ up, down, dialDelay: down.syn - (up.accept ?? up.syn), cost: c.cost, rivals, rivalsAtLeast, kind: c.kind, fwdCompared, revCompared, streamKey });
   };
   for (const cl of clusters.values()) {
     if (cl.length === 1) {

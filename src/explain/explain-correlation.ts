@@ -263,7 +263,12 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   const payload = fieldOf(h, 'payload');
   const carried = refused
     ? 'No payload reached the container: that connection was refused.'
-    : payload?.verdict === 'preserved' ? 'Only the payload bytes are the same.' : '';
+    : payload?.verdict === 'preserved'
+      ? client.fwd.gapBytes > 0 || upstream.fwd.gapBytes > 0
+        // What a cut capture can show: the byte counts, and the first bytes it kept.
+        ? 'Only the payload is the same: as many bytes each way, and the first bytes the capture kept (it did not keep them all) match.'
+        : 'Only the payload bytes are the same.'
+      : '';
   steps.push(
     `The proxy then opened a second, separate ${noun} from ${upSrc} to the container at ${upDst}, seen on ${upIface}${alsoSeen(copies)}${delay}. ` +
     (unrelated.length ? `Its ${listText(unrelated)} are unrelated to the first ${udp ? 'exchange' : 'connection'}'s. ` : '') + carried,

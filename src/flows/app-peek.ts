@@ -104,8 +104,37 @@ function statusCode(d: Uint8Array, stop: number, end: boolean): number | null {
   return (d[9] - 0x30) * 100 + (d[10] - 0x30) * 10 + (d[11] - 0x30);
 }
 
-/** HTTP/1.x request line and Host from the client stream, status from the server stream. */
-export function peekHttp(fwd: Uint8Array, rev: Uint8Array): HttpPeek | null {
+/**
+ * [method end, path end, whole path] of a request line the capture cut short (d ends inside it);
+ * null when what is there is not the start of `METHOD path HTTP/d.d`. The path is whole when a
+ * space and the start of the version follow it.
+ */
+function cutRequestLine(d: Uint8Array): [number, number, boolean] | null {
+  const stop = Math.min(d.length, MAX_FIELD);
+  let sp = 0;
+  while (d[sp] !== 0x20) sp++;
+  let pathEnd = sp + 1;
+  while (pathEnd < stop && d[pathEnd] !== 0x20) {
+    if (isSpace(d[pathEnd])) return null;
+    pathEnd++;
+  }
+  if (pathEnd === sp + 1) return null;
+  if (pathEnd >= stop) return stop === d.length ? [sp, pathEnd, false] : null;
+  const version = 'HTTP/0.0';
+  for (let i = pathEnd + 1, k = 0; i < d.length; i++, k++) {
+    if (k >= version.length) return null;
+    const ok = k === 5 || k === 7 ? isDigit(d[i]) : d[i] === version.charCodeAt(k);
+    if (!ok) return null;
+  }
+  return [sp, pathEnd, true];
+}
+
+/**
+ * HTTP/1.x request line and Host from the client stream, status from the server stream.
+ * `fwdCut`: the capture kept only these first bytes of the client stream (a snaplen): a request
+ * line that runs to their end still gives its method, and its path (marked … when cut inside).
+ */
+export function peekHttp(fwd: Uint8Array, rev: Uint8Array, fwdCut = false): HttpPeek | null {
   let method: string | null = null;
   let path: string | null = null;
   let host: string | null = null;
@@ -134,6 +163,13 @@ export function peekHttp(fwd: Uint8Array, rev: Uint8Array): HttpPeek | null {
         }
         pos = e + 1;
       }
+    }
+  } else if (end < 0 && fwdCut && requestLike(fwd)) {
+    const req = cutRequestLine(fwd);
+    const m = req !== null ? ascii(fwd, 0, req[0]) : null;
+    if (req !== null && m !== null && HTTP_METHODS.has(m)) {
+      method = m;
+      path = clean(ascii(fwd, req[0] + 1, req[1])) + (req[2] ? '' : '…');
     }
   }
   if (responseLike(rev)) {

@@ -5,6 +5,7 @@
  * the output asks for it.
  */
 import { peekHttp, peekTlsSni } from './app-peek.js';
+import { headCut, knownHead } from './stream-head.js';
 import { communityId } from './community-id.js';
 import type { AppPeek, DirectionStats, Endpoint, Flow, FlowSamples, FlowSide, FlowState, IcmpInfo, SllPktTypesByDir } from './flow.js';
 
@@ -136,8 +137,10 @@ export class FlowRecord implements Flow {
     if (this.appPending) {
       this.appPending = false;
       if (this.proto === PROTO_TCP) {
-        const http = peekHttp(this.fwd.prefix, this.rev.prefix);
-        const sni = peekTlsSni(this.fwd.prefix);
+        // Only bytes at their own offsets: a cut capture's later pieces would join into lines never sent.
+        const fwd = knownHead(this.fwd);
+        const http = peekHttp(fwd, knownHead(this.rev), headCut(this.fwd));
+        const sni = peekTlsSni(fwd);
         if (http || sni !== null) this.appValue = { http, dns: null, tls: sni !== null ? { sni } : null };
       }
     }

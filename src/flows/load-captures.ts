@@ -33,6 +33,10 @@ export interface CaptureSummary {
   bytesRead: number;
   /** Packets the decoder flagged (truncated / malformed layers). */
   decodeWarnings: number;
+  /** Packets the capture kept only part of (caplen < len): cut by its snaplen. */
+  packetsCut: number;
+  /** The length those packets were cut to (the snaplen), null when none was cut. */
+  snaplen: number | null;
   error: CaptureError | null;
 }
 
@@ -126,7 +130,13 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
     let interfaceCount = 0;
     let packets = 0;
     let decodeWarnings = 0;
+    let packetsCut = 0;
+    let cutTo = 0;
     const onRecord = (rec: CaptureRecord): void => {
+      if (rec.caplen < rec.len) {
+        packetsCut++;
+        if (rec.caplen > cutTo) cutTo = rec.caplen;
+      }
       decodeRecord(pkt, rec);
       if (pkt.warnings.length > 0) decodeWarnings++;
       const id = resolver.resolve(rec.iface, pkt.sllIfIndex);
@@ -159,6 +169,8 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
       packets,
       bytesRead: res.bytesRead,
       decodeWarnings,
+      packetsCut,
+      snaplen: packetsCut > 0 ? cutTo : null,
       error: res.error,
     });
     opts.onProgress?.({ file: spec.path, fileIndex, fileCount: specs.length, bytesRead: res.bytesRead, packets: totalPackets });

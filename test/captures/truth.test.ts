@@ -49,7 +49,7 @@ describe.each(dirs)('%s', (dir) => {
 
   it('has the truth schema, a mode matching meta.json and at least one conversation', () => {
     expect(truth.schema).toBe('natflow-capture-truth/1');
-    expect(truth.scenario).toBe(dir.replace(/--no-proxy$/, ''));
+    expect(truth.scenario).toBe(dir.replace(/--snaplen\d+$/, '').replace(/--no-proxy$/, ''));
     expect(truth.mode).toBe(meta.mode);
     expect(truth.conversations.length).toBeGreaterThan(0);
     expect(new Set(truth.conversations.map((c) => c.id)).size).toBe(truth.conversations.length);

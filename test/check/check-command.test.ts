@@ -13,6 +13,9 @@ const EXAMPLES = readdirSync(examplesDir)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 
+const RECORDED = readdirSync(path.join(examplesDir, '../../captures')).filter((d) => /^\d\d[a-z]?-/.test(d) && haveScenario(d));
+const CUT = /--snaplen\d+$/;
+
 function lines(s: string): string[] {
   return s.trimEnd().split('\n');
 }
@@ -23,8 +26,17 @@ function esc(s: string): string {
 
 describe('natflow check: the documented examples hold on their recorded scenarios', () => {
   it('there is one example per recorded scenario', () => {
-    const scenarios = readdirSync(path.join(examplesDir, '../../captures')).filter((d) => /^\d\d[a-z]?-/.test(d) && haveScenario(d));
+    const scenarios = RECORDED.filter((d) => !CUT.test(d));
     expect(EXAMPLES.map((f) => f.replace(/\.yaml$/, ''))).toEqual(scenarios.sort());
+  });
+
+  // A headers-only recording (record.sh --snaplen) is the same scenario: its example must hold.
+  it.each(RECORDED.filter((d) => CUT.test(d)))('%s → its scenario\'s example holds on the headers-only capture', async (scenario) => {
+    const exp = path.join(examplesDir, `${scenario.replace(CUT, '')}.yaml`);
+    const { code, stdout, stderr } = await run(['check', '--expect', exp, ...scenarioCaptures(scenario)]);
+    expect(stderr).toBe('');
+    expect(lines(stdout).at(-1)).toMatch(/^natflow check: all \d+ expectations hold/);
+    expect(code).toBe(0);
   });
 
   it.each(EXAMPLES)('%s → exit 0, every line PASS', async (file) => {

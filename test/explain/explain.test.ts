@@ -162,8 +162,8 @@ describe('summarizeAnalysis', () => {
       flows: [{ id: 'f9', iface: 'docker0' } as Analysis['flows'][number]],
       unpaired: ['f9'],
       captures: [
-        { file: 'lo.pcap', format: 'pcap', linktype: [1], interfaces: ['lo'], packets: 1, clockOffset: 0, clockOffsetBasis: null, error: null },
-        { file: 'eth0.pcap', format: 'pcap', linktype: [1], interfaces: ['eth0'], packets: 1, clockOffset: 0.000412, clockOffsetBasis: 'median of 12 same-packet matches with docker0.pcap', error: null },
+        { file: 'lo.pcap', format: 'pcap', linktype: [1], interfaces: ['lo'], packets: 1, packetsCut: 0, snaplen: null, clockOffset: 0, clockOffsetBasis: null, error: null },
+        { file: 'eth0.pcap', format: 'pcap', linktype: [1], interfaces: ['eth0'], packets: 1, packetsCut: 0, snaplen: null, clockOffset: 0.000412, clockOffsetBasis: 'median of 12 same-packet matches with docker0.pcap', error: null },
       ],
     });
     const s = summarizeAnalysis(a);

@@ -107,6 +107,23 @@ describe('peekHttp', () => {
     expect(peekHttp(bytes('FOO /x HTTP/1.1\r\n'), bytes('HTTP/1.1 2000\r\n'))).toBeNull();
   });
 
+  it('reads a request line the capture cut short (snaplen) only when told the stream goes on', () => {
+    const resp = bytes('HTTP/1.0 200 OK\r\nServer: Si');
+    // tcpdump -s 96 on Ethernet keeps 30 bytes of a request: the path is whole, the version cut.
+    expect(peekHttp(bytes('GET /hello.txt?m=nf-s01-c1 HTT'), resp, true)).toEqual({ method: 'GET', path: '/hello.txt?m=nf-s01-c1', host: null, status: 200 });
+    expect(peekHttp(bytes('GET /hello.txt?m=nf-s01-c1 '), resp, true)?.path).toBe('/hello.txt?m=nf-s01-c1');
+    // -i any (SLL2) keeps 24: the path is cut inside, and says so.
+    expect(peekHttp(bytes('GET /hello.txt?m=nf-s01-'), resp, true)?.path).toBe('/hello.txt?m=nf-s01-…');
+    // The same bytes as a whole stream are no request line (no line end, no version).
+    expect(peekHttp(bytes('GET /hello.txt?m=nf-s01-c1 HTT'), bytes(''), false)).toBeNull();
+    // What follows the path must be the start of HTTP/d.d; a method must be one.
+    expect(peekHttp(bytes('GET /a XTTP'), bytes(''), true)).toBeNull();
+    expect(peekHttp(bytes('GET /a HTTP/x'), bytes(''), true)).toBeNull();
+    expect(peekHttp(bytes('FOO /a HTTP/1'), bytes(''), true)).toBeNull();
+    expect(peekHttp(bytes('GET '), bytes(''), true)).toBeNull();
+    expect(peekHttp(bytes('GET /a\tb'), bytes(''), true)).toBeNull();
+  });
+
   it('agrees with the regex parser on mutated and truncated messages', () => {
     const r = rng(7);
     for (let n = 0; n < 20000; n++) {
