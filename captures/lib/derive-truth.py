@@ -18,12 +18,15 @@ the per-interface captures, read with tshark.
 - A marker counts only when the capture holds the byte after it: a payload cut inside the
   marker (--snaplen) could otherwise read as another, shorter marker (nf-s08-p50 -> nf-s08-p5).
 - Every leg is then looked up in its interface's capture; a leg that is not there fails the
-  derivation, so a broken recording cannot produce a truth file.
+  derivation, so a broken recording cannot produce a truth file. Where a snaplen cut a TCP
+  header short of 20 bytes (IPv6 at 68), tshark gives only the ports; the flags, seq and ack
+  are then read from the bytes the frame kept.
 """
 import ipaddress
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -93,6 +96,87 @@ FIELDS = ['frame.number', 'ip.src', 'ip.dst', 'ip.proto', 'tcp.srcport', 'tcp.ds
           'tcp.payload', 'udp.payload', 'data.data', 'ipv6.src', 'ipv6.dst', 'ipv6.nxt']
 
 
+def capture_frames(path):
+    """Every record of a pcap or pcapng file as (link type, captured bytes), in file order (the
+    order of tshark's frame.number)."""
+    data = open(path, 'rb').read()
+    frames = []
+    magic = data[:4]
+    if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
+        e = '<' if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+        linktype = struct.unpack_from(e + 'I', data, 20)[0] & 0x0FFFFFFF
+        off = 24
+        while off + 16 <= len(data):
+            caplen = struct.unpack_from(e + 'I', data, off + 8)[0]
+            frames.append((linktype, data[off + 16:off + 16 + caplen]))
+            off += 16 + caplen
+        return frames
+    if magic == b'\x0a\x0d\x0d\x0a':
+        e, off, links = '<', 0, []
+        while off + 12 <= len(data):
+            btype = struct.unpack_from(e + 'I', data, off)[0]
+            if btype == 0x0A0D0D0A:
+                e = '<' if data[off + 8:off + 12] == b'\x4d\x3c\x2b\x1a' else '>'
+                links = []
+            blen = struct.unpack_from(e + 'I', data, off + 4)[0]
+            if btype == 1:  # interface description: its link type
+                links.append(struct.unpack_from(e + 'H', data, off + 8)[0])
+            elif btype == 6:  # enhanced packet
+                ifid, caplen = struct.unpack_from(e + 'I', data, off + 8)[0], struct.unpack_from(e + 'I', data, off + 20)[0]
+                frames.append((links[ifid], data[off + 28:off + 28 + caplen]))
+            elif btype == 3:  # simple packet: the captured length is what the block holds
+                origlen = struct.unpack_from(e + 'I', data, off + 8)[0]
+                frames.append((links[0], data[off + 12:off + 12 + min(origlen, blen - 16)]))
+            if blen < 12:
+                break
+            off += blen
+        return frames
+    raise SystemExit('derive-truth: %s: neither pcap nor pcapng' % path)
+
+
+def cut_tcp_header(linktype, b):
+    """The TCP bytes a frame kept, or None when it is no TCP segment the link and IP headers
+    lead to. Link: Ethernet (802.1Q tags skipped), Linux cooked v1/v2, BSD loopback, raw IP."""
+    if linktype == 1:
+        off, et = 14, b[12:14]
+        while et in (b'\x81\x00', b'\x88\xa8') and len(b) >= off + 4:
+            et, off = b[off + 2:off + 4], off + 4
+        ipv = {b'\x08\x00': 4, b'\x86\xdd': 6}.get(et)
+    elif linktype == 113:
+        off, ipv = 16, {b'\x08\x00': 4, b'\x86\xdd': 6}.get(b[14:16])
+    elif linktype == 276:
+        off, ipv = 20, {b'\x08\x00': 4, b'\x86\xdd': 6}.get(b[0:2])
+    elif linktype in (0, 108):  # the address family in host or network order
+        fam = struct.unpack('<I', b[:4])[0] if linktype == 0 and b[:1] != b'\x00' else struct.unpack('>I', b[:4])[0]
+        off, ipv = 4, 4 if fam == 2 else 6 if fam in (10, 24, 28, 30) else None
+    elif linktype in (101, 12, 14, 228, 229):
+        off, ipv = 0, (b[0] >> 4) if b else None
+    else:
+        return None
+    if ipv == 4:
+        if len(b) < off + 20 or b[off + 9] != 6 or struct.unpack_from('>H', b, off + 6)[0] & 0x1FFF:
+            return None
+        return b[off + (b[off] & 0x0F) * 4:]
+    if ipv == 6:
+        if len(b) < off + 40:
+            return None
+        nxt, off = b[off + 6], off + 40
+        while nxt in (0, 43, 60, 44, 51):
+            if len(b) < off + 8:
+                return None
+            if nxt == 44:
+                if struct.unpack_from('>H', b, off + 2)[0] & 0xFFF8:
+                    return None  # a later fragment: no TCP header in it
+                step = 8
+            elif nxt == 51:
+                step = (b[off + 1] + 2) * 4
+            else:
+                step = (b[off + 1] + 1) * 8
+            nxt, off = b[off], off + step
+        return b[off:] if nxt == 6 else None
+    return None
+
+
 def index_capture(path):
     """Initiator-direction packets of each tuple in one capture: count, markers, SYN ISN."""
     cmd = ['tshark', '-n', '-r', path, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=f']
@@ -100,6 +184,7 @@ def index_capture(path):
         cmd += ['-e', f]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     idx = {}
+    frames = None
     for line in out.splitlines():
         v = dict(zip(FIELDS, line.split('\t')))
         if not v.get('ip.src') and v.get('ipv6.src'):
@@ -127,14 +212,30 @@ def index_capture(path):
         if payload:
             for m in MARKER.findall(bytes.fromhex(payload.replace(':', ''))):
                 rec['markers'].add(m.decode())
+        flags = seq = ack = None
         if proto == 'tcp' and v['tcp.flags']:
-            flags = int(v['tcp.flags'], 16)
+            flags, seq, ack = int(v['tcp.flags'], 16), int(v['tcp.seq_raw']), int(v['tcp.ack_raw'])
+        elif proto == 'tcp':
+            # tshark dissects a TCP header only when its 20 bytes were captured; a snaplen can
+            # keep less (68 bytes: 14 of them under IPv6 and Ethernet, 8 under IPv6 and SLL2), and
+            # tshark then gives the ports alone. The rest is read from the bytes the frame kept:
+            # seq (4-7), ack (8-11), flags (13), each only when captured.
+            if frames is None:
+                frames = capture_frames(path)
+            th = cut_tcp_header(*frames[int(v['frame.number']) - 1])
+            if th is not None and len(th) < 20:
+                if len(th) < 4 or struct.unpack_from('>HH', th) != (int(v['tcp.srcport']), int(v['tcp.dstport'])):
+                    raise SystemExit('derive-truth: %s frame %s: the TCP bytes kept do not hold tshark\'s ports'
+                                     % (path, v['frame.number']))
+                if len(th) >= 14:
+                    flags, seq, ack = th[13], struct.unpack_from('>I', th, 4)[0], struct.unpack_from('>I', th, 8)[0]
+        if flags is not None:
             if flags & 0x12 == 0x02:
-                rec['synSeq'] = int(v['tcp.seq_raw'])
+                rec['synSeq'] = seq
             elif flags & 0x12 == 0x12 or flags & 0x16 == 0x14:
                 # The SYN-ACK (or the RST refusing the SYN) acknowledges ISN+1: that is how a
                 # reply whose tuple NAT made different from the request's is tied to it.
-                idx.setdefault(('synack', (int(v['tcp.ack_raw']) - 1) & 0xFFFFFFFF), []).append(k)
+                idx.setdefault(('synack', (ack - 1) & 0xFFFFFFFF), []).append(k)
     return idx
 
 
@@ -202,7 +303,9 @@ SOCAT_ADDR = r'AF=\d+ (?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d+)'
 
 
 def socat_addr(m, i):
-    return (m.group(i) or m.group(i + 1), int(m.group(i + 2)))
+    # socat writes IPv6 addresses out in full ([0000:…:0001]); conntrack and tshark compress
+    # them (::1, RFC 5952), and so does ipaddress: compared in that one form.
+    return (str(ipaddress.ip_address(m.group(i) or m.group(i + 1))), int(m.group(i + 2)))
 
 
 def proxy_log_pairs(d):
