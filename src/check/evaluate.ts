@@ -77,7 +77,8 @@ export function evaluate(set: ExpectationSet, inputs: CheckInputs): CheckReport 
     for (const g of set.global) results.push(notEvaluated(`global.${g.kind}`, 'global', globalTitle(g), g.pos.line));
   } else {
     const conversations = buildConversations(inputs.analysis);
-    for (const e of set.expectations) results.push(evaluateExpectation(e, conversations));
+    const cut = cutNote(inputs.analysis);
+    for (const e of set.expectations) results.push(evaluateExpectation(e, conversations, cut));
     for (const g of set.global) results.push(evaluateGlobal(g, inputs, conversations));
   }
   const skipped = results.filter((r) => r.error !== undefined).length;
@@ -133,24 +134,39 @@ export function describeSelector(sel: Selector): string {
   if (sel.from) parts.push(`from ${sel.from.text}`);
   if (sel.to) parts.push(`to ${sel.to.text}`);
   if (sel.interface) parts.push(`on ${sel.interface.map((g) => g.text).join('/')}`);
-  for (const k of ['http.method', 'http.host', 'http.path', 'dns.qname', 'tls.sni'] as const) {
+  for (const k of APP_SELECTORS) {
     const g = sel[k];
     if (g) parts.push(`${k} ${g.text}`);
   }
   return parts.length > 0 ? parts.join(' ') : 'every conversation';
 }
 
-function evaluateExpectation(e: Expectation, all: Conversation[]): CaseResult {
+const APP_SELECTORS = ['http.method', 'http.host', 'http.path', 'dns.qname', 'tls.sni'] as const;
+
+/**
+ * Why application selectors may find nothing in a headers-only capture (tcpdump -s 96): said
+ * next to a count they failed, so a CI log does not read as a missing request. Null when no
+ * capture cut a packet.
+ */
+function cutNote(a: Analysis): string | null {
+  const cut = a.captures.filter((c) => c.packetsCut > 0);
+  if (cut.length === 0) return null;
+  const lens = [...new Set(cut.map((c) => c.snaplen).filter((n): n is number => n !== null))].sort((x, y) => x - y);
+  return `the capture cut packets short${lens.length > 0 ? ` (snaplen ${lens.join(', ')})` : ''}: application fields past the kept bytes are unknown`;
+}
+
+function evaluateExpectation(e: Expectation, all: Conversation[], cut: string | null): CaseResult {
   const selected = all.filter((c) => selects(e.match, c));
   const flows = uniq(selected.flatMap((c) => c.legs.map((l) => l.id)));
   const assertions: AssertionResult[] = [];
   const x = e.expect;
   const count = x.count ?? { min: 1, max: null };
   const countOk = countHolds(count, selected.length);
+  const appSelected = cut !== null && APP_SELECTORS.some((k) => e.match[k] !== undefined);
   assertions.push({
     assertion: 'count',
     expected: describeCount(count),
-    found: countOk || selected.length === 0 ? String(selected.length) : `${selected.length} (${listIds(selected.map((c) => c.id))})`,
+    found: `${countOk || selected.length === 0 ? String(selected.length) : `${selected.length} (${listIds(selected.map((c) => c.id))})`}${!countOk && appSelected ? ` (${cut})` : ''}`,
     passed: countOk,
     flows: countOk ? [] : flows,
   });

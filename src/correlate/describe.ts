@@ -243,7 +243,7 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
     ev.push({
       kind: 'packets',
       // IPv6 has no IP ID (the matcher compares it only where there is one).
-      detail: `${m.matched} packet${m.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${ipIdWords(x, tcp, m.tsvalMatched > 0)}payload${partlyKept(x) || partlyKept(y) ? ' (as far as captured)' : ''}${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
+      detail: `${m.matched} packet${m.matched === 1 ? '' : 's'} identical on ${lx} and ${ly} in ${ipIdWords(x, tcp, m.tsvalMatched > 0)}payload${partlyKept(x) || partlyKept(y) ? ' (where the capture kept it whole)' : ''}${Number.isNaN(corrected) ? '' : `; ${ly} copy ${usText(corrected)} after ${lx}`}`,
       weight: 0.3,
       flows: [fx, fy],
       count: m.matched,

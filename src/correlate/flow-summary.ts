@@ -28,7 +28,8 @@ function appSummary(a: AppPeek | null): AppSummary | null {
     if (a.http.status !== null) h.status = a.http.status;
     out.http = h;
   }
-  if (a.dns) out.dns = { qname: a.dns.qname, qtype: QTYPES[a.dns.qtype] ?? String(a.dns.qtype), answers: a.dns.answers };
+  // qtype -1: the capture cut the question before its type (app-peek.ts parseDns).
+  if (a.dns) out.dns = a.dns.qtype < 0 ? { qname: a.dns.qname, answers: a.dns.answers } : { qname: a.dns.qname, qtype: QTYPES[a.dns.qtype] ?? String(a.dns.qtype), answers: a.dns.answers };
   if (a.tls) out.tls = a.tls.sni !== null ? { sni: a.tls.sni } : {};
   return out.http || out.dns || out.tls ? out : null;
 }

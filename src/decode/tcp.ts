@@ -25,6 +25,17 @@ export function decodeTcp(pkt: Packet, d: Uint8Array, off: number, end: number, 
     }
     if (avail >= 8) pkt.seq = u32(d, off + 4);
     if (avail >= 12) pkt.ack = u32(d, off + 8);
+    // And the flags and header length (so the segment's payload length, from the IP header): a
+    // snaplen of 68 leaves 14 bytes of TCP behind Ethernet and IPv6, enough to follow the stream.
+    if (avail >= 14) {
+      const hlen = (d[off + 12] >> 4) * 4;
+      pkt.tcpFlags = ((d[off + 12] & 1) << 8) | d[off + 13];
+      if (hlen >= TCP_MIN_HEADER) {
+        pkt.tcpHeaderLen = hlen;
+        if (wireLen >= hlen) pkt.payloadWireLen = wireLen - hlen;
+      }
+    }
+    if (avail >= 16) pkt.window = u16(d, off + 14);
     pkt.warn(`truncated TCP header (${Math.max(0, avail)} of ${TCP_MIN_HEADER} bytes)`);
     return NEXT_NONE;
   }

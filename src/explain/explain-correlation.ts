@@ -1,3 +1,4 @@
+import { knownHead } from '../flows/stream-head.js';
 import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
 import { isBridgeDevice, isUnnamedInterface, onBridgePort, PACKET_HOST, PACKET_OUTGOING } from '../flows/interface-role.js';
@@ -266,7 +267,9 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
     : payload?.verdict === 'preserved'
       ? client.fwd.gapBytes > 0 || upstream.fwd.gapBytes > 0
         // What a cut capture can show: the byte counts, and the first bytes it kept.
-        ? 'Only the payload is the same: as many bytes each way, and the first bytes the capture kept (it did not keep them all) match.'
+        ? Math.min(knownHead(client.fwd).length, knownHead(upstream.fwd).length) > 0
+          ? 'Only the payload is the same: as many bytes each way, and the first bytes the capture kept (it did not keep them all) match.'
+          : 'Only the payload is carried over: as many bytes each way (the capture kept too little of them to compare the bytes).'
         : 'Only the payload bytes are the same.'
       : '';
   steps.push(

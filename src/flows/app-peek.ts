@@ -271,8 +271,29 @@ function formatRdata(d: Uint8Array, start: number, type: number, off: number, le
   return `TYPE${type}`;
 }
 
-/** Parses a DNS message in d[off, off+len); null when it is not one. */
-export function parseDns(d: Uint8Array, off: number, len: number): DnsMessage | null {
+/**
+ * The question's name as far as a cut datagram kept it, `…` where it stops: its labels up to the
+ * end of the bytes. Null when the name ends (or points elsewhere) within them: readName reads it.
+ */
+function cutName(d: Uint8Array, off: number, end: number): string | null {
+  const labels: string[] = [];
+  let pos = off;
+  while (pos < end) {
+    const len = d[pos];
+    if (len === 0 || (len & 0xc0) !== 0) return null;
+    if (pos + 1 + len > end) break;
+    labels.push(ascii(d, pos + 1, pos + 1 + len));
+    pos += 1 + len;
+  }
+  return labels.length > 0 ? `${labels.join('.')}.…` : null;
+}
+
+/**
+ * Parses a DNS message in d[off, off+len); null when it is not one. `cut`: the capture kept only
+ * these bytes of the datagram (a snaplen): a question running past them gives its name as far as
+ * it goes, marked `…`, with qtype -1.
+ */
+export function parseDns(d: Uint8Array, off: number, len: number, cut = false): DnsMessage | null {
   const start = off;
   const end = Math.min(d.length, off + len);
   if (end - start < 12) return null;
@@ -282,7 +303,11 @@ export function parseDns(d: Uint8Array, off: number, len: number): DnsMessage | 
   const an = (d[start + 6] << 8) | d[start + 7];
   if (qd !== 1) return null;
   const q = readName(d, start, start + 12, end);
-  if (!q || q[1] + 4 > end) return null;
+  if (!q || q[1] + 4 > end) {
+    const partial = !cut ? null : q ? q[0] : cutName(d, start + 12, end);
+    if (partial === null) return null;
+    return { id, isResponse: (flags & 0x8000) !== 0, rcode: flags & 0xf, qname: clean(partial), qtype: -1, answers: [] };
+  }
   const qtype = (d[q[1]] << 8) | d[q[1] + 1];
   let pos = q[1] + 4;
   const answers: string[] = [];

@@ -126,6 +126,19 @@ function sampleHash(d: Uint8Array, off: number, len: number): number {
   return h === 0 ? 1 : h;
 }
 
+/**
+ * The sample's payload hash, 0 when there is none to compare: no payload, or a payload the capture
+ * cut (snaplen) before SAMPLE_HASH_BYTES. Two copies of one packet cut at other lengths (an
+ * Ethernet and an `-i any` capture keep 6 bytes apart) would hash different bytes: their payload
+ * is unknown, not different, and the other fields decide.
+ */
+function packetHash(pkt: Packet, wire: number): number {
+  const cap = pkt.payloadLen;
+  if (cap <= 0 || pkt.payloadOffset < 0) return 0;
+  if (cap < wire && cap < SAMPLE_HASH_BYTES) return 0;
+  return sampleHash(pkt.data, pkt.payloadOffset, cap);
+}
+
 class LiveFlow implements KeyEntry {
   readonly flow: FlowRecord;
   readonly keyWords: number[];
@@ -604,7 +617,7 @@ export class FlowTable {
       if (proto === PROTO_UDP && (pkt.sport === 53 || pkt.dport === 53)) {
         const dns = lf.app?.dns ?? null;
         if (dns === null || dns.rcode === null) {
-          const msg = parseDns(d, pkt.payloadOffset, pkt.payloadLen);
+          const msg = parseDns(d, pkt.payloadOffset, pkt.payloadLen, pkt.payloadLen < wire);
           if (msg) {
             if (lf.app === null) lf.app = { http: null, dns: null, tls: null };
             lf.app.dns = mergeDns(dns, msg);
@@ -723,7 +736,7 @@ export class FlowTable {
     const i32 = s.i32[page];
     i32[r4 + 10] = pkt.ipId;
     i32[r4 + 11] = wire;
-    s.u32[page][r4 + 12] = pkt.payloadLen > 0 && pkt.payloadOffset >= 0 ? sampleHash(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
+    s.u32[page][r4 + 12] = packetHash(pkt, wire);
     s.u16[page][r2 + 26] = flags < 0 ? 0 : flags;
     s.i16[page][r2 + 27] = pkt.ttl;
     s.u8[page][r + 56] = dir;
@@ -966,7 +979,7 @@ function isSllCopy(lf: LiveFlow, pkt: Packet, tsUs: number, dir: number, flags: 
   if (sigs === null) sigs = lf.copySigs = new Float64Array(2 * COPY_SLOTS * COPY_FIELDS);
   const wire = pkt.payloadWireLen >= 0 ? pkt.payloadWireLen : pkt.payloadLen;
   // The sample's bounded payload hash: the check stays O(1) per packet.
-  const hash = pkt.payloadOffset >= 0 && pkt.payloadLen > 0 ? sampleHash(pkt.data, pkt.payloadOffset, pkt.payloadLen) : 0;
+  const hash = packetHash(pkt, wire);
   const base = dir * COPY_SLOTS * COPY_FIELDS;
   for (let i = 0; i < COPY_SLOTS; i++) {
     const r = base + i * COPY_FIELDS;

@@ -10,9 +10,9 @@ import type { Analysis } from '../../src/correlate/model.js';
 import { runCli } from '../helpers/run-cli.js';
 import { hasCommand, tsharkFields } from '../helpers/tools.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { scenarios } from './truth.js';
+import { scenariosByNumber } from './truth.js';
 
-const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
+const byName = scenariosByNumber();
 
 describe.skipIf(!byName.has('06'))('protocol labels', () => {
   it('names IGMP legs igmp in the text, the Markdown and the JSON, never by protocol number', async () => {

@@ -11,9 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import type { Correlation } from '../../src/correlate/model.js';
 import { corroborate, parseConntrack, type HopToAttribute } from '../../src/correlate/rules/index.js';
-import { correlationOfTruth, scenarios, type Scenario, type TruthConversation } from './truth.js';
+import { correlationOfTruth, type Scenario, scenariosByNumber, type TruthConversation } from './truth.js';
 
-const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
+const byName = scenariosByNumber();
 const tmp = mkdtempSync(join(tmpdir(), 'natflow-ct-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

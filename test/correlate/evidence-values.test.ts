@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import type { Correlation, Evidence } from '../../src/correlate/model.js';
 import type { Flow } from '../../src/flows/flow.js';
-import { expectedFlows, scenarios, type Scenario, type TruthConversation } from './truth.js';
+import { expectedFlows, type Scenario, scenarios, scenariosByNumber, type TruthConversation } from './truth.js';
 import type { TruthTuple } from '../helpers/truth.js';
 
 const hasTshark = hasCommand('tshark');
 
-const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
+const byName = scenariosByNumber();
 
 interface Frame {
   time: number;

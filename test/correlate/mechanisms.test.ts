@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
-import { correlationOfTruth, scenarios, type Scenario, type TruthConversation } from './truth.js';
+import { correlationOfTruth, type Scenario, scenariosByNumber, type TruthConversation } from './truth.js';
 
-const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
+const byName = scenariosByNumber();
 
 async function run(s: Scenario, ifaces?: string[]): Promise<AnalyzeResult> {
   const files = ifaces ? ifaces.map((i) => s.perInterface[i]) : Object.values(s.perInterface);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
-import { checkAgainstTruth, scenarios } from './truth.js';
+import { anyCaptureLacksTcpFlags, checkAgainstTruth, scenarios } from './truth.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import type { Flow } from '../../src/flows/flow.js';
 import { onBridgePort } from '../../src/flows/interface-role.js';
@@ -18,20 +18,24 @@ const all = scenarios();
 
 describe.skipIf(all.length === 0)('lab scenarios against truth.json', () => {
   for (const s of all) {
+    // A headers-only -i any capture that kept no TCP flags of its IPv6 connections shows no
+    // handshake to pair: the per-interface files and the pcapng (Ethernet) still do.
+    const blind = anyCaptureLacksTcpFlags(s);
+    const why = blind ? ` (skipped: snaplen ${s.snaplen} leaves an -i any IPv6 copy no TCP flags)` : '';
     it(`${s.name}: per-interface files`, async () => {
       const r = await analyzeCaptures(Object.values(s.perInterface));
       expect(r.errors).toEqual([]);
       expect(checkAgainstTruth(s, r.analysis, r.flows, new Set(Object.keys(s.perInterface)))).toEqual([]);
     });
 
-    it.skipIf(s.any === null)(`${s.name}: -i any capture with --links`, async () => {
+    it.skipIf(s.any === null || blind)(`${s.name}: -i any capture with --links${why}`, async () => {
       const names = parseLinksDump(readFileSync(join(s.dir, 'ip-link.txt'), 'utf8'));
       const r = await analyzeCaptures([s.any!], { ifindexNames: names });
       expect(r.errors).toEqual([]);
       expect(checkAgainstTruth(s, r.analysis, r.flows, new Set(names.values()))).toEqual([]);
     });
 
-    it.skipIf(s.any === null)(`${s.name}: -i any capture without interface names (if<N>)`, async () => {
+    it.skipIf(s.any === null || blind)(`${s.name}: -i any capture without interface names (if<N>)${why}`, async () => {
       // What a user gets without --links: the pairing and the mechanisms must not depend on names.
       const names = parseLinksDump(readFileSync(join(s.dir, 'ip-link.txt'), 'utf8'));
       const r = await analyzeCaptures([s.any!]);
@@ -55,7 +59,7 @@ describe.skipIf(all.length === 0)('lab scenarios against truth.json', () => {
       expect(checkAgainstTruth(s, r.analysis, r.flows, present)).toEqual([]);
     });
 
-    it(`${s.name}: the whole directory, SLL2 names from its ip-link dump`, async () => {
+    it.skipIf(blind)(`${s.name}: the whole directory, SLL2 names from its ip-link dump${why}`, async () => {
       const r = await analyzeCaptures([s.dir], parseCaptureOptions({}, [s.dir]));
       expect(r.errors).toEqual([]);
       const present = new Set(r.analysis.captures.flatMap((c) => c.interfaces));

@@ -17,6 +17,26 @@ export interface Scenario {
   perInterface: Record<string, string>;
   any: string | null;
   pcapng: string | null;
+  /** The snaplen it was recorded with (record.sh --snaplen), null for whole packets. */
+  snaplen: number | null;
+}
+
+/**
+ * The whole-packet scenarios by their number ('01', '05b', …). Headers-only recordings of the
+ * same scenario (`--snaplen96`) are left out: they share the number, not the bytes.
+ */
+export function scenariosByNumber(): Map<string, Scenario> {
+  return new Map(scenarios().filter((s) => s.snaplen === null).map((s) => [s.name.replace(/-.*/, ''), s]));
+}
+
+/**
+ * Whether the `-i any` capture of a headers-only recording lost the TCP flags of an IPv6
+ * conversation: behind a 20-byte SLL2 header and a 40-byte IPv6 header, a snaplen under 74 leaves
+ * less than the 14 bytes of TCP that hold them. Such a capture cannot show a handshake.
+ */
+export function anyCaptureLacksTcpFlags(s: Scenario): boolean {
+  if (s.snaplen === null || s.snaplen >= 20 + 40 + 14) return false;
+  return s.conversations.some((c) => c.legs.some((l) => l.tuple.proto === 'tcp' && l.tuple.src.includes(':')));
 }
 
 type Meta = { captures?: { perInterface?: Record<string, string>; any?: string; pcapng?: string } };
@@ -33,7 +53,7 @@ export function scenarios(): Scenario[] {
     for (const [iface, file] of Object.entries(per)) if (existsSync(join(dir, file))) perInterface[iface] = join(dir, file);
     const any = meta.captures?.any && existsSync(join(dir, meta.captures.any)) ? join(dir, meta.captures.any) : null;
     const pcapng = meta.captures?.pcapng && existsSync(join(dir, meta.captures.pcapng)) ? join(dir, meta.captures.pcapng) : null;
-    out.push({ name, dir, conversations: truth.conversations, perInterface, any, pcapng });
+    out.push({ name, dir, conversations: truth.conversations, perInterface, any, pcapng, snaplen: truth.snaplen ?? null });
   }
   return out;
 }

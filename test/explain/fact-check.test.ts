@@ -9,7 +9,7 @@ import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze
 import type { Correlation } from '../../src/correlate/model.js';
 import { summarizeAnalysis } from '../../src/explain/index.js';
 import { explainUnpairedFlow } from '../../src/explain/explain-correlation.js';
-import { correlationOfTruth, expectedFlows, scenarios, type Scenario, type TruthConversation } from '../correlate/truth.js';
+import { correlationOfTruth, expectedFlows, type Scenario, scenariosByNumber, type TruthConversation } from '../correlate/truth.js';
 import { indexCapture } from '../captures/lab-captures.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
@@ -20,7 +20,7 @@ import { forwardDropRule, parseRules } from '../../src/correlate/rules/index.js'
 import { renderAnalysisText } from '../../src/present/analysis-text.js';
 import { renderReport } from '../../src/present/report/render-report.js';
 
-const byName = new Map(scenarios().map((s) => [s.name.replace(/-.*/, ''), s]));
+const byName = scenariosByNumber();
 
 
 const conv = (s: Scenario, pred: (t: TruthConversation) => boolean) => s.conversations.find(pred)!;

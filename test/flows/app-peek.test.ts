@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peekHttp } from '../../src/flows/app-peek.js';
+import { parseDns, peekHttp } from '../../src/flows/app-peek.js';
 import { sanitizeText } from '../../src/present/sanitize.js';
 
 // The former regex parser, kept as the oracle: peekHttp reads the bytes in place and must agree.
@@ -135,5 +135,27 @@ describe('peekHttp', () => {
       const got = peekHttp(fwd, rev);
       if (JSON.stringify(got) !== JSON.stringify(want)) expect({ fwd: Array.from(fwd), rev: Array.from(rev), got }).toEqual({ fwd: Array.from(fwd), rev: Array.from(rev), got: want });
     }
+  });
+});
+
+describe('parseDns on a datagram the capture cut short', () => {
+  // A query for nf-s03-u1.lab.test, type A, as captures/03-egress-masquerade's client sends it.
+  const name = [9, ...'nf-s03-u1'].concat([3, ...'lab'], [4, ...'test'], [0]).map((c) => (typeof c === 'number' ? c : c.charCodeAt(0)));
+  const query = Uint8Array.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, ...name, 0, 1, 0, 1]);
+
+  it('whole: the name and type', () => {
+    expect(parseDns(query, 0, query.length)).toMatchObject({ qname: 'nf-s03-u1.lab.test', qtype: 1, isResponse: false });
+  });
+
+  it('cut (tcpdump -s 68 keeps 26 bytes over Ethernet): the labels kept, marked …, no type', () => {
+    expect(parseDns(query, 0, 26, true)).toMatchObject({ qname: 'nf-s03-u1.lab.…', qtype: -1, answers: [] });
+    expect(parseDns(query, 0, 22, true)?.qname).toBe('nf-s03-u1.…');
+    // The same bytes not known to be cut are no DNS message; a cut inside the first label or the
+    // header gives no name.
+    expect(parseDns(query, 0, 26)).toBeNull();
+    expect(parseDns(query, 0, 20, true)).toBeNull();
+    expect(parseDns(query, 0, 11, true)).toBeNull();
+    // A name ending within the kept bytes but its type cut is read whole.
+    expect(parseDns(query, 0, query.length - 2, true)).toMatchObject({ qname: 'nf-s03-u1.lab.test', qtype: -1 });
   });
 });

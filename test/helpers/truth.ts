@@ -67,6 +67,8 @@ export interface Truth {
   schema: string;
   scenario: string;
   mode: 'userland-proxy' | 'no-proxy';
+  /** record.sh --snaplen: the packets were cut to this many bytes. Absent for whole packets. */
+  snaplen?: number;
   derivedFrom: string[];
   conversations: TruthConversation[];
 }
