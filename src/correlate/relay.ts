@@ -563,5 +563,9 @@ export function isRelayCandidate(n: ConnNode): boolean {
   // a relay, however alike its two datagrams are).
   if (notOnePeer(n)) return false;
   if (n.proto === PROTO_UDP) return n.parts[0].fwd.streamBytes > 0;
+  // A connection already open when the capture began shows neither its opening nor its first
+  // bytes, which are what tie a proxy's two connections together: its first packet in the
+  // capture is no dial, and two such tails closing at once are no relay.
+  if (n.parts.every((f) => f.midStream)) return false;
   return n.proto === PROTO_TCP && (n.fwdIsn !== null || n.parts[0].fwd.packets > 0);
 }

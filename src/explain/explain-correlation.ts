@@ -698,6 +698,12 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   const unanswered = unansweredRequestSteps(f, ctx) ?? refusedByHostSteps(f, ctx) ?? loopbackRefusedSteps(f);
   if (unanswered !== null) return [...steps, ...unanswered];
   const reasons: string[] = [];
+  // A connection already open when the capture began has no handshake in it: a proxy's second
+  // connection is found by when it opened and by its bytes from the first one, neither of which
+  // the capture holds. Kernel NAT would still show (same packets), so this speaks of the proxy.
+  if (f.proto === 6 && f.midStream) {
+    reasons.push('the capture began after this connection had opened (its handshake is not in it): if a userland proxy relayed it, its other connection cannot be recognised without the opening and the first bytes; capture from before the connection starts');
+  }
   const ifaces = ctx.capturedIfaces ?? [];
   // An -i any capture lists only the interfaces that carried packets: one of them is no sign that
   // the others went uncaptured.

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tempDir } from '../helpers/temp-dir.js';
 import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
 import { capturesDir } from '../helpers/paths.js';
@@ -180,5 +182,58 @@ describe.skipIf(!existsSync(join(dir13b, 'truth.json')) || !hasCommand('tshark')
     const text = await said([join(dir13b, 'eth0.pcap'), join(dir13b, 'docker0.pcap')]);
     expect(text).not.toContain('refused it itself');
     expect(text).not.toContain('userland-proxy=false');
+  });
+});
+
+const bulk = join(capturesDir, '16-bulk-transfer');
+
+describe.skipIf(!existsSync(join(bulk, 'truth.json')) || !hasCommand('editcap'))('a capture started after the connection opened (16 cut with editcap -A)', () => {
+  it("says the proxy's client connection has no handshake in the capture, and does not pair it by guess", async () => {
+    // tcpdump started late: every file begins at the 15th packet on lo, mid-download.
+    const t = tsharkFields(join(bulk, 'lo.pcap'), 'frame.number == 15', ['frame.time_epoch'])[0][0];
+    const out = tempDir('natflow-midstream-');
+    const files = ['lo', 'docker0', 'eth0', 'veth2f22765'].map((i) => {
+      const f = join(out, `${i}.pcap`);
+      execFileSync('editcap', ['-A', t, join(bulk, `${i}.pcap`), f]);
+      return f;
+    });
+    const r = await analyzeCaptures(files);
+    const lo = r.flows.find((f) => f.iface === 'lo' && f.proto === 6)!;
+    expect(lo.midStream).toBe(true);
+    expect(r.analysis.correlations.some((c) => c.legs.includes(lo.id))).toBe(false);
+    const why = r.explainUnpaired(lo).join(' ');
+    expect(why).toContain('the capture began after this connection had opened (its handshake is not in it)');
+    // A connection whose opening the capture holds gets no such reason.
+    const whole = await analyzeCaptures([join(bulk, 'lo.pcap')]);
+    const first = whole.flows.find((f) => f.proto === 6)!;
+    expect(first.midStream).toBe(false);
+    expect(whole.explainUnpaired(first).join(' ')).not.toContain('the capture began after');
+  });
+});
+
+const concurrent = join(capturesDir, '08-concurrent');
+
+describe.skipIf(!existsSync(join(concurrent, 'truth.json')) || !hasCommand('editcap'))('08 captured from the middle (editcap -A): connections already open are not paired by guess', () => {
+  it('pairs exactly the connections whose opening the capture holds, as tshark counts their SYNs', async () => {
+    const t = tsharkFields(join(concurrent, 'lo.pcap'), 'frame.number == 250', ['frame.time_epoch'])[0][0];
+    const out = tempDir('natflow-midstream-08-');
+    const files = ['lo', 'docker0', 'eth0', 'veth2f22765', 'veth6b1f533'].map((i) => {
+      const f = join(out, `${i}.pcap`);
+      execFileSync('editcap', ['-A', t, join(concurrent, `${i}.pcap`), f]);
+      return f;
+    });
+    const syns = (f: string): number => tsharkFields(f, 'tcp.flags.syn == 1 && tcp.flags.ack == 0', ['frame.number']).length;
+    const r = await analyzeCaptures(files);
+    const by = (m: string): number => r.analysis.correlations.filter((c) => c.mechanism === m).length;
+    // The host's clients to 127.0.0.1 open on lo, the outside's on eth0: one conversation per SYN.
+    expect(by('userland-proxy')).toBe(syns(files[0]));
+    expect(by('dnat')).toBe(syns(files[2]));
+    expect(r.analysis.correlations.length).toBe(syns(files[0]) + syns(files[2]));
+    // The tails of connections open before the capture stay unpaired, with the reason.
+    for (const id of r.analysis.unpaired) {
+      const f = r.flowsById.get(id)!;
+      expect(f.midStream, id).toBe(true);
+      expect(r.explainUnpaired(f).join(' ')).toContain('the capture began after this connection had opened');
+    }
   });
 });
