@@ -303,6 +303,8 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
   if (unnamed !== null) inferences.push(unnamed);
   const cut = captureSummaries.filter((c) => c.packetsCut > 0);
   if (cut.length > 0) inferences.push(cutCapturesText(cut));
+  const holes = streamsWithHoles(flows, new Set(cut.map((c) => c.file)));
+  if (holes !== null) inferences.push(holes);
   const multiFile = captureSummaries.filter((c, i) => appliedOffsetUs(offsets[i]) !== 0);
   for (const c of multiFile) inferences.push(`clock of ${c.file} is ${fmtOffset(c.clockOffset!)} against the reference (${c.clockOffsetBasis}); corrected before timing decisions`);
 
@@ -368,6 +370,22 @@ function round6(x: number): number {
 function cutCapturesText(cut: readonly CaptureSummary[]): string {
   const each = cut.map((c) => `${c.file} ${c.packetsCut} of ${c.packets} packet${c.packets === 1 ? '' : 's'}${c.snaplen !== null ? ` to ${c.snaplen} bytes` : ''}`);
   return `the capture cut packets short (snaplen): ${each.join(', ')}; payload was compared as far as it was kept, and relayed streams by their length (from TCP sequence numbers) and their first bytes`;
+}
+
+/**
+ * TCP streams with bytes no capture point recorded (sequence numbers skip them: packets the
+ * capture dropped or missed), in files that cut no packet short (a snaplen explains those).
+ * Their payload is compared as far as it was seen, as for a cut capture.
+ */
+function streamsWithHoles(flows: readonly Flow[], cutFiles: ReadonlySet<string>): string | null {
+  const perFile = new Map<string, number>();
+  for (const f of flows) {
+    if (f.proto !== PROTO_TCP || cutFiles.has(f.file) || (f.fwd.gapBytes === 0 && f.rev.gapBytes === 0)) continue;
+    perFile.set(f.file, (perFile.get(f.file) ?? 0) + 1);
+  }
+  if (perFile.size === 0) return null;
+  const each = [...perFile].map(([file, n]) => `${n} connection${n === 1 ? '' : 's'} in ${file}`);
+  return `the capture missed packets (sequence numbers skip bytes no packet carried): ${each.join(', ')}; tcpdump counts what it dropped ("dropped by kernel"); payload was compared as far as it was seen, relayed streams by their length and first bytes`;
 }
 
 function fmtOffset(s: number): string {

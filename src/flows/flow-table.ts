@@ -796,8 +796,8 @@ export class FlowTable {
       this.recent = old;
     }
 
-    finishStream(lf.fwdStream, flow.fwd, flow.lastUs, this.slab);
-    finishStream(lf.revStream, flow.rev, flow.lastUs, this.slab);
+    finishStream(lf.fwdStream, flow.fwd, flow.lastUs, this.slab, lf.finFwdSeq);
+    finishStream(lf.revStream, flow.rev, flow.lastUs, this.slab, lf.finRevSeq);
     this.recycle(lf.fwdStream);
     this.recycle(lf.revStream);
     lf.fwdStream = null;
@@ -1037,9 +1037,11 @@ function macSignature(pkt: Packet): number {
   return -1;
 }
 
-function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: number, slab: Slab): void {
+/** `finSeq`: where the direction's FIN said its stream ends (-1: no FIN seen). */
+function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: number, slab: Slab, finSeq: number): void {
   if (s === null) return;
   s.flush(endUs);
+  if (finSeq >= 0) s.endAt(finSeq);
   st.retransmissions += s.retransmissions;
   st.outOfOrder += s.outOfOrder;
   st.gaps = s.gaps;

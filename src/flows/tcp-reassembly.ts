@@ -145,6 +145,20 @@ export class StreamReassembler {
     this.deliver(data, off, capLen, Math.max(capLen, wireLen), tsUs);
   }
 
+  /**
+   * The stream ended at `seq` (its FIN's sequence number): bytes before it that never reached the
+   * capture (the last segments lost, a response the capture missed whole) are a gap, so the
+   * stream's length is the sender's, not what was seen. After flush().
+   */
+  endAt(seq: number): void {
+    if (!this.started) return;
+    const missing = (seq - this.nextSeq) | 0;
+    // A FIN behind the stream (a retransmission's) or implausibly far ahead says nothing.
+    if (missing <= 0 || missing > this.limits.maxPendingBytes * 64) return;
+    this.recordGap(missing);
+    this.nextSeq = seq >>> 0;
+  }
+
   /** End of stream (FIN, RST or end of capture): whatever is buffered is delivered around its gaps. */
   flush(tsUs: number): void {
     while (this.pending.length > 0) this.skipToPending(tsUs);
