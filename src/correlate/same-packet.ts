@@ -149,15 +149,20 @@ function grow(a: Float64Array): Float64Array {
 
 /**
  * b's packets while one match is verified: their keys and times, and an open-addressing table
- * from key to the first packet with it (each distinct key of b matches once, at its first copy:
- * a retransmission is the same packet again, later). Typed arrays reused across matches: a Map
- * and an object per packet, or a scan of every pair of packets, cost more than the comparison.
+ * from key to the first packet with it, the others with that key chained after it in capture
+ * order (a SYN-ACK sent again unchanged is the same packet again: a's n-th copy matches b's n-th,
+ * and both count). Typed arrays reused across matches: a Map and an object per packet, or a scan
+ * of every pair of packets, cost more than the comparison.
  */
 let keyOf = new Uint32Array(512);
 let tsOf = new Float64Array(512);
 let used = new Uint8Array(512);
+/** The next packet of b with the same key, -1 at the end of the chain. */
+let nextOf = new Int32Array(512);
 let slotKey = new Uint32Array(1024);
 let slotAt = new Int32Array(1024);
+/** The chain's last packet, per slot. */
+let slotLast = new Int32Array(1024);
 
 /** Fills the table with b's packets; returns the table's mask. */
 function tableOf(b: ConnNode): number {
@@ -168,12 +173,14 @@ function tableOf(b: ConnNode): number {
     keyOf = new Uint32Array(cap);
     tsOf = new Float64Array(cap);
     used = new Uint8Array(cap);
+    nextOf = new Int32Array(cap);
   }
   let size = 16;
   while (size < 2 * n) size *= 2;
   if (size > slotAt.length) {
     slotKey = new Uint32Array(size);
     slotAt = new Int32Array(size);
+    slotLast = new Int32Array(size);
   }
   const mask = size - 1;
   slotAt.fill(-1, 0, size);
@@ -185,12 +192,14 @@ function tableOf(b: ConnNode): number {
       keyOf[nb] = k;
       tsOf[nb] = s.tsUsAt(i);
       used[nb] = 0;
+      nextOf[nb] = -1;
       let h = k & mask;
       while (slotAt[h] >= 0 && slotKey[h] !== k) h = (h + 1) & mask;
       if (slotAt[h] < 0) {
         slotKey[h] = k;
         slotAt[h] = nb;
-      }
+      } else nextOf[slotLast[h]] = nb;
+      slotLast[h] = nb;
       nb++;
     }
   }
@@ -219,8 +228,9 @@ export function matchSamePacket(a: ConnNode, b: ConnNode, pool: DeltaPool | null
   for (const f of a.parts) {
     const s = f.samples;
     for (let i = 0; i < s.count; i++) {
-      const j = firstWith(fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i)), mask);
-      if (j < 0 || used[j] === 1) continue;
+      let j = firstWith(fullKey(s.dirAt(i), s.seqAt(i), s.ackAt(i), s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), s.flagsAt(i), s.tsValAt(i)), mask);
+      while (j >= 0 && used[j] === 1) j = nextOf[j];
+      if (j < 0) continue;
       used[j] = 1;
       pushDelta(s.dirAt(i), tsOf[j] - s.tsUsAt(i));
       if (s.tsValAt(i) >= 0) tsvalMatched++;

@@ -647,6 +647,16 @@ describe('replies lost between two capture points (17 with userland-proxy=false:
       expect(text).toMatch(/appear on docker0, but none on eth0, and the client sent its SYN \d+ more times: the host dropped the replies between docker0 and eth0/);
       expect(text).not.toContain('were translated back');
     }
+    // The SYN-ACKs the container sent again, unchanged, are each a packet seen on docker0 and on
+    // its port: the hop counts every frame tshark shows of the connection on both.
+    const perIf = await analyzeCaptures(Object.values(s.perInterface));
+    const bridged = correlationOfTruth(perIf, t);
+    const inner = t.legs.find((l) => l.interfaces.includes('docker0'))!.tuple;
+    const frames = (iface: string): number => tsharkFields(s.perInterface[iface], `tcp.port == ${inner.sport}`, ['frame.number']).length;
+    const port = t.legs.find((l) => l.interfaces.includes('docker0'))!.interfaces.find((i) => i.startsWith('veth'))!;
+    expect(frames('docker0')).toBe(frames(port));
+    const hop = bridged.evidence.find((e) => e.kind === 'packets' && e.detail.includes(`on docker0 and ${port}`))!;
+    expect(hop.count).toBe(frames('docker0'));
     // With the rules the host had, the step names the rule that drops them, walked as FORWARD is.
     const rules = join(s.dir, 'iptables-save.txt');
     const withRules = await analyzeCaptures(Object.values(s.perInterface), { rulesFile: rules });
