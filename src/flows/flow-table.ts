@@ -595,6 +595,9 @@ export class FlowTable {
     if (st.packets === 0) {
       st.firstTtl = pkt.ttl >= 0 ? pkt.ttl : null;
       if (pkt.ethSrcOff >= 0) st.firstMacSrc = this.strings.mac(d, pkt.ethSrcOff);
+      // A Linux cooked header (-i any) keeps the sender's link-layer address: the frame's
+      // Ethernet source, as an Ethernet capture of the same interface shows it.
+      else if (pkt.sllAddrOff >= 0 && pkt.sllAddrLen === 6) st.firstMacSrc = this.strings.mac(d, pkt.sllAddrOff);
       if (pkt.ethDstOff >= 0) st.firstMacDst = this.strings.mac(d, pkt.ethDstOff);
     }
     st.packets++;

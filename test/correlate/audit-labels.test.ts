@@ -87,8 +87,9 @@ describe.skipIf(!byName.has('15b') || !hasCommand('tshark'))('a hop without NAT 
     const port = t.legs[0].tuple.sport;
     const json = JSON.parse((await runCli(['analyze', '--json', s.dir])).stdout) as Analysis;
     const c = json.correlations.find((x) => x.mechanism === 'dnat')!;
-    const hop = c.hops.find((h) => h.fields.some((d) => d.field === 'mac' && d.verdict === 'rewritten'))!;
-    expect(hop.mechanism).toBe('bridge');
+    // The DNAT hop before it rewrote the MAC too (the host routed the packet out of docker0).
+    const hop = c.hops.find((h) => h.mechanism === 'bridge' && h.fields.some((d) => d.field === 'mac' && d.verdict === 'rewritten'))!;
+    expect(hop).toBeDefined();
     const [from, to] = [hop.from, hop.to].map((id) => json.flows.find((f) => f.id === id)!);
     // The first packet (the SYN) as tshark decodes it on each interface's own capture.
     const syn = (iface: string) => tsharkFields(s.perInterface[iface], `tcp.srcport==${port} && ip.dst==${server.dst} && tcp.flags.syn==1`, ['eth.src', 'ip.ttl'])[0];
@@ -111,6 +112,14 @@ describe.skipIf(!byName.has('15b') || !hasCommand('tshark'))('a hop without NAT 
     const text = (await runCli(['analyze', s.dir])).stdout.replace(/\s+/g, ' ');
     expect(text).not.toContain('no rewrite (bridged)');
     expect(text).toContain(`${hop.from} → ${hop.to} bridge: tuple unchanged (TTL unchanged: not routed; source MAC ${macA} → ${macB})`);
+
+    // The -i any capture alone says the same: its cooked headers keep each frame's source MAC.
+    const any = JSON.parse((await runCli(['analyze', '--json', '--links', join(s.dir, 'ip-link.txt'), s.any!])).stdout) as Analysis;
+    const ca = any.correlations.find((x) => x.mechanism === 'dnat')!;
+    const ha = ca.hops.find((h) => h.mechanism === 'bridge' && h.fields.some((d) => d.field === 'mac'))!;
+    const ifaceOf = (id: string): string => any.flows.find((f) => f.id === id)!.iface;
+    expect([ifaceOf(ha.from), ifaceOf(ha.to)]).toEqual([from.iface, to.iface]);
+    expect(ha.rewrite).toBe(`tuple unchanged (TTL unchanged: not routed; source MAC ${macA} → ${macB})`);
   });
 });
 
