@@ -940,7 +940,9 @@ function sameText(h: Hop | undefined): string {
   const same = namedFields(h, SAME_FIELDS, 'preserved');
   if (same.length === 0) return '';
   const text = listText(same);
-  return ` ${text.charAt(0).toUpperCase()}${text.slice(1)} ${same.length === 1 && (same[0] === 'IP ID' || same[0] === 'payload') ? 'is' : 'are'} unchanged: it is the same packet.`;
+  // A capture that kept part of the payload (hop-fields.ts payloadText: "113 B, 30 B captured").
+  const partly = same.includes('payload') && /captured$/.test(fieldOf(h, 'payload')?.from ?? '') ? ' (the payload as far as the capture kept it)' : '';
+  return ` ${text.charAt(0).toUpperCase()}${text.slice(1)} ${same.length === 1 && (same[0] === 'IP ID' || same[0] === 'payload') ? 'is' : 'are'} unchanged${partly}: it is the same packet.`;
 }
 
 /** "a", "a and b", "a, b and c". */

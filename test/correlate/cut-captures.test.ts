@@ -53,6 +53,13 @@ describe.skipIf(cut.length === 0)('captures cut short by a snaplen', () => {
         if (c.packetsCut > 0) expect(note).toContain(named);
         else expect(note).not.toContain(`${c.file} `);
       }
+      // A kernel-NAT hop over cut payload says how far "payload unchanged" was seen.
+      for (const c of r.analysis.correlations.filter((x) => x.mechanism === 'dnat')) {
+        const cutHop = c.hops.some((h) => h.fields.some((f) => f.field === 'payload' && f.verdict === 'preserved' && /captured$/.test(f.from)));
+        const text = c.explanation.join(' ');
+        if (cutHop) expect(text).toContain('unchanged (the payload as far as the capture kept it): it is the same packet');
+        else expect(text).not.toContain('as far as the capture kept it');
+      }
     });
 
     const proxied = s.conversations.some((c) => c.mechanism === 'userland-proxy' && c.legs.some((l) => l.interfaces.includes('lo')));
