@@ -92,17 +92,20 @@ class Buckets {
   }
 }
 
-/** Adds the node's first sample in `dir` (with payload when asked) to `buckets` under `kind`. */
-function addFirstSample(buckets: Buckets, kind: number, n: ConnNode, dir: number, needPayload: boolean): void {
+/**
+ * Adds the node's first `count` samples in `dir` (with payload when asked) to `buckets` under
+ * `kind`: one per sample, so a node whose capture began a datagram later (its first is the other
+ * node's second) still shares a bucket with it.
+ */
+function addFirstSamples(buckets: Buckets, kind: number, n: ConnNode, dir: number, needPayload: boolean, count: number): void {
+  let added = 0;
   for (const f of n.parts) {
     const s = f.samples;
-    const count = s.count;
-    if (count === 0) continue;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < s.count; i++) {
       if (s.dirAt(i) !== dir) continue;
       if (needPayload && s.payloadHashAt(i) === 0) continue;
       buckets.add(kind, s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), n.idx);
-      return;
+      if (++added === count) return;
     }
   }
 }
@@ -112,18 +115,20 @@ export function samePacketCandidates(nodes: readonly ConnNode[]): number[] {
   const N = nodes.length;
   const byFwdIsn = new Buckets(N);
   const byRevIsn = new Buckets(N);
-  // TCP adds one sample per node, other protocols two.
-  const buckets = new Buckets(2 * N);
+  // TCP adds one sample per node, other protocols three.
+  const buckets = new Buckets(3 * N);
   for (const n of nodes) {
     if (n.proto === PROTO_TCP) {
       if (n.fwdIsn !== null) byFwdIsn.add(n.fwdIsn, 0, 0, 0, n.idx);
       if (n.revIsn !== null) byRevIsn.add(n.revIsn, 0, 0, 0, n.idx);
       // A data segment's IP ID + payload survives a seq rewrite (helper / SYNPROXY) too.
-      addFirstSample(buckets, 0, n, 0, true);
+      addFirstSamples(buckets, 0, n, 0, true, 1);
     } else {
-      // Kinds 1 + 2·proto (client → server) and 2 + 2·proto (server → client): never 0.
-      addFirstSample(buckets, 1 + 2 * n.proto, n, 0, false);
-      addFirstSample(buckets, 2 + 2 * n.proto, n, 1, false);
+      // Kinds 1 + 2·proto (client → server) and 2 + 2·proto (server → client): never 0. Two
+      // client datagrams: a capture point that started between them (13: all.pcapng's dumpcap
+      // missed the first of two MLD reports eth0.pcap holds) still meets its other copies.
+      addFirstSamples(buckets, 1 + 2 * n.proto, n, 0, false, 2);
+      addFirstSamples(buckets, 2 + 2 * n.proto, n, 1, false, 1);
     }
   }
   const out: number[] = [];

@@ -237,3 +237,23 @@ describe.skipIf(!existsSync(join(concurrent, 'truth.json')) || !hasCommand('edit
     }
   });
 });
+
+const ipv6Proxy = join(capturesDir, '13-ipv6-proxy');
+
+describe.skipIf(!existsSync(join(ipv6Proxy, 'truth.json')))('a capture point recorded in several files, one of them started later (13: all.pcapng)', () => {
+  it("lists each link-local flow once, though dumpcap's file missed the first of two MLD reports from ::", async () => {
+    // eth0.pcap alone: the flows that one capture point holds.
+    const alone = await analyzeCaptures([join(ipv6Proxy, 'eth0.pcap')]);
+    const own = alone.flows.filter((f) => f.proto === 58).length;
+    expect(own).toBeGreaterThan(0);
+    const r = await analyzeCaptures([ipv6Proxy], { ifindexNames: parseLinksDump(readFileSync(join(ipv6Proxy, 'ip-link.txt'), 'utf8')) });
+    const listed = r.analysis.unpaired.map((id) => r.flowsById.get(id)!).filter((f) => f.proto === 58);
+    expect(listed).toHaveLength(own);
+    // The later file's copy holds fewer packets of the same tuple, and is named a copy.
+    const mld = listed.find((f) => f.src.ip === '::' && f.dst.ip === 'ff02::16')!;
+    const shorter = r.flows.filter((f) => f.proto === 58 && f.src.ip === '::' && f.dst.ip === 'ff02::16' && f.fwd.packets < mld.fwd.packets);
+    expect(shorter.length).toBeGreaterThan(0);
+    const note = r.analysis.inferences.find((i) => i.startsWith('unpaired flows recorded in more than one file are listed once'))!;
+    for (const s of shorter) expect(note).toContain(`${s.id} = ${mld.id}`);
+  });
+});
