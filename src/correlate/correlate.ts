@@ -452,14 +452,31 @@ function dropSecondDeliveries(nodes: ConnNode[], dropped: Duplicate[]): ConnNode
 function dropRepeatedCapturePoints(nodes: ConnNode[], dropped: Duplicate[]): ConnNode[] {
   if (nodes.length === 1) return nodes;
   const kept: ConnNode[] = [];
+  const from = dropped.length;
   for (const n of nodes) {
-    const twin = kept.find(
+    const at = kept.findIndex(
       (k) => k.file !== n.file && k.iface === n.iface && k.parts.length === n.parts.length && sameEndpoint(k.client, n.client) && sameEndpoint(k.server, n.server),
     );
-    if (twin) dropped.push({ node: n, of: twin });
-    else kept.push(n);
+    if (at < 0) {
+      kept.push(n);
+      continue;
+    }
+    const twin = kept[at];
+    // Copies cut at other lengths (an Ethernet pcap and an -i any capture, both with a snaplen):
+    // the leg is the one that kept more of the payload (its HTTP line, its stream).
+    if (capturedBytes(n) > capturedBytes(twin)) {
+      kept[at] = n;
+      for (let i = from; i < dropped.length; i++) if (dropped[i].of === twin) dropped[i].of = n;
+      dropped.push({ node: twin, of: n });
+    } else dropped.push({ node: n, of: twin });
   }
   return kept;
+}
+
+function capturedBytes(n: ConnNode): number {
+  let b = 0;
+  for (const f of n.parts) b += f.fwd.streamBytes + f.rev.streamBytes;
+  return b;
 }
 
 /**
