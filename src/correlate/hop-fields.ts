@@ -4,7 +4,7 @@
  */
 import type { FieldDiff, Mechanism } from './model.js';
 import { endpointText, isIcmp, type ConnNode } from './conn-node.js';
-import { sameBytes } from './relay.js';
+import { sameCutStream } from './relay.js';
 import { knownHead } from '../flows/stream-head.js';
 
 export interface TupleChange {
@@ -127,7 +127,7 @@ function payloadText(n: ConnNode): string | null {
 function cutPayload(x: ConnNode, y: ConnNode, from: string, to: string): FieldDiff | null {
   const a = x.parts[0].fwd;
   const b = y.parts[0].fwd;
-  if (!sameBytes(true, true, null, null, a.streamBytes + a.gapBytes, b.streamBytes + b.gapBytes, knownHead(a), knownHead(b))) return null;
+  if (!sameCutStream(a.streamBytes + a.gapBytes, b.streamBytes + b.gapBytes, knownHead(a), knownHead(b))) return null;
   return { field: 'payload', from, to, verdict: 'preserved' };
 }
 
@@ -172,12 +172,10 @@ export function fieldDiffs(x: ConnNode, y: ConnNode, relay: boolean, seqOffset: 
   // No payload on one side (a refused upstream, a bare handshake) means nothing was carried, not a rewrite.
   const payX = payloadText(x);
   const payY = payloadText(y);
-  if (payX !== null && payY !== null && (x.parts[0].fwd.gapBytes > 0 || y.parts[0].fwd.gapBytes > 0)) {
-    const d = cutPayload(x, y, payX, payY);
-    if (d !== null) out.push(d);
-  } else if (payX !== null && payY !== null) {
-    const d = cmp('payload', payX, payY, false)!;
-    if (relay || d.verdict === 'preserved' || sameStreamSpan(x, y, seqOffset)) out.push(d);
+  if (payX !== null && payY !== null) {
+    const cut = x.parts[0].fwd.gapBytes > 0 || y.parts[0].fwd.gapBytes > 0;
+    const d = cut ? cutPayload(x, y, payX, payY) : cmp('payload', payX, payY, false)!;
+    if (d !== null && (cut || relay || d.verdict === 'preserved' || sameStreamSpan(x, y, seqOffset))) out.push(d);
   }
   return out;
 }

@@ -150,17 +150,19 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number, copies: r
   };
 }
 
-
 /**
  * Whether two ends carried the same bytes one way. Whole streams compare digests. When the
  * capture cut either short, the digests cover different pieces (the proxy segments its side
- * differently, so a snaplen keeps other bytes): the lengths from the sequence numbers must be
- * equal, and so must the first bytes both captures kept.
+ * differently, so a snaplen keeps other bytes): see sameCutStream.
  */
 export function sameBytes(aCut: boolean, bCut: boolean, aDigest: string | null, bDigest: string | null, aLen: number, bLen: number, aHead: Uint8Array, bHead: Uint8Array): boolean {
-  if (!aCut && !bCut) return aDigest === bDigest;
+  return !aCut && !bCut ? aDigest === bDigest : sameCutStream(aLen, bLen, aHead, bHead);
+}
+
+/** A stream the capture cut short: equal lengths from the sequence numbers, and equal first bytes where both kept them. */
+export function sameCutStream(aLen: number, bLen: number, aHead: Uint8Array, bHead: Uint8Array): boolean {
   if (aLen !== bLen) return false;
-  const n = Math.min(aHead.length, bHead.length);
+  const n = comparedBytes(aHead, bHead);
   for (let i = 0; i < n; i++) if (aHead[i] !== bHead[i]) return false;
   return true;
 }

@@ -1,4 +1,5 @@
 import { knownHead } from '../flows/stream-head.js';
+import { comparedBytes } from '../correlate/relay.js';
 import type { Flow } from '../flows/flow.js';
 import { neighborDiscoveryName } from '../flows/link-control.js';
 import { isBridgeDevice, isUnnamedInterface, onBridgePort, PACKET_HOST, PACKET_OUTGOING } from '../flows/interface-role.js';
@@ -267,7 +268,7 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
     : payload?.verdict === 'preserved'
       ? client.fwd.gapBytes > 0 || upstream.fwd.gapBytes > 0
         // What a cut capture can show: the byte counts, and the first bytes it kept.
-        ? Math.min(knownHead(client.fwd).length, knownHead(upstream.fwd).length) > 0
+        ? comparedBytes(knownHead(client.fwd), knownHead(upstream.fwd)) > 0
           ? 'Only the payload is the same: as many bytes each way, and the first bytes the capture kept (it did not keep them all) match.'
           : 'Only the payload is carried over: as many bytes each way (the capture kept too little of them to compare the bytes).'
         : 'Only the payload bytes are the same.'

@@ -6,16 +6,13 @@
  * and timing, and says that is what it compared. Lengths and cut counts are checked with tshark.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { scenarios } from './truth.js';
 import { hasCommand, tsharkFields } from '../helpers/tools.js';
 import type { Flow } from '../../src/flows/flow.js';
 
-const cut = scenarios().filter((s) => /--snaplen\d+$/.test(s.name));
-const snaplenOf = (dir: string): number => (JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as { snaplen: number }).snaplen;
+const cut = scenarios().filter((s) => s.snaplen !== null);
 
 /**
  * Bytes each client sent, by tshark, keyed `sport>dport`: the highest next sequence number of a
@@ -37,7 +34,7 @@ describe.skipIf(cut.length === 0)('captures cut short by a snaplen', () => {
     it(`${s.name}: each capture's cut packets counted and the snaplen named, as tshark counts them`, async () => {
       const r = await analyzeCaptures([s.dir], parseCaptureOptions({}, [s.dir]));
       expect(r.errors).toEqual([]);
-      const snaplen = snaplenOf(s.dir);
+      const snaplen = s.snaplen!;
       for (const c of r.analysis.captures) {
         const rows = tsharkFields(c.file, 'frame.cap_len < frame.len', ['frame.number']);
         expect(c.packetsCut, c.file).toBe(rows.length);

@@ -17,11 +17,17 @@ function listRows(frame: string): string[] {
   return frame.split('\n').filter((l) => /^[> ](userland-proxy|dnat|snat|bridge|unpaired) /.test(l));
 }
 
+/** The TUI on 08-concurrent, once its results are listed. */
+async function openWithResults(): Promise<{ ui: ReturnType<typeof render>; frame: () => string }> {
+  const ui = render(<App loader={pipelineLoader(CONCURRENT, {})} noColor={true} />);
+  const frame = (): string => ui.lastFrame() ?? '';
+  await waitFor(() => frame().includes('shown'), 'results');
+  return { ui, frame };
+}
+
 describe('natflow tui: several keys in one input chunk', () => {
   it('jj moves the cursor two rows, jjjj four more, kk two back', async () => {
-    const ui = render(<App loader={pipelineLoader(CONCURRENT, {})} noColor={true} />);
-    const frame = (): string => ui.lastFrame() ?? '';
-    await waitFor(() => frame().includes('shown'), 'results');
+    const { ui, frame } = await openWithResults();
     const selectedAt = (n: number): boolean => listRows(frame())[n]?.startsWith('>') === true;
     expect(listRows(frame()).length).toBeGreaterThanOrEqual(7);
     expect(selectedAt(0)).toBe(true);
@@ -35,9 +41,7 @@ describe('natflow tui: several keys in one input chunk', () => {
   });
 
   it('a filter typed with its Enter in one chunk is applied', async () => {
-    const ui = render(<App loader={pipelineLoader(CONCURRENT, {})} noColor={true} />);
-    const frame = (): string => ui.lastFrame() ?? '';
-    await waitFor(() => frame().includes('shown'), 'results');
+    const { ui, frame } = await openWithResults();
     ui.stdin.write('/');
     await waitFor(() => frame().includes('/█'), 'filter prompt');
     ui.stdin.write(':44300\r');
@@ -48,9 +52,7 @@ describe('natflow tui: several keys in one input chunk', () => {
   });
 
   it('in the detail pane jjj scrolls three lines', async () => {
-    const ui = render(<App loader={pipelineLoader(CONCURRENT, {})} noColor={true} />);
-    const frame = (): string => ui.lastFrame() ?? '';
-    await waitFor(() => frame().includes('shown'), 'results');
+    const { ui, frame } = await openWithResults();
     ui.stdin.write('\r');
     await waitFor(() => frame().includes('[detail]'), 'detail');
     const lines = frame().split('\n');
