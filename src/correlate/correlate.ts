@@ -12,7 +12,7 @@
 import type { Flow } from '../flows/flow.js';
 import { isUnnamedInterface, onBridgePort } from '../flows/interface-role.js';
 import { isLinkControl } from '../flows/link-control.js';
-import { linkOnlyDestination } from './link-scope.js';
+import { isBackgroundNoise } from './link-scope.js';
 import { SECOND_DELIVERY_NOTE, type Analysis, type CaptureSummary, type Correlation } from './model.js';
 import { buildNodes, firstTtl, PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.js';
 import { samePacketCandidates } from './candidate-index.js';
@@ -237,7 +237,7 @@ export function correlate(flows: readonly Flow[], captures: readonly CaptureInpu
       }
     }
     if (c.mechanism === 'userland-proxy' && single.proto === PROTO_UDP) proxiedUdp++;
-    (isBackgroundNoise(c, single.parts[0]) ? noise : correlations).push(c);
+    (isBackgroundNoise(c.mechanism, isLinkControl(single.parts[0]), single.parts[0].dst.ip) ? noise : correlations).push(c);
     if (errors.byHead.has(head)) errorTarget.set(head, c);
   }
   // Background noise after the conversations, numbered after them: the summary leads with the
@@ -498,10 +498,3 @@ function unnamedInterfacesNote(captures: readonly CaptureSummary[], bridgePorts:
   );
 }
 
-/**
- * Copies of one link-local control packet (neighbor discovery, MLD, IGMP) or of a multicast or
- * broadcast packet, bridged: seen at several capture points, but no conversation.
- */
-function isBackgroundNoise(c: LazyCorrelation, lead: Flow): boolean {
-  return c.mechanism === 'bridge' && (isLinkControl(lead) || linkOnlyDestination(lead.dst.ip));
-}

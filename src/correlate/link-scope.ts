@@ -4,6 +4,7 @@
  * link (bridged copies of it stay possible).
  */
 import type { ConnNode } from './conn-node.js';
+import type { Mechanism } from './model.js';
 
 /** From ::, 0.0.0.0 or a link-local address, or to multicast, broadcast or a link-local address. */
 export function linkScoped(n: ConnNode): boolean {
@@ -44,4 +45,13 @@ export function linkOnlyDestination(ip: string): boolean {
  */
 export function initialTtl(t: number | null): boolean {
   return t === 64 || t === 128 || t === 255;
+}
+
+/**
+ * Copies of one link-local control packet (neighbor discovery, MLD, IGMP: `linkControl`) or of a
+ * multicast or broadcast packet, bridged: seen at several capture points, but no conversation.
+ * The correlator lists these after the conversations and the summary counts them apart: one test.
+ */
+export function isBackgroundNoise(mechanism: Mechanism, linkControl: boolean, dstIp: string): boolean {
+  return mechanism === 'bridge' && (linkControl || linkOnlyDestination(dstIp));
 }

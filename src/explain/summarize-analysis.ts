@@ -1,6 +1,7 @@
 import { NAT_OUTSIDE_NOTE, type Analysis, type FlowSummary, type Mechanism } from '../correlate/model.js';
 import { sanitizeText } from '../present/sanitize.js';
 import { linkControlKindsText, type LinkControlKind } from '../flows/link-control.js';
+import { isBackgroundNoise } from '../correlate/link-scope.js';
 
 const PHRASE: Record<Mechanism, string> = {
   'userland-proxy': 'through the userland proxy',
@@ -14,14 +15,10 @@ const ORDER: Mechanism[] = ['userland-proxy', 'dnat', 'snat', 'dnat+snat', 'brid
 /** A bridge correlation one of whose hops the host routed (same tuple, TTL one lower). */
 const ROUTED = 'routed without NAT';
 
-function isMulticast(ip: string): boolean {
-  const first = Number(ip.split('.')[0]);
-  return ip.includes(':') ? ip.toLowerCase().startsWith('ff') : first >= 224 && first <= 239;
-}
-
-/** Multicast, or the limited broadcast 255.255.255.255 (the address part of an `ip:port`). */
-function isGroupAddress(ipPort: string): boolean {
-  return isMulticast(ipPort) || ipPort.startsWith('255.255.255.255');
+/** The address of an `ip:port` (IPv6 in brackets), or of an endpoint without a port. */
+function addressOf(endpoint: string): string {
+  const m = /^\[([^\]]*)\](?::\d+)?$|^([^:]+)(?::\d+)?$/.exec(endpoint);
+  return m === null ? endpoint : (m[1] ?? m[2]);
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -45,13 +42,19 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   }
   // A bridged multicast packet (docker0's IGMPv3 report) is background noise, not a conversation;
   // so is IPv6 neighbor discovery and MLD across the bridge (unicast neighbor advertisements too).
-  const v6Noise = a.correlations.filter((c) => c.mechanism === 'bridge' && lookup(c.legs[0])?.proto === 'icmpv6' && lookup(c.legs[0])?.linkControl === true);
-  const noise = a.correlations.filter((c) => c.mechanism === 'bridge' && !v6Noise.includes(c) && isGroupAddress((lookup(c.legs[0])?.dst ?? '').replace(/^\[/, '')));
-  const paired = a.correlations.filter((c) => c.mechanism !== 'none' && !noise.includes(c) && !v6Noise.includes(c));
+  const allNoise = a.correlations.filter((c) => {
+    const lead = lookup(c.legs[0]);
+    return isBackgroundNoise(c.mechanism, lead?.linkControl === true, addressOf(lead?.dst ?? ''));
+  });
+  const isV6Noise = (c: Analysis['correlations'][number]): boolean => lookup(c.legs[0])?.proto === 'icmpv6' && lookup(c.legs[0])?.linkControl === true;
+  const v6Noise = allNoise.filter(isV6Noise);
+  const noise = allNoise.filter((c) => !isV6Noise(c));
+  const isNoise = new Set(allNoise);
+  const paired = a.correlations.filter((c) => c.mechanism !== 'none' && !isNoise.has(c));
   const parts: string[] = [];
   const isRouted = (c: Analysis['correlations'][number]): boolean => c.mechanism === 'bridge' && c.hops.some((h) => h.rewrite === 'no rewrite (routed)');
   const routed = paired.filter(isRouted);
-  const byMech = ORDER.map((m) => [m, paired.filter((c) => c.mechanism === m && !routed.includes(c))] as const).filter(([, cs]) => cs.length > 0);
+  const byMech = ORDER.map((m) => [m, paired.filter((c) => c.mechanism === m && !isRouted(c))] as const).filter(([, cs]) => cs.length > 0);
   const counts = byMech.map(([m, cs]) => `${cs.length} ${PHRASE[m]}`);
   if (routed.length > 0) counts.push(`${routed.length} ${ROUTED}`);
   let head = paired.length === 0

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
-import { correlationOfTruth, type Scenario, scenariosByNumber, type TruthConversation } from './truth.js';
+import { correlationOfTruth, type Scenario, scenarios, scenariosByNumber, type TruthConversation } from './truth.js';
 
 const byName = scenariosByNumber();
 
@@ -225,6 +225,43 @@ describe('conversations first, background noise after', () => {
     expect(igmp.length).toBeGreaterThan(0);
     expect(igmp.every((c) => c.mechanism === 'bridge' && Number(c.id.slice(1)) > 1)).toBe(true);
   });
+});
+
+describe('the summary and the list agree on what is background noise', () => {
+  // Told apart by the test's own reading of the lead flow: IGMP, ICMPv6 neighbor discovery or MLD,
+  // or a multicast or broadcast destination.
+  const noiseLike = (r: AnalyzeResult, c: AnalyzeResult['analysis']['correlations'][number]): boolean => {
+    const f = r.flowsById.get(c.legs[0])!;
+    const ip = f.dst.ip;
+    const group = /^ff[0-9a-f]{2}:/.test(ip) || ip === '255.255.255.255' || (ip.includes('.') && Number(ip.split('.')[0]) >= 224 && Number(ip.split('.')[0]) <= 239);
+    // MLD queries, reports and done (130-132, 143); router and neighbor solicitation, advertisement and redirect (133-137).
+    const ndOrMld = f.proto === 58 && f.icmp !== null && ((f.icmp.type >= 130 && f.icmp.type <= 137) || f.icmp.type === 143);
+    return c.mechanism === 'bridge' && (f.proto === 2 || ndOrMld || group);
+  };
+  for (const s of scenarios()) {
+    const forms: [string, string[]][] = [['per-interface files', Object.values(s.perInterface)]];
+    if (s.any) forms.push(['-i any', [s.any]]);
+    if (s.pcapng) forms.push(['pcapng', [s.pcapng]]);
+    for (const [form, files] of forms) {
+      it(`${s.name} (${form}): the conversations the summary counts come first, then only noise, whose packets it counts`, async () => {
+        const r = await analyzeCaptures(files);
+        const summary = r.analysis.summary.replace(/\s+/g, ' ');
+        const m = /^(\d+) conversations?:/.exec(summary);
+        const counted = m ? Number(m[1]) : 0;
+        if (!m) expect(summary).toMatch(/^No conversations were paired/);
+        const cs = r.analysis.correlations;
+        const conversations = cs.filter((c) => c.mechanism !== 'none').slice(0, counted);
+        const last = conversations.length === 0 ? -1 : cs.indexOf(conversations[conversations.length - 1]);
+        const after = cs.slice(last + 1).filter((c) => c.mechanism !== 'none');
+        expect(conversations.length).toBe(counted);
+        for (const c of conversations) expect(noiseLike(r, c), `${c.id} counted as a conversation`).toBe(false);
+        for (const c of after) expect(noiseLike(r, c), `${c.id} after the counted conversations`).toBe(true);
+        const packets = after.reduce((n, c) => n + Math.max(1, r.flowsById.get(c.legs[0])!.fwd.packets + r.flowsById.get(c.legs[0])!.rev.packets), 0);
+        const told = [...summary.matchAll(/(\d+) (?:multicast packets?|multicast or broadcast packets?|IPv6 neighbor discovery or MLD packets?) (?:bridged|seen)/g)].reduce((n, x) => n + Number(x[1]), 0);
+        expect(told).toBe(packets);
+      });
+    }
+  }
 });
 
 describe('14b: a host process on the host\'s own address, userland-proxy=false', () => {
