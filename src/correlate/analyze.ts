@@ -28,6 +28,8 @@ export interface AnalyzeOptions {
   flowOptions?: LoadOptions['flowOptions'];
   /** Called while the captures are read (the TUI shows bytes read and packets/s). */
   onProgress?: LoadOptions['onProgress'];
+  /** Stops the analysis (it rejects with the signal's reason): the TUI quit before it ended. */
+  signal?: AbortSignal;
 }
 
 export interface AnalyzeResult {
@@ -69,7 +71,8 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   // The correlator compares whole-stream digests, never prefix bytes; presenters read only the
   // first request / response / ClientHello from them. 4 KiB per direction keeps memory per flow small.
   const flowOptions = { prefixBytes: ANALYZE_PREFIX_BYTES, ...opts.flowOptions };
-  const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions, onProgress: opts.onProgress });
+  const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions, onProgress: opts.onProgress, signal: opts.signal });
+  opts.signal?.throwIfAborted();
   // Side files are read before correlating so an unreadable one fails fast (a plain Error: bad argument).
   const rules = opts.rulesFile ? { text: readFileSync(opts.rulesFile, 'utf8'), source: opts.rulesFile } : null;
   const conntrack = opts.conntrackFile ? { text: readFileSync(opts.conntrackFile, 'utf8'), source: opts.conntrackFile } : null;

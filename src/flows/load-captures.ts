@@ -55,6 +55,8 @@ export interface LoadOptions {
   /** SLL2 interface index → name (from --iface-names / --links). */
   ifindexNames?: IfindexNames;
   onProgress?: (p: LoadProgress) => void;
+  /** Stops the load: it rejects with the signal's reason (the TUI quit before it ended). */
+  signal?: AbortSignal;
 }
 
 export interface LoadResult {
@@ -124,6 +126,7 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
   let totalPackets = 0;
 
   for (let fileIndex = 0; fileIndex < specs.length; fileIndex++) {
+    opts.signal?.throwIfAborted();
     const spec = specs[fileIndex];
     const resolver = new InterfaceResolver(fileIndex, nameFromPath(spec.path), spec.name, ifindexNames);
     const linktypes = new Set<number>();
@@ -149,6 +152,7 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
       }
     };
     const res = await readCapture(spec.path, onRecord, {
+      signal: opts.signal,
       onInterface: (iface) => {
         interfaceCount++;
         linktypes.add(iface.linktype);

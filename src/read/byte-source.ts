@@ -1,4 +1,5 @@
-import { readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { pipeline, Readable } from 'node:stream';
@@ -110,13 +111,24 @@ export class ByteSource {
   private base = 0;
   eof = false;
 
+  readonly #signal: AbortSignal | null;
+  readonly #onAbort: () => void;
+
+  /**
+   * `signal`: the reader gives up (throws the signal's reason, not a CaptureError) at the next
+   * read, and an input waiting for data (a pipe) is closed so that the wait ends.
+   */
   constructor(
     private readonly input: ChunkInput,
     readonly label: string,
     chunkSize: number,
     private readonly maxBuffer: number,
+    signal: AbortSignal | null = null,
   ) {
     this.buf = new Uint8Array(Math.max(64, Math.min(chunkSize, maxBuffer)));
+    this.#signal = signal;
+    this.#onAbort = () => void this.input.close().catch(() => undefined);
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   /** Absolute offset of buf[start], the next unconsumed byte. */
@@ -151,12 +163,16 @@ export class ByteSource {
       this.start = 0;
     }
     while (this.end - this.start < n && !this.eof) {
+      this.#signal?.throwIfAborted();
       let got: number;
       try {
         got = await this.input.read(this.buf, this.end, this.buf.length - this.end);
       } catch (e) {
+        // A read ended by the abort (the input closed under it) is the abort, not a bad capture.
+        this.#signal?.throwIfAborted();
         throw new CaptureError(this.label, this.base + this.end, `read failed: ${errText(e)}`);
       }
+      this.#signal?.throwIfAborted();
       if (got === 0) this.eof = true;
       else this.end += got;
     }
@@ -177,6 +193,7 @@ export class ByteSource {
   }
 
   async close(): Promise<void> {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
     await this.input.close().catch(() => undefined);
   }
 }
@@ -218,7 +235,7 @@ function gunzipped(first: Uint8Array | null, rest: AsyncIterable<Uint8Array>): S
  * Opens a path ('-' = standard input) and decides by the first two bytes whether to
  * decompress. Throws CaptureError (offset 0) when the path cannot be read as a file.
  */
-export async function openInput(path: string, label: string): Promise<OpenedInput> {
+export async function openInput(path: string, label: string, signal: AbortSignal | null = null): Promise<OpenedInput> {
   if (path === '-') return openStream(process.stdin as AsyncIterable<Uint8Array>, label, 'standard input');
 
   let handle: FileHandle;
@@ -232,8 +249,17 @@ export async function openInput(path: string, label: string): Promise<OpenedInpu
     if (st.isDirectory()) throw new CaptureError(label, 0, 'is a directory, not a capture file');
     // A pipe or FIFO (`natflow analyze <(tcpdump -w - …)`): no positions to read at, read it as a stream.
     if (!st.isFile()) {
-      const stream = handle.createReadStream({ autoClose: true });
-      return await openStream(stream, label, 'the pipe', () => stream.destroy());
+      const pipe = st.isFIFO() ? pipeSocket(handle.fd) : null;
+      if (pipe !== null) await handle.close();
+      const stream = pipe ?? handle.createReadStream({ autoClose: true });
+      // A pipe that has sent nothing yet would hold the peek below (and the process) forever.
+      const stop = (): void => void stream.destroy();
+      signal?.addEventListener('abort', stop, { once: true });
+      try {
+        return await openStream(stream, label, 'the pipe', () => stream.destroy());
+      } finally {
+        signal?.removeEventListener('abort', stop);
+      }
     }
     const head = new Uint8Array(2);
     const { bytesRead } = await handle.read(head, 0, 2, 0);
@@ -246,6 +272,28 @@ export async function openInput(path: string, label: string): Promise<OpenedInpu
     await handle.close().catch(() => undefined);
     if (e instanceof CaptureError) throw e;
     throw new CaptureError(label, 0, `cannot read: ${describeOpenError(e)}`);
+  }
+}
+
+/**
+ * A pipe or FIFO read as a socket is: by the event loop, never by a thread-pool thread blocked in
+ * read(2). Such a thread cannot be stopped, and Node waits for it at exit, so a pipe whose writer
+ * never ends (`eth0=<(ssh host tcpdump -w - …)`) would hold the process after the TUI quit. The
+ * pipe is opened again through /proc/self/fd (Linux) for a descriptor of the socket's own; null
+ * where that fails, and the file handle's stream reads it as before.
+ */
+function pipeSocket(fd: number): Socket | null {
+  let own: number;
+  try {
+    own = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    return new Socket({ fd: own, readable: true, writable: false });
+  } catch {
+    closeSync(own);
+    return null;
   }
 }
 

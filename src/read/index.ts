@@ -25,6 +25,8 @@ export interface ReadOptions {
   label?: string;
   /** Called for every interface as soon as it is known (pcapng IDBs, or the pcap header). */
   onInterface?: (iface: CaptureInterface) => void;
+  /** Stops reading (readCapture rejects with the signal's reason): the TUI quit before the load ended. */
+  signal?: AbortSignal;
 }
 
 export interface ReadResult {
@@ -68,10 +70,10 @@ async function openSession(path: string, opts: ReadOptions): Promise<Session> {
     records: 0,
   };
   try {
-    const opened = await openInput(path, label);
+    const opened = await openInput(path, label, opts.signal ?? null);
     info.compressed = opened.compressed;
     const chunk = Math.max(64, Math.floor(opts.chunkSize ?? DEFAULT_CHUNK));
-    src = new ByteSource(opened.input, label, chunk, Math.max(chunk, MAX_PARSED_BLOCK));
+    src = new ByteSource(opened.input, label, chunk, Math.max(chunk, MAX_PARSED_BLOCK), opts.signal ?? null);
     ctx.src = src;
     if (!(await src.ensure(4))) {
       if (src.available === 0) throw new CaptureError(label, 0, opened.compressed ? 'empty file (after gzip decompression)' : 'empty file');
@@ -90,6 +92,7 @@ async function openSession(path: string, opts: ReadOptions): Promise<Session> {
     }
     return { ctx, reader, error: null };
   } catch (e) {
+    if (opts.signal?.aborted) throw opts.signal.reason;
     if (!(e instanceof CaptureError)) throw e;
     return { ctx, reader: null, error: e };
   }

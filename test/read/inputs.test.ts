@@ -219,3 +219,51 @@ describe('a named pipe (FIFO) or process substitution', () => {
     });
   }
 });
+
+describe('stopped by an AbortSignal (the TUI quit while loading)', () => {
+  const big = path.join(repoRoot, 'captures/08-concurrent/eth0.pcap');
+
+  it('a file: reading stops at the next chunk with the abort, not a capture error, and the rest is not read', async () => {
+    const all = await collect(big, 4096);
+    expect(all.out.length).toBeGreaterThan(500);
+    const stop = new AbortController();
+    let seen = 0;
+    const reading = readCapture(
+      big,
+      () => {
+        if (++seen === 10) stop.abort();
+      },
+      { chunkSize: 4096, signal: stop.signal },
+    );
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+    // What one 4 KiB chunk holds at most after the abort, far from the whole file.
+    expect(seen).toBeLessThan(100);
+  });
+
+  it('a pipe whose writer holds it open: the wait for more data ends with the abort', async () => {
+    const fifo = path.join(tmp, 'held-open.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // Writes a whole capture, then keeps the pipe open (as `ssh host tcpdump -w -` does); its own
+    // process group, so that the sleep goes too.
+    const writer = spawn('sh', ['-c', `(cat '${big}'; sleep 30) > '${fifo}'`], { stdio: 'ignore', detached: true });
+    try {
+      const stop = new AbortController();
+      let seen = 0;
+      const reading = readCapture(fifo, () => void seen++, { signal: stop.signal });
+      // Every record of the file arrives; then the reader waits on the open pipe until aborted.
+      const total = (await collect(big)).out.length;
+      while (seen < total) await new Promise((r) => setTimeout(r, 20));
+      const t0 = Date.now();
+      stop.abort();
+      await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+      expect(Date.now() - t0).toBeLessThan(1000);
+    } finally {
+      process.kill(-writer.pid!, 'SIGTERM');
+    }
+  });
+
+  it('analyzeCaptures with an aborted signal rejects with the abort', async () => {
+    const { analyzeCaptures } = await import('../../src/correlate/analyze.js');
+    await expect(analyzeCaptures([big], { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

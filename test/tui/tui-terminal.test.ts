@@ -136,6 +136,21 @@ describe('natflow tui without a terminal', () => {
       expect(after.replace(/\n/g, '')).toContain(`natflow: ${CUT}: truncated record (captured length 93, only 71 bytes of data left) at byte 913NATFLOW_EXIT=2`);
     });
 
+    it('quit while a capture is still arriving on a pipe: the shell is back at once, not when the pipe\'s writer ends', async () => {
+      const fifo = path.join(tempDir('natflow-tui-fifo-'), 'lo.fifo');
+      const pane = openShell('pipe');
+      await waitScreen(pane, (x) => x.includes('shell$'), 'shell prompt');
+      // A writer that sends the article's lo capture, then holds the pipe open for a minute (as
+      // `ssh host tcpdump -w -` does until stopped).
+      sendLine(pane, `mkfifo ${fifo}; (cat captures/01-localhost-proxy/lo.pcap; sleep 60) > ${fifo} & node bin/natflow tui lo=${fifo}; echo NATFLOW_EXIT=$?`);
+      await waitScreen(pane, (x) => x.includes('loading captures') && x.includes('MECHANISM'), 'the loading screen');
+      const t0 = Date.now();
+      tmux('send-keys', '-t', pane, 'q');
+      await waitScreen(pane, (x) => /NATFLOW_EXIT=0\s*\n\s*shell\$/.test(x), 'the shell again', 10_000);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      sendLine(pane, 'kill %1');
+    });
+
     it('nothing readable: one line on the shell\'s screen and exit 2', async () => {
       const pane = openShell('missing');
       await waitScreen(pane, (x) => x.includes('shell$'), 'shell prompt');

@@ -21,6 +21,7 @@ export function pipelineLoader(captures: string[], opts: CaptureCliOptions, sele
       ...parseCaptureOptions(opts, captures),
       version: readPackageVersion(),
       onProgress: (p) => events.progress({ phase: 'reading', ...p }),
+      signal: events.signal,
     });
     // Nothing readable at all: say why instead of showing an empty list.
     if (result.analysis.captures.every((c) => c.packets === 0) && result.errors.length > 0) throw new NothingLoaded(result.errors);
@@ -52,10 +53,24 @@ export function registerTuiCommand(program: Command, setExitCode: SetExitCode): 
       // Captures cut short were browsed as far as they go; said again here, on the normal screen,
       // with the exit code analyze gives them.
       if (data) reportCaptureErrors(data.errors, setExitCode);
+      else exitSoonAfterQuitWhileLoading();
     } catch (e) {
       // Nothing could be read: runTui never took the screen (or gave it back at once).
       if (e instanceof NothingLoaded) reportCaptureErrors(e.errors, setExitCode);
       else reportBadInput(e, setExitCode);
     }
   });
+}
+
+/** How long a load told to stop (the user quit) may take to do so before the process just ends. */
+const STOP_GRACE_MS = 250;
+
+/**
+ * The user quit before the load ended. It was told to stop and a file's read does at its next
+ * chunk; a read waiting on a pipe (`eth0=<(ssh host tcpdump -w - …)`) cannot be interrupted and
+ * would keep the process, and the shell, waiting for the pipe's writer to end. The timer does not
+ * keep the process alive: when the load stops in time, the process ends on its own.
+ */
+function exitSoonAfterQuitWhileLoading(): void {
+  setTimeout(() => process.exit(process.exitCode ?? 0), STOP_GRACE_MS).unref();
 }

@@ -17,6 +17,8 @@ export interface EarlyLoad {
   loader: TuiLoader;
   /** The loaded data, null while loading or after a failure. */
   data(): TuiData | null;
+  /** Stops a load still running (the user quit): the process need not wait for it to end. */
+  abort(): void;
 }
 
 export function startEarly(loader: TuiLoader, graceMs: number): EarlyLoad {
@@ -27,7 +29,9 @@ export function startEarly(loader: TuiLoader, graceMs: number): EarlyLoad {
   const packetsRead = new Promise<void>((resolve) => {
     onPackets = resolve;
   });
+  const stop = new AbortController();
   const running = loader({
+    signal: stop.signal,
     progress(p) {
       if (p.packets > 0) onPackets();
       if (sink) sink.progress(p);
@@ -47,6 +51,9 @@ export function startEarly(loader: TuiLoader, graceMs: number): EarlyLoad {
   return {
     ready,
     data: () => data,
+    abort: () => {
+      if (data === null) stop.abort();
+    },
     loader: (events) => {
       sink = events;
       if (latest) events.progress(latest);

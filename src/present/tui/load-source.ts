@@ -44,6 +44,8 @@ export class NothingLoaded extends Error {
 
 export interface TuiLoadEvents {
   progress(p: TuiProgress): void;
+  /** Aborted when the user quits before the load ended: the loader should stop reading. */
+  signal?: AbortSignal;
 }
 
 export type TuiLoader = (events: TuiLoadEvents) => Promise<TuiData>;

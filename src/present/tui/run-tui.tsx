@@ -63,6 +63,8 @@ export async function runTui(loader: TuiLoader, opts: RunTuiOptions = {}): Promi
     restore();
     // Ink keeps stdin referenced after unmount in some versions; the command must be able to end.
     stdin.pause();
+    // Quit while loading: the rest of a large capture is not read for nothing.
+    early.abort();
   }
   return early.data();
 }
