@@ -7,3 +7,8 @@ export const EXIT_BAD_INPUT = 2;
 
 /** Sets the process exit code a command wants, without exiting (output must flush first). */
 export type SetExitCode = (code: number) => void;
+/**
+ * Interrupted (128 + SIGINT, as a shell reports it): Ctrl-C ended the reading; what was read
+ * before it was still analyzed and written.
+ */
+export const EXIT_INTERRUPTED = 130;

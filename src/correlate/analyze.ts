@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { CaptureError } from '../read/capture-error.js';
 import type { Flow } from '../flows/flow.js';
-import { loadCaptures, type LoadOptions, type LoadResult } from '../flows/load-captures.js';
+import { loadCaptures, type LoadOptions, type LoadResult, type LoadStopped } from '../flows/load-captures.js';
 import type { IfindexNames } from '../flows/interface-names.js';
 import type { Analysis } from './model.js';
 import { correlate, type CaptureInput } from './correlate.js';
@@ -30,6 +30,8 @@ export interface AnalyzeOptions {
   onProgress?: LoadOptions['onProgress'];
   /** Stops the analysis (it rejects with the signal's reason): the TUI quit before it ended. */
   signal?: AbortSignal;
+  /** Ends the reading where it is and analyzes what was read (Ctrl-C on a live capture). */
+  stop?: AbortSignal;
 }
 
 export interface AnalyzeResult {
@@ -38,6 +40,8 @@ export interface AnalyzeResult {
   flowsById: Map<string, Flow>;
   /** Capture faults in argument order; what was read before each still counts. */
   errors: CaptureError[];
+  /** Where `stop` ended the reading, when it did: the analysis covers what came before. */
+  stopped: LoadStopped | null;
   bytesRead: number;
   /** CPU time of each stage in this process, milliseconds (the bench reports them). */
   cpuMs: { load: number; correlate: number; explain: number };
@@ -71,7 +75,7 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   // The correlator compares whole-stream digests, never prefix bytes; presenters read only the
   // first request / response / ClientHello from them. 4 KiB per direction keeps memory per flow small.
   const flowOptions = { prefixBytes: ANALYZE_PREFIX_BYTES, ...opts.flowOptions };
-  const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions, onProgress: opts.onProgress, signal: opts.signal });
+  const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions, onProgress: opts.onProgress, signal: opts.signal, stop: opts.stop });
   opts.signal?.throwIfAborted();
   // Side files are read before correlating so an unreadable one fails fast (a plain Error: bad argument).
   const rules = opts.rulesFile ? { text: readFileSync(opts.rulesFile, 'utf8'), source: opts.rulesFile } : null;
@@ -79,6 +83,7 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const t1 = cpuMs();
   const { analysis, flowsById, hopTuples, explainWith, bridgePorts, unpairedCopies } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
   const t2 = cpuMs();
+  if (loaded.stopped !== null) analysis.inferences.unshift(stoppedText(loaded.stopped));
   const parsed = applySideInputs(analysis, hopTuples, { rules, conntrack }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
   const ruleSet = parsed.rules;
   const entries = parsed.conntrack;
@@ -121,5 +126,11 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const bytesRead = loaded.captures.reduce((s, c) => s + c.bytesRead, 0);
   const t3 = cpuMs();
   const explainUnpaired = (f: Flow): string[] => explainUnpairedFlow(f, ctx);
-  return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 }, explainUnpaired };
+  return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, stopped: loaded.stopped, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 }, explainUnpaired };
+}
+
+/** The inference for a read ended by Ctrl-C: what the analysis does not cover. */
+export function stoppedText(s: LoadStopped): string {
+  const unread = s.unread.length === 0 ? '' : `; not read: ${s.unread.join(', ')}`;
+  return `reading was stopped (interrupted) at byte ${s.offset} of ${s.file === '-' ? 'standard input' : s.file}${unread}: packets after that are not in this analysis, and connections still open then look unfinished`;
 }

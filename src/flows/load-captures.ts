@@ -57,6 +57,20 @@ export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Stops the load: it rejects with the signal's reason (the TUI quit before it ended). */
   signal?: AbortSignal;
+  /**
+   * Ends the load where it is (Ctrl-C on a live capture): the file being read ends there, the
+   * ones after it are not read, and what was read is the result (`stopped` says where).
+   */
+  stop?: AbortSignal;
+}
+
+/** Where a load ended by `stop` ended. */
+export interface LoadStopped {
+  /** The file being read, and how far (bytes of its decompressed content). */
+  file: string;
+  offset: number;
+  /** The files after it, not read at all. */
+  unread: string[];
 }
 
 export interface LoadResult {
@@ -66,6 +80,8 @@ export interface LoadResult {
   arpEvents: ArpEvent[];
   /** Capture errors in argument order; the packets before each error were used. */
   errors: CaptureError[];
+  /** Set when `stop` ended the load before the captures did. */
+  stopped: LoadStopped | null;
 }
 
 /**
@@ -112,7 +128,7 @@ export async function loadCaptures(args: readonly string[], opts: LoadOptions = 
     specs = expandCaptureArgs(args);
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
-    return { captures: [], flows: [], arpEvents: [], errors: [e] };
+    return { captures: [], flows: [], arpEvents: [], errors: [e], stopped: null };
   }
   return loadCaptureSpecs(specs, opts);
 }
@@ -124,10 +140,15 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
   const pkt = new Packet();
   const ifindexNames = opts.ifindexNames ?? new Map<number, string>();
   let totalPackets = 0;
+  let stopped: LoadStopped | null = null;
 
   for (let fileIndex = 0; fileIndex < specs.length; fileIndex++) {
     opts.signal?.throwIfAborted();
     const spec = specs[fileIndex];
+    if (stopped !== null) {
+      stopped.unread.push(spec.path);
+      continue;
+    }
     const resolver = new InterfaceResolver(fileIndex, nameFromPath(spec.path), spec.name, ifindexNames);
     const linktypes = new Set<number>();
     let interfaceCount = 0;
@@ -153,6 +174,7 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
     };
     const res = await readCapture(spec.path, onRecord, {
       signal: opts.signal,
+      stop: opts.stop,
       onInterface: (iface) => {
         interfaceCount++;
         linktypes.add(iface.linktype);
@@ -160,6 +182,7 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
       },
     });
     if (res.error) errors.push(res.error);
+    if (res.stopped) stopped = { file: spec.path, offset: res.bytesRead, unread: [] };
     // An interface that was captured but carried no packet was still a capture point: name it
     // (SLL2 interfaces are only known from their packets).
     for (const iface of res.info?.interfaces ?? []) {
@@ -183,5 +206,5 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
   const arpEvents: ArpEvent[] = [];
   for (const list of table.arpEvents.values()) arpEvents.push(...list);
   arpEvents.sort((a, b) => a.tsUs - b.tsUs);
-  return { captures, flows, arpEvents, errors };
+  return { captures, flows, arpEvents, errors, stopped };
 }

@@ -236,7 +236,20 @@ function gunzipped(first: Uint8Array | null, rest: AsyncIterable<Uint8Array>): S
  * decompress. Throws CaptureError (offset 0) when the path cannot be read as a file.
  */
 export async function openInput(path: string, label: string, signal: AbortSignal | null = null): Promise<OpenedInput> {
-  if (path === '-') return openStream(process.stdin as AsyncIterable<Uint8Array>, label, 'standard input');
+  if (path === '-') {
+    // Given up on (Ctrl-C on a live capture piped in), standard input is let go: a writer that
+    // holds it open would otherwise hold the process. At its end it is left as it is.
+    const stdin = process.stdin;
+    const stop = (): void => void stdin.destroy();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      return await openStream(stdin as AsyncIterable<Uint8Array>, label, 'standard input', () => {
+        if (signal?.aborted) stdin.destroy();
+      });
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
 
   let handle: FileHandle;
   try {

@@ -27,6 +27,11 @@ export interface ReadOptions {
   onInterface?: (iface: CaptureInterface) => void;
   /** Stops reading (readCapture rejects with the signal's reason): the TUI quit before the load ended. */
   signal?: AbortSignal;
+  /**
+   * Ends the read where it is, as if the input ended there (`stopped` in the result): Ctrl-C on a
+   * live capture, whose packets so far are still analyzed.
+   */
+  stop?: AbortSignal;
 }
 
 export interface ReadResult {
@@ -37,6 +42,8 @@ export interface ReadResult {
   bytesRead: number;
   warnings: CaptureWarning[];
   error: CaptureError | null;
+  /** Ended by `stop` before the input did. */
+  stopped: boolean;
 }
 
 const DEFAULT_CHUNK = 1 << 20;
@@ -45,6 +52,24 @@ interface Session {
   ctx: ReaderContext;
   reader: FormatReader | null;
   error: CaptureError | null;
+  stopped: boolean;
+}
+
+/** `signal` and `stop` as the one signal the byte source watches (AbortSignal.any is Node ≥ 20.3). */
+function watchedSignal(opts: ReadOptions): AbortSignal | null {
+  const { signal, stop } = opts;
+  if (!signal || !stop) return signal ?? stop ?? null;
+  const either = new AbortController();
+  for (const s of [signal, stop]) {
+    if (s.aborted) either.abort(s.reason);
+    else s.addEventListener('abort', () => either.abort(s.reason), { once: true });
+  }
+  return either.signal;
+}
+
+/** Whether a failure that is not the capture's own fault is `stop` ending the read (not `signal`). */
+function stoppedOnly(opts: ReadOptions): boolean {
+  return opts.stop?.aborted === true && opts.signal?.aborted !== true;
 }
 
 async function openSession(path: string, opts: ReadOptions): Promise<Session> {
@@ -70,10 +95,11 @@ async function openSession(path: string, opts: ReadOptions): Promise<Session> {
     records: 0,
   };
   try {
-    const opened = await openInput(path, label, opts.signal ?? null);
+    const watch = watchedSignal(opts);
+    const opened = await openInput(path, label, watch);
     info.compressed = opened.compressed;
     const chunk = Math.max(64, Math.floor(opts.chunkSize ?? DEFAULT_CHUNK));
-    src = new ByteSource(opened.input, label, chunk, Math.max(chunk, MAX_PARSED_BLOCK), opts.signal ?? null);
+    src = new ByteSource(opened.input, label, chunk, Math.max(chunk, MAX_PARSED_BLOCK), watch);
     ctx.src = src;
     if (!(await src.ensure(4))) {
       if (src.available === 0) throw new CaptureError(label, 0, opened.compressed ? 'empty file (after gzip decompression)' : 'empty file');
@@ -90,11 +116,13 @@ async function openSession(path: string, opts: ReadOptions): Promise<Session> {
         `not a pcap, pcapng or gzip file (first bytes ${hexPrefix(src.buf.subarray(src.start), src.available)})`,
       );
     }
-    return { ctx, reader, error: null };
+    return { ctx, reader, error: null, stopped: false };
   } catch (e) {
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    if (!(e instanceof CaptureError)) throw e;
-    return { ctx, reader: null, error: e };
+    // Stopped while opening (a pipe that had sent nothing): whatever failed, it failed for that.
+    if (stoppedOnly(opts)) return { ctx, reader: null, error: null, stopped: true };
+    if (e instanceof CaptureError && !opts.signal?.aborted) return { ctx, reader: null, error: e, stopped: false };
+    await src?.close();
+    throw opts.signal?.aborted ? opts.signal.reason : e;
   }
 }
 
@@ -106,6 +134,7 @@ function resultOf(s: Session): ReadResult {
     bytesRead: src ? src.offset : 0,
     warnings: s.ctx.warnings.result(),
     error: s.error,
+    stopped: s.stopped,
   };
 }
 
@@ -127,11 +156,12 @@ export async function readCapture(
   try {
     if (s.reader) while (!(await s.reader.run(onRecord as RecordCallback, Infinity)));
   } catch (e) {
-    if (!(e instanceof CaptureError)) {
+    if (e instanceof CaptureError) s.error = e;
+    else if (stoppedOnly(opts)) s.stopped = true; // the records before it were delivered
+    else {
       await closeSession(s);
-      throw e;
+      throw opts.signal?.aborted ? opts.signal.reason : e;
     }
-    s.error = e;
   }
   await closeSession(s);
   return resultOf(s);

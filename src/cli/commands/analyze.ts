@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { analyzeCaptures } from '../../correlate/analyze.js';
+import { analyzeCaptures, type AnalyzeResult } from '../../correlate/analyze.js';
+import { reportStopped, stopReadingOnInterrupt } from '../stop-on-interrupt.js';
 import { analysisTextChunks } from '../../present/analysis-text.js';
 import { analysisMarkdownLines } from '../../present/analysis-markdown.js';
 import { streamAnalysisJson } from '../../present/analysis-json.js';
@@ -52,9 +53,16 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
       files = bundledSample();
       if (files.length === 0) return reportBadInput('analyze: no capture given and the bundled sample (captures/01-localhost-proxy) is not installed', setExitCode);
     }
-    const result = await analyzeCaptures(files, { ...inputs, version: readPackageVersion() });
+    const interrupt = stopReadingOnInterrupt();
+    let result: AnalyzeResult;
+    try {
+      result = await analyzeCaptures(files, { ...inputs, version: readPackageVersion(), stop: interrupt.signal });
+    } finally {
+      interrupt.release();
+    }
     // What was read before a fault is still analyzed and printed; the exit code says it was cut short.
     reportCaptureErrors(result.errors, setExitCode);
+    reportStopped(result.stopped, setExitCode);
     const analysis = applySelection(result.analysis, result.flowsById, selection);
     if (opts.json) {
       // Written in pieces: the whole document as one string costs more memory than the analysis.

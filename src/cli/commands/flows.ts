@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadCaptures } from '../../flows/load-captures.js';
+import { loadCaptures, type LoadResult } from '../../flows/load-captures.js';
+import { reportStopped, stopReadingOnInterrupt } from '../stop-on-interrupt.js';
 import { flowToJson, formatFlowText, formatZeekRow, textHeader, zeekFooter, zeekHeader } from '../../flows/flow-output.js';
 import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
@@ -46,10 +47,17 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
       const inputs = resolveCaptureOptions(opts, setExitCode, captures);
       if (!inputs) return;
 
-      const result = await loadCaptures(captures, {
-        ifindexNames: inputs.ifindexNames,
-        flowOptions: { communityIdSeed: seed, udpTimeoutUs: udpTimeout * 1e6 },
-      });
+      const interrupt = stopReadingOnInterrupt();
+      let result: LoadResult;
+      try {
+        result = await loadCaptures(captures, {
+          ifindexNames: inputs.ifindexNames,
+          flowOptions: { communityIdSeed: seed, udpTimeoutUs: udpTimeout * 1e6 },
+          stop: interrupt.signal,
+        });
+      } finally {
+        interrupt.release();
+      }
       await withOutput((out) => {
         if (format === 'text') out.line(textHeader());
         if (format === 'zeek') out.line(zeekHeader());
@@ -64,5 +72,6 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
       });
       // After the flows: what was read before a fault is listed, then the fault.
       reportCaptureErrors(result.errors, setExitCode);
+      reportStopped(result.stopped, setExitCode);
     });
 }

@@ -1,0 +1,70 @@
+/**
+ * Ctrl-C while natflow reads a live capture (a pipe its writer holds open, as `ssh host tcpdump
+ * -U -w -` does) ends the reading, not the program: what was read is analyzed and written, one
+ * line on stderr says where the reading stopped, and the exit code is 130.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { capturesDir, repoRoot } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const bin = path.join(repoRoot, 'bin', 'natflow');
+const scenario = path.join(capturesDir, '08-concurrent');
+const eth0 = path.join(scenario, 'eth0.pcap');
+const docker0 = path.join(scenario, 'docker0.pcap');
+const tmp = tempDir('natflow-interrupt-');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs natflow with `args` ({fifo} is a named pipe fed eth0.pcap and then held open), sends it
+ * SIGINT once the whole file has been written into the pipe and read, and collects the result.
+ */
+function runInterrupted(args: string[], name: string): Promise<Run> {
+  const fifo = path.join(tmp, `${name}.fifo`);
+  execFileSync('mkfifo', [fifo]);
+  const writer = spawn('sh', ['-c', `(cat '${eth0}'; sleep 60) > '${fifo}'`], { stdio: 'ignore', detached: true });
+  const child = spawn(process.execPath, [bin, ...args.map((a) => a.replace('{fifo}', fifo))], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // The file is small (66 KB): a second is ample for it to be read, the pipe then stays open.
+  const timer = setTimeout(() => child.kill('SIGINT'), 1500);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      process.kill(-writer.pid!, 'SIGTERM');
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('Ctrl-C while reading a live capture', () => {
+  it('analyze: the packets read are analyzed and written, the files after are named as not read, exit 130', async () => {
+    const r = await runInterrupted(['analyze', 'eth0={fifo}', docker0], 'analyze');
+    expect(r.code).toBe(130);
+    const size = statSync(eth0).size;
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^natflow: interrupted: \\S+analyze\\.fifo read to byte ${size} \\(not read: ${docker0.replace(/[.]/g, '\\.')}\\); what was read before it is in the output$`));
+    // eth0's 50 DNAT conversations are there, unpaired: docker0 was never read.
+    expect(r.stdout).toMatch(/^natflow analysis\nNo conversations were paired across the captures; 50 unpaired flows on eth0\./);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(`reading was stopped (interrupted) at byte ${size} of`);
+  }, 30_000);
+
+  it('flows: the flows read are listed, exit 130', async () => {
+    const r = await runInterrupted(['flows', 'eth0={fifo}'], 'flows');
+    expect(r.code).toBe(130);
+    const whole = execFileSync(process.execPath, [bin, 'flows', `eth0=${eth0}`], { encoding: 'utf8' });
+    expect(r.stdout).toBe(whole);
+    expect(r.stderr).toMatch(/^natflow: interrupted: \S+flows\.fifo read to byte \d+; what was read before it is in the output\n$/);
+  }, 30_000);
+});
