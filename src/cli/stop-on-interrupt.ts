@@ -4,7 +4,7 @@
  * runs until the user stops it, then explains the packets it got. Only while reading, and only
  * the first Ctrl-C: a second one, or one while the analysis is written, ends the process as usual.
  */
-import type { LoadStopped } from '../flows/load-captures.js';
+import { inputName, type LoadStopped } from '../flows/load-captures.js';
 import { EXIT_INTERRUPTED, type SetExitCode } from './exit-codes.js';
 import { printErrorLine } from './report-error.js';
 
@@ -25,11 +25,8 @@ export function stopReadingOnInterrupt(): ReadingInterrupt {
 /** One line on stderr saying where the reading stopped, and the exit code 130. */
 export function reportStopped(stopped: LoadStopped | null, setExitCode: SetExitCode): void {
   if (stopped === null) return;
-  const unread = stopped.unread.length === 0 ? '' : ` (not read: ${stopped.unread.join(', ')})`;
-  printErrorLine(`interrupted: ${fileName(stopped.file)} read to byte ${stopped.offset}${unread}; what was read before it is in the output`);
+  const at = stopped.at.map((x, i) => `${inputName(x.file)} read to ${i === 0 ? 'byte ' : ''}${x.offset}`).join(', ');
+  const unread = stopped.unread.length === 0 ? '' : `${at === '' ? '' : ' '}(not read: ${stopped.unread.join(', ')})`;
+  printErrorLine(`interrupted: ${at}${unread}; what was read before it is in the output`);
   setExitCode(EXIT_INTERRUPTED);
-}
-
-function fileName(file: string): string {
-  return file === '-' ? 'standard input' : file;
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { CaptureError } from '../read/capture-error.js';
 import type { Flow } from '../flows/flow.js';
-import { loadCaptures, type LoadOptions, type LoadResult, type LoadStopped } from '../flows/load-captures.js';
+import { inputName, loadCaptures, type LoadOptions, type LoadResult, type LoadStopped } from '../flows/load-captures.js';
 import type { IfindexNames } from '../flows/interface-names.js';
 import type { Analysis } from './model.js';
 import { correlate, type CaptureInput } from './correlate.js';
@@ -131,6 +131,7 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
 
 /** The inference for a read ended by Ctrl-C: what the analysis does not cover. */
 export function stoppedText(s: LoadStopped): string {
-  const unread = s.unread.length === 0 ? '' : `; not read: ${s.unread.join(', ')}`;
-  return `reading was stopped (interrupted) at byte ${s.offset} of ${s.file === '-' ? 'standard input' : s.file}${unread}: packets after that are not in this analysis, and connections still open then look unfinished`;
+  const at = s.at.map((x) => `byte ${x.offset} of ${inputName(x.file)}`).join(', ');
+  const unread = s.unread.length === 0 ? '' : `${at === '' ? '' : '; '}not read: ${s.unread.join(', ')}`;
+  return `reading was stopped (interrupted)${at === '' ? '' : ` at ${at}`}${unread}: packets after that are not in this analysis, and connections still open then look unfinished`;
 }

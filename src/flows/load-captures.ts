@@ -66,11 +66,26 @@ export interface LoadOptions {
 
 /** Where a load ended by `stop` ended. */
 export interface LoadStopped {
-  /** The file being read, and how far (bytes of its decompressed content). */
-  file: string;
-  offset: number;
-  /** The files after it, not read at all. */
+  /** The inputs being read, and how far (bytes of their decompressed content). */
+  at: { file: string; offset: number }[];
+  /** The files after them, not read at all. */
   unread: string[];
+}
+
+/** A capture argument as the user would name it: `-` is standard input. */
+export function inputName(file: string): string {
+  return file === '-' ? 'standard input' : file;
+}
+
+/** Standard input, a pipe or a FIFO: what a live capture comes through (no end known in advance). */
+function isLiveInput(path: string): boolean {
+  if (path === '-') return true;
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export interface LoadResult {
@@ -135,20 +150,14 @@ export async function loadCaptures(args: readonly string[], opts: LoadOptions = 
 
 export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: LoadOptions = {}): Promise<LoadResult> {
   const table = new FlowTable(opts.flowOptions);
-  const captures: CaptureSummary[] = [];
-  const errors: CaptureError[] = [];
+  const summaries: (CaptureSummary | undefined)[] = new Array<CaptureSummary | undefined>(specs.length);
+  const stoppedAt: ({ file: string; offset: number } | undefined)[] = new Array<{ file: string; offset: number } | undefined>(specs.length);
   const pkt = new Packet();
   const ifindexNames = opts.ifindexNames ?? new Map<number, string>();
   let totalPackets = 0;
-  let stopped: LoadStopped | null = null;
 
-  for (let fileIndex = 0; fileIndex < specs.length; fileIndex++) {
-    opts.signal?.throwIfAborted();
+  const readOne = async (fileIndex: number): Promise<void> => {
     const spec = specs[fileIndex];
-    if (stopped !== null) {
-      stopped.unread.push(spec.path);
-      continue;
-    }
     const resolver = new InterfaceResolver(fileIndex, nameFromPath(spec.path), spec.name, ifindexNames);
     const linktypes = new Set<number>();
     let interfaceCount = 0;
@@ -181,14 +190,13 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
         resolver.setInterfaceCount(interfaceCount);
       },
     });
-    if (res.error) errors.push(res.error);
-    if (res.stopped) stopped = { file: spec.path, offset: res.bytesRead, unread: [] };
+    if (res.stopped) stoppedAt[fileIndex] = { file: spec.path, offset: res.bytesRead };
     // An interface that was captured but carried no packet was still a capture point: name it
     // (SLL2 interfaces are only known from their packets).
     for (const iface of res.info?.interfaces ?? []) {
       if ((iface.linktype & 0xffff) !== LINKTYPE_LINUX_SLL2) resolver.resolve(iface, -1);
     }
-    captures.push({
+    summaries[fileIndex] = {
       file: spec.path,
       format: res.info?.format ?? null,
       linktypes: [...linktypes],
@@ -199,9 +207,33 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
       packetsCut,
       snaplen: packetsCut > 0 ? cutTo : null,
       error: res.error,
-    });
+    };
     opts.onProgress?.({ file: spec.path, fileIndex, fileCount: specs.length, bytesRead: res.bytesRead, packets: totalPackets });
-  }
+  };
+
+  // Live inputs (pipes: `eth0=<(tcpdump -U -w - -i eth0) docker0=<(…)`) are read at the same
+  // time, their packets going into the table as they come: read one after another, the others
+  // would fill their pipes and stall their writers, and tcpdump drops what it cannot write.
+  // Files are read one after another, in argument order (flow ids do not depend on timing).
+  const indexes = specs.map((_, i) => i);
+  const live = indexes.filter((i) => isLiveInput(specs[i].path));
+  const together = live.length > 1 ? live : [];
+  const inTurn = indexes.filter((i) => !together.includes(i));
+  const oneAfterAnother = async (): Promise<void> => {
+    for (const i of inTurn) {
+      opts.signal?.throwIfAborted();
+      // After Ctrl-C the files not begun are not read (and said so), not each read to byte 0.
+      if (opts.stop?.aborted) return;
+      await readOne(i);
+    }
+  };
+  await Promise.all([...together.map(readOne), oneAfterAnother()]);
+  const captures = summaries.filter((c): c is CaptureSummary => c !== undefined);
+  const errors = captures.map((c) => c.error).filter((e): e is CaptureError => e !== null);
+  const unread = indexes.filter((i) => summaries[i] === undefined).map((i) => specs[i].path);
+  // In argument order, as the captures: the live ones end together, in no order of their own.
+  const at = stoppedAt.filter((x): x is { file: string; offset: number } => x !== undefined);
+  const stopped = at.length > 0 || unread.length > 0 ? { at, unread } : null;
   const flows = table.finish();
   const arpEvents: ArpEvent[] = [];
   for (const list of table.arpEvents.values()) arpEvents.push(...list);

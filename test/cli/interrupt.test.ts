@@ -23,25 +23,34 @@ interface Run {
 }
 
 /**
- * Runs natflow with `args` ({fifo} is a named pipe fed eth0.pcap and then held open), sends it
- * SIGINT once the whole file has been written into the pipe and read, and collects the result.
+ * Runs natflow with `args`, where `{name}` is a named pipe fed that scenario file (`{eth0}`:
+ * eth0.pcap) and then held open, as a live capture's is; sends SIGINT once the files have been
+ * written into the pipes and read, and collects the result.
  */
-function runInterrupted(args: string[], name: string): Promise<Run> {
-  const fifo = path.join(tmp, `${name}.fifo`);
-  execFileSync('mkfifo', [fifo]);
-  const writer = spawn('sh', ['-c', `(cat '${eth0}'; sleep 60) > '${fifo}'`], { stdio: 'ignore', detached: true });
-  const child = spawn(process.execPath, [bin, ...args.map((a) => a.replace('{fifo}', fifo))], { stdio: ['ignore', 'pipe', 'pipe'] });
+function runInterrupted(args: string[], label: string): Promise<Run> {
+  const writers: number[] = [];
+  const withPipes = args.map((a) =>
+    a.replace(/\{(\w+)\}/, (_, name: string) => {
+      const fifo = path.join(tmp, `${label}-${name}.fifo`);
+      execFileSync('mkfifo', [fifo]);
+      const w = spawn('sh', ['-c', `(cat '${path.join(scenario, `${name}.pcap`)}'; sleep 60) > '${fifo}'`], { stdio: 'ignore', detached: true });
+      writers.push(w.pid!);
+      return fifo;
+    }),
+  );
+  const child = spawn(process.execPath, [bin, ...withPipes], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  // The file is small (66 KB): a second is ample for it to be read, the pipe then stays open.
+  // The files are small (under 1 MB): a second and a half is ample for them to be read, the
+  // pipes then stay open.
   const timer = setTimeout(() => child.kill('SIGINT'), 1500);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      process.kill(-writer.pid!, 'SIGTERM');
+      for (const pid of writers) process.kill(-pid, 'SIGTERM');
       resolve({ code, stdout, stderr });
     });
   });
@@ -49,22 +58,32 @@ function runInterrupted(args: string[], name: string): Promise<Run> {
 
 describe('Ctrl-C while reading a live capture', () => {
   it('analyze: the packets read are analyzed and written, the files after are named as not read, exit 130', async () => {
-    const r = await runInterrupted(['analyze', 'eth0={fifo}', docker0], 'analyze');
+    const r = await runInterrupted(['analyze', 'eth0={eth0}', docker0], 'analyze');
     expect(r.code).toBe(130);
     const size = statSync(eth0).size;
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^natflow: interrupted: \\S+analyze\\.fifo read to byte ${size} \\(not read: ${docker0.replace(/[.]/g, '\\.')}\\); what was read before it is in the output$`));
+    expect(lines[0]).toMatch(new RegExp(`^natflow: interrupted: \\S+analyze-eth0\\.fifo read to byte ${size} \\(not read: ${docker0.replace(/[.]/g, '\\.')}\\); what was read before it is in the output$`));
     // eth0's 50 DNAT conversations are there, unpaired: docker0 was never read.
     expect(r.stdout).toMatch(/^natflow analysis\nNo conversations were paired across the captures; 50 unpaired flows on eth0\./);
     expect(r.stdout.replace(/\s+/g, ' ')).toContain(`reading was stopped (interrupted) at byte ${size} of`);
   }, 30_000);
 
   it('flows: the flows read are listed, exit 130', async () => {
-    const r = await runInterrupted(['flows', 'eth0={fifo}'], 'flows');
+    const r = await runInterrupted(['flows', 'eth0={eth0}'], 'flows');
     expect(r.code).toBe(130);
     const whole = execFileSync(process.execPath, [bin, 'flows', `eth0=${eth0}`], { encoding: 'utf8' });
     expect(r.stdout).toBe(whole);
-    expect(r.stderr).toMatch(/^natflow: interrupted: \S+flows\.fifo read to byte \d+; what was read before it is in the output\n$/);
+    expect(r.stderr).toMatch(/^natflow: interrupted: \S+flows-eth0\.fifo read to byte \d+; what was read before it is in the output\n$/);
+  }, 30_000);
+
+  it('several live captures are read at the same time: eth0 and docker0 from two pipes, paired as from the files', async () => {
+    const r = await runInterrupted(['analyze', 'eth0={eth0}', 'docker0={docker0}'], 'two');
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(new RegExp(`^natflow: interrupted: \\S+two-eth0\\.fifo read to byte ${statSync(eth0).size}, \\S+two-docker0\\.fifo read to ${statSync(docker0).size}; what was read before it is in the output\\n$`));
+    const files = execFileSync(process.execPath, [bin, 'analyze', `eth0=${eth0}`, `docker0=${docker0}`], { encoding: 'utf8' });
+    const summary = (text: string): string => text.split('\n\n')[0];
+    expect(summary(r.stdout)).toBe(summary(files));
+    expect(summary(files)).toMatch(/50 through DNAT/);
   }, 30_000);
 });
