@@ -151,6 +151,24 @@ describe('natflow tui without a terminal', () => {
       sendLine(pane, 'kill %1');
     });
 
+    it('live captures from two pipes: Enter while loading ends the reading and shows what was read, paired', async () => {
+      const dir = tempDir('natflow-tui-live-');
+      const pane = openShell('live');
+      await waitScreen(pane, (x) => x.includes('shell$'), 'shell prompt');
+      // Each pipe gets its interface's capture of 08 (50 connections through DNAT), then stays open.
+      const feed = (iface: string): string => `mkfifo ${dir}/${iface}; (cat captures/08-concurrent/${iface}.pcap; sleep 60) > ${dir}/${iface} &`;
+      sendLine(pane, `${feed('eth0')} ${feed('docker0')} node bin/natflow tui eth0=${dir}/eth0 docker0=${dir}/docker0; echo NATFLOW_EXIT=$?`);
+      await waitScreen(pane, (x) => x.includes('Enter stops reading'), 'the loading screen');
+      // Both files are small: a second is ample for the pipes to be read to the end of what they hold.
+      await new Promise((r) => setTimeout(r, 1000));
+      tmux('send-keys', '-t', pane, 'Enter');
+      const s = await waitScreen(pane, (x) => /\d+\/\d+ shown/.test(x), 'the list');
+      expect(s).toMatch(/^>?\s*dnat\s+198\.18\.0\.2→198\.18\.0\.1:500[01]/m);
+      tmux('send-keys', '-t', pane, 'q');
+      await waitScreen(pane, (x) => /NATFLOW_EXIT=0\s*\n\s*shell\$/.test(x), 'the shell again', 10_000);
+      sendLine(pane, 'kill %1 %2');
+    });
+
     it('nothing readable: one line on the shell\'s screen and exit 2', async () => {
       const pane = openShell('missing');
       await waitScreen(pane, (x) => x.includes('shell$'), 'shell prompt');

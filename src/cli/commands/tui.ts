@@ -22,6 +22,7 @@ export function pipelineLoader(captures: string[], opts: CaptureCliOptions, sele
       version: readPackageVersion(),
       onProgress: (p) => events.progress({ phase: 'reading', ...p }),
       signal: events.signal,
+      stop: events.stop,
     });
     // Nothing readable at all: say why instead of showing an empty list.
     if (result.analysis.captures.every((c) => c.packets === 0) && result.errors.length > 0) throw new NothingLoaded(result.errors);

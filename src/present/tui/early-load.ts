@@ -19,6 +19,8 @@ export interface EarlyLoad {
   data(): TuiData | null;
   /** Stops a load still running (the user quit): the process need not wait for it to end. */
   abort(): void;
+  /** Ends the reading where it is, to analyze what was read (the user asked to). */
+  stopReading(): void;
 }
 
 export function startEarly(loader: TuiLoader, graceMs: number): EarlyLoad {
@@ -30,8 +32,10 @@ export function startEarly(loader: TuiLoader, graceMs: number): EarlyLoad {
     onPackets = resolve;
   });
   const stop = new AbortController();
+  const endReading = new AbortController();
   const running = loader({
     signal: stop.signal,
+    stop: endReading.signal,
     progress(p) {
       if (p.packets > 0) onPackets();
       if (sink) sink.progress(p);
@@ -54,6 +58,7 @@ export function startEarly(loader: TuiLoader, graceMs: number): EarlyLoad {
     abort: () => {
       if (data === null) stop.abort();
     },
+    stopReading: () => endReading.abort(),
     loader: (events) => {
       sink = events;
       if (latest) events.progress(latest);

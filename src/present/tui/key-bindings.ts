@@ -23,7 +23,7 @@ export interface KeyContext {
 export const HELP_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['↑ ↓  j k', 'move in the list / scroll the pane'],
   ['PgUp PgDn  Home End', 'page / jump to first or last'],
-  ['Enter', 'open the selected correlation or flow'],
+  ['Enter', 'open the selected correlation or flow; while loading, stop reading and analyze what was read'],
   ['Tab  Shift-Tab', 'next / previous pane: detail, ladder, packets'],
   ['d  l  p', 'show detail / ladder / packets pane'],
   ['← →  h', 'previous / next leg (whose packets are listed)'],

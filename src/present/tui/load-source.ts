@@ -46,6 +46,11 @@ export interface TuiLoadEvents {
   progress(p: TuiProgress): void;
   /** Aborted when the user quits before the load ended: the loader should stop reading. */
   signal?: AbortSignal;
+  /**
+   * Aborted when the user asks to see what was read so far (a live capture that never ends by
+   * itself): the loader ends the reading there and resolves with what it has.
+   */
+  stop?: AbortSignal;
 }
 
 export type TuiLoader = (events: TuiLoadEvents) => Promise<TuiData>;

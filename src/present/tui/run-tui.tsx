@@ -43,7 +43,7 @@ export async function runTui(loader: TuiLoader, opts: RunTuiOptions = {}): Promi
     stdout.write(LEAVE_ALT);
   };
   stdout.write(ENTER_ALT);
-  const app = render(<App loader={early.loader} noColor={noColorRequested()} />, {
+  const app = render(<App loader={early.loader} noColor={noColorRequested()} onStopReading={early.stopReading} />, {
     stdout,
     stdin,
     exitOnCtrlC: false,

@@ -26,6 +26,11 @@ export interface AppProps {
   noColor: boolean;
   /** Initial UI state (tests start in a given view). */
   initial?: Partial<UiState>;
+  /**
+   * Enter while loading: end the reading and show what was read (a live capture from a pipe
+   * goes on until its writer stops; this is how to look without waiting for that).
+   */
+  onStopReading?: () => void;
 }
 
 const FOOTER_H = 1;
@@ -56,7 +61,7 @@ function offsetsUs(legs: readonly Flow[], captures: { file: string; clockOffset:
   });
 }
 
-export function App({ loader, noColor, initial }: AppProps) {
+export function App({ loader, noColor, initial, onStopReading }: AppProps) {
   const { exit } = useApp();
   const { columns, rows: termRows } = useTerminalSize();
   const load = useAnalysisLoad(loader);
@@ -133,7 +138,21 @@ export function App({ loader, noColor, initial }: AppProps) {
   // Keys are resolved inside the reducer against the latest state; the context is the latest render's.
   const ctxRef = useRef(ctx);
   ctxRef.current = ctx;
-  useKeyPresses((input, key) => dispatch({ type: 'key', input, key, ctx: ctxRef.current }));
+  const loading = analysis === null && load.error === null;
+  const loadingRef = useRef(loading);
+  loadingRef.current = loading;
+  const uiRef = useRef(ui);
+  uiRef.current = ui;
+  const stopAsked = useRef(false);
+  useKeyPresses((input, key) => {
+    // Enter applies a filter being typed; otherwise, while loading, it opens nothing (the list is empty).
+    if (key.return && loadingRef.current && onStopReading !== undefined && uiRef.current.filterDraft === null && !uiRef.current.help) {
+      stopAsked.current = true;
+      onStopReading();
+      return;
+    }
+    dispatch({ type: 'key', input, key, ctx: ctxRef.current });
+  });
 
   const top = windowTop(ui.cursor, ui.top, listH, indices.length);
   const scroll = Math.min(ui.scroll, ctx.scrollMax);
@@ -167,6 +186,8 @@ export function App({ loader, noColor, initial }: AppProps) {
   let footer: string;
   if (ui.filterDraft !== null) footer = `/${ui.filterDraft}█  (Enter apply · Esc cancel)`;
   else if (ui.view === 'item') footer = 'Tab pane · ←/→ leg · j/k scroll · Esc back · ? help · q quit';
+  else if (loading && stopAsked.current) footer = 'reading stopped: analyzing what was read · q quit';
+  else if (loading && onStopReading !== undefined) footer = 'waiting for results · Enter stops reading and analyzes what was read · q quit';
   else {
     const shown = analysis ? `${indices.length}/${rows.length} shown` : load.error ? 'loading failed' : 'waiting for results';
     const noiseText = noise.size === 0 ? '' : ui.showNoise ? ' · n hides link-local control' : ` · ${noise.size} link-local control hidden (n)`;
