@@ -16,6 +16,7 @@ import { InterfaceResolver, LINKTYPE_LINUX_SLL2, nameFromPath, splitNamedCapture
 
 const CAPTURE_EXT = /\.(pcap|pcapng|cap|gz)$/i;
 const PROGRESS_EVERY = 8192;
+const PROGRESS_MS = 250;
 
 /** One capture to read: a path plus the interface name given with `name=path`, if any. */
 export interface CaptureSpec {
@@ -155,6 +156,8 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
   const pkt = new Packet();
   const ifindexNames = opts.ifindexNames ?? new Map<number, string>();
   let totalPackets = 0;
+  // Where the reading is, for the progress timer below.
+  const reading = { fileIndex: 0, bytesRead: 0 };
 
   const readOne = async (fileIndex: number): Promise<void> => {
     const spec = specs[fileIndex];
@@ -177,10 +180,14 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
       table.add(pkt, tsUs, id.name, id.key, spec.path);
       packets++;
       totalPackets++;
+      reading.fileIndex = fileIndex;
+      reading.bytesRead = rec.offset;
       if (opts.onProgress && totalPackets % PROGRESS_EVERY === 0) {
         opts.onProgress({ file: spec.path, fileIndex, fileCount: specs.length, bytesRead: rec.offset, packets: totalPackets });
       }
     };
+    reading.fileIndex = fileIndex;
+    reading.bytesRead = 0;
     const res = await readCapture(spec.path, onRecord, {
       signal: opts.signal,
       stop: opts.stop,
@@ -227,7 +234,18 @@ export async function loadCaptureSpecs(specs: readonly CaptureSpec[], opts: Load
       await readOne(i);
     }
   };
-  await Promise.all([...together.map(readOne), oneAfterAnother()]);
+  // Progress by time too: a live capture may send a few packets, or none, for a long while.
+  const onProgress = opts.onProgress;
+  const ticker =
+    onProgress === undefined || specs.length === 0
+      ? null
+      : setInterval(() => onProgress({ file: specs[reading.fileIndex].path, fileIndex: reading.fileIndex, fileCount: specs.length, bytesRead: reading.bytesRead, packets: totalPackets }), PROGRESS_MS);
+  ticker?.unref();
+  try {
+    await Promise.all([...together.map(readOne), oneAfterAnother()]);
+  } finally {
+    if (ticker !== null) clearInterval(ticker);
+  }
   const captures = summaries.filter((c): c is CaptureSummary => c !== undefined);
   const errors = captures.map((c) => c.error).filter((e): e is CaptureError => e !== null);
   const unread = indexes.filter((i) => summaries[i] === undefined).map((i) => specs[i].path);

@@ -4,7 +4,7 @@
  * line on stderr says where the reading stopped, and the exit code is 130.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { capturesDir, repoRoot } from '../helpers/paths.js';
@@ -29,12 +29,15 @@ interface Run {
  */
 function runInterrupted(args: string[], label: string): Promise<Run> {
   const writers: number[] = [];
+  const written: string[] = [];
   const withPipes = args.map((a) =>
     a.replace(/\{(\w+)\}/, (_, name: string) => {
       const fifo = path.join(tmp, `${label}-${name}.fifo`);
+      const done = `${fifo}.written`;
       execFileSync('mkfifo', [fifo]);
-      const w = spawn('sh', ['-c', `(cat '${path.join(scenario, `${name}.pcap`)}'; sleep 60) > '${fifo}'`], { stdio: 'ignore', detached: true });
+      const w = spawn('sh', ['-c', `(cat '${path.join(scenario, `${name}.pcap`)}'; touch '${done}'; sleep 60) > '${fifo}'`], { stdio: 'ignore', detached: true });
       writers.push(w.pid!);
+      written.push(done);
       return fifo;
     }),
   );
@@ -43,16 +46,20 @@ function runInterrupted(args: string[], label: string): Promise<Run> {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  // The files are small (under 1 MB): a second and a half is ample for them to be read, the
-  // pipes then stay open.
-  const timer = setTimeout(() => child.kill('SIGINT'), 1500);
+  // Each file is larger than a pipe holds (64 KiB): its writer is done only once natflow reads.
+  // Then what is left in the pipe is read in far less than the half second given.
+  const interrupt = async (): Promise<void> => {
+    while (!written.every((f) => existsSync(f))) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+  };
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
-      clearTimeout(timer);
       for (const pid of writers) process.kill(-pid, 'SIGTERM');
       resolve({ code, stdout, stderr });
     });
+    interrupt().catch(reject);
   });
 }
 

@@ -3,7 +3,7 @@
  * on the article's captures; we drive it with send-keys and read the screen with capture-pane.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/paths.js';
@@ -156,11 +156,13 @@ describe('natflow tui without a terminal', () => {
       const pane = openShell('live');
       await waitScreen(pane, (x) => x.includes('shell$'), 'shell prompt');
       // Each pipe gets its interface's capture of 08 (50 connections through DNAT), then stays open.
-      const feed = (iface: string): string => `mkfifo ${dir}/${iface}; (cat captures/08-concurrent/${iface}.pcap; sleep 60) > ${dir}/${iface} &`;
+      const feed = (iface: string): string => `mkfifo ${dir}/${iface}; (cat captures/08-concurrent/${iface}.pcap; touch ${dir}/${iface}.written; sleep 60) > ${dir}/${iface} &`;
       sendLine(pane, `${feed('eth0')} ${feed('docker0')} node bin/natflow tui eth0=${dir}/eth0 docker0=${dir}/docker0; echo NATFLOW_EXIT=$?`);
       await waitScreen(pane, (x) => x.includes('Enter stops reading'), 'the loading screen');
-      // Both files are small: a second is ample for the pipes to be read to the end of what they hold.
-      await new Promise((r) => setTimeout(r, 1000));
+      // Each file is larger than a pipe holds (64 KiB): its writer is done only once natflow
+      // reads; what is left in the pipe then takes far less than the half second given.
+      while (!['eth0', 'docker0'].every((i) => existsSync(`${dir}/${i}.written`))) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 500));
       tmux('send-keys', '-t', pane, 'Enter');
       const s = await waitScreen(pane, (x) => /\d+\/\d+ shown/.test(x), 'the list');
       expect(s).toMatch(/^>?\s*dnat\s+198\.18\.0\.2→198\.18\.0\.1:500[01]/m);

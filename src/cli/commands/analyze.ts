@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { analyzeCaptures, type AnalyzeResult } from '../../correlate/analyze.js';
 import { reportStopped, stopReadingOnInterrupt } from '../stop-on-interrupt.js';
+import { stderrProgress } from '../stderr-progress.js';
 import { analysisTextChunks } from '../../present/analysis-text.js';
 import { analysisMarkdownLines } from '../../present/analysis-markdown.js';
 import { streamAnalysisJson } from '../../present/analysis-json.js';
@@ -54,10 +55,12 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
       if (files.length === 0) return reportBadInput('analyze: no capture given and the bundled sample (captures/01-localhost-proxy) is not installed', setExitCode);
     }
     const interrupt = stopReadingOnInterrupt();
+    const progress = stderrProgress({ interruptible: true });
     let result: AnalyzeResult;
     try {
-      result = await analyzeCaptures(files, { ...inputs, version: readPackageVersion(), stop: interrupt.signal });
+      result = await analyzeCaptures(files, { ...inputs, version: readPackageVersion(), stop: interrupt.signal, onProgress: progress.onProgress });
     } finally {
+      progress.end();
       interrupt.release();
     }
     // What was read before a fault is still analyzed and printed; the exit code says it was cut short.

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadCaptures, type LoadResult } from '../../flows/load-captures.js';
 import { reportStopped, stopReadingOnInterrupt } from '../stop-on-interrupt.js';
+import { stderrProgress } from '../stderr-progress.js';
 import { flowToJson, formatFlowText, formatZeekRow, textHeader, zeekFooter, zeekHeader } from '../../flows/flow-output.js';
 import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
@@ -48,14 +49,17 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
       if (!inputs) return;
 
       const interrupt = stopReadingOnInterrupt();
+      const progress = stderrProgress({ interruptible: true });
       let result: LoadResult;
       try {
         result = await loadCaptures(captures, {
           ifindexNames: inputs.ifindexNames,
           flowOptions: { communityIdSeed: seed, udpTimeoutUs: udpTimeout * 1e6 },
           stop: interrupt.signal,
+          onProgress: progress.onProgress,
         });
       } finally {
+        progress.end();
         interrupt.release();
       }
       await withOutput((out) => {
