@@ -1,6 +1,5 @@
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { close as fsClose, createReadStream, fstatSync, open as fsOpen, readSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { pipeline, Readable } from 'node:stream';
 import { CaptureError } from './capture-error.js';
@@ -21,14 +20,14 @@ const YIELD_EVERY_MS = 50;
 class FileInput implements ChunkInput {
   private position = 0;
   private lastYield = performance.now();
-  constructor(private readonly handle: FileHandle) {}
+  constructor(private readonly fd: number) {}
 
   /**
    * A synchronous read: from the page cache it is a copy, while an asynchronous one waits for a
    * thread-pool thread each time (on a busy 2-core machine, a third of the wall time went there).
    */
   async read(buf: Uint8Array, offset: number, length: number): Promise<number> {
-    const bytesRead = readSync(this.handle.fd, buf, offset, length, this.position);
+    const bytesRead = readSync(this.fd, buf, offset, length, this.position);
     this.position += bytesRead;
     const now = performance.now();
     if (now - this.lastYield >= YIELD_EVERY_MS) {
@@ -43,7 +42,7 @@ class FileInput implements ChunkInput {
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
+    await closeFd(this.fd);
   }
 }
 
@@ -251,20 +250,19 @@ export async function openInput(path: string, label: string, signal: AbortSignal
     }
   }
 
-  let handle: FileHandle;
+  // A descriptor, not a FileHandle: a pipe's is handed to a socket, which then owns it.
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = await openFd(path);
   } catch (e) {
     throw new CaptureError(label, 0, `cannot open: ${describeOpenError(e)}`);
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (st.isDirectory()) throw new CaptureError(label, 0, 'is a directory, not a capture file');
     // A pipe or FIFO (`natflow analyze <(tcpdump -w - …)`): no positions to read at, read it as a stream.
     if (!st.isFile()) {
-      const pipe = st.isFIFO() ? pipeSocket(handle.fd) : null;
-      if (pipe !== null) await handle.close();
-      const stream = pipe ?? handle.createReadStream({ autoClose: true });
+      const stream = (st.isFIFO() ? pipeSocket(fd) : null) ?? createReadStream('', { fd, autoClose: true });
       // A pipe that has sent nothing yet would hold the peek below (and the process) forever.
       const stop = (): void => void stream.destroy();
       signal?.addEventListener('abort', stop, { once: true });
@@ -275,37 +273,40 @@ export async function openInput(path: string, label: string, signal: AbortSignal
       }
     }
     const head = new Uint8Array(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    const bytesRead = readSync(fd, head, 0, 2, 0);
     if (isGzipMagic(head, bytesRead)) {
-      const stream = handle.createReadStream({ start: 0, autoClose: true });
+      const stream = createReadStream('', { fd, start: 0, autoClose: true });
       return { input: gunzipped(null, stream), compressed: true };
     }
-    return { input: new FileInput(handle), compressed: false };
+    return { input: new FileInput(fd), compressed: false };
   } catch (e) {
-    await handle.close().catch(() => undefined);
+    await closeFd(fd).catch(() => undefined);
     if (e instanceof CaptureError) throw e;
     throw new CaptureError(label, 0, `cannot read: ${describeOpenError(e)}`);
   }
+}
+
+/** open(2) for reading on a thread-pool thread: a FIFO's open waits there for its writer. */
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) => fsOpen(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+function closeFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 /**
  * A pipe or FIFO read as a socket is: by the event loop, never by a thread-pool thread blocked in
  * read(2). Such a thread cannot be stopped, and Node waits for it at exit, so a pipe whose writer
  * never ends (`eth0=<(ssh host tcpdump -w - …)`) would hold the process after the TUI quit. The
- * pipe is opened again through /proc/self/fd (Linux) for a descriptor of the socket's own; null
- * where that fails, and the file handle's stream reads it as before.
+ * socket takes the descriptor itself: one opened again (through /proc) would miss the end of a
+ * FIFO whose writer had closed it already (Linux reports no hang-up to a reader that opened after
+ * the last writer left). Null where no socket can be made of it: then a read stream reads it.
  */
 function pipeSocket(fd: number): Socket | null {
-  let own: number;
   try {
-    own = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
+    return new Socket({ fd, readable: true, writable: false });
   } catch {
-    return null;
-  }
-  try {
-    return new Socket({ fd: own, readable: true, writable: false });
-  } catch {
-    closeSync(own);
     return null;
   }
 }
