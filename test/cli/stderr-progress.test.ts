@@ -103,13 +103,19 @@ describe.skipIf(!hasTmux)('in a terminal, on a live capture', () => {
     tmux('new-session', '-d', '-s', 'live', '-x', '150', '-y', '20', '-c', repoRoot, 'env', '-u', 'CI', 'PS1=shell$ ', 'sh');
     const pane = 'live:0.0';
     await waitScreen(pane, (x) => x.includes('shell$'), 'shell prompt');
-    tmux('send-keys', '-t', pane, '-l', `(cat captures/08-concurrent/eth0.pcap; sleep 60) | node bin/natflow analyze eth0=- > ${out}; echo NATFLOW_EXIT=$?`);
+    // Standard input from a FIFO whose writer runs in the background: Ctrl-C reaches natflow
+    // alone (a writer in the same pipeline would end too, and the input with it), which must
+    // then stop on its own, not at the end of its input.
+    const fifo = path.join(path.dirname(out), 'live.fifo');
+    tmux('send-keys', '-t', pane, '-l', `mkfifo ${fifo}; (cat captures/08-concurrent/eth0.pcap; sleep 60) > ${fifo} & node bin/natflow analyze eth0=- < ${fifo} > ${out}; echo NATFLOW_EXIT=$?`);
     tmux('send-keys', '-t', pane, 'Enter');
     // The whole file is read, then nothing comes: the line is there all the same.
     await waitScreen(pane, (x) => /natflow: reading standard input \(1\/1\) · 65\.\d KiB · \d+ packets · Ctrl-C: stop reading and analyze what was read/.test(x), 'the progress line');
     tmux('send-keys', '-t', pane, 'C-c');
-    const after = await waitScreen(pane, (x) => x.includes('NATFLOW_EXIT='), 'the exit');
+    const after = await waitScreen(pane, (x) => /NATFLOW_EXIT=\d/.test(x), 'the exit');
     expect(after).toMatch(/\nnatflow: interrupted: standard input read to byte 66621; what was read before it is in the output\s*\nNATFLOW_EXIT=130\n/);
     expect(after).not.toContain('reading standard input');
+    tmux('send-keys', '-t', pane, '-l', 'kill %1');
+    tmux('send-keys', '-t', pane, 'Enter');
   });
 });
