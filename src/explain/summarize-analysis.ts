@@ -43,6 +43,8 @@ export function summarizeAnalysis(a: Analysis, flowOf?: FlowLookup): string {
   // A bridged multicast packet (docker0's IGMPv3 report) is background noise, not a conversation;
   // so is IPv6 neighbor discovery and MLD across the bridge (unicast neighbor advertisements too).
   const allNoise = a.correlations.filter((c) => {
+    // Only a bridged correlation can be noise: the others' flows are not looked up (20,000 of them).
+    if (c.mechanism !== 'bridge') return false;
     const lead = lookup(c.legs[0]);
     return isBackgroundNoise(c.mechanism, lead?.linkControl === true, addressOf(lead?.dst ?? ''));
   });
