@@ -5,10 +5,11 @@ export const EXIT_CHECK_FAILED = 1;
 /** Bad input: unreadable or corrupt capture, invalid arguments or expectations file. */
 export const EXIT_BAD_INPUT = 2;
 
-/** Sets the process exit code a command wants, without exiting (output must flush first). */
-export type SetExitCode = (code: number) => void;
 /**
  * Interrupted (128 + SIGINT, as a shell reports it): Ctrl-C ended the reading; what was read
  * before it was still analyzed and written.
  */
 export const EXIT_INTERRUPTED = 130;
+
+/** Sets the process exit code a command wants, without exiting (output must flush first). */
+export type SetExitCode = (code: number) => void;

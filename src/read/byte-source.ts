@@ -239,15 +239,9 @@ export async function openInput(path: string, label: string, signal: AbortSignal
     // Given up on (Ctrl-C on a live capture piped in), standard input is let go: a writer that
     // holds it open would otherwise hold the process. At its end it is left as it is.
     const stdin = process.stdin;
-    const stop = (): void => void stdin.destroy();
-    signal?.addEventListener('abort', stop, { once: true });
-    try {
-      return await openStream(stdin as AsyncIterable<Uint8Array>, label, 'standard input', () => {
-        if (signal?.aborted) stdin.destroy();
-      });
-    } finally {
-      signal?.removeEventListener('abort', stop);
-    }
+    return openStream(stdin as AsyncIterable<Uint8Array>, label, 'standard input', signal, () => {
+      if (signal?.aborted) stdin.destroy();
+    });
   }
 
   // A descriptor, not a FileHandle: a pipe's is handed to a socket, which then owns it.
@@ -263,14 +257,7 @@ export async function openInput(path: string, label: string, signal: AbortSignal
     // A pipe or FIFO (`natflow analyze <(tcpdump -w - …)`): no positions to read at, read it as a stream.
     if (!st.isFile()) {
       const stream = (st.isFIFO() ? pipeSocket(fd) : null) ?? createReadStream('', { fd, autoClose: true });
-      // A pipe that has sent nothing yet would hold the peek below (and the process) forever.
-      const stop = (): void => void stream.destroy();
-      signal?.addEventListener('abort', stop, { once: true });
-      try {
-        return await openStream(stream, label, 'the pipe', () => stream.destroy());
-      } finally {
-        signal?.removeEventListener('abort', stop);
-      }
+      return await openStream(stream, label, 'the pipe', signal, () => stream.destroy());
     }
     const head = new Uint8Array(2);
     const bytesRead = readSync(fd, head, 0, 2, 0);
@@ -311,10 +298,15 @@ function pipeSocket(fd: number): Socket | null {
   }
 }
 
-/** A stream input (stdin, a pipe, a FIFO): the first bytes are peeked to decide on gunzip. */
-async function openStream(source: AsyncIterable<Uint8Array>, label: string, what: string, onClose: () => void = () => undefined): Promise<OpenedInput> {
+/**
+ * A stream input (stdin, a pipe, a FIFO): the first bytes are peeked to decide on gunzip. An abort
+ * during the peek closes the input (`onClose`): a pipe that has sent nothing yet would otherwise
+ * hold the peek, and the process, forever. Afterwards the byte source closes it on an abort.
+ */
+async function openStream(source: AsyncIterable<Uint8Array>, label: string, what: string, signal: AbortSignal | null, onClose: () => void): Promise<OpenedInput> {
   const it = source[Symbol.asyncIterator]();
   let first: Uint8Array | null = null;
+  signal?.addEventListener('abort', onClose, { once: true });
   try {
     // Peek until two bytes are known (or input ends) without losing them.
     const parts: Uint8Array[] = [];
@@ -328,6 +320,8 @@ async function openStream(source: AsyncIterable<Uint8Array>, label: string, what
     first = parts.length === 1 ? parts[0] : Buffer.concat(parts);
   } catch (e) {
     throw new CaptureError(label, 0, `cannot read ${what}: ${errText(e)}`);
+  } finally {
+    signal?.removeEventListener('abort', onClose);
   }
   const rest: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => it };
   if (first !== null && isGzipMagic(first, first.length)) {
