@@ -4,7 +4,7 @@
  * names (`--iface-names`, `--links`), declared, validated and turned into the options
  * `analyzeCaptures` / `loadCaptures` take in one place, so the commands cannot drift apart.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { AnalyzeOptions } from '../correlate/analyze.js';
@@ -17,8 +17,8 @@ export const CAPTURES_ARGUMENT_HELP =
 
 /** What commander hands the action for the options `addCaptureOptions` declares. */
 export interface CaptureCliOptions {
-  rules?: string;
-  conntrack?: string;
+  rules?: string[];
+  conntrack?: string[];
   ifaceNames?: string;
   links?: string;
 }
@@ -32,15 +32,20 @@ export interface CaptureOptionSet {
 export function addCaptureOptions(cmd: Command, set: CaptureOptionSet = { sideFiles: true }): Command {
   if (set.sideFiles) {
     cmd
-      .option('--rules <file>', 'iptables-save, iptables -t nat -L -n -v or nft list ruleset output: name the rule behind each rewrite')
-      .option('--conntrack <file>', 'conntrack -L [-o extended] output: corroborate pairs and confirm NAT mappings');
+      .option('--rules <file>', 'iptables-save, iptables -t nat -L -n -v or nft list ruleset output: name the rule behind each rewrite (repeatable: an iptables-save and an ip6tables-save dump)', collect)
+      .option('--conntrack <file>', 'conntrack -L [-o extended] output: corroborate pairs and confirm NAT mappings (repeatable)', collect);
   }
   return cmd
     .option('--iface-names <map>', 'name SLL2 (-i any) interface indexes: 1=lo,2=docker0')
     .option('--links <file>', 'name SLL2 interface indexes from `ip -o link` or `ip -j link` output (default: ip-link.json, ip-link.txt or links.txt inside a capture directory)');
 }
 
-export type ResolvedCaptureOptions = Required<Pick<AnalyzeOptions, 'rulesFile' | 'conntrackFile' | 'ifindexNames'>>;
+/** A repeatable option's values, in the order given. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export type ResolvedCaptureOptions = Required<Pick<AnalyzeOptions, 'rulesFile' | 'conntrackFile' | 'ifindexNames' | 'sideFilesBeside'>>;
 
 /**
  * Parses the interface names and checks that the side files can be read. Throws a plain Error
@@ -51,8 +56,67 @@ export function parseCaptureOptions(opts: CaptureCliOptions, captures: readonly 
   const links = opts.links ?? (opts.ifaceNames ? undefined : linksDumpBeside(captures));
   if (links) for (const [k, v] of parseLinksDump(readFileSync(links, 'utf8'))) names.set(k, v);
   if (opts.ifaceNames) for (const [k, v] of parseIfaceNames(opts.ifaceNames)) names.set(k, v);
-  for (const f of [opts.rules, opts.conntrack]) if (f !== undefined) readFileSync(f);
-  return { rulesFile: opts.rules ?? null, conntrackFile: opts.conntrack ?? null, ifindexNames: names };
+  const rules = opts.rules ?? [];
+  const conntrack = opts.conntrack ?? [];
+  for (const f of [...rules, ...conntrack]) readFileSync(f);
+  const sideFilesBeside = {
+    rules: rules.length > 0 ? [] : dumpsBeside(captures, RULES_DUMP_NAMES, looksLikeRules),
+    conntrack: conntrack.length > 0 ? [] : dumpsBeside(captures, CONNTRACK_DUMP_NAMES, looksLikeConntrack),
+  };
+  return { rulesFile: rules, conntrackFile: conntrack, ifindexNames: names, sideFilesBeside };
+}
+
+/** What `captures/record.sh` and the README's recipe name the dumps (both families' rules). */
+const RULES_DUMP_NAMES = ['iptables-save.txt', 'ip6tables-save.txt', 'nft-ruleset.txt', 'rules.txt'];
+const CONNTRACK_DUMP_NAMES = ['conntrack.txt'];
+
+/**
+ * Side files a capture directory also holds, for the hint that says how to use them. Not read
+ * as --rules / --conntrack unasked (unlike a link dump, without which an `-i any` capture has no
+ * interface names): a ruleset saved at another time would put rules the capture never met into
+ * the explanations. Only a file whose start looks like such a dump is named.
+ */
+function dumpsBeside(captures: readonly string[], names: readonly string[], looksRight: (head: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const dir of captureDirectories(captures)) {
+    for (const name of names) {
+      const p = join(dir, name);
+      if (looksRight(fileHead(p))) out.push(p);
+    }
+  }
+  return out;
+}
+
+function captureDirectories(captures: readonly string[]): string[] {
+  return captures.filter((c) => c !== '-' && !c.includes('=') && existsSync(c) && statSync(c).isDirectory());
+}
+
+/** The first 4 KiB of a regular file as text; empty if it is not one or cannot be read. */
+function fileHead(path: string): string {
+  let fd: number | null = null;
+  try {
+    if (!statSync(path).isFile()) return '';
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(4096);
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
+  } catch {
+    return '';
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+// The first lines of iptables-save, iptables -L or nft list ruleset output (../correlate/rules/parse-rules.ts).
+const RULES_HEAD = /^(?:# Generated by ip6?tables-save|\*(?:nat|filter|raw|mangle|security)\s*$|Chain \S+ \(|table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{)/m;
+// A `conntrack -L` entry, with or without `-o extended`'s family columns.
+const CONNTRACK_HEAD = /^(?:ipv[46]\s+\d+\s+)?(?:tcp|udp|icmp|icmpv6|sctp|dccp|udplite|unknown)\s+\d+\s/m;
+
+function looksLikeRules(head: string): boolean {
+  return RULES_HEAD.test(head);
+}
+
+function looksLikeConntrack(head: string): boolean {
+  return CONNTRACK_HEAD.test(head);
 }
 
 /** Link dumps a capture directory may carry (the recorder's names first, then a generic one). */
@@ -64,8 +128,7 @@ const LINK_DUMP_NAMES = ['ip-link.json', 'ip-link.txt', 'links.txt'];
  * the README's capture recipe suggests), use it, so the directory alone is a complete input.
  */
 function linksDumpBeside(captures: readonly string[]): string | undefined {
-  for (const c of captures) {
-    if (c === '-' || c.includes('=') || !existsSync(c) || !statSync(c).isDirectory()) continue;
+  for (const c of captureDirectories(captures)) {
     for (const name of LINK_DUMP_NAMES) {
       const p = join(c, name);
       if (existsSync(p)) return p;

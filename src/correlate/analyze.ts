@@ -9,7 +9,7 @@ import { inputName, loadCaptures, type LoadOptions, type LoadResult, type LoadSt
 import type { IfindexNames } from '../flows/interface-names.js';
 import type { Analysis } from './model.js';
 import { correlate, type CaptureInput } from './correlate.js';
-import { applySideInputs } from './side-inputs.js';
+import { applySideInputs, type SideFile } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl, linkControlKind } from '../flows/link-control.js';
@@ -20,9 +20,17 @@ import { captureContext, droppedRequestText, explainCorrelation, explainUnpaired
 export const ANALYZE_PREFIX_BYTES = 4096;
 
 export interface AnalyzeOptions {
-  /** Paths of `--rules` / `--conntrack` files. */
-  rulesFile?: string | null;
-  conntrackFile?: string | null;
+  /**
+   * Paths of `--rules` / `--conntrack` files: one, or several read as one (an iptables-save and an
+   * ip6tables-save dump; `conntrack -L` of each family).
+   */
+  rulesFile?: string | readonly string[] | null;
+  conntrackFile?: string | readonly string[] | null;
+  /**
+   * Dumps found beside the captures (in a capture directory) and not given: the inferences that
+   * say what went without them name these, with the option that reads them.
+   */
+  sideFilesBeside?: { rules: readonly string[]; conntrack: readonly string[] };
   ifindexNames?: IfindexNames;
   version?: string;
   flowOptions?: LoadOptions['flowOptions'];
@@ -78,13 +86,13 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions, onProgress: opts.onProgress, signal: opts.signal, stop: opts.stop });
   opts.signal?.throwIfAborted();
   // Side files are read before correlating so an unreadable one fails fast (a plain Error: bad argument).
-  const rules = opts.rulesFile ? { text: readFileSync(opts.rulesFile, 'utf8'), source: opts.rulesFile } : null;
-  const conntrack = opts.conntrackFile ? { text: readFileSync(opts.conntrackFile, 'utf8'), source: opts.conntrackFile } : null;
+  const rules = readSideFiles(opts.rulesFile);
+  const conntrack = readSideFiles(opts.conntrackFile);
   const t1 = cpuMs();
   const { analysis, flowsById, hopTuples, explainWith, bridgePorts, unpairedCopies } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
   const t2 = cpuMs();
   if (loaded.stopped !== null) analysis.inferences.unshift(stoppedText(loaded.stopped));
-  const parsed = applySideInputs(analysis, hopTuples, { rules, conntrack }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
+  const parsed = applySideInputs(analysis, hopTuples, { rules, conntrack, beside: opts.sideFilesBeside }, new Set(loaded.flows.map((f) => f.dst.port).filter((p) => p >= 0)));
   const ruleSet = parsed.rules;
   const entries = parsed.conntrack;
 
@@ -104,8 +112,8 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
     return { proto: seen.proto, src: { ip: e.orig.src, port: e.orig.sport }, dst: { ip: e.orig.dst, port: e.orig.dport } };
   };
   const ctx = {
-    rulesGiven: rules !== null, rulesLack, ...captureContext(analysis.captures), bridgePorts, forwardDrop, dnatFor, copiesOf,
-    conntrackGiven: conntrack !== null, conntrackOpened,
+    rulesGiven: rules.length > 0, rulesLack, ...captureContext(analysis.captures), bridgePorts, forwardDrop, dnatFor, copiesOf,
+    conntrackGiven: conntrack.length > 0, conntrackOpened,
   };
   explainWith((c) => explainCorrelation(c, flowsById, ctx));
   // With --rules, where an unanswered request to a published port was dropped (it has no
@@ -127,6 +135,11 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const t3 = cpuMs();
   const explainUnpaired = (f: Flow): string[] => explainUnpairedFlow(f, ctx);
   return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, stopped: loaded.stopped, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 }, explainUnpaired };
+}
+
+function readSideFiles(paths: string | readonly string[] | null | undefined): SideFile[] {
+  const list = typeof paths === 'string' ? [paths] : (paths ?? []);
+  return list.map((p) => ({ text: readFileSync(p, 'utf8'), source: p }));
 }
 
 /** The inference for a read ended by Ctrl-C: what the analysis does not cover. */

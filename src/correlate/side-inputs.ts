@@ -7,13 +7,26 @@ import { LOCAL_DNAT_NOTE, NAT_OUTSIDE_NOTE, type Analysis, type Correlation } fr
 import { hopMechanismsOf } from './lazy-correlation.js';
 import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
 import {
-  attributeRule, corroborate, ruleRefsText, familyGapText, findContradictions, ipVersion, parseConntrack, parseRules, rulesLackVersion, rulesReadText,
+  attributeRule, corroborate, ruleRefsText, familyGapText, findContradictions, ipVersion, mergeRuleSets, parseConntrack, parseRules, rulesLackVersion, rulesReadText,
   type ConntrackEntry, type CorroborateOptions, type HopToAttribute, type HopTuple, type IpVersion, type RuleSet,
 } from './rules/index.js';
 
+/** A side file's text and the name it is quoted by. */
+export interface SideFile {
+  text: string;
+  source: string;
+}
+
+/**
+ * Each option may be given several files: an iptables-save and an ip6tables-save dump, `conntrack
+ * -L` and `conntrack -L -f ipv6`. They are read as one ruleset / one table, every rule keeping
+ * the file and line it came from.
+ */
 export interface SideInputs {
-  rules?: { text: string; source: string } | null;
-  conntrack?: { text: string; source: string } | null;
+  rules?: readonly SideFile[] | null;
+  conntrack?: readonly SideFile[] | null;
+  /** Paths of dumps a capture directory holds, named where the option was not given. */
+  beside?: { rules: readonly string[]; conntrack: readonly string[] };
 }
 
 const KERNEL = new Set(['dnat', 'snat', 'dnat+snat']);
@@ -25,8 +38,10 @@ export interface ParsedSideInputs {
 }
 
 export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], side: SideInputs, seenDstPorts: Iterable<number>): ParsedSideInputs {
-  const set: RuleSet | null = side.rules ? parseRules(side.rules.text, side.rules.source) : null;
-  const entries: ConntrackEntry[] | null = side.conntrack ? parseConntrack(side.conntrack.text) : null;
+  const rules = side.rules ?? [];
+  const conntrack = side.conntrack ?? [];
+  const set: RuleSet | null = rules.length > 0 ? mergeRuleSets(rules.map((r) => parseRules(r.text, r.source))) : null;
+  const entries: ConntrackEntry[] | null = conntrack.length > 0 ? conntrack.flatMap((c) => parseConntrack(c.text)) : null;
   // DNAT in nat OUTPUT inferred from the bridge side alone: the rewrite is on no hop, so the side
   // inputs are asked about it here (./local-dnat.ts).
   const local = new Map<Correlation, LocalDnatFindings>();
@@ -44,17 +59,17 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
       }
     }
   }
-  if (side.rules && set !== null) {
-    applyRules(a, hopTuples, set, side.rules.source, local, seenDstPorts);
+  if (set !== null) {
+    applyRules(a, hopTuples, set, sourcesText(rules), local, seenDstPorts);
   } else {
     // Hop mechanisms without writing the hops (they are written when a presenter reads them).
     const kinds = new Set<string>();
     for (const c of a.correlations) for (const m of hopMechanismsOf(c)) if (KERNEL.has(m)) kinds.add(m);
     a.inferences.push(
-      `no --rules given: ${kinds.size > 0 ? `the ${[...kinds].join(', ')} rewrites were` : 'mechanisms were'} inferred from the capture alone (which tuple fields changed between capture points, which fields were preserved), not attributed to a rule`,
+      `no --rules given: ${kinds.size > 0 ? `the ${[...kinds].join(', ')} rewrites were` : 'mechanisms were'} inferred from the capture alone (which tuple fields changed between capture points, which fields were preserved), not attributed to a rule${besideText(side.beside?.rules ?? [], '--rules', kinds.size > 0 ? 'names the rule behind each rewrite' : 'checks the capture against the rules')}`,
     );
   }
-  if (side.conntrack && entries !== null) {
+  if (entries !== null) {
     let confirmed = 0;
     let contradicted = 0;
     let absent = 0;
@@ -112,11 +127,27 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
         }
       });
     }
-    a.inferences.push(conntrackSummary(side.conntrack.source, entries.length, { confirmed, oneConnection, contradicted, absent, absentRefused }));
+    a.inferences.push(conntrackSummary(sourcesText(conntrack), entries.length, { confirmed, oneConnection, contradicted, absent, absentRefused }));
   } else {
-    a.inferences.push('no --conntrack given: pairs rest on packet evidence only');
+    a.inferences.push(`no --conntrack given: pairs rest on packet evidence only${besideText(side.beside?.conntrack ?? [], '--conntrack', "checks them against the kernel's connection table")}`);
   }
   return { rules: set, conntrack: entries };
+}
+
+/** `; dir/iptables-save.txt is beside the captures: \`--rules dir/iptables-save.txt\` names …`. */
+function besideText(paths: readonly string[], option: string, does: string): string {
+  if (paths.length === 0) return '';
+  const args = paths.map((p) => `${option} ${shellWord(p)}`).join(' ');
+  return `; ${paths.join(' and ')} ${paths.length === 1 ? 'is' : 'are'} beside the captures: \`${args}\` ${does}`;
+}
+
+/** A path as one shell word: quoted only when it needs to be. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function sourcesText(files: readonly SideFile[]): string {
+  return files.map((f) => f.source).join(', ');
 }
 
 interface ConntrackCounts {

@@ -34,7 +34,7 @@ describe.skipIf(!have('05b-hairpin-noproxy'))('--rules: what was read', () => {
     const rules = join(d, 'iptables-save.txt');
     const perTable = appendsPerTable(rules);
     expect([...perTable.keys()].sort()).toEqual(['filter', 'nat']);
-    const r = await analyzeCaptures([d], parseCaptureOptions({ rules }, [d]));
+    const r = await analyzeCaptures([d], parseCaptureOptions({ rules: [rules] }, [d]));
     const line = r.analysis.inferences.find((l) => l.startsWith('--rules'));
     expect(line).toBe(`--rules ${rules}: ${perTable.get('nat')} NAT rules and ${perTable.get('filter')} filter rules read (iptables-save, IPv4); 2 of 2 kernel rewrites attributed to a rule`);
   });
@@ -53,7 +53,7 @@ describe.skipIf(!have('05b-hairpin-noproxy'))('--rules: what was read', () => {
 describe.skipIf(!have('09-closed-port') || !have('06-localhost-noproxy'))('side-input inferences', () => {
   it('09: a DNAT rule for a port nobody used is flagged as unused, not as a contradiction', async () => {
     const d = dir('09-closed-port');
-    const r = await analyzeCaptures([d], parseCaptureOptions({ rules: join(d, 'iptables-save.txt') }, [d]));
+    const r = await analyzeCaptures([d], parseCaptureOptions({ rules: [join(d, 'iptables-save.txt')] }, [d]));
     const inf = r.analysis.inferences;
     expect(inf.some((l) => /^unused rule: DNAT rule for port 5000\b/.test(l))).toBe(true);
     expect(inf.filter((l) => l.startsWith('contradiction:'))).toEqual([]);
@@ -61,7 +61,7 @@ describe.skipIf(!have('09-closed-port') || !have('06-localhost-noproxy'))('side-
 
   it('09: refused connections missing from the conntrack dump are explained, not silently absent', async () => {
     const d = dir('09-closed-port');
-    const r = await analyzeCaptures([d], parseCaptureOptions({ conntrack: join(d, 'conntrack.txt') }, [d]));
+    const r = await analyzeCaptures([d], parseCaptureOptions({ conntrack: [join(d, 'conntrack.txt')] }, [d]));
     const line = r.analysis.inferences.find((l) => l.startsWith('--conntrack'));
     expect(line).toMatch(/0 contradicted, (\d+) not in the dump \(\1 of them refused with RST/);
   });
@@ -78,7 +78,7 @@ describe.skipIf(!have('17-ipv6-network'))('--rules of one address family (17: IP
   const v4 = join(d, 'iptables-save.txt');
   const v6 = join(d, 'ip6tables-save.txt');
   const scratch = tempDir('natflow-rules-family-');
-  const analyze = (rules: string) => analyzeCaptures([d], parseCaptureOptions({ rules }, [d]));
+  const analyze = (rules: string | string[]) => analyzeCaptures([d], parseCaptureOptions({ rules: typeof rules === 'string' ? [rules] : rules }, [d]));
   const rulesLines = (inf: string[]) => inf.filter((l) => l.startsWith('--rules') || l.startsWith('contradiction:') || l.startsWith('unused rule:'));
   const dnatLine = readFileSync(v6, 'utf8').split('\n').findIndex((l) => l.includes('-j DNAT')) + 1;
   const kernelHops = (r: Awaited<ReturnType<typeof analyze>>) => r.analysis.correlations.flatMap((c) => c.hops.filter((h) => h.mechanism === 'dnat' || h.mechanism === 'snat'));
@@ -89,7 +89,7 @@ describe.skipIf(!have('17-ipv6-network'))('--rules of one address family (17: IP
     expect(kernelHops(r)).toHaveLength(2);
     expect(rulesLines(r.analysis.inferences)).toEqual([
       `--rules ${v4}: 6 NAT rules and 12 filter rules read (iptables-save, IPv4); 0 of 2 kernel rewrites attributed to a rule`,
-      `--rules ${v4}: the rules given are IPv4 only (iptables-save), so the 2 IPv6 rewrites were not attributed to a rule, which contradicts nothing: IPv6 NAT rules are in ip6tables; give both dumps, \`--rules <(iptables-save -c; ip6tables-save -c)\``,
+      `--rules ${v4}: the rules given are IPv4 only (iptables-save), so the 2 IPv6 rewrites were not attributed to a rule, which contradicts nothing: IPv6 NAT rules are in ip6tables; give both dumps, \`--rules\` once for each file or \`--rules <(iptables-save -c; ip6tables-save -c)\``,
     ]);
     // Nor per conversation: the step names the rewrite and why no rule is quoted.
     const text = r.analysis.correlations.flatMap((c) => c.explanation).join(' ');
@@ -109,6 +109,10 @@ describe.skipIf(!have('17-ipv6-network'))('--rules of one address family (17: IP
       expect(rulesLines(r.analysis.inferences)).toEqual([`--rules ${rules}: ${counts} read (iptables-save, ${family}); 2 of 2 kernel rewrites attributed to a rule`]);
       expect(kernelHops(r).map((h) => h.rule?.text).sort()).toEqual([dnat, '-A POSTROUTING -s fd00:17::/64 ! -o docker0 -j MASQUERADE']);
     }
+    // `--rules` once per dump: the same, each rule quoted with the file it is in.
+    const twice = await analyze([v4, v6]);
+    expect(rulesLines(twice.analysis.inferences)).toEqual([`--rules ${v4}, ${v6}: 12 NAT rules and 24 filter rules read (iptables-save, IPv4 and IPv6); 2 of 2 kernel rewrites attributed to a rule`]);
+    expect(kernelHops(twice).map((h) => h.rule?.source)).toContain(`${v6}:${dnatLine}`);
   });
 
   it('iptables -L and nft dumps of IPv4 only say so too; an nft inet table covers IPv6, and its misses are contradictions, endpoints bracketed', async () => {
@@ -131,10 +135,10 @@ describe.skipIf(!have('17-ipv6-network'))('--rules of one address family (17: IP
 
   it.skipIf(!have('03-egress-masquerade'))('the IPv6 dump against IPv4 rewrites (03): the other way round, and an unused IPv6 DNAT is written [addr]:port', async () => {
     const d03 = dir('03-egress-masquerade');
-    const r = await analyzeCaptures([d03], parseCaptureOptions({ rules: v6 }, [d03]));
+    const r = await analyzeCaptures([d03], parseCaptureOptions({ rules: [v6] }, [d03]));
     expect(rulesLines(r.analysis.inferences)).toEqual([
       `--rules ${v6}: 6 NAT rules and 12 filter rules read (iptables-save, IPv6); 0 of 3 kernel rewrites attributed to a rule`,
-      `--rules ${v6}: the rules given are IPv6 only (iptables-save), so the 3 IPv4 rewrites were not attributed to a rule, which contradicts nothing: IPv4 NAT rules are in iptables; give both dumps, \`--rules <(iptables-save -c; ip6tables-save -c)\``,
+      `--rules ${v6}: the rules given are IPv6 only (iptables-save), so the 3 IPv4 rewrites were not attributed to a rule, which contradicts nothing: IPv4 NAT rules are in iptables; give both dumps, \`--rules\` once for each file or \`--rules <(iptables-save -c; ip6tables-save -c)\``,
       `unused rule: DNAT rule for port 5000 → [fd00:17::2]:5000 (nat DOCKER, ${v6}:${dnatLine}) matches no connection in the capture`,
     ]);
   });

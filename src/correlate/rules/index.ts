@@ -1,5 +1,5 @@
 export * from './rule.js';
-export { parseRules } from './parse-rules.js';
+export { mergeRuleSets, parseRules } from './parse-rules.js';
 export { parseIptablesSave } from './parse-iptables-save.js';
 export { parseIptablesList } from './parse-iptables-list.js';
 export { parseNftRuleset } from './parse-nft.js';

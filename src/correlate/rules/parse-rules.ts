@@ -35,10 +35,18 @@ export function parseRules(text: string, source: string): RuleSet {
   }
   flush();
   if (parts.length === 0) return { source, format: 'iptables-save', rules: [], chains: [], skipped: [] };
+  return mergeRuleSets(parts, source);
+}
+
+/**
+ * Several dumps as one ruleset (an iptables-save and an ip6tables-save file, or the sections of
+ * one file): each rule keeps its own source and line; the format named is the first dump's.
+ */
+export function mergeRuleSets(parts: readonly RuleSet[], source = parts.map((p) => p.source).join(', ')): RuleSet {
   if (parts.length === 1) return parts[0];
   return {
     source,
-    format: parts[0].format,
+    format: parts[0]?.format ?? 'iptables-save',
     rules: parts.flatMap((p) => p.rules),
     chains: parts.flatMap((p) => p.chains),
     skipped: parts.flatMap((p) => p.skipped),

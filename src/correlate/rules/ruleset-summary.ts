@@ -45,7 +45,7 @@ export function familyGapText(set: RuleSet, v: IpVersion, n: number): string {
 function otherDumpText(format: RuleSet['format'], v: IpVersion): string {
   const tool = v === 6 ? 'ip6tables' : 'iptables';
   const where = `IPv${v} NAT rules are in ${tool}`;
-  if (format === 'iptables-save') return `${where}; give both dumps, \`--rules <(iptables-save -c; ip6tables-save -c)\``;
+  if (format === 'iptables-save') return `${where}; give both dumps, \`--rules\` once for each file or \`--rules <(iptables-save -c; ip6tables-save -c)\``;
   if (format === 'iptables-list') return `${where}; give \`${tool} -t nat -L -n -v\` to --rules for them`;
   // nft list ruleset shows every nftables table; rules of ip(6)tables-legacy are only in its own dump.
   return `the ruleset has no ${v === 6 ? 'ip6' : 'ip'} or inet table; ${tool}-legacy rules are only in \`${tool}-save -c\`, which --rules reads with it: \`--rules <(nft list ruleset; ${tool}-save -c)\``;
