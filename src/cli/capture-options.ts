@@ -4,10 +4,11 @@
  * names (`--iface-names`, `--links`), declared, validated and turned into the options
  * `analyzeCaptures` / `loadCaptures` take in one place, so the commands cannot drift apart.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { AnalyzeOptions } from '../correlate/analyze.js';
+import { readSideFile } from '../correlate/side-inputs.js';
 import { parseIfaceNames, parseLinksDump } from '../flows/interface-names.js';
 import type { SetExitCode } from './exit-codes.js';
 import { reportBadInput } from './report-error.js';
@@ -45,25 +46,25 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-export type ResolvedCaptureOptions = Required<Pick<AnalyzeOptions, 'rulesFile' | 'conntrackFile' | 'ifindexNames' | 'sideFilesBeside'>>;
+export type ResolvedCaptureOptions = Required<Pick<AnalyzeOptions, 'rules' | 'conntrack' | 'ifindexNames' | 'sideFilesBeside'>>;
 
 /**
  * Parses the interface names and checks that the side files can be read. Throws a plain Error
- * whose message is the one line to print.
+ * whose message is the one line to print. The side files are read here, once and whole:
+ * `--rules <(iptables-save -c)` is a pipe, empty when read again.
  */
 export function parseCaptureOptions(opts: CaptureCliOptions, captures: readonly string[] = []): ResolvedCaptureOptions {
   const names = new Map<number, string>();
   const links = opts.links ?? (opts.ifaceNames ? undefined : linksDumpBeside(captures));
-  if (links) for (const [k, v] of parseLinksDump(readFileSync(links, 'utf8'))) names.set(k, v);
+  if (links) for (const [k, v] of parseLinksDump(readSideFile('--links', links).text)) names.set(k, v);
   if (opts.ifaceNames) for (const [k, v] of parseIfaceNames(opts.ifaceNames)) names.set(k, v);
-  const rules = opts.rules ?? [];
-  const conntrack = opts.conntrack ?? [];
-  for (const f of [...rules, ...conntrack]) readFileSync(f);
+  const rules = (opts.rules ?? []).map((f) => readSideFile('--rules', f));
+  const conntrack = (opts.conntrack ?? []).map((f) => readSideFile('--conntrack', f));
   const sideFilesBeside = {
     rules: rules.length > 0 ? [] : dumpsBeside(captures, RULES_DUMP_NAMES, looksLikeRules),
     conntrack: conntrack.length > 0 ? [] : dumpsBeside(captures, CONNTRACK_DUMP_NAMES, looksLikeConntrack),
   };
-  return { rulesFile: rules, conntrackFile: conntrack, ifindexNames: names, sideFilesBeside };
+  return { rules, conntrack, ifindexNames: names, sideFilesBeside };
 }
 
 /** What `captures/record.sh` and the README's recipe name the dumps (both families' rules). */

@@ -2,14 +2,13 @@
  * The whole `natflow analyze` pipeline, for the CLI, the bench and the tests: load the captures
  * (../flows/load-captures.ts), correlate, add side evidence, explain.
  */
-import { readFileSync } from 'node:fs';
 import type { CaptureError } from '../read/capture-error.js';
 import type { Flow } from '../flows/flow.js';
 import { inputName, loadCaptures, type LoadOptions, type LoadResult, type LoadStopped } from '../flows/load-captures.js';
 import type { IfindexNames } from '../flows/interface-names.js';
 import type { Analysis } from './model.js';
 import { correlate, type CaptureInput } from './correlate.js';
-import { applySideInputs, type SideFile } from './side-inputs.js';
+import { applySideInputs, readSideFile, type SideFile } from './side-inputs.js';
 import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl, linkControlKind } from '../flows/link-control.js';
@@ -26,6 +25,9 @@ export interface AnalyzeOptions {
    */
   rulesFile?: string | readonly string[] | null;
   conntrackFile?: string | readonly string[] | null;
+  /** The same side files already read (the CLI reads each once: a `<(…)` pipe is empty after). */
+  rules?: readonly SideFile[];
+  conntrack?: readonly SideFile[];
   /**
    * Dumps found beside the captures (in a capture directory) and not given: the inferences that
    * say what went without them name these, with the option that reads them.
@@ -86,8 +88,8 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions, onProgress: opts.onProgress, signal: opts.signal, stop: opts.stop });
   opts.signal?.throwIfAborted();
   // Side files are read before correlating so an unreadable one fails fast (a plain Error: bad argument).
-  const rules = readSideFiles(opts.rulesFile);
-  const conntrack = readSideFiles(opts.conntrackFile);
+  const rules = [...(opts.rules ?? []), ...readSideFiles('--rules', opts.rulesFile)];
+  const conntrack = [...(opts.conntrack ?? []), ...readSideFiles('--conntrack', opts.conntrackFile)];
   const t1 = cpuMs();
   const { analysis, flowsById, hopTuples, explainWith, bridgePorts, unpairedCopies } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
   const t2 = cpuMs();
@@ -137,9 +139,9 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, stopped: loaded.stopped, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 }, explainUnpaired };
 }
 
-function readSideFiles(paths: string | readonly string[] | null | undefined): SideFile[] {
+function readSideFiles(option: string, paths: string | readonly string[] | null | undefined): SideFile[] {
   const list = typeof paths === 'string' ? [paths] : (paths ?? []);
-  return list.map((p) => ({ text: readFileSync(p, 'utf8'), source: p }));
+  return list.map((p) => readSideFile(option, p));
 }
 
 /** The inference for a read ended by Ctrl-C: what the analysis does not cover. */

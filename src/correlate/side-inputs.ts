@@ -3,6 +3,7 @@
  * flags contradictions; `--conntrack` corroborates pairs. Both go through the rules module
  * (./rules/, a colleague's); without them, the inferences say what came from the capture alone.
  */
+import { readTextFile } from '../read/read-text-file.js';
 import { LOCAL_DNAT_NOTE, NAT_OUTSIDE_NOTE, type Analysis, type Correlation } from './model.js';
 import { hopMechanismsOf } from './lazy-correlation.js';
 import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
@@ -15,6 +16,14 @@ import {
 export interface SideFile {
   text: string;
   source: string;
+}
+
+/** 256 MiB holds any ruleset, and a conntrack table of about a million entries. */
+const MAX_SIDE_FILE_BYTES = 256 * 1024 * 1024;
+
+/** A side file read once and whole (a `<(iptables-save -c)` pipe is empty when read again). */
+export function readSideFile(option: string, path: string): SideFile {
+  return { text: readTextFile(path, `${option} ${path}`, MAX_SIDE_FILE_BYTES), source: path };
 }
 
 /**

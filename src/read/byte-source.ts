@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { pipeline, Readable } from 'node:stream';
 import { CaptureError } from './capture-error.js';
 import { isGzipMagic } from './gzip-detect.js';
+import { errorCodeOrMessage, fsErrorText } from './fs-error-text.js';
 
 /** Where the bytes come from: a seekable file, or a stream (stdin, gunzip output). */
 export interface ChunkInput {
@@ -169,7 +170,7 @@ export class ByteSource {
       } catch (e) {
         // A read ended by the abort (the input closed under it) is the abort, not a bad capture.
         this.#signal?.throwIfAborted();
-        throw new CaptureError(this.label, this.base + this.end, `read failed: ${errText(e)}`);
+        throw new CaptureError(this.label, this.base + this.end, `read failed: ${errorCodeOrMessage(e)}`);
       }
       this.#signal?.throwIfAborted();
       if (got === 0) this.eof = true;
@@ -202,18 +203,6 @@ export interface OpenedInput {
   compressed: boolean;
 }
 
-function errText(e: unknown): string {
-  if (e && typeof e === 'object') {
-    const code = (e as { code?: unknown }).code;
-    const msg = (e as { message?: unknown }).message;
-    if (typeof code === 'string' && typeof msg === 'string') {
-      // zlib messages ("unexpected end of file") are clear; fs messages repeat the path.
-      return code.startsWith('Z_') ? `gzip: ${msg}` : code;
-    }
-    if (typeof msg === 'string') return msg;
-  }
-  return String(e);
-}
 
 function gunzipped(first: Uint8Array | null, rest: AsyncIterable<Uint8Array>): StreamInput {
   async function* all(): AsyncGenerator<Uint8Array> {
@@ -319,7 +308,7 @@ async function openStream(source: AsyncIterable<Uint8Array>, label: string, what
     }
     first = parts.length === 1 ? parts[0] : Buffer.concat(parts);
   } catch (e) {
-    throw new CaptureError(label, 0, `cannot read ${what}: ${errText(e)}`);
+    throw new CaptureError(label, 0, `cannot read ${what}: ${errorCodeOrMessage(e)}`);
   } finally {
     signal?.removeEventListener('abort', onClose);
   }
@@ -331,15 +320,6 @@ async function openStream(source: AsyncIterable<Uint8Array>, label: string, what
 }
 
 function describeOpenError(e: unknown): string {
-  const code = (e as { code?: unknown })?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file (ENOENT)';
-    case 'EACCES':
-      return 'permission denied (EACCES)';
-    case 'EISDIR':
-      return 'is a directory, not a capture file';
-    default:
-      return errText(e);
-  }
+  const text = fsErrorText(e);
+  return (e as { code?: unknown } | null)?.code === 'EISDIR' ? `${text}, not a capture file` : text;
 }

@@ -4,11 +4,12 @@
  * unasked, but the inferences that say what went without them name them with the options to
  * give; the command they spell out works as printed, and `--rules` takes both families' dumps.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from '../helpers/run-cli.js';
-import { capturesDir } from '../helpers/paths.js';
+import { capturesDir, repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const dir = join(capturesDir, '17-ipv6-network');
@@ -78,5 +79,36 @@ describe.skipIf(!existsSync(join(dir, 'truth.json')))('side files beside the cap
     const r = await analyzeJson([scratch]);
     expect(suggestion(r.inferences, 'no --rules given:')).toBe(`--rules '${join(scratch, 'iptables-save.txt')}'`);
     expect(suggested(r.inferences, 'no --conntrack given:')).toBeNull();
+  });
+});
+
+const dnat = join(capturesDir, '02-external-dnat');
+
+describe.skipIf(!existsSync(join(dnat, 'truth.json')))('side files as the README gives them: `--rules <(iptables-save -c)`', () => {
+  const bin = join(repoRoot, 'bin', 'natflow');
+
+  it('a pipe is read once, whole: its rules name the DNAT and its entries confirm the pair', () => {
+    // bash's process substitution hands natflow /dev/fd/N, a pipe: read twice, it is empty.
+    const out = execFileSync('bash', ['-c', `"${process.execPath}" "${bin}" analyze --json "${dnat}" --rules <(cat "${dnat}/iptables-save.txt") --conntrack <(cat "${dnat}/conntrack.txt")`], { encoding: 'utf8' });
+    const r = JSON.parse(out) as AnalysisJson;
+    const hop = r.correlations.flatMap((c) => c.hops).find((h) => h.mechanism === 'dnat');
+    expect(hop?.rule?.text).toMatch(/-j DNAT --to-destination 172\.17\.0\.2:5000$/);
+    expect(hop?.rule?.source).toMatch(/^\/dev\/fd\/\d+:\d+$/);
+    expect(r.inferences).toContainEqual(expect.stringMatching(/^--conntrack \/dev\/fd\/\d+: 2 entries; 1 hop\(s\) confirmed, 0 contradicted, 0 not in the dump$/));
+  });
+
+  it('a side file that cannot be read is one line naming the option and the file, exit 2, before any capture is read', () => {
+    const cases: [string[], RegExp][] = [
+      [['--rules', join(dnat, 'nonexistent.txt')], /^natflow: --rules \S+nonexistent\.txt: cannot open: no such file \(ENOENT\)\n$/],
+      [['--conntrack', dnat], /^natflow: --conntrack \S+02-external-dnat: is a directory\n$/],
+      // Endless: read to a bound, not until memory runs out.
+      [['--conntrack', '/dev/zero'], /^natflow: --conntrack \/dev\/zero: more than 268435456 bytes, reading stopped at byte 268435456\n$/],
+    ];
+    for (const [args, message] of cases) {
+      const r = spawnSync(process.execPath, [bin, 'analyze', dnat, ...args], { encoding: 'utf8' });
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+      expect(r.status).toBe(2);
+    }
   });
 });

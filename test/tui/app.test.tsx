@@ -13,7 +13,7 @@ import process from 'node:process';
 process.chdir(repoRoot);
 afterEach(() => cleanup());
 
-function mount(loader: TuiLoader = pipelineLoader(ARTICLE_CAPTURES, {})) {
+function mount(loader: TuiLoader = pipelineLoader(ARTICLE_CAPTURES)) {
   const r = render(<App loader={loader} noColor={false} />);
   const frame = (): string => r.lastFrame() ?? '';
   const press = async (k: string, until?: (f: string) => boolean, label = k): Promise<string> => {
@@ -154,7 +154,7 @@ describe('natflow tui on a dual-stack capture (17: neighbor discovery and MLD on
     const rows = [...r.analysis.correlations.map((c) => c.legs), ...r.analysis.unpaired.map((id) => [id])];
     const noise = rows.filter((legs) => legs.every((id) => byId.get(id)?.proto === 58)).length;
     expect(noise).toBeGreaterThan(0);
-    const ui = mount(pipelineLoader(files, {}));
+    const ui = mount(pipelineLoader(files));
     await waitFor(() => ui.frame().includes('shown'), 'results');
     let f = ui.frame();
     expect(f).toContain(`${rows.length - noise}/${rows.length} shown · ${noise} link-local control hidden (n)`);

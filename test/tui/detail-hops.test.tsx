@@ -12,7 +12,7 @@ afterEach(() => cleanup());
 
 /** Opens the first conversation and scrolls the detail down to its evidence; returns the screen. */
 async function detailDownToEvidence(captures: string[]): Promise<string> {
-  const ui = render(<App loader={pipelineLoader(captures, {})} noColor={true} />);
+  const ui = render(<App loader={pipelineLoader(captures)} noColor={true} />);
   const frame = (): string => ui.lastFrame() ?? '';
   await waitFor(() => frame().includes('shown'), 'results');
   ui.stdin.write(KEY.enter);
@@ -46,7 +46,7 @@ describe('natflow tui detail: rule lines', () => {
   });
 
   it('02: the DNAT hop before it says its rule is unknown without --rules', async () => {
-    const ui = render(<App loader={pipelineLoader(DNAT_CAPTURES, {})} noColor={true} />);
+    const ui = render(<App loader={pipelineLoader(DNAT_CAPTURES)} noColor={true} />);
     const frame = (): string => ui.lastFrame() ?? '';
     await waitFor(() => frame().includes('shown'), 'results');
     ui.stdin.write(KEY.enter);

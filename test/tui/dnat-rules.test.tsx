@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { App } from '../../src/present/tui/components/app.js';
 import { pipelineLoader } from '../../src/cli/commands/tui.js';
+import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { repoRoot } from '../helpers/paths.js';
 import { KEY, waitFor } from './helpers.js';
 
@@ -12,7 +13,7 @@ const DIR = 'captures/02-external-dnat';
 
 describe('natflow tui on the external DNAT scenario with --rules, in an 80x24 terminal', () => {
   it('detail names the DNAT rule with its file and line; ISN preserved; ladder marks the NAT rewrite', async () => {
-    const loader = pipelineLoader([`${DIR}/eth0.pcap`, `${DIR}/docker0.pcap`], { rules: [`${DIR}/iptables-save.txt`] });
+    const loader = pipelineLoader([`${DIR}/eth0.pcap`, `${DIR}/docker0.pcap`], parseCaptureOptions({ rules: [`${DIR}/iptables-save.txt`] }));
     const ui = render(<App loader={loader} noColor={false} />);
     Object.defineProperty(ui.stdout, 'columns', { value: 80, configurable: true });
     Object.defineProperty(ui.stdout, 'rows', { value: 24, configurable: true });

@@ -19,7 +19,7 @@ function listRows(frame: string): string[] {
 
 /** The TUI on 08-concurrent, once its results are listed. */
 async function openWithResults(): Promise<{ ui: ReturnType<typeof render>; frame: () => string }> {
-  const ui = render(<App loader={pipelineLoader(CONCURRENT, {})} noColor={true} />);
+  const ui = render(<App loader={pipelineLoader(CONCURRENT)} noColor={true} />);
   const frame = (): string => ui.lastFrame() ?? '';
   await waitFor(() => frame().includes('shown'), 'results');
   return { ui, frame };

@@ -17,7 +17,7 @@ const WORD = new RegExp(String.raw`^(?:${EP}(?:\|${EP})?|[0-9a-f.:\[\]|]+…)$`)
 
 /** The first conversation's ladder pane, `columns` wide when given; returns the current frame. */
 async function openLadder(dir: string, columns?: number): Promise<() => string> {
-  const ui = render(<App loader={pipelineLoader([dir], {})} noColor={true} />);
+  const ui = render(<App loader={pipelineLoader([dir])} noColor={true} />);
   if (columns !== undefined) {
     Object.defineProperty(ui.stdout, 'columns', { value: columns, configurable: true });
     ui.stdout.emit('resize');

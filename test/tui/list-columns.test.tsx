@@ -12,7 +12,7 @@ afterEach(() => cleanup());
 
 /** The list rows of `captures` in a terminal `columns` wide. */
 async function listAt(captures: string[], columns: number): Promise<string[]> {
-  const ui = render(<App loader={pipelineLoader(captures, {})} noColor={true} />);
+  const ui = render(<App loader={pipelineLoader(captures)} noColor={true} />);
   Object.defineProperty(ui.stdout, 'columns', { value: columns, configurable: true });
   ui.stdout.emit('resize');
   const frame = (): string => ui.lastFrame() ?? '';

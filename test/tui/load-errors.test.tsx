@@ -31,7 +31,7 @@ const CUT_CAPTURES = [cut, path.join(capturesDir, '01-localhost-proxy/docker0.pc
 
 describe('natflow tui: a capture cut short', () => {
   it('shows what was read, and the file and byte offset where it stops', async () => {
-    const ui = render(<App loader={pipelineLoader(CUT_CAPTURES, {})} noColor={true} />);
+    const ui = render(<App loader={pipelineLoader(CUT_CAPTURES)} noColor={true} />);
     const frame = (): string => ui.lastFrame() ?? '';
     await waitFor(() => frame().includes('shown'), 'results');
     expect(frame()).toMatch(/^cut short: lo-cut\.pcap at byte 913 \(truncated record/m);
@@ -41,7 +41,7 @@ describe('natflow tui: a capture cut short', () => {
 
   it('runTui hands the faults back once the user quits (the command exits 2 on them)', async () => {
     const t = fakeTerminal();
-    const done = runTui(pipelineLoader(CUT_CAPTURES, {}), t.streams);
+    const done = runTui(pipelineLoader(CUT_CAPTURES), t.streams);
     await waitFor(() => t.stdout.written.includes('2/2 shown'), 'results');
     expect(t.stdout.written).toContain('cut short: lo-cut.pcap at byte 913');
     t.stdin.send('q');
@@ -53,7 +53,7 @@ describe('natflow tui: a capture cut short', () => {
 
 describe('natflow tui: nothing readable', () => {
   it('the App leaves at once with the error; its footer no longer waits for results', async () => {
-    const ui = render(<App loader={pipelineLoader([path.join(dir, 'nonexist')], {})} noColor={true} />);
+    const ui = render(<App loader={pipelineLoader([path.join(dir, 'nonexist')])} noColor={true} />);
     const frame = (): string => ui.lastFrame() ?? '';
     await waitFor(() => frame().includes('error: '), 'the error');
     expect(frame()).toMatch(/^loading failed · /m);

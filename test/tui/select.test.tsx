@@ -15,7 +15,7 @@ describe.skipIf(!haveScenario('04-port-collision'))('natflow tui --match on 04 (
   it('lists only the conversations of the container asked about', async () => {
     const selection = parseSelection(['172.17.0.3'], undefined);
     if (typeof selection === 'string') throw new Error(selection);
-    const ui = render(<App loader={pipelineLoader(scenarioCaptures('04-port-collision'), {}, selection)} noColor={true} />);
+    const ui = render(<App loader={pipelineLoader(scenarioCaptures('04-port-collision'), undefined, selection)} noColor={true} />);
     Object.defineProperty(ui.stdout, 'columns', { value: 120, configurable: true });
     Object.defineProperty(ui.stdout, 'rows', { value: 30, configurable: true });
     ui.stdout.emit('resize');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT_BAD_INPUT, type SetExitCode } from '../exit-codes.js';
 import { reportBadInput, reportCaptureErrors } from '../report-error.js';
-import { addCaptureOptions, parseCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
+import { addCaptureOptions, parseCaptureOptions, resolveCaptureOptions, type CaptureCliOptions, type ResolvedCaptureOptions } from '../capture-options.js';
 import { analyzeCaptures } from '../../correlate/analyze.js';
 import { readPackageVersion } from '../version.js';
 import { NothingLoaded, type TuiLoader } from '../../present/tui/load-source.js';
@@ -14,11 +14,13 @@ export const NOT_A_TTY_MESSAGE =
 /**
  * Captures → Analysis + flows through analyze's pipeline, reporting read progress to the UI; with
  * a selection (--match / --mechanism) the list holds only the conversations asked about.
+ * `inputs`: the side files as the command read them (once: a `<(…)` pipe is empty after);
+ * by default what the captures' directories hold.
  */
-export function pipelineLoader(captures: string[], opts: CaptureCliOptions, selection: ConversationSelection | null = null): TuiLoader {
+export function pipelineLoader(captures: string[], inputs: ResolvedCaptureOptions = parseCaptureOptions({}, captures), selection: ConversationSelection | null = null): TuiLoader {
   return async (events) => {
     const result = await analyzeCaptures(captures, {
-      ...parseCaptureOptions(opts, captures),
+      ...inputs,
       version: readPackageVersion(),
       onProgress: (p) => events.progress({ phase: 'reading', ...p }),
       signal: events.signal,
@@ -47,10 +49,11 @@ export function registerTuiCommand(program: Command, setExitCode: SetExitCode): 
     // Bad selectors and side inputs are reported before the screen is taken over.
     const selection = resolveSelection('tui', opts, setExitCode);
     if (!selection) return;
-    if (!resolveCaptureOptions(opts, setExitCode, captures)) return;
+    const inputs = resolveCaptureOptions(opts, setExitCode, captures);
+    if (!inputs) return;
     const { runTui } = await import('../../present/tui/run-tui.js');
     try {
-      const data = await runTui(pipelineLoader(captures, opts, selection));
+      const data = await runTui(pipelineLoader(captures, inputs, selection));
       // Captures cut short were browsed as far as they go; said again here, on the normal screen,
       // with the exit code analyze gives them.
       if (data) reportCaptureErrors(data.errors, setExitCode);
