@@ -3,7 +3,7 @@
  * `<file>:<line>:<col>: <message>` (1-based), with a "did you mean" for misspelt keys and values;
  * a file that cannot be read at all as `<file>: <message>`.
  */
-import { readFileSync } from 'node:fs';
+import { readTextFile, ReadTextError } from '../read/read-text-file.js';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { MECHANISMS, type Mechanism } from '../correlate/model.js';
 import { type CountSpec, parseCountText } from './count-spec.js';
@@ -70,14 +70,11 @@ function formatProblem(file: string, p: Problem): string {
 export function loadExpectationsFile(file: string): ExpectationSet {
   let text: string;
   try {
-    const buf = readFileSync(file);
-    // Nothing in such a file is at fault, so no line and column: the documented `<file>: <what>`.
-    if (buf.length > MAX_FILE_BYTES) throw new ExpectationsError(file, [{ line: null, col: null, message: `file is larger than ${MAX_FILE_BYTES} bytes` }]);
-    text = buf.toString('utf8');
+    // Bounded: `--expect /dev/zero` (or a capture given by mistake) must not fill the memory.
+    text = readTextFile(file, file, MAX_FILE_BYTES);
   } catch (err) {
-    if (err instanceof ExpectationsError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    // Nothing in such a file is at fault, so no line and column: the documented `<file>: <what>`.
+    const reason = err instanceof ReadTextError ? err.reason : String(err);
     throw new ExpectationsError(file, [{ line: null, col: null, message: `cannot read expectations: ${reason}` }]);
   }
   return parseExpectations(text, file);

@@ -3,22 +3,29 @@ import { fsErrorText } from './fs-error-text.js';
 
 const CHUNK = 1 << 20;
 
+/** Why a text file could not be read; `reason` is the words after the label and the verb, for callers with their own wording. */
+export class ReadTextError extends Error {
+  constructor(label: string, verb: string | null, readonly reason: string) {
+    super(`${label}: ${verb === null ? '' : `${verb}: `}${reason}`);
+  }
+}
+
 /**
  * A whole text file read once, to at most `maxBytes`: side inputs come as files and as
  * `<(iptables-save)` pipes, which a second read finds empty, and a path like /dev/zero never
- * ends. Throws an Error whose message names `label` (e.g. `--rules FILE`), one line.
+ * ends. Throws a ReadTextError whose message names `label` (e.g. `--rules FILE`), one line.
  */
 export function readTextFile(path: string, label: string, maxBytes: number): string {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new Error(`${label}: cannot open: ${fsErrorText(e)}`);
+    throw new ReadTextError(label, 'cannot open', fsErrorText(e));
   }
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    if (fstatSync(fd).isDirectory()) throw new Error(`${label}: is a directory`);
+    if (fstatSync(fd).isDirectory()) throw new ReadTextError(label, null, 'is a directory');
     for (;;) {
       const buf = Buffer.allocUnsafe(CHUNK);
       let n: number;
@@ -30,11 +37,11 @@ export function readTextFile(path: string, label: string, maxBytes: number): str
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
           continue;
         }
-        throw new Error(`${label}: cannot read: ${fsErrorText(e)} at byte ${total}`);
+        throw new ReadTextError(label, 'cannot read', `${fsErrorText(e)} at byte ${total}`);
       }
       if (n === 0) break;
       total += n;
-      if (total > maxBytes) throw new Error(`${label}: more than ${maxBytes} bytes, reading stopped at byte ${maxBytes}`);
+      if (total > maxBytes) throw new ReadTextError(label, null, `more than ${maxBytes} bytes, reading stopped at byte ${maxBytes}`);
       chunks.push(n === CHUNK ? buf : buf.subarray(0, n));
     }
   } finally {

@@ -179,7 +179,7 @@ describe('natflow check: bad input → exit 2, nothing evaluated', () => {
     const a = await run(['check', '--expect', gone, ...scenarioCaptures('02-external-dnat')]);
     expect(a.code).toBe(2);
     // The documented `natflow: <file>: <what>`: no line and column, nothing in the file is at fault.
-    expect(a.stderr).toBe(`natflow: ${gone}: cannot read expectations: no such file\n`);
+    expect(a.stderr).toBe(`natflow: ${gone}: cannot read expectations: no such file (ENOENT)\n`);
     const exp = path.join(examplesDir, '02-external-dnat.yaml');
     const b = await run(['check', '--expect', exp, scratchPath('nope.pcap')]);
     expect(b.code).toBe(2);
@@ -187,6 +187,10 @@ describe('natflow check: bad input → exit 2, nothing evaluated', () => {
     const c = await run(['check', ...scenarioCaptures('02-external-dnat')]);
     expect(c.code).toBe(2);
     expect(c.stderr).toBe('natflow: check: --expect FILE is required (or --init to write one)\n');
+    // A path that never ends is read to the bound, not until the memory runs out.
+    const d = await run(['check', '--expect', '/dev/zero', ...scenarioCaptures('02-external-dnat')]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toBe('natflow: /dev/zero: cannot read expectations: more than 4194304 bytes, reading stopped at byte 4194304\n');
   });
 });
 
