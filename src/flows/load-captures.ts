@@ -127,13 +127,24 @@ export function expandCaptureArgs(args: readonly string[]): CaptureSpec[] {
         .filter((f) => CAPTURE_EXT.test(f))
         .sort();
       const inside = files.map((f) => join(path, f)).filter(isFileOrUnreadable);
-      if (inside.length === 0) throw new CaptureError(path, 0, 'no capture files (*.pcap, *.pcapng, *.cap, *.gz) in directory');
+      if (inside.length === 0) throw new CaptureError(path, 0, `no capture files (*.pcap, *.pcapng, *.cap, *.gz) in directory${packedCapturesText(readdirSync(path))}`);
       for (const p of inside) out.push({ path: p, name: null });
       continue;
     }
     out.push({ path, name });
   }
   return out;
+}
+
+// Captures packed in what natflow does not read (only gzip is decompressed as it is read).
+const PACKED = /\.(?:pcap|pcapng|cap)\.(?:xz|zst|bz2|lz4|zip|7z)$|\.(?:tar|tgz|tar\.\w+|zip|7z)$/i;
+
+/** ` (it holds a.pcap.xz and 2 more: decompress or extract them first)`, or nothing. */
+function packedCapturesText(names: readonly string[]): string {
+  const packed = names.filter((f) => PACKED.test(f)).sort();
+  if (packed.length === 0) return '';
+  const more = packed.length > 1 ? ` and ${packed.length - 1} more` : '';
+  return ` (it holds ${packed[0]}${more}: decompress or extract ${packed.length > 1 ? 'them' : 'it'} first)`;
 }
 
 /** Reads every capture into one flow table. Never throws for bad input: errors are returned. */

@@ -6,6 +6,7 @@ import { ByteSource, openInput } from './byte-source.js';
 import { CaptureError, type CaptureWarning } from './capture-error.js';
 import { hexPrefix } from './gzip-detect.js';
 import { PCAP_MAGICS, PcapReader } from './pcap-reader.js';
+import { describeOtherFormat, OTHER_FORMAT_PEEK } from './other-formats.js';
 import { MAX_PARSED_BLOCK, PcapngReader, SHB_TYPE } from './pcapng-reader.js';
 import type { FormatReader, ReaderContext, RecordCallback } from './reader-context.js';
 import { u32le } from './reader-context.js';
@@ -110,11 +111,12 @@ async function openSession(path: string, opts: ReadOptions): Promise<Session> {
     if (PCAP_MAGICS.has(magic)) reader = await PcapReader.open(ctx, magic);
     else if (magic === SHB_TYPE) reader = await PcapngReader.open(ctx);
     else {
-      throw new CaptureError(
-        label,
-        0,
-        `not a pcap, pcapng or gzip file (first bytes ${hexPrefix(src.buf.subarray(src.start), src.available)})`,
-      );
+      // Enough of the file to name what it is instead (tar's magic is 257 bytes in).
+      await src.ensure(OTHER_FORMAT_PEEK);
+      const head = src.buf.subarray(src.start);
+      const other = describeOtherFormat(head, src.available);
+      const first = `(first bytes ${hexPrefix(head, src.available)})`;
+      throw new CaptureError(label, 0, other === null ? `not a pcap, pcapng or gzip file ${first}` : `${other.name}, not a pcap, pcapng or gzip file: ${other.advice} ${first}`);
     }
     return { ctx, reader, error: null, stopped: false };
   } catch (e) {

@@ -31,7 +31,7 @@ describe('natflow tui with nothing readable', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['a missing path', path.join(dir, 'nonexist'), /^cannot open: no such file \(ENOENT\) at byte 0$/],
     ['an empty directory', emptyDir, /^no capture files .* in directory at byte 0$/],
-    ['a file that is not a capture', notCapture, /^not a pcap, pcapng or gzip file .* at byte 0$/],
+    ['a file that is not a capture', notCapture, /^text, not a pcap, pcapng or gzip file: .* at byte 0$/],
     ['a capture cut short before its first packet', headerOnly, /^truncated record .* at byte 24$/],
   ];
   for (const [what, arg, reason] of cases) {

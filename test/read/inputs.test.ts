@@ -126,11 +126,13 @@ describe('inputs that are not captures', () => {
     expect(res.error?.message).toMatch(new RegExp(`^${escape(p)}: .*no such file`));
   });
 
-  it('a text file names its first bytes', async () => {
+  it('a text file is said to be text, with its first bytes', async () => {
     const p = path.join(tmp, 'notes.txt');
     writeFileSync(p, 'Hello, world\n');
     const { res } = await collect(p);
-    expect(res.error?.message).toBe(`${p}: not a pcap, pcapng or gzip file (first bytes 48 65 6c 6c 6f 2c 20 77) at byte 0`);
+    expect(res.error?.message).toBe(
+      `${p}: text, not a pcap, pcapng or gzip file: if it is tcpdump's printed output, record with tcpdump -w FILE instead (first bytes 48 65 6c 6c 6f 2c 20 77) at byte 0`,
+    );
   });
 
   it('uses the label option in messages', async () => {
