@@ -49,9 +49,9 @@ function collect(value: string, previous: string[] | undefined): string[] {
 export type ResolvedCaptureOptions = Required<Pick<AnalyzeOptions, 'rules' | 'conntrack' | 'ifindexNames' | 'sideFilesBeside'>>;
 
 /**
- * Parses the interface names and checks that the side files can be read. Throws a plain Error
- * whose message is the one line to print. The side files are read here, once and whole:
- * `--rules <(iptables-save -c)` is a pipe, empty when read again.
+ * Parses the interface names and reads the side files: here, once and whole, since `--rules
+ * <(iptables-save -c)` is a pipe, empty when read again. Throws a plain Error whose message is
+ * the one line to print.
  */
 export function parseCaptureOptions(opts: CaptureCliOptions, captures: readonly string[] = []): ResolvedCaptureOptions {
   const names = new Map<number, string>();
