@@ -8,7 +8,8 @@ import { inputName, loadCaptures, type LoadOptions, type LoadResult, type LoadSt
 import type { IfindexNames } from '../flows/interface-names.js';
 import type { Analysis } from './model.js';
 import { correlate, type CaptureInput } from './correlate.js';
-import { applySideInputs, readSideFile, type SideFile } from './side-inputs.js';
+import { applySideInputs } from './side-inputs.js';
+import { readConntrackFile, readRulesFile, type ConntrackFile, type RulesFile } from './side-files.js';
 import { defineLazy } from './lazy-field.js';
 import { flowEndpointTexts, protoName } from './flow-summary.js';
 import { isLinkControl, linkControlKind } from '../flows/link-control.js';
@@ -26,8 +27,8 @@ export interface AnalyzeOptions {
   rulesFile?: string | readonly string[] | null;
   conntrackFile?: string | readonly string[] | null;
   /** The same side files already read (the CLI reads each once: a `<(…)` pipe is empty after). */
-  rules?: readonly SideFile[];
-  conntrack?: readonly SideFile[];
+  rules?: readonly RulesFile[];
+  conntrack?: readonly ConntrackFile[];
   /**
    * Dumps found beside the captures (in a capture directory) and not given: the inferences that
    * say what went without them name these, with the option that reads them.
@@ -88,8 +89,8 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   const loaded = await loadCaptures(args, { ifindexNames: opts.ifindexNames, flowOptions, onProgress: opts.onProgress, signal: opts.signal, stop: opts.stop });
   opts.signal?.throwIfAborted();
   // Side files are read before correlating so an unreadable one fails fast (a plain Error: bad argument).
-  const rules = [...(opts.rules ?? []), ...readSideFiles('--rules', opts.rulesFile)];
-  const conntrack = [...(opts.conntrack ?? []), ...readSideFiles('--conntrack', opts.conntrackFile)];
+  const rules = [...(opts.rules ?? []), ...pathsOf(opts.rulesFile).map(readRulesFile)];
+  const conntrack = [...(opts.conntrack ?? []), ...pathsOf(opts.conntrackFile).map(readConntrackFile)];
   const t1 = cpuMs();
   const { analysis, flowsById, hopTuples, explainWith, bridgePorts, unpairedCopies } = correlate(loaded.flows, captureInputs(loaded), { version: opts.version });
   const t2 = cpuMs();
@@ -139,9 +140,8 @@ export async function analyzeCaptures(args: readonly string[], opts: AnalyzeOpti
   return { analysis, flows: loaded.flows, flowsById, errors: loaded.errors, stopped: loaded.stopped, bytesRead, cpuMs: { load: t1 - t0, correlate: t2 - t1, explain: t3 - t2 }, explainUnpaired };
 }
 
-function readSideFiles(option: string, paths: string | readonly string[] | null | undefined): SideFile[] {
-  const list = typeof paths === 'string' ? [paths] : (paths ?? []);
-  return list.map((p) => readSideFile(option, p));
+function pathsOf(paths: string | readonly string[] | null | undefined): readonly string[] {
+  return typeof paths === 'string' ? [paths] : (paths ?? []);
 }
 
 /** The inference for a read ended by Ctrl-C: what the analysis does not cover. */

@@ -3,28 +3,14 @@
  * flags contradictions; `--conntrack` corroborates pairs. Both go through the rules module
  * (./rules/, a colleague's); without them, the inferences say what came from the capture alone.
  */
-import { readTextFile } from '../read/read-text-file.js';
+import type { ConntrackFile, RulesFile } from './side-files.js';
 import { LOCAL_DNAT_NOTE, NAT_OUTSIDE_NOTE, type Analysis, type Correlation } from './model.js';
 import { hopMechanismsOf } from './lazy-correlation.js';
 import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
 import {
-  attributeRule, corroborate, ruleRefsText, familyGapText, findContradictions, ipVersion, mergeRuleSets, parseConntrack, parseRules, rulesLackVersion, rulesReadText,
+  attributeRule, corroborate, ruleRefsText, familyGapText, findContradictions, ipVersion, mergeRuleSets, rulesLackVersion, rulesReadText,
   type ConntrackEntry, type CorroborateOptions, type HopToAttribute, type HopTuple, type IpVersion, type RuleSet,
 } from './rules/index.js';
-
-/** A side file's text and the name it is quoted by. */
-export interface SideFile {
-  text: string;
-  source: string;
-}
-
-/** 256 MiB holds any ruleset, and a conntrack table of about a million entries. */
-const MAX_SIDE_FILE_BYTES = 256 * 1024 * 1024;
-
-/** A side file read once and whole (a `<(iptables-save -c)` pipe is empty when read again). */
-export function readSideFile(option: string, path: string): SideFile {
-  return { text: readTextFile(path, `${option} ${path}`, MAX_SIDE_FILE_BYTES), source: path };
-}
 
 /**
  * Each option may be given several files: an iptables-save and an ip6tables-save dump, `conntrack
@@ -32,8 +18,8 @@ export function readSideFile(option: string, path: string): SideFile {
  * the file and line it came from.
  */
 export interface SideInputs {
-  rules?: readonly SideFile[] | null;
-  conntrack?: readonly SideFile[] | null;
+  rules?: readonly RulesFile[] | null;
+  conntrack?: readonly ConntrackFile[] | null;
   /** Paths of dumps a capture directory holds, named where the option was not given. */
   beside?: { rules: readonly string[]; conntrack: readonly string[] };
 }
@@ -49,8 +35,8 @@ export interface ParsedSideInputs {
 export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopToAttribute[], side: SideInputs, seenDstPorts: Iterable<number>): ParsedSideInputs {
   const rules = side.rules ?? [];
   const conntrack = side.conntrack ?? [];
-  const set: RuleSet | null = rules.length > 0 ? mergeRuleSets(rules.map((r) => parseRules(r.text, r.source))) : null;
-  const entries: ConntrackEntry[] | null = conntrack.length > 0 ? conntrack.flatMap((c) => parseConntrack(c.text)) : null;
+  const set: RuleSet | null = rules.length > 0 ? mergeRuleSets(rules.map((r) => r.set)) : null;
+  const entries: ConntrackEntry[] | null = conntrack.length > 0 ? conntrack.flatMap((c) => c.entries) : null;
   // DNAT in nat OUTPUT inferred from the bridge side alone: the rewrite is on no hop, so the side
   // inputs are asked about it here (./local-dnat.ts).
   const local = new Map<Correlation, LocalDnatFindings>();
@@ -155,7 +141,7 @@ function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function sourcesText(files: readonly SideFile[]): string {
+function sourcesText(files: readonly { source: string }[]): string {
   return files.map((f) => f.source).join(', ');
 }
 

@@ -111,4 +111,25 @@ describe.skipIf(!existsSync(join(dnat, 'truth.json')))('side files as the README
       expect(r.status).toBe(2);
     }
   });
+
+  it('a file given to the wrong option is refused, naming what it holds, not read as an empty ruleset that every rewrite contradicts', async () => {
+    const f = (name: string) => join(dnat, name);
+    const cases: [string[], string][] = [
+      [['--rules', f('conntrack.txt')], `--rules ${f('conntrack.txt')}: no iptables-save, iptables -L or nft list ruleset output in it (it holds conntrack -L entries: give it to --conntrack)`],
+      [['--conntrack', f('iptables-save.txt')], `--conntrack ${f('iptables-save.txt')}: no conntrack -L entries in it (it holds rules: give it to --rules)`],
+      [['--conntrack', f('conntrack-events.txt')], `--conntrack ${f('conntrack-events.txt')}: no conntrack -L entries in it (conntrack -E events are not read: give \`conntrack -L\`)`],
+      [['--rules', f('client.log')], `--rules ${f('client.log')}: no iptables-save, iptables -L or nft list ruleset output in it`],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(['analyze', dnat, ...args]);
+      expect(r.stderr).toBe(`natflow: ${message}\n`);
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(2);
+    }
+    // Empty is what iptables-save prints on a host without rules: read as no rules, said so.
+    const empty = join(tempDir('natflow-empty-rules-'), 'rules.txt');
+    writeFileSync(empty, '');
+    const r = await analyzeJson([dnat, '--rules', empty]);
+    expect(r.inferences).toContainEqual(`--rules ${empty}: no rules read (iptables-save); 0 of 1 kernel rewrite attributed to a rule`);
+  });
 });
