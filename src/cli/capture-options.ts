@@ -67,9 +67,9 @@ export function parseCaptureOptions(opts: CaptureCliOptions, captures: readonly 
   return { rules, conntrack, ifindexNames: names, sideFilesBeside };
 }
 
-/** What `captures/record.sh` and the README's recipe name the dumps (both families' rules). */
+/** What `captures/record.sh` and the README's recipe name the dumps (both families' rules; `conntrack -L` and `-E`). */
 const RULES_DUMP_NAMES = ['iptables-save.txt', 'ip6tables-save.txt', 'nft-ruleset.txt', 'rules.txt'];
-const CONNTRACK_DUMP_NAMES = ['conntrack.txt'];
+const CONNTRACK_DUMP_NAMES = ['conntrack.txt', 'conntrack-events.txt'];
 
 /**
  * Side files a capture directory also holds, for the hint that says how to use them. Not read

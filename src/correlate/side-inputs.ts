@@ -8,7 +8,7 @@ import { LOCAL_DNAT_NOTE, NAT_OUTSIDE_NOTE, type Analysis, type Correlation } fr
 import { hopMechanismsOf } from './lazy-correlation.js';
 import { localDnatFindings, type LocalDnatFindings } from './local-dnat.js';
 import {
-  attributeRule, corroborate, ruleRefsText, familyGapText, findContradictions, ipVersion, mergeRuleSets, rulesLackVersion, rulesReadText,
+  attributeRule, corroborate, ruleRefsText, familyGapText, findContradictions, ipVersion, mergeConntrack, mergeRuleSets, rulesLackVersion, rulesReadText,
   type ConntrackEntry, type CorroborateOptions, type HopToAttribute, type HopTuple, type IpVersion, type RuleSet,
 } from './rules/index.js';
 
@@ -36,7 +36,7 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
   const rules = side.rules ?? [];
   const conntrack = side.conntrack ?? [];
   const set: RuleSet | null = rules.length > 0 ? mergeRuleSets(rules.map((r) => r.set)) : null;
-  const entries: ConntrackEntry[] | null = conntrack.length > 0 ? conntrack.flatMap((c) => c.entries) : null;
+  const entries: ConntrackEntry[] | null = conntrack.length > 0 ? mergeConntrack(conntrack.map((c) => c.entries)) : null;
   // DNAT in nat OUTPUT inferred from the bridge side alone: the rewrite is on no hop, so the side
   // inputs are asked about it here (./local-dnat.ts).
   const local = new Map<Correlation, LocalDnatFindings>();
@@ -122,7 +122,7 @@ export function applySideInputs(a: Analysis, hopTuples: (c: Correlation) => HopT
         }
       });
     }
-    a.inferences.push(conntrackSummary(sourcesText(conntrack), entries.length, { confirmed, oneConnection, contradicted, absent, absentRefused }));
+    a.inferences.push(conntrackSummary(sourcesText(conntrack), entries.length, entries.filter((e) => e.event !== null).length, { confirmed, oneConnection, contradicted, absent, absentRefused }));
   } else {
     a.inferences.push(`no --conntrack given: pairs rest on packet evidence only${besideText(side.beside?.conntrack ?? [], '--conntrack', "checks them against the kernel's connection table")}`);
   }
@@ -155,10 +155,11 @@ interface ConntrackCounts {
   absentRefused: number;
 }
 
-function conntrackSummary(source: string, entries: number, n: ConntrackCounts): string {
+function conntrackSummary(source: string, entries: number, fromEvents: number, n: ConntrackCounts): string {
   const half = n.oneConnection > 0 ? ` (${n.oneConnection} of them by one of the proxy's two connections, the other not in the dump)` : '';
-  const refused = n.absentRefused > 0 ? ` (${n.absentRefused} of them refused with RST: the kernel drops such entries at once, so a dump taken afterwards cannot show them)` : '';
-  return `--conntrack ${source}: ${entries} entr${entries === 1 ? 'y' : 'ies'}; ${n.confirmed} hop(s) confirmed${half}, ${n.contradicted} contradicted, ${n.absent} not in the dump${refused}`;
+  const refused = n.absentRefused > 0 ? ` (${n.absentRefused} of them refused with RST: the kernel drops such entries at once, so a dump taken afterwards cannot show them; \`conntrack -E\` recorded during the capture does)` : '';
+  const events = fromEvents === 0 ? '' : fromEvents === entries ? ' (from conntrack -E events)' : ` (${fromEvents} from conntrack -E events)`;
+  return `--conntrack ${source}: ${entries} entr${entries === 1 ? 'y' : 'ies'}${events}; ${n.confirmed} hop(s) confirmed${half}, ${n.contradicted} contradicted, ${n.absent} not in the dump${refused}`;
 }
 
 /** Attributes every kernel rewrite to a rule, and says what the rules read cannot explain. */

@@ -163,3 +163,56 @@ describe.skipIf(!byName.has('01'))('--conntrack: a proxy with both entries (01)'
     expect(conntrackLine(r)).not.toContain("proxy's two connections");
   });
 });
+
+describe('--conntrack with `conntrack -E` events recorded during the capture (conntrack-events.txt)', () => {
+  const withEvents = [...byName.values()].filter((s) => s.conversations.some((t) => t.legs.some((l) => l.conntrackSource === 'conntrack-events.txt')));
+
+  it('each connection is one entry, however many events it had: as many as distinct tuple pairs in the log', () => {
+    const eventLogs = [...byName.values()].map((s) => join(s.dir, 'conntrack-events.txt'));
+    expect(eventLogs.length).toBeGreaterThan(20);
+    for (const file of eventLogs) {
+      const text = readFileSync(file, 'utf8');
+      // Counted from the text itself: the protocol and the two src=… dst=… [ports | icmp] groups.
+      const keys = new Set<string>();
+      for (const line of text.split('\n')) {
+        if (!/\[(NEW|UPDATE|DESTROY)\]/.test(line)) continue;
+        const proto = /\] +(?:ipv[46] +\d+ +)?(\S+)/.exec(line.replace(/^\[[\d.]+\]\s*/, ''))![1];
+        const groups = [...line.matchAll(/src=(\S+) dst=(\S+)((?: (?:sport|dport|type|code|id)=\S+)*)/g)].slice(0, 2).map((m) => m[0]);
+        keys.add(`${proto} ${groups.join(' | ')}`);
+      }
+      const entries = parseConntrack(text);
+      expect(entries.length, file).toBe(keys.size);
+      expect(entries.every((e) => e.event !== null)).toBe(true);
+    }
+  });
+
+  it('connections a dump taken afterwards cannot show (refused: their entries live for microseconds) are confirmed from the events', async () => {
+    expect(withEvents.map((s) => s.name)).toEqual(expect.arrayContaining(['09-closed-port', '09b-closed-port-noproxy']));
+    for (const s of withEvents) {
+      const kernelOnlyInEvents = s.conversations.filter(
+        (t) => ['dnat', 'snat', 'dnat+snat'].includes(t.mechanism) && t.legs.some((l) => l.conntrackSource === 'conntrack-events.txt'),
+      );
+      if (kernelOnlyInEvents.length === 0) continue;
+      const dump = await analyze(s, join(s.dir, 'conntrack.txt'));
+      const events = await analyze(s, join(s.dir, 'conntrack-events.txt'));
+      for (const t of kernelOnlyInEvents) {
+        expect(conntrackEvidence(correlationOfTruth(dump, t)), `${t.id} with the dump`).toEqual([]);
+        const found = conntrackEvidence(correlationOfTruth(events, t));
+        expect(found, `${t.id} with the events`).toHaveLength(1);
+        expect(found[0]).toMatch(/: the same translation/);
+      }
+      expect(conntrackLine(dump)).toMatch(/not in the dump \(\d+ of them refused with RST: .*; `conntrack -E` recorded during the capture does\)$/);
+      expect(conntrackLine(events)).toMatch(/ \(from conntrack -E events\); \d+ hop\(s\) confirmed, 0 contradicted, 0 not in the dump$/);
+      // Both files: a connection in the listing and the log counts once.
+      const both = await analyzeCaptures([s.dir], { conntrackFile: [join(s.dir, 'conntrack.txt'), join(s.dir, 'conntrack-events.txt')] });
+      const tuple = (t: { src: string; dst: string; sport: number | null; dport: number | null; icmpId: number | null }) => [t.src, t.dst, t.sport, t.dport, t.icmpId];
+      const keyOf = (e: ReturnType<typeof parseConntrack>[number]) => JSON.stringify([e.zone, e.proto, tuple(e.orig), tuple(e.reply)]);
+      const listed = parseConntrack(readFileSync(join(s.dir, 'conntrack.txt'), 'utf8')).map(keyOf);
+      const logged = parseConntrack(readFileSync(join(s.dir, 'conntrack-events.txt'), 'utf8')).map(keyOf);
+      const union = new Set([...listed, ...logged]).size;
+      const onlyLogged = union - new Set(listed).size;
+      expect(onlyLogged).toBeGreaterThan(0);
+      expect(conntrackLine(both)).toMatch(new RegExp(`: ${union} entries \\(${onlyLogged} from conntrack -E events\\); \\d+ hop\\(s\\) confirmed, 0 contradicted, 0 not in the dump$`));
+    }
+  });
+});

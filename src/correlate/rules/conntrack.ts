@@ -29,17 +29,66 @@ export interface ConntrackEntry {
   zone: number | null;
   line: number;
   text: string;
+  /** From `conntrack -E` event lines (NEW, UPDATE, DESTROY of one connection make one entry); null from a listing. */
+  event: 'NEW' | 'UPDATE' | 'DESTROY' | null;
 }
 
-/** Parses `conntrack -L [-o extended]` (and /proc/net/nf_conntrack) lines; others are skipped. */
+/**
+ * Parses `conntrack -L [-o extended]` (and /proc/net/nf_conntrack) lines, and `conntrack -E [-o
+ * extended,timestamp]` event lines; others are skipped. Events recorded while the capture ran
+ * hold the connections a listing taken afterwards no longer has (a refused one lives for
+ * microseconds): each connection is one entry, at its first event's line, with its last event's
+ * state and flags.
+ */
 export function parseConntrack(text: string): ConntrackEntry[] {
   const out: ConntrackEntry[] = [];
+  const byTuple = new Map<string, number>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const e = parseLine(lines[i].trim(), i + 1);
-    if (e) out.push(e);
+    if (e === null) continue;
+    if (e.event === null) {
+      out.push(e);
+      continue;
+    }
+    const key = entryKey(e);
+    const at = byTuple.get(key);
+    if (at === undefined) {
+      byTuple.set(key, out.length);
+      out.push(e);
+    } else {
+      const first = out[at];
+      out[at] = { ...e, line: first.line, text: first.text };
+    }
   }
   return out;
+}
+
+/**
+ * Several files' entries as one table (a listing and an event log, or each address family's):
+ * a connection in more than one of them counts once, as the first file has it.
+ */
+export function mergeConntrack(lists: readonly (readonly ConntrackEntry[])[]): ConntrackEntry[] {
+  if (lists.length === 1) return [...lists[0]];
+  const seen = new Set<string>();
+  const out: ConntrackEntry[] = [];
+  for (const list of lists) {
+    for (const e of list) {
+      const key = entryKey(e);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(e);
+    }
+  }
+  return out;
+}
+
+function entryKey(e: ConntrackEntry): string {
+  return `${e.zone}|${e.proto}|${tupleKey(e.orig)}|${tupleKey(e.reply)}`;
+}
+
+function tupleKey(t: ConntrackTuple): string {
+  return `${t.src} ${t.dst} ${t.sport} ${t.dport} ${t.icmpType} ${t.icmpCode} ${t.icmpId}`;
 }
 
 function emptyTuple(): ConntrackTuple {
@@ -50,6 +99,11 @@ function parseLine(line: string, lineNo: number): ConntrackEntry | null {
   if (!line || !line.includes('src=')) return null;
   const tok = line.split(/\s+/);
   let k = 0;
+  // `-o timestamp`'s [seconds.micros], then the event: [NEW], [UPDATE] or [DESTROY].
+  if (/^\[\d+(?:\.\d+)?\]$/.test(tok[k] ?? '')) k++;
+  const ev = /^\[(NEW|UPDATE|DESTROY)\]$/.exec(tok[k] ?? '');
+  const event = ev === null ? null : (ev[1] as 'NEW' | 'UPDATE' | 'DESTROY');
+  if (ev !== null) k++;
   let family: ConntrackEntry['family'] = null;
   if (tok[k] === 'ipv4' || tok[k] === 'ipv6') {
     family = tok[k] as 'ipv4' | 'ipv6';
@@ -100,7 +154,7 @@ function parseLine(line: string, lineNo: number): ConntrackEntry | null {
     }
   }
   if (srcSeen < 2) return null;
-  return { family, proto, protoNum, timeout, state, orig, reply, flags, mark, zone, line: lineNo, text: line };
+  return { family, proto, protoNum, timeout, state, orig, reply, flags, mark, zone, line: lineNo, text: line, event };
 }
 
 /** One end of a connection as natflow writes it (HopTuple): an ICMP echo id stands in for the client's port, an ICMP server has none (-1). */
