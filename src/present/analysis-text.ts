@@ -1,13 +1,14 @@
 import type { Flow } from '../flows/flow.js';
 import { linkControlName, splitLinkControl } from '../flows/link-control.js';
 import type { Analysis, Correlation } from '../correlate/model.js';
-import { briefFlow, repliesOnly, type FlowBrief } from '../correlate/flow-summary.js';
-import { unsummarizedFlows } from '../correlate/flow-summaries.js';
+import { repliesOnly, type FlowBrief } from '../correlate/flow-summary.js';
+import { flowBriefs } from './flow-briefs.js';
 import { palette, type Palette } from './colour.js';
 import { sanitizeText as clean } from './sanitize.js';
 import { wrapText, wrapTextBlock } from './wrap-text.js';
 import { captureContext, explainUnpairedFlow } from '../explain/explain-correlation.js';
 import { LazyCorrelation } from '../correlate/lazy-correlation.js';
+import { appText } from './app-text.js';
 
 export interface AnalysisTextOptions {
   color: boolean;
@@ -104,31 +105,6 @@ function paragraph(text: string, width: number, first: string, rest: string): st
   return wrapTextBlock(clean(text), width, first, rest);
 }
 
-/**
- * A flow's brief by id: taken from the analysis' summaries once they are written, else made from
- * the flow as it is printed (see ../correlate/flow-summaries.ts) and not kept.
- */
-function flowBriefs(a: Analysis, flows: Map<string, Flow>): (id: string) => FlowBrief | undefined {
-  const pending = unsummarizedFlows(a);
-  if (pending === null) {
-    const summaries = new Map<string, FlowBrief>(a.flows.map((f) => [f.id, f]));
-    return (id) => summaries.get(id);
-  }
-  // Only the flows the summaries would cover: a selection's analysis covers the flows it keeps.
-  const covered = pending.length === flows.size ? null : new Set(pending.map((f) => f.id));
-  return (id) => {
-    const f = covered === null || covered.has(id) ? flows.get(id) : undefined;
-    return f === undefined ? undefined : briefFlow(f);
-  };
-}
-
-function appText(f: FlowBrief): string {
-  const h = f.app?.http;
-  if (h) return ` [HTTP ${[h.method, h.path, h.status].filter((x) => x != null).join(' ')}]`;
-  if (f.app?.dns?.qname) return ` [DNS ${f.app.dns.qname}]`;
-  if (f.app?.tls?.sni) return ` [TLS ${f.app.tls.sni}]`;
-  return '';
-}
 
 function legLine(id: string, briefOf: (id: string) => FlowBrief | undefined, flows: Map<string, Flow>): { iface: string; text: string } {
   const s = briefOf(id);

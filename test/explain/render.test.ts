@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { explainCorrelation, summarizeAnalysis } from '../../src/explain/index.js';
 import { renderAnalysisText } from '../../src/present/analysis-text.js';
 import { renderAnalysisMarkdown } from '../../src/present/analysis-markdown.js';
+import { analysisBriefChunks } from '../../src/present/analysis-brief.js';
 import { wrapText, wrapTextBlock } from '../../src/present/wrap-text.js';
 import type { Analysis, FlowSummary } from '../../src/correlate/model.js';
 import type { Flow } from '../../src/flows/flow.js';
@@ -64,6 +65,10 @@ describe('renderAnalysisText', () => {
     expect(t).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     const m = renderAnalysisMarkdown(a, flows);
     expect(m).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    const brief = [...analysisBriefChunks(a, flows, { color: false })].join('');
+    expect(brief).toContain('[HTTP GET /index.html 200]');
+    expect(brief).toContain('# evidence quoting /index.html');
+    expect(brief).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });
 });
 

@@ -7,6 +7,7 @@ import { reportStopped, stopReadingOnInterrupt } from '../stop-on-interrupt.js';
 import { stderrProgress } from '../stderr-progress.js';
 import { analysisTextChunks } from '../../present/analysis-text.js';
 import { analysisMarkdownLines } from '../../present/analysis-markdown.js';
+import { analysisBriefChunks } from '../../present/analysis-brief.js';
 import { streamAnalysisJson } from '../../present/analysis-json.js';
 import { mermaidDiagramHook } from '../../present/mermaid.js';
 import { noColorRequested } from '../../present/colour.js';
@@ -20,6 +21,7 @@ import { readPackageVersion } from '../version.js';
 interface AnalyzeCliOptions extends CaptureCliOptions, SelectionCliOptions {
   json?: boolean;
   markdown?: boolean;
+  brief?: boolean;
 }
 
 /** The seed article's scenario (`curl localhost:5000` through docker-proxy): its lo and docker0 captures. */
@@ -40,10 +42,12 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     .description('pair the flows that are one conversation across NAT / the userland proxy, say which mechanism did it and why')
     .argument('[captures...]', `${CAPTURES_ARGUMENT_HELP}. Default: the bundled sample (curl localhost:5000 through docker-proxy)`)
     .option('--json', 'one JSON document (captures, flows, correlations, unpaired, …)')
-    .option('--markdown', 'a Markdown report to paste into an issue or a wiki');
+    .option('--markdown', 'a Markdown report to paste into an issue or a wiki')
+    .option('--brief', 'a line per conversation (path, mechanism, confidence), for busy hosts, grep and CI logs');
   addSelectionOptions(cmd);
   addCaptureOptions(cmd).action(async (captures: string[], opts: AnalyzeCliOptions) => {
-    if (opts.json && opts.markdown) return reportBadInput('analyze: give either --json or --markdown, not both', setExitCode);
+    const formats = (['json', 'markdown', 'brief'] as const).filter((f) => opts[f] === true);
+    if (formats.length > 1) return reportBadInput(`analyze: give one of --json, --markdown and --brief, not ${formats.map((f) => `--${f}`).join(' and ')}`, setExitCode);
     // Checked before any capture is read: a typo should not cost a long read.
     const selection = resolveSelection('analyze', opts, setExitCode);
     if (!selection) return;
@@ -80,6 +84,10 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
     }
     const tty = process.stdout.isTTY === true;
     const color = tty && !noColorRequested();
+    if (opts.brief) {
+      await streamChunks(analysisBriefChunks(analysis, result.flowsById, { color }), process.stdout);
+      return;
+    }
     const width = tty ? Math.min(process.stdout.columns || 80, 120) : 80;
     await streamChunks(analysisTextChunks(analysis, result.flowsById, { color, width, explainUnpaired: result.explainUnpaired }), process.stdout);
   });
