@@ -1,6 +1,6 @@
 import type { Flow } from '../flows/flow.js';
 import { linkControlName, splitLinkControl } from '../flows/link-control.js';
-import type { Analysis, Correlation } from '../correlate/model.js';
+import { LOCAL_DNAT_NOTE, type Analysis, type Correlation } from '../correlate/model.js';
 import { repliesOnly, type FlowBrief } from '../correlate/flow-summary.js';
 import { flowBriefs } from './flow-briefs.js';
 import { hopMechanismsOf } from '../correlate/lazy-correlation.js';
@@ -93,5 +93,8 @@ function pathText(c: Correlation, flows: Map<string, Flow>, briefOf: (id: string
     tuple = t;
   }
   close();
-  return `${out}${app}`;
+  // The rewrite that made it was on no capture point (a host process to its own address): said,
+  // or the line would show a DNAT conversation with no rewrite in it.
+  const before = c.notes.some((n) => n.startsWith(LOCAL_DNAT_NOTE)) ? '(DNAT in nat OUTPUT, on no capture point) ' : '';
+  return `${before}${out}${app}`;
 }

@@ -38,6 +38,9 @@ describe('analyze --brief on every recorded scenario', () => {
       for (const id of c.legs) expect(line).toContain(`${summaries.get(id)!.src} → ${summaries.get(id)!.dst}`);
       const rewrites = c.hops.filter((h) => h.mechanism !== 'bridge').map((h) => `=${h.mechanism}=>`);
       expect(line.match(/=[a-z+-]+=>/g) ?? []).toEqual(rewrites);
+      // A rewrite on no hop (DNAT in nat OUTPUT, 14) is said where the path starts.
+      const local = c.notes.some((n) => n.startsWith('DNAT in nat OUTPUT inferred'));
+      expect(line.includes('  (DNAT in nat OUTPUT, on no capture point) '), c.id).toBe(local);
     }
     for (const id of r.analysis.unpaired) expect(byId.get(id)).toMatch(/^f\d+ +(unpaired|link-local) /);
     expect(lines.filter((l) => l.startsWith('# ')).slice(1)).toEqual(r.analysis.inferences.map((i) => `# ${i}`));
