@@ -34,7 +34,7 @@ export function addCaptureOptions(cmd: Command, set: CaptureOptionSet = { sideFi
   if (set.sideFiles) {
     cmd
       .option('--rules <file>', 'iptables-save, iptables -t nat -L -n -v or nft list ruleset output: name the rule behind each rewrite (repeatable: an iptables-save and an ip6tables-save dump)', collect)
-      .option('--conntrack <file>', 'conntrack -L [-o extended] output: corroborate pairs and confirm NAT mappings (repeatable)', collect);
+      .option('--conntrack <file>', 'conntrack -L [-o extended] output, or a conntrack -E log: corroborate pairs and confirm NAT mappings (repeatable)', collect);
   }
   return cmd
     .option('--iface-names <map>', 'name SLL2 (-i any) interface indexes: 1=lo,2=docker0')
