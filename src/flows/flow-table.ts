@@ -197,6 +197,10 @@ class LiveFlow implements KeyEntry {
   }
 }
 
+/** Fragmented datagrams whose later fragments are still expected, at most (oldest forgotten first). */
+const MAX_FRAGMENTED_DATAGRAMS = 4096;
+const FRAGMENT_TIMEOUT_US = 30_000_000;
+
 export class FlowTable {
   private live = new KeyTable<LiveFlow>();
   private liveHead: LiveFlow | null = null;
@@ -292,9 +296,10 @@ export class FlowTable {
       this.unattributedPackets++;
       return;
     }
-    // Non-first fragments carry no transport header: they cannot be placed in a port-keyed flow.
+    // Non-first fragments carry no transport header: they are counted in the flow their first
+    // fragment went to, found by addresses, protocol and IP ID (as the receiver reassembles them).
     if (pkt.ipFragment && pkt.ipFragOffset > 0 && hasPorts(proto)) {
-      this.unattributedPackets++;
+      if (!this.addLaterFragment(pkt, tsUs, clock.id)) this.unattributedPackets++;
       return;
     }
     const isIcmp = proto === PROTO_ICMP || proto === PROTO_ICMP6;
@@ -324,6 +329,50 @@ export class FlowTable {
     }
     const dir = fromLow === lf.srcIsLow ? 0 : 1;
     this.update(lf, pkt, tsUs, dir, proto, flags);
+    if (pkt.ipFragment && pkt.ipMoreFragments) this.rememberFirstFragment(pkt, clock.id, lf, dir, tsUs);
+  }
+
+  /** Datagrams whose first fragment was seen, by fragmentKey: where their later fragments go. */
+  private readonly fragmented = new Map<string, { lf: LiveFlow; dir: number; tsUs: number }>();
+
+  private fragmentKey(pkt: Packet, ifaceId: number): string {
+    const v = pkt.ipVersion === 6 ? 6 : 4;
+    return `${ifaceId}|${pkt.ipProto}|${pkt.ipId}|${formatIp(pkt.data, pkt.srcOff, v)}|${formatIp(pkt.data, pkt.dstOff, v)}`;
+  }
+
+  private rememberFirstFragment(pkt: Packet, ifaceId: number, lf: LiveFlow, dir: number, tsUs: number): void {
+    // Bounded, oldest forgotten first: kept past the last fragment, since a datagram sent twice
+    // (the same IP ID) repeats it.
+    if (this.fragmented.size >= MAX_FRAGMENTED_DATAGRAMS) {
+      const oldest = this.fragmented.keys().next();
+      if (!oldest.done) this.fragmented.delete(oldest.value);
+    }
+    const key = this.fragmentKey(pkt, ifaceId);
+    this.fragmented.delete(key);
+    this.fragmented.set(key, { lf, dir, tsUs });
+  }
+
+  /** Counts a later fragment in its datagram's flow; false when its first fragment was not seen. */
+  private addLaterFragment(pkt: Packet, tsUs: number, ifaceId: number): boolean {
+    if (this.fragmented.size === 0) return false;
+    const key = this.fragmentKey(pkt, ifaceId);
+    const at = this.fragmented.get(key);
+    if (at === undefined) return false;
+    // Linux gives a datagram 30 s to arrive whole (ipfrag_time); an IP ID seen again after that
+    // is another datagram, whose first fragment the capture missed.
+    if (at.lf.finalized || tsUs - at.tsUs > FRAGMENT_TIMEOUT_US) {
+      this.fragmented.delete(key);
+      return false;
+    }
+    const flow = at.lf.flow;
+    const st = at.dir === 0 ? flow.fwd : flow.rev;
+    if (tsUs > flow.lastUs) flow.lastUs = tsUs;
+    // Packets and bytes only: the datagram's payload length is counted whole with its first
+    // fragment, from the UDP / TCP header.
+    st.packets++;
+    st.bytes += pkt.len;
+    st.ipBytes += pkt.ipTotalLen >= 0 ? pkt.ipTotalLen : pkt.l3Offset >= 0 ? pkt.end - pkt.l3Offset : 0;
+    return true;
   }
 
   /** Finalizes every live flow and returns all retained flows sorted by first packet time. */

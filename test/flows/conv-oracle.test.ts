@@ -30,7 +30,7 @@ interface ConvRow {
  * exactly (bytes within tshark's kB rounding).
  */
 const FRAGMENTS =
-  'tshark reassembles IP fragments and counts the datagram at its last fragment (that frame\'s bytes); natflow does not reassemble IP and counts the first fragment, which carries the ports';
+  'tshark reassembles IP fragments and counts the datagram at its last fragment (that frame\'s bytes); natflow counts every fragment in its datagram\'s flow, as the frames are (checked frame by frame in fragments.test.ts)';
 const ROUTING_HEADER = 'tshark keys the conversation on the IPv6 routing header\'s final destination; natflow on the IPv6 header\'s destination, as it is on the wire';
 const TUNNEL = 'tshark decodes the tunnelled (GRE / VXLAN) inner conversations; natflow stops at the outer header';
 const KNOWN_DIFFERENCES: Record<string, string> = {
