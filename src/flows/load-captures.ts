@@ -79,7 +79,7 @@ export function inputName(file: string): string {
 }
 
 /** Standard input, a pipe or a FIFO: what a live capture comes through (no end known in advance). */
-function isLiveInput(path: string): boolean {
+export function isLiveInput(path: string): boolean {
   if (path === '-') return true;
   try {
     const st = statSync(path);

@@ -4,6 +4,7 @@
  * `natflow packets`. Reading stops once past the flow's last packet or after `limit` lines.
  */
 import { formatEpoch, readCapture } from '../../read/index.js';
+import { isLiveInput } from '../../flows/load-captures.js';
 import type { CaptureRecord } from '../../read/types.js';
 import { Packet, decodeRecord, formatIp } from '../../decode/index.js';
 import type { Flow } from '../../flows/flow.js';
@@ -51,7 +52,13 @@ export function packetBelongs(flow: Flow, pkt: Packet): boolean {
   return true;
 }
 
+/** Why the packets of a capture read from a pipe cannot be listed (shown in the packet pane). */
+export const NOT_KEPT_FROM_PIPE = 'this capture came through a pipe, which cannot be read again: save it to a file (tcpdump -w FILE) to list its packets here';
+
 export async function readFlowPackets(flow: Flow, limit = 5000): Promise<FlowPackets> {
+  // The list is read again from the capture: a pipe was read once, and opening its path again
+  // would wait for a writer that is gone (a FIFO) or take packets from one still writing.
+  if (isLiveInput(flow.file)) return { lines: [], truncated: false, error: NOT_KEPT_FROM_PIPE };
   const lines: string[] = [];
   const pkt = new Packet();
   const onIface = ifaceMatcher(flow.ifaceKey);
