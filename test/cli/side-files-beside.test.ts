@@ -79,7 +79,7 @@ describe.skipIf(!existsSync(join(dir, 'truth.json')))('side files beside the cap
     mkdirSync(scratch);
     for (const f of ['eth0.pcap', 'docker0.pcap', 'iptables-save.txt']) copyFileSync(join(dir, f), join(scratch, f));
     writeFileSync(join(scratch, 'conntrack.txt'), 'conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n');
-    writeFileSync(join(scratch, 'rules.txt'), readFileSync(join(dir, 'client.log')));
+    writeFileSync(join(scratch, 'rules.txt'), readFileSync(join(dir, 'addresses.txt')));
     const r = await analyzeJson([scratch]);
     expect(suggestion(r.inferences, 'no --rules given:')).toBe(`--rules '${join(scratch, 'iptables-save.txt')}'`);
     expect(suggested(r.inferences, 'no --conntrack given:')).toBeNull();
@@ -121,7 +121,7 @@ describe.skipIf(!existsSync(join(dnat, 'truth.json')))('side files as the README
     const cases: [string[], string][] = [
       [['--rules', f('conntrack.txt')], `--rules ${f('conntrack.txt')}: no iptables-save, iptables -L or nft list ruleset output in it (it holds conntrack -L entries: give it to --conntrack)`],
       [['--conntrack', f('iptables-save.txt')], `--conntrack ${f('iptables-save.txt')}: no conntrack -L or conntrack -E entries in it (it holds rules: give it to --rules)`],
-      [['--rules', f('client.log')], `--rules ${f('client.log')}: no iptables-save, iptables -L or nft list ruleset output in it`],
+      [['--rules', f('addresses.txt')], `--rules ${f('addresses.txt')}: no iptables-save, iptables -L or nft list ruleset output in it`],
     ];
     for (const [args, message] of cases) {
       const r = await run(['analyze', dnat, ...args]);
