@@ -321,17 +321,20 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
   const ys = labels ? endpointText(y.server) : '';
   const fx = x.parts[0].id;
   const fy = firstLegId(y);
+  const mid = r.kind === 'mid-stream';
   ev?.push({
     kind: 'timing',
     detail: udp
       ? `${yc} → ${ys} first datagram on ${ly} ${usText(r.dialDelay)} after ${xc} → ${xs} first datagram on ${lx}`
-      : `${yc} → ${ys} opened on ${ly} ${usText(r.dialDelay)} after ${xs} accepted ${xc} on ${lx}`,
+      : mid
+        ? `both connections were open before the capture began (neither handshake is in it): ${yc} → ${ys} on ${ly} carried its first request ${usText(r.dialDelay)} after ${xc} → ${xs} on ${lx}`
+        : `${yc} → ${ys} opened on ${ly} ${usText(r.dialDelay)} after ${xs} accepted ${xc} on ${lx}`,
     weight: 0.2,
     flows: [fx, fy],
     values: [`${xc} → ${xs}`, `${yc} → ${ys}`],
     delay: seconds(r.dialDelay),
   });
-  if (r.kind === 'stream') {
+  if (r.kind === 'stream' || mid) {
     if (ev !== null) {
       // The relay matched whole streams by digest: one digest is both sides' value. A stream the
       // capture cut short matched on its length and the first bytes both sides kept.
@@ -352,6 +355,11 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
     confidence = up.revBytes > 0 && down.revBytes > 0 ? 0.93 : 0.88;
     // Equal lengths and a few equal first bytes say less than equal digests of every byte.
     if (r.fwdCompared >= 0 || r.revCompared >= 0) confidence -= 0.1;
+    // Without the openings there is no dial to time: streams and their order only.
+    if (mid) {
+      confidence = 0.8;
+      notes?.push(`both connections were open before the capture began: paired by the identical byte streams they carried after it, each way, and their order, not by the proxy's dial`);
+    }
   } else if (r.kind === 'refused') {
     ev?.push({ kind: 'refused', detail: `SYN to ${ys} on ${ly} answered by RST while ${lx} had accepted ${xc}`, weight: 0.3, flows: [fx, fy] });
     notes?.push(`the proxy accepted ${xc} on ${lx} but its upstream connection to ${ys} was refused (RST); the client's connection was then closed without a reply`);
@@ -386,7 +394,8 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
       mechanism: 'userland-proxy',
       rewrite: `new ${udp ? 'socket' : 'connection'}: ${xc} → ${xs} relayed as ${yc} → ${ys}`,
       rule: null,
-      latency: seconds(down.syn - up.syn),
+      // From one leg's opening to the next's: unknown when the capture holds neither.
+      latency: mid ? null : seconds(down.syn - up.syn),
       fields: fieldDiffs(x, y, true, null),
     };
   }
@@ -670,7 +679,7 @@ class Details implements CorrelationDetails {
   }
 }
 
-const RELAY_KINDS: readonly RelayMatch['kind'][] = ['stream', 'refused', 'no-data'];
+const RELAY_KINDS: readonly RelayMatch['kind'][] = ['stream', 'refused', 'no-data', 'mid-stream'];
 
 function pushSame(ctx: DetailsContext, f: SameFacts): void {
   ctx.push(f.reversed ? 1 : 0);

@@ -60,6 +60,12 @@ export interface RelayEnd {
   revHead: Uint8Array;
   rejected: boolean;
   /**
+   * The connection was open before the capture began: no handshake to time the dial by. Its
+   * `syn` is then its first client data, and it pairs only with another such end carrying the
+   * same whole streams both ways (see evaluate).
+   */
+  midStream: boolean;
+  /**
    * Whether a process on this host can have sent this connection's client → server packets (as
    * the proxy's dial) and its server → client packets (as the proxy accepting it): the TTL a host
    * sends with on some capture point of the connection, or no TTL seen.
@@ -80,7 +86,7 @@ export interface RelayMatch {
   rivals: number;
   /** An end scanning this range reached MAX_CANDIDATES_PER_END: `rivals` is a lower bound. */
   rivalsAtLeast: boolean;
-  kind: 'stream' | 'refused' | 'no-data';
+  kind: 'stream' | 'mid-stream' | 'refused' | 'no-data';
   /**
    * Bytes compared one way when either capture cut that stream short (its first bytes, see
    * sameBytes); -1 when both were whole and their digests were compared.
@@ -126,11 +132,12 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number, copies: r
   const r = replyFlow(n);
   const af = a.fwd;
   const rr = r.rev;
+  const midStream = n.proto === PROTO_TCP && n.parts.every((f) => f.midStream);
   return {
     group,
     node: n,
-    syn: syn ?? n.firstUs - offsetUs,
-    accept,
+    syn: midStream ? (fwdData ?? n.firstUs - offsetUs) : (syn ?? n.firstUs - offsetUs),
+    accept: midStream ? null : accept,
     fwdData,
     revData,
     fwdFin,
@@ -144,6 +151,7 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number, copies: r
     fwdHead: knownHead(af),
     revHead: knownHead(rr),
     rejected: a.state === 'rejected',
+    midStream,
     sentAsClient: copies.some((c) => sentHere(c.parts[0].fwd.firstTtl)),
     sentAsServer: copies.some((c) => sentHere(replyFlow(c).rev.firstTtl)),
     pos: -1,
@@ -382,6 +390,14 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
   // fail on time), the string compares after.
   if (up.group === down.group) return null;
   if (up.node.proto !== down.node.proto) return null;
+  if (up.midStream !== down.midStream) return null;
+  if (up.midStream) {
+    // Both connections were open before the capture: no opening, no first bytes. What ties them
+    // is whole, identical streams both ways after it, the request relayed within moments.
+    if (up.fwdBytes === 0 || down.fwdBytes === 0 || up.revBytes === 0 || down.revBytes === 0) return null;
+    if (up.fwdCut || down.fwdCut || up.revCut || down.revCut) return null;
+    if (down.syn - up.syn > NO_DATA_WINDOW_US) return null;
+  }
   // A proxy accepts the client's connection before it dials: one refused by the host (nothing
   // listening, as for an IPv6 client of a host whose docker-proxy is off) reached no proxy.
   if (up.rejected) return null;
@@ -417,7 +433,7 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
       if (up.revData < down.revData - TOLERANCE_US) return null;
       cost += Math.max(0, up.revData - down.revData);
     }
-    kind = 'stream';
+    kind = up.midStream ? 'mid-stream' : 'stream';
   } else if (down.rejected && down.fwdBytes === 0 && up.revBytes === 0) {
     // Proxy accepted, its upstream connection was refused: the client got nothing back.
     if (dial > NO_DATA_WINDOW_US) return null;
@@ -566,8 +582,12 @@ export function isRelayCandidate(n: ConnNode): boolean {
   if (notOnePeer(n)) return false;
   if (n.proto === PROTO_UDP) return n.parts[0].fwd.streamBytes > 0;
   // A connection already open when the capture began shows neither its opening nor its first
-  // bytes, which are what tie a proxy's two connections together: its first packet in the
-  // capture is no dial, and two such tails closing at once are no relay.
-  if (n.parts.every((f) => f.midStream)) return false;
+  // bytes: its first packet in the capture is no dial, and two such tails closing at once are
+  // no relay. Only whole streams both ways after the capture began can tie two of them (a
+  // keep-alive connection's later requests): compared in evaluate.
+  if (n.parts.every((f) => f.midStream)) {
+    const r = replyFlow(n);
+    return n.proto === PROTO_TCP && n.parts[0].fwd.streamBytes > 0 && r.rev.streamBytes > 0 && n.parts[0].fwd.gapBytes === 0 && r.rev.gapBytes === 0;
+  }
   return n.proto === PROTO_TCP && (n.fwdIsn !== null || n.parts[0].fwd.packets > 0);
 }

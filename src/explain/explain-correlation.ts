@@ -252,7 +252,14 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   const clientIface = iface(client);
   const upIface = iface(upstream);
   const origins = bridgeChain(c, client, flows, 'before');
-  steps.push(`The client ${clientSrc} opened ${aConversation(client.proto)} to ${clientDst}; it appears on ${listText([...origins.map(iface), clientIface])}.`);
+  // Both connections already open when the capture began (a keep-alive or pooled client): the
+  // relay was recognised by the bytes after it (../correlate/relay.ts), their openings are not in it.
+  const opened = client.proto === 6 && client.midStream && upstream.midStream;
+  steps.push(
+    opened
+      ? `The client ${clientSrc} had opened ${aConversation(client.proto)} to ${clientDst} before the capture began (its handshake is not in it); it appears on ${listText([...origins.map(iface), clientIface])}.`
+      : `The client ${clientSrc} opened ${aConversation(client.proto)} to ${clientDst}; it appears on ${listText([...origins.map(iface), clientIface])}.`,
+  );
   steps.push(udp
     ? `The userland proxy (docker-proxy) listening on UDP port ${client.dst.port} received its datagrams: this exchange ends at the proxy, and nothing in the kernel rewrote it.`
     : `The userland proxy (docker-proxy) listening on port ${client.dst.port} accepted it: this connection ends at the proxy, and nothing in the kernel rewrote it.`);
@@ -274,7 +281,7 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
         : 'Only the payload bytes are the same.'
       : '';
   steps.push(
-    `The proxy then opened a second, separate ${noun} from ${upSrc} to the container at ${upDst}, seen on ${upIface}${alsoSeen(copies)}${delay}. ` +
+    `The proxy ${opened ? 'had then opened' : 'then opened'} a second, separate ${noun} from ${upSrc} to the container at ${upDst}, seen on ${upIface}${alsoSeen(copies)}${opened ? ', before the capture began too' : delay}. ` +
     (unrelated.length ? `Its ${listText(unrelated)} are unrelated to the first ${udp ? 'exchange' : 'connection'}'s. ` : '') + carried,
   );
   steps[steps.length - 1] = steps[steps.length - 1].trimEnd();
