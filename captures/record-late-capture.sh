@@ -3,7 +3,8 @@
 # already open, as happens with a pooled or keep-alive client (a database pool, HTTP/1.1
 # keep-alive). A host process keeps one HTTP/1.1 connection to 127.0.0.1:5000 (the userland
 # proxy, socat as docker-proxy's stand-in, dialing the container at 172.17.0.2:5000); the
-# captures on lo and docker0 begin after its first request, and see two more on it.
+# captures (lo, docker0, the container's veth, and -i any) begin after its first request, and
+# see two more on it.
 #
 #   sudo captures/record-late-capture.sh
 #
@@ -85,11 +86,15 @@ bg "$NS_H" "$OUT/client.log" python3 -u "$WORK/client.py" "$WORK"
 CLIENT=${PIDS[-1]}
 wait_for 10 test -e "$WORK/ready"
 
-for i in lo docker0; do
+# Each interface on its own, and one `-i any` capture of them all (its interfaces named by the
+# ip-link dump beside it, as record.sh writes one).
+TCPDUMP=()
+for i in lo docker0 veth2f22765 any; do
   bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root -p -U -n -i "$i" -w "$OUT/$i.pcap"
   TCPDUMP+=(${PIDS[-1]})
 done
-for i in lo docker0; do wait_for 10 grep -q 'listening on' "$WORK/tcpdump-$i.err"; done
+ip -n "$NS_H" -j link show >"$OUT/ip-link.json"
+for i in lo docker0 veth2f22765 any; do wait_for 10 grep -q 'listening on' "$WORK/tcpdump-$i.err"; done
 sleep 0.3
 touch "$WORK/go"
 wait "$CLIENT"

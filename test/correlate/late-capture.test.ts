@@ -1,7 +1,8 @@
 /**
  * A proxied keep-alive connection captured after it opened (captures/22-late-capture-proxy,
- * recorded by captures/record-late-capture.sh): tcpdump started between a client's first and
- * second request on one HTTP/1.1 connection through the userland proxy. Neither handshake is in
+ * recorded by captures/record-late-capture.sh): tcpdump (lo, docker0, the container's veth, -i
+ * any) started between a client's first and second request on one HTTP/1.1 connection through
+ * the userland proxy. Neither handshake is in
  * the capture, so no dial can be timed; the two connections are tied by the whole, identical
  * byte streams they carried after the capture began, each way, and their order. Expected
  * tuples come from tshark, not natflow.
@@ -11,6 +12,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
+import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { plainCorrelation } from '../../src/correlate/lazy-correlation.js';
 import { capturesDir } from '../helpers/paths.js';
 import { hasCommand, tsharkFields } from '../helpers/tools.js';
@@ -52,6 +54,25 @@ describe.skipIf(!existsSync(lo) || !hasCommand('tshark'))('a proxied connection 
     const text = c.explanation.join(' ');
     expect(text).toContain(`The client ${legs[0].src.ip}:${legs[0].src.port} had opened a TCP connection to ${legs[0].dst.ip}:${legs[0].dst.port} before the capture began`);
     expect(text).toContain(`The container therefore saw the client as ${legs[1].src.ip}`);
+  });
+
+  it('the same from the container\'s veth too, from the -i any capture alone and from the directory', async () => {
+    const veth = path.join(dir, 'veth2f22765.pcap');
+    const forms: [string, string[], Parameters<typeof analyzeCaptures>[1]][] = [
+      ['per-interface files', [lo, docker0, veth], {}],
+      ['-i any', [path.join(dir, 'any.pcap')], parseCaptureOptions({ links: path.join(dir, 'ip-link.json') })],
+      ['the directory', [dir], parseCaptureOptions({}, [dir])],
+    ];
+    for (const [form, files, opts] of forms) {
+      const r = await analyzeCaptures(files, opts);
+      expect(r.analysis.correlations, form).toHaveLength(1);
+      const c = plainCorrelation(r.analysis.correlations[0]);
+      expect([c.mechanism, c.confidence], form).toEqual(['userland-proxy', 0.8]);
+      expect(c.legs.map((id) => r.flowsById.get(id)!.iface), form).toEqual(['lo', 'docker0', 'veth2f22765']);
+      // The proxy's hop has no dial to time; the bridge hop is the same packets a moment later.
+      expect(c.hops.map((h) => [h.mechanism, h.latency === null]), form).toEqual([['userland-proxy', true], ['bridge', false]]);
+      expect(r.analysis.unpaired, form).toEqual([]);
+    }
   });
 
   it('is not paired when one side missed a request the other carried (its streams differ)', async () => {
