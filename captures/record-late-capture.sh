@@ -17,36 +17,13 @@ SUF="nflc$$"
 NS_H="${SUF}h"
 NS_C="${SUF}c"
 WORK="$(mktemp -d /tmp/nf-late.XXXXXX)"
-PIDS=()
-
-teardown() {
-  local rc=$? p c
-  set +e
-  for p in "${PIDS[@]}"; do
-    for c in $(pgrep -P "$p" 2>/dev/null); do kill -TERM "$c" 2>/dev/null; done
-    kill -TERM "$p" 2>/dev/null
-  done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  ip netns del "$NS_H" 2>/dev/null
-  ip netns del "$NS_C" 2>/dev/null
-  rm -rf "$WORK"
-  exit $rc
-}
-trap teardown EXIT
-trap 'exit 130' INT TERM
-
-wait_for() { # wait_for <seconds> <command...>
-  local end=$((SECONDS + $1)); shift
-  until "$@" >"$WORK/wait.err" 2>&1; do
-    [ $SECONDS -lt $end ] || { echo "record-late-capture.sh: timed out waiting for: $*" >&2; cat "$WORK/wait.err" "$WORK"/*.log >&2; return 1; }
-    sleep 0.1
-  done
-}
-bg() { local ns="$1" log="$2"; shift 2; ip netns exec "$ns" "$@" >"$log" 2>&1 & PIDS+=($!); }
+ALL_NS=("$NS_H" "$NS_C")
+# shellcheck source=lib/lab.sh
+. "$HERE/lib/lab.sh"
 
 for ns in "$NS_H" "$NS_C"; do
   ip netns add "$ns"
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n "$ns" link set lo up
 done
 ip -n "$NS_H" link add docker0 address 02:42:5e:00:00:01 type bridge
@@ -61,10 +38,10 @@ mkdir -p "$WORK/www" "$OUT"
 printf 'hello from the container\n' >"$WORK/www/hello.txt"
 # HTTP/1.1: the server keeps the connection open between requests.
 bg "$NS_C" "$WORK/server.log" python3 -u -m http.server --protocol HTTP/1.1 --bind 172.17.0.2 --directory "$WORK/www" 5000
-wait_for 10 ip netns exec "$NS_C" python3 -c 'import socket; socket.create_connection(("172.17.0.2", 5000), 1)'
+wait_for 10 nsx "$NS_C" python3 -c 'import socket; socket.create_connection(("172.17.0.2", 5000), 1)'
 # docker-proxy's stand-in: accept on the host port, dial the container.
 bg "$NS_H" "$WORK/proxy.log" socat TCP4-LISTEN:5000,bind=127.0.0.1,fork,reuseaddr TCP4:172.17.0.2:5000
-wait_for 10 ip netns exec "$NS_H" python3 -c 'import socket; socket.create_connection(("127.0.0.1", 5000), 1).close()'
+wait_for 10 nsx "$NS_H" python3 -c 'import socket; socket.create_connection(("127.0.0.1", 5000), 1).close()'
 
 # The client: one connection, a request, then it waits for the captures before two more.
 cat >"$WORK/client.py" <<'PY'

@@ -134,40 +134,9 @@ GW6=fd00:17::1; C1_6=fd00:17::2; C2_6=fd00:17::3
 # through the host, and containers call out with their own addresses. No docker-proxy.
 ROUTED=0; case "$SCEN" in 19-*) ROUTED=1 ;; esac
 WORK="$(mktemp -d /tmp/nf-lab.XXXXXX)"
-PIDS=()      # every background process this script started
-CAP_PIDS=()  # the capture processes among them
-
-teardown() {
-  local rc=$? p c
-  set +e
-  for p in "${PIDS[@]}"; do
-    # socat forks one child per connection: end those children of ours too, by PID.
-    for c in $(pgrep -P "$p" 2>/dev/null); do kill -TERM "$c" 2>/dev/null; done
-    kill -TERM "$p" 2>/dev/null
-  done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  for p in "${ALL_NS[@]}"; do ip netns del "$p" 2>/dev/null; done
-  rm -rf "$WORK"
-  exit $rc
-}
-trap teardown EXIT
-trap 'exit 130' INT TERM
-
-nsx() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
-bg() { # bg <ns> <logfile> cmd...  (start in a namespace, remember the PID)
-  local ns="$1" log="$2"; shift 2
-  ip netns exec "$ns" "$@" >"$log" 2>&1 &
-  PIDS+=($!)
-}
-
-wait_for() { # wait_for <seconds> <command...>
-  local t="$1"; shift
-  local end=$((SECONDS + t))
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $end ] || { echo "record.sh: timed out waiting for: $*" >&2; return 1; }
-    sleep 0.1
-  done
-}
+CAP_PIDS=()  # the capture processes among PIDS (lib/lab.sh)
+# shellcheck source=lib/lab.sh
+. "$LIB/lab.sh"
 
 # ---------------------------------------------------------------- build the lab
 build_lab() {

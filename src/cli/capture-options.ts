@@ -4,7 +4,8 @@
  * names (`--iface-names`, `--links`), declared, validated and turned into the options
  * `analyzeCaptures` / `loadCaptures` take in one place, so the commands cannot drift apart.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readTextHead } from '../read/read-text-file.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { AnalyzeOptions } from '../correlate/analyze.js';
@@ -82,7 +83,7 @@ function dumpsBeside(captures: readonly string[], names: readonly string[], look
   for (const dir of captureDirectories(captures)) {
     for (const name of names) {
       const p = join(dir, name);
-      if (looksRight(fileHead(p))) out.push(p);
+      if (looksRight(readTextHead(p, 4096))) out.push(p);
     }
   }
   return out;
@@ -90,21 +91,6 @@ function dumpsBeside(captures: readonly string[], names: readonly string[], look
 
 function captureDirectories(captures: readonly string[]): string[] {
   return captures.filter((c) => c !== '-' && !c.includes('=') && existsSync(c) && statSync(c).isDirectory());
-}
-
-/** The first 4 KiB of a regular file as text; empty if it is not one or cannot be read. */
-function fileHead(path: string): string {
-  let fd: number | null = null;
-  try {
-    if (!statSync(path).isFile()) return '';
-    fd = openSync(path, 'r');
-    const buf = Buffer.alloc(4096);
-    return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
-  } catch {
-    return '';
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
 }
 
 /** Link dumps a capture directory may carry (the recorder's names first, then a generic one). */

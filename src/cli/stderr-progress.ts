@@ -6,7 +6,7 @@
  * so that what the command prints is the same with or without it.
  */
 import { basename } from 'node:path';
-import type { LoadProgress } from '../flows/load-captures.js';
+import { inputName, type LoadProgress } from '../flows/load-captures.js';
 import { sanitizeText } from '../present/sanitize.js';
 import { formatBytes, formatCount, truncate } from '../present/tui/text-fit.js';
 
@@ -38,7 +38,7 @@ export function stderrProgress(opts: StderrProgressOptions): StderrProgress {
     if (latest === null) return;
     const p = latest;
     shown = true;
-    const file = p.file === '-' ? 'standard input' : sanitizeText(basename(p.file));
+    const file = sanitizeText(basename(inputName(p.file)));
     const hint = opts.interruptible ? ' · Ctrl-C: stop reading and analyze what was read' : '';
     const text = `natflow: reading ${file} (${p.fileIndex + 1}/${p.fileCount}) · ${formatBytes(p.bytesRead)} · ${formatCount(p.packets)} packets${hint}`;
     // One line that never wraps: a wrapped line could not be redrawn in place.

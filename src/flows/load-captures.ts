@@ -149,7 +149,6 @@ function packedCapturesText(names: readonly string[]): string {
 
 /** Reads every capture into one flow table. Never throws for bad input: errors are returned. */
 export async function loadCaptures(args: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
-  const errors: CaptureError[] = [];
   let specs: CaptureSpec[];
   try {
     specs = expandCaptureArgs(args);

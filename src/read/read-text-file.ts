@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { fsErrorText } from './fs-error-text.js';
 
 const CHUNK = 1 << 20;
@@ -7,6 +7,21 @@ const CHUNK = 1 << 20;
 export class ReadTextError extends Error {
   constructor(label: string, verb: string | null, readonly reason: string) {
     super(`${label}: ${verb === null ? '' : `${verb}: `}${reason}`);
+  }
+}
+
+/** The first `bytes` of a regular file as text; empty when it is no regular file or cannot be read. */
+export function readTextHead(path: string, bytes: number): string {
+  let fd: number | null = null;
+  try {
+    if (!statSync(path).isFile()) return '';
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(bytes);
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, bytes, 0));
+  } catch {
+    return '';
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }
 

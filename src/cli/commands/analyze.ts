@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { analyzeCaptures, type AnalyzeResult } from '../../correlate/analyze.js';
-import { reportStopped, stopReadingOnInterrupt } from '../stop-on-interrupt.js';
-import { stderrProgress } from '../stderr-progress.js';
+import { analyzeCaptures } from '../../correlate/analyze.js';
+import { reportStopped } from '../stop-on-interrupt.js';
+import { whileReading } from '../reading-feedback.js';
 import { analysisTextChunks } from '../../present/analysis-text.js';
 import { analysisMarkdownLines } from '../../present/analysis-markdown.js';
 import { analysisBriefChunks } from '../../present/analysis-brief.js';
@@ -58,15 +58,7 @@ export function registerAnalyzeCommand(program: Command, setExitCode: SetExitCod
       files = bundledSample();
       if (files.length === 0) return reportBadInput('analyze: no capture given and the bundled sample (captures/01-localhost-proxy) is not installed', setExitCode);
     }
-    const interrupt = stopReadingOnInterrupt();
-    const progress = stderrProgress({ interruptible: true });
-    let result: AnalyzeResult;
-    try {
-      result = await analyzeCaptures(files, { ...inputs, version: readPackageVersion(), stop: interrupt.signal, onProgress: progress.onProgress });
-    } finally {
-      progress.end();
-      interrupt.release();
-    }
+    const result = await whileReading(true, (hooks) => analyzeCaptures(files, { ...inputs, version: readPackageVersion(), ...hooks }));
     // What was read before a fault is still analyzed and printed; the exit code says it was cut short.
     reportCaptureErrors(result.errors, setExitCode);
     reportStopped(result.stopped, setExitCode);

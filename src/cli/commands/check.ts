@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { analyzeCaptures, type AnalyzeResult } from '../../correlate/analyze.js';
-import { stderrProgress } from '../stderr-progress.js';
+import { analyzeCaptures } from '../../correlate/analyze.js';
+import { whileReading } from '../reading-feedback.js';
 import { linkControlKind, type LinkControlKind } from '../../flows/link-control.js';
 import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
@@ -95,13 +95,7 @@ export function registerCheckCommand(program: Command, setExitCode: SetExitCode)
     const started = Date.now();
     const version = readPackageVersion();
     // Progress only: Ctrl-C stops a check outright (a verdict on part of the input is no verdict).
-    const progress = stderrProgress({ interruptible: false });
-    let result: AnalyzeResult;
-    try {
-      result = await analyzeCaptures(captures, { ...inputs, version, onProgress: progress.onProgress });
-    } finally {
-      progress.end();
-    }
+    const result = await whileReading(false, (hooks) => analyzeCaptures(captures, { ...inputs, version, ...hooks }));
     // A damaged capture makes any verdict doubtful: still report, but never exit 0 or 1. The same
     // faults go into the report itself (text, JSON, JUnit), which may be all a CI log shows.
     const inputErrors = inputErrorsOf(result.analysis.captures, result.errors);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { loadCaptures, type LoadResult } from '../../flows/load-captures.js';
-import { reportStopped, stopReadingOnInterrupt } from '../stop-on-interrupt.js';
-import { stderrProgress } from '../stderr-progress.js';
+import { loadCaptures } from '../../flows/load-captures.js';
+import { reportStopped } from '../stop-on-interrupt.js';
+import { whileReading } from '../reading-feedback.js';
 import { flowToJson, formatFlowText, formatZeekRow, textHeader, zeekFooter, zeekHeader } from '../../flows/flow-output.js';
 import { withOutput } from '../buffered-output.js';
 import { CAPTURES_ARGUMENT_HELP, addCaptureOptions, resolveCaptureOptions, type CaptureCliOptions } from '../capture-options.js';
@@ -48,20 +48,13 @@ export function registerFlowsCommand(program: Command, setExitCode: SetExitCode)
       const inputs = resolveCaptureOptions(opts, setExitCode, captures);
       if (!inputs) return;
 
-      const interrupt = stopReadingOnInterrupt();
-      const progress = stderrProgress({ interruptible: true });
-      let result: LoadResult;
-      try {
-        result = await loadCaptures(captures, {
+      const result = await whileReading(true, (hooks) =>
+        loadCaptures(captures, {
           ifindexNames: inputs.ifindexNames,
           flowOptions: { communityIdSeed: seed, udpTimeoutUs: udpTimeout * 1e6 },
-          stop: interrupt.signal,
-          onProgress: progress.onProgress,
-        });
-      } finally {
-        progress.end();
-        interrupt.release();
-      }
+          ...hooks,
+        }),
+      );
       await withOutput((out) => {
         if (format === 'text') out.line(textHeader());
         if (format === 'zeek') out.line(zeekHeader());

@@ -1,7 +1,7 @@
 import { closeSync, createWriteStream, existsSync, openSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import { analyzeCaptures, type AnalyzeResult } from '../../correlate/analyze.js';
-import { stderrProgress } from '../stderr-progress.js';
+import { analyzeCaptures } from '../../correlate/analyze.js';
+import { whileReading } from '../reading-feedback.js';
 import { reportParts, DEFAULT_MAX_DIAGRAMS } from '../../present/report/index.js';
 import { streamChunks } from '../../present/stream-chunks.js';
 import { DEFAULT_MAX_PACKETS_PER_LEG } from '../../present/ladder/index.js';
@@ -60,13 +60,7 @@ export function registerReportCommand(program: Command, setExitCode: SetExitCode
           return reportBadInput(new Error(`${opts.output}: cannot write the report: ${describeWriteError(err)}`), setExitCode);
         }
       }
-      const progress = stderrProgress({ interruptible: false });
-      let result: AnalyzeResult;
-      try {
-        result = await analyzeCaptures(captures, { ...inputs, version: readPackageVersion(), onProgress: progress.onProgress });
-      } finally {
-        progress.end();
-      }
+      const result = await whileReading(false, (hooks) => analyzeCaptures(captures, { ...inputs, version: readPackageVersion(), ...hooks }));
       // A damaged capture still gets its report (what was read counts), but never a clean exit.
       reportCaptureErrors(result.errors, setExitCode);
       // Nothing readable at all: an empty page would only hide the error.
