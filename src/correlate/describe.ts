@@ -9,11 +9,11 @@
  */
 import type { Flow } from '../flows/flow.js';
 import { isBridgeDevice, onBridgePort } from '../flows/interface-role.js';
-import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Hop, type Mechanism } from './model.js';
+import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type FieldDiff, type Hop, type Mechanism } from './model.js';
 import { endpointText, isIcmp, isLoopback, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, samePath, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
-import { relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
+import { relayDelay, relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
 import { LazyCorrelation, type CorrelationDetails, type Explainer } from './lazy-correlation.js';
@@ -56,6 +56,8 @@ interface RelayFacts {
   kind: RelayMatch['kind'];
   fwdCompared: number;
   revCompared: number;
+  fwdShift: number;
+  revShift: number;
   streamKey: string | null;
 }
 
@@ -322,13 +324,18 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
   const fx = x.parts[0].id;
   const fy = firstLegId(y);
   const mid = r.kind === 'mid-stream';
+  const midTransfer = r.kind === 'mid-transfer';
+  // A transfer caught mid-way is timed by its larger stream's end (relay.ts relayDelay).
+  const revLarger = up.revBytes >= up.fwdBytes;
   ev?.push({
     kind: 'timing',
     detail: udp
       ? `${yc} → ${ys} first datagram on ${ly} ${usText(r.dialDelay)} after ${xc} → ${xs} first datagram on ${lx}`
       : mid
         ? `both connections were open before the capture began (neither handshake is in it): ${yc} → ${ys} on ${ly} carried its first request ${usText(r.dialDelay)} after ${xc} → ${xs} on ${lx}`
-        : `${yc} → ${ys} opened on ${ly} ${usText(r.dialDelay)} after ${xs} accepted ${xc} on ${lx}`,
+        : midTransfer
+          ? `both connections were open, in the middle of a transfer, when the capture began (neither handshake is in it): the ${revLarger ? `server→client stream's last byte reached ${lx} ${usText(r.dialDelay)} after it crossed ${ly}` : `client→server stream's last byte reached ${ly} ${usText(r.dialDelay)} after it crossed ${lx}`}`
+          : `${yc} → ${ys} opened on ${ly} ${usText(r.dialDelay)} after ${xs} accepted ${xc} on ${lx}`,
     weight: 0.2,
     flows: [fx, fy],
     values: [`${xc} → ${xs}`, `${yc} → ${ys}`],
@@ -360,6 +367,17 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
       confidence = 0.8;
       notes?.push(`both connections were open before the capture began: paired by the identical byte streams they carried after it, each way, and their order, not by the proxy's dial`);
     }
+  } else if (midTransfer) {
+    if (ev !== null) {
+      if (r.fwdCompared > 0) ev.push(tailEvidence('client→server', lx, ly, up.fwdBytes, up.fwdBytes + r.fwdShift, r.fwdCompared, [fx, fy]));
+      if (r.revCompared > 0) ev.push(tailEvidence('server→client', ly, lx, down.revBytes, down.revBytes + r.revShift, r.revCompared, [fy, fx]));
+    }
+    const held = r.fwdShift + r.revShift;
+    notes?.push(
+      `both connections were open, in the middle of a transfer, when the capture began: paired by the identical last bytes of their streams and when each stream ended, not by the proxy's dial` +
+        (held > 0 ? `; the proxy held ${bytesText(held)} of it when the capture began` : ''),
+    );
+    confidence = r.fwdCompared > 0 && r.revCompared > 0 ? 0.8 : 0.75;
   } else if (r.kind === 'refused') {
     ev?.push({ kind: 'refused', detail: `SYN to ${ys} on ${ly} answered by RST while ${lx} had accepted ${xc}`, weight: 0.3, flows: [fx, fy] });
     notes?.push(`the proxy accepted ${xc} on ${lx} but its upstream connection to ${ys} was refused (RST); the client's connection was then closed without a reply`);
@@ -380,7 +398,9 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
       const byLength = r.fwdCompared >= 0;
       ev.push({
         kind: 'ambiguity',
-        detail: `${r.rivalsAtLeast ? 'at least ' : ''}${r.rivals} other connection${r.rivals === 1 ? '' : 's'} with ${same > 1 ? (byLength ? 'payloads of the same length' : 'identical payloads') : 'compatible timing'} could have been the relay${same > 1 ? ` (${same} carry ${byLength ? 'a stream of this length' : 'this byte stream'})` : ''}; paired by dial delay and data ordering`,
+        detail: midTransfer
+          ? `${r.rivalsAtLeast ? 'at least ' : ''}${r.rivals} other connection${r.rivals === 1 ? '' : 's'} ending with the same bytes could have been the relay; paired by when the streams ended`
+          : `${r.rivalsAtLeast ? 'at least ' : ''}${r.rivals} other connection${r.rivals === 1 ? '' : 's'} with ${same > 1 ? (byLength ? 'payloads of the same length' : 'identical payloads') : 'compatible timing'} could have been the relay${same > 1 ? ` (${same} carry ${byLength ? 'a stream of this length' : 'this byte stream'})` : ''}; paired by dial delay and data ordering`,
         weight: -0.1,
         count: r.rivals,
       });
@@ -395,11 +415,47 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
       rewrite: `new ${udp ? 'socket' : 'connection'}: ${xc} → ${xs} relayed as ${yc} → ${ys}`,
       rule: null,
       // From one leg's opening to the next's: unknown when the capture holds neither.
-      latency: mid ? null : seconds(down.syn - up.syn),
-      fields: fieldDiffs(x, y, true, null),
+      latency: mid || midTransfer ? null : seconds(down.syn - up.syn),
+      fields: midTransfer ? withTailPayload(fieldDiffs(x, y, true, null), up, down, r, revLarger) : fieldDiffs(x, y, true, null),
     };
   }
   return { hop, mechanism: 'userland-proxy', confidence, change: null };
+}
+
+/**
+ * One stream of a transfer the capture joined mid-way, seen nearer its sender (`from`, `sBytes`)
+ * and nearer its receiver (`to`, `rBytes`): their common end, and the bytes only the receiver's
+ * side saw, those the proxy held when the capture began.
+ */
+function tailEvidence(dir: string, from: string, to: string, sBytes: number, rBytes: number, compared: number, flows: [string, string]): Evidence {
+  const shift = rBytes - sBytes;
+  return {
+    kind: 'payload',
+    detail: shift === 0
+      ? `${dir} byte stream as long on ${from} as on ${to} after the capture began (${sBytes} B), ${compared >= sBytes ? 'every byte' : `its last ${compared} B`} identical`
+      : `${dir} byte stream ends alike on ${from} and ${to} (${compared >= sBytes ? `all ${sBytes} B ${from} saw of it` : `its last ${compared} B`}, identical); ${to} saw ${shift} B more of it (${rBytes} B against ${sBytes} B): bytes the proxy held when the capture began`,
+    weight: 0.3,
+    flows,
+    values: [sBytes, rBytes],
+    count: compared,
+  };
+}
+
+/**
+ * A transfer joined mid-way carried its payload over, though each side saw another span of it:
+ * the verdict comes from the relay's comparison of the streams' ends (whole-stream digests of
+ * two spans differ), on the larger stream.
+ */
+function withTailPayload(fields: FieldDiff[], up: RelayEndFacts, down: RelayEndFacts, r: RelayFacts, revLarger: boolean): FieldDiff[] {
+  const out = fields.filter((f) => f.field !== 'payload');
+  const [upBytes, downBytes, compared] = revLarger ? [up.revBytes, down.revBytes, r.revCompared] : [up.fwdBytes, up.fwdBytes + r.fwdShift, r.fwdCompared];
+  out.push({ field: 'payload', from: `${upBytes} B, last ${compared} B`, to: `${downBytes} B, last ${compared} B`, verdict: 'preserved' });
+  return out;
+}
+
+/** A byte count for a sentence: "52624 B (51.4 KiB)". */
+function bytesText(n: number): string {
+  return n < 1024 ? `${n} B` : `${n} B (${(n / 1024).toFixed(1)} KiB)`;
 }
 
 /** A flow from a container address to the same address on a bridge-side interface. */
@@ -553,7 +609,7 @@ function parsePlan(text: string): Plan {
 
 /** Numbers kept per same-packet step / relay step (see Details). */
 const SAME_NUMS = 6;
-const RELAY_NUMS = 17;
+const RELAY_NUMS = 19;
 
 /**
  * The hops of one correlation, found at correlation time and written on demand. Keeps no
@@ -641,6 +697,8 @@ class Details implements CorrelationDetails {
           rivalsAtLeast: ctx.num(at + 14) === 1,
           fwdCompared: ctx.num(at + 15),
           revCompared: ctx.num(at + 16),
+          fwdShift: ctx.num(at + 17),
+          revShift: ctx.num(at + 18),
           streamKey: this.digests![relays * 3 + 2],
         };
         at += RELAY_NUMS;
@@ -679,7 +737,7 @@ class Details implements CorrelationDetails {
   }
 }
 
-const RELAY_KINDS: readonly RelayMatch['kind'][] = ['stream', 'refused', 'no-data', 'mid-stream'];
+const RELAY_KINDS: readonly RelayMatch['kind'][] = ['stream', 'refused', 'no-data', 'mid-stream', 'mid-transfer'];
 
 function pushSame(ctx: DetailsContext, f: SameFacts): void {
   ctx.push(f.reversed ? 1 : 0);
@@ -702,11 +760,11 @@ function namedRelay(ctx: DetailsContext, r: RelayMatch, x: ConnNode, y: ConnNode
   if (r.up.node === x && r.down.node === y) return r;
   const up = r.up.node === x ? r.up : withTimesOf(r.up, relayEnd(r.up.group, x, ctx.offsetOf(x)));
   const down = r.down.node === y ? r.down : withTimesOf(r.down, relayEnd(r.down.group, y, ctx.offsetOf(y)));
-  return { ...r, up, down, dialDelay: down.syn - (up.accept ?? up.syn) };
+  return { ...r, up, down, dialDelay: relayDelay(r.kind, up, down) };
 }
 
 function withTimesOf(e: RelayEnd, copy: RelayEnd): RelayEnd {
-  return { ...e, node: copy.node, syn: copy.syn, accept: copy.accept, fwdData: copy.fwdData, revData: copy.revData, fwdFin: copy.fwdFin, revFin: copy.revFin };
+  return { ...e, node: copy.node, syn: copy.syn, accept: copy.accept, fwdData: copy.fwdData, revData: copy.revData, fwdFin: copy.fwdFin, revFin: copy.revFin, fwdLast: copy.fwdLast, revLast: copy.revLast };
 }
 
 function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[]): void {
@@ -727,6 +785,8 @@ function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[
   ctx.push(r.rivalsAtLeast ? 1 : 0);
   ctx.push(r.fwdCompared);
   ctx.push(r.revCompared);
+  ctx.push(r.fwdShift);
+  ctx.push(r.revShift);
   digests.push(r.up.fwdDigest, r.up.revDigest, r.streamKey);
 }
 

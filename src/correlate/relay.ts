@@ -58,6 +58,12 @@ export interface RelayEnd {
   /** The stream's first bytes, as far as they are known at their offsets (up to the first gap). */
   fwdHead: Uint8Array;
   revHead: Uint8Array;
+  /** The stream's last bytes, kept when the capture joined it mid-way (else empty). */
+  fwdTail: Uint8Array;
+  revTail: Uint8Array;
+  /** Time of the last byte delivered each way (null when none). */
+  fwdLast: number | null;
+  revLast: number | null;
   rejected: boolean;
   /**
    * The connection was open before the capture began: no handshake to time the dial by. Its
@@ -86,13 +92,21 @@ export interface RelayMatch {
   rivals: number;
   /** An end scanning this range reached MAX_CANDIDATES_PER_END: `rivals` is a lower bound. */
   rivalsAtLeast: boolean;
-  kind: 'stream' | 'mid-stream' | 'refused' | 'no-data';
+  kind: 'stream' | 'mid-stream' | 'mid-transfer' | 'refused' | 'no-data';
   /**
    * Bytes compared one way when either capture cut that stream short (its first bytes, see
-   * sameBytes); -1 when both were whole and their digests were compared.
+   * sameBytes); -1 when both were whole and their digests were compared. For a 'mid-transfer'
+   * pair, the last bytes compared (0: nothing went that way in the capture).
    */
   fwdCompared: number;
   revCompared: number;
+  /**
+   * 'mid-transfer': how many more bytes of each stream the side nearer its receiver saw, those the
+   * proxy held when the capture began (client → server: the proxy's dial; server → client: the
+   * client's connection). 0 for other kinds.
+   */
+  fwdShift: number;
+  revShift: number;
   /** The client → server stream as the relay bucketed it (streamKeyOf). */
   streamKey: string | null;
 }
@@ -150,6 +164,10 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number, copies: r
     revCut: rr.gapBytes > 0,
     fwdHead: knownHead(af),
     revHead: knownHead(rr),
+    fwdTail: af.tail,
+    revTail: rr.tail,
+    fwdLast: af.lastDataUs === null ? null : af.lastDataUs - offsetUs,
+    revLast: rr.lastDataUs === null ? null : rr.lastDataUs - offsetUs,
     rejected: a.state === 'rejected',
     midStream,
     sentAsClient: copies.some((c) => sentHere(c.parts[0].fwd.firstTtl)),
@@ -191,7 +209,8 @@ export function streamKeyOf(e: RelayEnd, byLength: boolean, dir: 'fwd' | 'rev'):
 
 /** Whether streams must be bucketed by length (some relay end's stream was cut). */
 export function anyCut(ends: readonly RelayEnd[]): boolean {
-  for (const e of ends) if (e.fwdCut || e.revCut) return true;
+  // Connections joined mid-way pair on whole streams or on their last bytes, never by length.
+  for (const e of ends) if (!e.midStream && (e.fwdCut || e.revCut)) return true;
   return false;
 }
 
@@ -448,6 +467,97 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
   return { cost, kind };
 }
 
+/** Shortest common end two streams must share to be compared by their last bytes. */
+const MIN_TAIL_BYTES = 16;
+/** More than any proxy's socket buffers hold: a larger difference is two different streams. */
+const MAX_SHIFT_BYTES = 64 << 20;
+/**
+ * Longest accepted time from a stream's end on its sender's side to its end on the receiver's:
+ * the proxy drains what it held at the receiver's pace, which a slow reader makes seconds.
+ */
+const END_WINDOW_US = 10_000_000;
+
+interface MidTransferFit {
+  cost: number;
+  fwdCompared: number;
+  revCompared: number;
+  fwdShift: number;
+  revShift: number;
+}
+
+/**
+ * Whether `up` (the client's connection, accepted by the proxy) and `down` (the proxy's own) are
+ * one relayed conversation whose transfer was under way when the capture began: neither opening
+ * is in it, and each stream starts at a different byte on the two sides, because the proxy held
+ * bytes it had read from one side and not yet written to the other. The side nearer a stream's
+ * receiver then saw more of it, and both saw it end with the same bytes, the receiver's side
+ * moments later. evaluate handles the same case when nothing was in flight (whole, identical
+ * streams); this one when the streams are offset, and a stream that did not reach its end in
+ * the capture on both sides (still under way when it stopped) is not compared.
+ */
+function evaluateMidTransfer(up: RelayEnd, down: RelayEnd): MidTransferFit | null {
+  if (up.group === down.group || !up.midStream || !down.midStream) return null;
+  if (up.node.proto !== PROTO_TCP || down.node.proto !== PROTO_TCP || up.rejected || down.rejected) return null;
+  if (sameEndpoint(up.node.server, down.node.server) || up.node.client.ip === down.node.client.ip) return null;
+  if (!down.sentAsClient || !up.sentAsServer) return null;
+  // Client → server: the proxy's dial is nearer the receiver. Server → client: the client's.
+  const fwd = tailFit(up.fwdBytes, up.fwdTail, up.fwdLast, down.fwdBytes, down.fwdTail, down.fwdLast);
+  const rev = tailFit(down.revBytes, down.revTail, down.revLast, up.revBytes, up.revTail, up.revLast);
+  if (fwd === null || rev === null || (fwd.compared === 0 && rev.compared === 0)) return null;
+  return { cost: fwd.delay + rev.delay, fwdCompared: fwd.compared, revCompared: rev.compared, fwdShift: fwd.shift, revShift: rev.shift };
+}
+
+/**
+ * One stream seen nearer its sender (s…) and nearer its receiver (r…): null when they cannot be
+ * the same stream relayed; compared 0 when neither side carried any of it.
+ */
+function tailFit(sBytes: number, sTail: Uint8Array, sLast: number | null, rBytes: number, rTail: Uint8Array, rLast: number | null): { compared: number; shift: number; delay: number } | null {
+  if (sBytes === 0 && rBytes === 0) return { compared: 0, shift: 0, delay: 0 };
+  if (sBytes === 0 || rBytes === 0 || sLast === null || rLast === null) return null;
+  const shift = rBytes - sBytes;
+  if (shift < 0 || shift > MAX_SHIFT_BYTES) return null;
+  // Both tails must hold the sender's side's stream end (its whole stream, when shorter).
+  const n = Math.min(sTail.length, rTail.length);
+  if (n < Math.min(MIN_TAIL_BYTES, sBytes)) return null;
+  for (let i = 1; i <= n; i++) if (sTail[sTail.length - i] !== rTail[rTail.length - i]) return null;
+  const delay = rLast - sLast;
+  if (delay < -TOLERANCE_US || delay > END_WINDOW_US) return null;
+  return { compared: n, shift, delay: Math.max(0, delay) };
+}
+
+/** What a mid-transfer end is bucketed by: each way, nothing / its last bytes. */
+function tailKey(e: RelayEnd): string | null {
+  const f = dirTailKey(e.fwdBytes, e.fwdTail);
+  const r = dirTailKey(e.revBytes, e.revTail);
+  return f === null || r === null || (f === '' && r === '') ? null : `${f}|${r}`;
+}
+
+function dirTailKey(bytes: number, tail: Uint8Array): string | null {
+  if (bytes === 0) return '';
+  if (tail.length < MIN_TAIL_BYTES) return null;
+  let k = '';
+  for (let i = tail.length - MIN_TAIL_BYTES; i < tail.length; i++) k += String.fromCharCode(tail[i]);
+  return k;
+}
+
+/** The later of an end's last bytes each way: when its transfer ended. */
+function endOf(e: RelayEnd): number {
+  return Math.max(e.fwdLast ?? -Infinity, e.revLast ?? -Infinity);
+}
+
+/**
+ * The relay's delay: its dial's (from the accept, or from the first request of a connection
+ * opened before the capture), or, for a transfer the capture joined mid-way, the stream end's:
+ * from the last byte on the sender's side to the last on the receiver's, of the larger stream.
+ */
+export function relayDelay(kind: RelayMatch['kind'], up: RelayEnd, down: RelayEnd): number {
+  if (kind !== 'mid-transfer') return down.syn - (up.accept ?? up.syn);
+  const revLarger = up.revBytes >= up.fwdBytes;
+  const s = revLarger ? down.revLast : up.fwdLast;
+  const r = revLarger ? up.revLast : down.fwdLast;
+  return s === null || r === null ? 0 : r - s;
+}
+
 /**
  * Pairs upstream and downstream relay ends one-to-one, lowest cost first (a global greedy
  * assignment: it settles identical-payload conversations by dial delay and data ordering).
@@ -457,7 +567,7 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
   const n = ends.length;
   const lay = new RelayLayout(ends);
   const { order, syn: synAt, revData: revAt, hasFwd, server: serverAt, serverRunEnd, client: clientAt, clientRunEnd } = lay;
-  interface Cand { up: RelayEnd; down: RelayEnd; u: number; d: number; cost: number; kind: RelayMatch['kind'] }
+  interface Cand { up: RelayEnd; down: RelayEnd; u: number; d: number; cost: number; kind: RelayMatch['kind']; mid: MidTransferFit | null }
   const cands: Cand[] = [];
   const rivalsUp = new Int32Array(n);
   const rivalsDown = new Int32Array(n);
@@ -505,12 +615,47 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
         const down = ends[d];
         const ev = evaluate(up, down);
         if (ev === null) continue;
-        cands.push({ up, down, u, d, cost: ev.cost, kind: ev.kind });
+        cands.push({ up, down, u, d, cost: ev.cost, kind: ev.kind, mid: null });
         rivalsUp[u]++;
         rivalsDown[d]++;
         if (++found === MAX_CANDIDATES_PER_END) {
           capped[from] = 1;
           break;
+        }
+      }
+    }
+  }
+  // Transfers under way when the capture began: ends bucketed by the last bytes they carried each
+  // way, in the order their transfers ended; each meets those that ended within END_WINDOW_US.
+  const byTail = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const e = ends[i];
+    if (!e.midStream) continue;
+    const key = tailKey(e);
+    if (key === null) continue;
+    const b = byTail.get(key);
+    if (b === undefined) byTail.set(key, [i]);
+    else b.push(i);
+  }
+  for (const b of byTail.values()) {
+    if (b.length < 2) continue;
+    b.sort((x, y) => endOf(ends[x]) - endOf(ends[y]));
+    for (let i = 0; i < b.length; i++) {
+      let found = 0;
+      const ei = endOf(ends[b[i]]);
+      for (let j = i + 1; j < b.length && found < MAX_CANDIDATES_PER_END; j++) {
+        if (endOf(ends[b[j]]) - ei > END_WINDOW_US) break;
+        for (const [u, d] of [[b[i], b[j]], [b[j], b[i]]]) {
+          const up = ends[u];
+          const down = ends[d];
+          // Streams that were whole and identical each way: evaluate's 'mid-stream', already a candidate.
+          if (evaluate(up, down) !== null) continue;
+          const fit = evaluateMidTransfer(up, down);
+          if (fit === null) continue;
+          cands.push({ up, down, u, d, cost: fit.cost, kind: 'mid-transfer', mid: fit });
+          rivalsUp[u]++;
+          rivalsDown[d]++;
+          found++;
         }
       }
     }
@@ -534,10 +679,14 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     const rivals = Math.max(rivalsUp[c.u] || 1, rivalsDown[c.d] || 1) - 1;
     const rivalsAtLeast = capped[lay.ownStart[c.u]] === 1 || capped[lay.ownStart[c.d]] === 1 || (lay.isRefused[c.d] === 1 && capped[lay.refusedStart] === 1);
     const { up, down } = c;
-    const fwdCompared = c.kind === 'stream' && (up.fwdCut || down.fwdCut) ? comparedBytes(up.fwdHead, down.fwdHead) : -1;
-    const revCompared = c.kind === 'stream' && up.revBytes > 0 && down.revBytes > 0 && (up.revCut || down.revCut) ? comparedBytes(up.revHead, down.revHead) : -1;
-    const streamKey = up.fwdBytes > 0 ? streamKeyOf(up, lay.byLength, 'fwd') : null;
-    out.push({ up, down, dialDelay: down.syn - (up.accept ?? up.syn), cost: c.cost, rivals, rivalsAtLeast, kind: c.kind, fwdCompared, revCompared, streamKey });
+    const mid = c.mid;
+    const fwdCompared = mid !== null ? mid.fwdCompared : c.kind === 'stream' && (up.fwdCut || down.fwdCut) ? comparedBytes(up.fwdHead, down.fwdHead) : -1;
+    const revCompared = mid !== null ? mid.revCompared : c.kind === 'stream' && up.revBytes > 0 && down.revBytes > 0 && (up.revCut || down.revCut) ? comparedBytes(up.revHead, down.revHead) : -1;
+    const streamKey = mid === null && up.fwdBytes > 0 ? streamKeyOf(up, lay.byLength, 'fwd') : null;
+    out.push({
+      up, down, dialDelay: relayDelay(c.kind, up, down), cost: c.cost, rivals, rivalsAtLeast, kind: c.kind, fwdCompared, revCompared, streamKey,
+      fwdShift: mid?.fwdShift ?? 0, revShift: mid?.revShift ?? 0,
+    });
   };
   for (const cl of clusters.values()) {
     if (cl.length === 1) {
@@ -587,7 +736,10 @@ export function isRelayCandidate(n: ConnNode): boolean {
   // keep-alive connection's later requests): compared in evaluate.
   if (n.parts.every((f) => f.midStream)) {
     const r = replyFlow(n);
-    return n.proto === PROTO_TCP && n.parts[0].fwd.streamBytes > 0 && r.rev.streamBytes > 0 && n.parts[0].fwd.gapBytes === 0 && r.rev.gapBytes === 0;
+    if (n.proto !== PROTO_TCP) return false;
+    if (n.parts[0].fwd.streamBytes > 0 && r.rev.streamBytes > 0 && n.parts[0].fwd.gapBytes === 0 && r.rev.gapBytes === 0) return true;
+    // A transfer under way when the capture began: its last bytes can tie it (evaluateMidTransfer).
+    return n.parts[0].fwd.tail.length >= MIN_TAIL_BYTES || r.rev.tail.length >= MIN_TAIL_BYTES;
   }
   return n.proto === PROTO_TCP && (n.fwdIsn !== null || n.parts[0].fwd.packets > 0);
 }

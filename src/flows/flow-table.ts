@@ -8,7 +8,7 @@
 import type { Packet } from '../decode/packet.js';
 import { formatIp, formatMac } from '../decode/address.js';
 import { communityId, hasPorts, icmpPortEquivalents, packetPorts } from './community-id.js';
-import { StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
+import { DEFAULT_REASSEMBLY_LIMITS, StreamReassembler, type ReassemblyLimits } from './tcp-reassembly.js';
 import { KeyTable, MAX_KEY_WORDS, hashWords, type KeyEntry } from './flow-key.js';
 import { BytePool, PAGE_MASK, PAGE_SHIFT, PackedSamples, SAMPLE_CHUNK, SAMPLE_ROW, SamplePool, Slab, packSamples } from './flow-storage.js';
 import { mergeDns, parseDns } from './app-peek.js';
@@ -96,6 +96,7 @@ function emptyStats(): DirectionStats {
     gapList: NO_GAPS,
     prefix: EMPTY_BYTES,
     digest: null,
+    tail: EMPTY_BYTES,
     streamBytes: 0,
     firstDataUs: null,
     lastDataUs: null,
@@ -261,6 +262,7 @@ export class FlowTable {
       maxPendingSegments: opts.maxOutOfOrderSegments ?? 64,
       maxPendingBytes: 1 << 20,
       maxGapList: 32,
+      tailBytes: DEFAULT_REASSEMBLY_LIMITS.tailBytes,
     };
   }
 
@@ -527,7 +529,12 @@ export class FlowTable {
     // what the other end sent (a SYN to a closed port, whose copy on this tuple was not seen:
     // NATed replies of a refused connection travel under another tuple, facts §3).
     const flags = proto === PROTO_TCP ? pkt.tcpFlags : 0;
-    const reversed = proto === PROTO_TCP && ((flags & (SYN | ACK)) === (SYN | ACK) || (flags & (SYN | RST | ACK)) === (RST | ACK));
+    const answer = proto === PROTO_TCP && ((flags & (SYN | ACK)) === (SYN | ACK) || (flags & (SYN | RST | ACK)) === (RST | ACK));
+    // A connection already open when the capture began (no SYN) shows no initiator: its first
+    // packet is as often the server's data (a download in progress) as the client's. Then the
+    // ports decide, as Zeek's and Wireshark's conversation tables do: the end on an ephemeral
+    // port, or above 1023 facing a port below, is the client.
+    const reversed = answer || (proto === PROTO_TCP && (flags & SYN) === 0 && serverPortFirst(sport, dport));
     let cidSport = sport;
     let cidDport = dport;
     let srcPort = sport;
@@ -563,7 +570,7 @@ export class FlowTable {
       firstUs: tsUs,
       state: proto === PROTO_TCP ? 'syn-sent' : 'active',
       midStream: proto === PROTO_TCP && (flags & SYN) === 0,
-      halfFlow: reversed,
+      halfFlow: answer,
       fwd: emptyStats(),
       rev: emptyStats(),
       icmp,
@@ -1102,6 +1109,7 @@ function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: nu
   st.streamBytes = s.streamBytes;
   st.firstDataUs = s.firstDataUs;
   st.lastDataUs = s.lastDataUs;
+  st.tail = s.tail();
   const prefix = s.release(slab);
   st.prefix = prefix;
   st.digest = s.digestReleased(prefix);
@@ -1119,4 +1127,14 @@ function tcpState(lf: LiveFlow): FlowState {
   if (lf.established || lf.dataSeen) return 'open';
   if (lf.synAckSeen) return 'syn-received';
   return 'syn-sent';
+}
+
+/** Linux's default ephemeral range starts here (net.ipv4.ip_local_port_range 32768 60999). */
+const EPHEMERAL_FROM = 32768;
+
+/** Whether `sport` looks like the server's port and `dport` like the client's. */
+export function serverPortFirst(sport: number, dport: number): boolean {
+  if (sport < 0 || dport < 0 || sport === dport) return false;
+  if (dport >= EPHEMERAL_FROM && sport < EPHEMERAL_FROM) return true;
+  return sport < 1024 && dport >= 1024;
 }

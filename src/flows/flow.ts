@@ -109,6 +109,12 @@ export interface DirectionStats {
    * give the same digest however they were segmented). null when no payload was seen.
    */
   digest: string | null;
+  /**
+   * The stream's last bytes (up to 1 KiB, after any gap) when the capture began after the
+   * connection had opened; empty otherwise. Two copies of a download caught mid-way on the two
+   * sides of a proxy start at different bytes but end with the same ones.
+   */
+  tail: Uint8Array;
   /** In-order bytes delivered by reassembly (excluding gaps). */
   streamBytes: number;
   firstDataUs: number | null;

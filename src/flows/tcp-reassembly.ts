@@ -28,6 +28,13 @@ export interface ReassemblyLimits {
   /** Bytes of out-of-order data buffered before a gap is declared. */
   maxPendingBytes: number;
   maxGapList: number;
+  /**
+   * Last bytes kept of a stream whose start the capture missed (its first segment was not after
+   * a SYN). The same download seen on the two sides of a proxy then starts at different offsets
+   * (the proxy held some bytes when the capture began) and ends with the same bytes: their ends
+   * are what can be compared (../correlate/relay.ts). None when absent or 0.
+   */
+  tailBytes?: number;
 }
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
@@ -35,6 +42,7 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
   maxPendingSegments: 64,
   maxPendingBytes: 1 << 20,
   maxGapList: 32,
+  tailBytes: 1024,
 };
 
 const EMPTY = new Uint8Array(0);
@@ -55,6 +63,11 @@ export class StreamReassembler {
   private prefixLen = 0;
   private readonly limits: ReassemblyLimits;
   private readonly pool: BytePool;
+  /** Ring of the last delivered bytes, for a stream joined mid-way (null otherwise). */
+  private tailRing: Uint8Array | null = null;
+  /** Where the ring's next byte goes, and how many bytes it holds since the last gap. */
+  private tailAt = 0;
+  private tailLen = 0;
 
   streamBytes = 0;
   gaps = 0;
@@ -100,6 +113,11 @@ export class StreamReassembler {
       // Mid-stream: the first data segment seen defines the start.
       this.started = true;
       this.nextSeq = seq >>> 0;
+      const tailBytes = this.limits.tailBytes ?? 0;
+      if (tailBytes > 0) {
+        this.tailRing ??= new Uint8Array(tailBytes);
+        this.tailAt = this.tailLen = 0;
+      }
     }
     const delta = (seq - this.nextSeq) | 0;
     if (delta + wireLen <= 0) {
@@ -274,6 +292,7 @@ export class StreamReassembler {
         this.hash.update(data, off + kept, capLen - kept);
       }
       this.streamBytes += capLen;
+      if (this.tailRing !== null) this.appendTail(data, off, capLen);
       if (this.firstUs < 0) this.firstUs = tsUs;
       this.lastUs = tsUs;
     }
@@ -282,6 +301,8 @@ export class StreamReassembler {
   }
 
   private recordGap(length: number): void {
+    // Bytes before a hole are no longer the stream's last ones.
+    this.tailLen = 0;
     this.gaps++;
     this.gapBytes += length;
     if (this.gapList.length < this.limits.maxGapList) {
@@ -297,6 +318,8 @@ export class StreamReassembler {
    */
   reset(): void {
     this.started = false;
+    this.tailRing = null;
+    this.tailAt = this.tailLen = 0;
     this.nextSeq = 0;
     this.pending.length = 0;
     this.pendingBytes = 0;
@@ -311,6 +334,40 @@ export class StreamReassembler {
     this.outOfOrder = 0;
     this.firstUs = -0.5;
     this.lastUs = -0.5;
+  }
+
+  /**
+   * The stream's last bytes, up to `tailBytes`, for a stream joined mid-way (empty for one that
+   * began in the capture: its prefix and digest say all, or after a gap at its very end).
+   */
+  tail(): Uint8Array {
+    const ring = this.tailRing;
+    if (ring === null || this.tailLen === 0) return EMPTY;
+    const n = this.tailLen;
+    const out = new Uint8Array(n);
+    const start = (this.tailAt - n + ring.length) % ring.length;
+    const first = Math.min(n, ring.length - start);
+    out.set(ring.subarray(start, start + first), 0);
+    if (first < n) out.set(ring.subarray(0, n - first), first);
+    return out;
+  }
+
+  private appendTail(data: Uint8Array, off: number, len: number): void {
+    const ring = this.tailRing!;
+    const size = ring.length;
+    // Only the last `size` bytes of a long segment can stay.
+    if (len > size) {
+      off += len - size;
+      len = size;
+    }
+    let at = this.tailAt;
+    const first = Math.min(len, size - at);
+    ring.set(data.subarray(off, off + first), at);
+    if (first < len) ring.set(data.subarray(off + first, off + len), 0);
+    at += len;
+    if (at >= size) at -= size;
+    this.tailAt = at;
+    this.tailLen = Math.min(size, this.tailLen + len);
   }
 
   /** Appends what fits of data[off, off+len) to the prefix; returns the number of bytes kept. */

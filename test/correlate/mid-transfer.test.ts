@@ -1,0 +1,147 @@
+/**
+ * Transfers through the userland proxy that were under way when the capture began
+ * (captures/23-mid-transfer-proxy, recorded by captures/record-mid-transfer.sh): a download from
+ * the container and an upload to it, each relayed by a docker-proxy stand-in that held some of
+ * the stream in its buffers when tcpdump started. The two sides of each stream then start at
+ * different bytes and end with the same ones; the side nearer the receiver saw more. Stream
+ * contents, lengths and tuples come from tshark (`-z follow,tcp,raw`), not from natflow.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeCaptures } from '../../src/correlate/analyze.js';
+import { parseCaptureOptions } from '../../src/cli/capture-options.js';
+import { plainCorrelation } from '../../src/correlate/lazy-correlation.js';
+import type { Correlation } from '../../src/correlate/model.js';
+import { capturesDir } from '../helpers/paths.js';
+import { hasCommand, tsharkFields } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const dir = path.join(capturesDir, '23-mid-transfer-proxy');
+const lo = path.join(dir, 'lo.pcap');
+const docker0 = path.join(dir, 'docker0.pcap');
+const veth = path.join(dir, 'veth5b1c0de.pcap');
+
+interface TcpStream {
+  client: string;
+  server: string;
+  /** Reassembled bytes each way, as tshark follows them. */
+  toServer: Buffer;
+  toClient: Buffer;
+}
+
+/** The TCP connection to `port` in `file`, followed by tshark; the client is the other end. */
+function followed(file: string, port: number): TcpStream {
+  const index = tsharkFields(file, `tcp.port == ${port}`, ['tcp.stream'])[0][0];
+  const out = execFileSync('tshark', ['-n', '-r', file, '-q', '-z', `follow,tcp,raw,${index}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const nodes = [...out.matchAll(/^Node [01]: (.+)$/gm)].map((m) => m[1]);
+  // Lines from node 0 start at the margin, node 1's are indented by a tab.
+  const data: Buffer[][] = [[], []];
+  for (const line of out.split('\n')) {
+    const m = /^(\t?)([0-9a-f]+)$/.exec(line);
+    if (!m) continue;
+    const bytes = Buffer.from(m[2], 'hex');
+    // tshark's placeholder for a hole (a keep-alive's sequence number, one below the next
+    // byte, opens one at the start of a stream joined mid-way): not the stream's bytes.
+    if (!/^\[\d+ bytes? missing in capture file\]\0$/.test(bytes.toString('latin1'))) data[m[1] === '' ? 0 : 1].push(bytes);
+  }
+  const s = nodes.findIndex((n) => n.endsWith(`:${port}`));
+  return { server: nodes[s], client: nodes[1 - s], toClient: Buffer.concat(data[s]), toServer: Buffer.concat(data[1 - s]) };
+}
+
+function tuple(c: Correlation, flows: Map<string, { src: { ip: string; port: number }; dst: { ip: string; port: number } }>, leg: number): string {
+  const f = flows.get(c.legs[leg])!;
+  return `${f.src.ip}:${f.src.port} → ${f.dst.ip}:${f.dst.port}`;
+}
+
+describe.skipIf(!existsSync(lo) || !hasCommand('tshark'))('transfers under way through the proxy when the capture began (23)', () => {
+  it('the fixture: neither connection opens in it, and each stream ends alike on both sides, the receiver\'s side longer', () => {
+    for (const f of [lo, docker0]) expect(tsharkFields(f, 'tcp.flags.syn == 1', ['frame.number'])).toEqual([]);
+    // The download's first packet on lo is the server's (from port 5000): natflow must take the
+    // client from the ports, not from who spoke first.
+    expect(tsharkFields(lo, 'tcp.port == 5000', ['tcp.srcport'])[0]).toEqual(['5000']);
+    const down = [followed(lo, 5000), followed(docker0, 5000)];
+    const up = [followed(lo, 5001), followed(docker0, 5001)];
+    // Download: lo (the client's side) saw more of the container's reply.
+    expect(down[0].toClient.length).toBeGreaterThan(down[1].toClient.length);
+    expect(down[0].toClient.subarray(-1024).equals(down[1].toClient.subarray(-1024))).toBe(true);
+    // Upload: docker0 (the container's side) saw more of the client's data.
+    expect(up[1].toServer.length).toBeGreaterThan(up[0].toServer.length);
+    expect(up[1].toServer.subarray(-1024).equals(up[0].toServer.subarray(-1024))).toBe(true);
+  });
+
+  it('pairs each as the userland proxy by the streams\' common ends, and says how many bytes the proxy held', async () => {
+    const r = await analyzeCaptures([lo, docker0]);
+    expect(r.analysis.unpaired).toEqual([]);
+    const cs = r.analysis.correlations.map((c) => plainCorrelation(c));
+    expect(cs).toHaveLength(2);
+    const byPort = new Map(cs.map((c) => [r.flowsById.get(c.legs[0])!.dst.port, c]));
+
+    const [dLo, dDocker0] = [followed(lo, 5000), followed(docker0, 5000)];
+    const download = byPort.get(5000)!;
+    expect(download.mechanism).toBe('userland-proxy');
+    expect(download.legs.map((id) => r.flowsById.get(id)!.iface)).toEqual(['lo', 'docker0']);
+    // The client is the connection's ephemeral end, though its first packet here is the server's.
+    expect([tuple(download, r.flowsById, 0), tuple(download, r.flowsById, 1)]).toEqual([`${dLo.client} → ${dLo.server}`, `${dDocker0.client} → ${dDocker0.server}`]);
+    const held = dLo.toClient.length - dDocker0.toClient.length;
+    // One way compared (nothing went client → server in the capture): less sure than both ways.
+    expect(download.confidence).toBe(0.75);
+    expect(download.evidence.filter((e) => e.kind === 'payload').map((e) => e.detail)).toEqual([
+      `server→client byte stream ends alike on docker0 and lo (its last 1024 B, identical); lo saw ${held} B more of it (${dLo.toClient.length} B against ${dDocker0.toClient.length} B): bytes the proxy held when the capture began`,
+    ]);
+    expect(download.evidence.find((e) => e.kind === 'timing')!.detail).toMatch(/in the middle of a transfer.*server→client stream's last byte reached lo .* after it crossed docker0/);
+    // No dial to time: no latency rather than a made-up one; the payload was carried over.
+    expect(download.hops.map((h) => [h.mechanism, h.latency])).toEqual([['userland-proxy', null]]);
+    expect(download.hops[0].fields.find((f) => f.field === 'payload')?.verdict).toBe('preserved');
+    const text = download.explanation.join(' ');
+    expect(text).toContain('before the capture began (its handshake is not in it)');
+    expect(text).toContain(`the proxy held ${held} bytes of the container's reply that had crossed docker0 before the capture and crossed lo after it`);
+    expect(text).toContain(`The container therefore saw the client as ${dDocker0.client.split(':')[0]}`);
+
+    const [uLo, uDocker0] = [followed(lo, 5001), followed(docker0, 5001)];
+    const upload = byPort.get(5001)!;
+    expect([tuple(upload, r.flowsById, 0), tuple(upload, r.flowsById, 1)]).toEqual([`${uLo.client} → ${uLo.server}`, `${uDocker0.client} → ${uDocker0.server}`]);
+    const sent = uDocker0.toServer.length - uLo.toServer.length;
+    // The sink's answer came whole on both sides after the capture began: both ways compared.
+    expect(uLo.toClient.equals(uDocker0.toClient)).toBe(true);
+    expect(upload.confidence).toBe(0.8);
+    expect(upload.evidence.filter((e) => e.kind === 'payload').map((e) => e.detail)).toEqual([
+      `client→server byte stream ends alike on lo and docker0 (its last 1024 B, identical); docker0 saw ${sent} B more of it (${uDocker0.toServer.length} B against ${uLo.toServer.length} B): bytes the proxy held when the capture began`,
+      `server→client byte stream as long on docker0 as on lo after the capture began (${uLo.toClient.length} B), every byte identical`,
+    ]);
+    expect(upload.explanation.join(' ')).toContain(`the proxy held ${sent} bytes of the client's data that had crossed lo before the capture and crossed docker0 after it`);
+  });
+
+  it('the same from per-interface files with the container\'s veth, from the -i any capture alone and from the directory', async () => {
+    const forms: [string, string[], Parameters<typeof analyzeCaptures>[1]][] = [
+      ['per-interface files', [lo, docker0, veth], {}],
+      ['-i any', [path.join(dir, 'any.pcap')], parseCaptureOptions({ links: path.join(dir, 'ip-link.json') })],
+      ['the directory', [dir], parseCaptureOptions({}, [dir])],
+    ];
+    for (const [form, files, opts] of forms) {
+      const r = await analyzeCaptures(files, opts);
+      const cs = r.analysis.correlations.map((c) => plainCorrelation(c));
+      expect(cs.map((c) => [r.flowsById.get(c.legs[0])!.dst.port, c.mechanism, c.confidence]).sort(), form).toEqual([
+        [5000, 'userland-proxy', 0.75],
+        [5001, 'userland-proxy', 0.8],
+      ]);
+      for (const c of cs) {
+        expect(c.legs.map((id) => r.flowsById.get(id)!.iface), form).toEqual(['lo', 'docker0', 'veth5b1c0de']);
+        expect(c.hops.map((h) => h.mechanism), form).toEqual(['userland-proxy', 'bridge']);
+      }
+      expect(r.analysis.unpaired, form).toEqual([]);
+    }
+  });
+
+  it('is not paired when one side stopped before the download ended (the streams end apart)', async () => {
+    // docker0 up to just before the download's last data segment there.
+    const times = tsharkFields(docker0, 'tcp.srcport == 5000 && tcp.len > 0', ['frame.time_epoch']).map((row) => row[0]);
+    const early = path.join(tempDir('natflow-midxfer-'), 'docker0.pcap');
+    execFileSync('editcap', ['-B', times[times.length - 1], docker0, early]);
+    const r = await analyzeCaptures([lo, early]);
+    const unpaired = r.analysis.unpaired.map((id) => r.flowsById.get(id)!).filter((f) => f.dst.port === 5000);
+    expect(unpaired.map((f) => f.iface).sort()).toEqual(['docker0', 'lo']);
+    for (const f of unpaired) expect(r.explainUnpaired(f).join(' ')).toContain('a transfer ending with the same bytes on both');
+  });
+});
