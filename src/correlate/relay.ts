@@ -295,6 +295,9 @@ class RelayLayout {
         if (b === undefined) m.set(key, [e]);
         else b.push(e);
       } else if (e.node.proto === PROTO_UDP) udpNoData.push(e);
+      // Joined mid-way with no client data: never a dial nor a refusal (evaluate rejects each
+      // pair); a transfer under way is matched apart, by its streams' ends.
+      else if (e.midStream) continue;
       else if (e.rejected) {
         refused.push(e);
         this.isRefused[i] = 1;
@@ -467,6 +470,14 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
   return { cost, kind };
 }
 
+/** Ends a mid-transfer end is compared with at most (the next ones to end after it). */
+const MAX_SCAN_PER_END = 256;
+/**
+ * Candidates kept per mid-transfer end: its partner ends moments after it, and the nearest few
+ * are what the assignment weighs.
+ */
+const MID_CANDIDATES_PER_END = 16;
+
 /** Shortest common end two streams must share to be compared by their last bytes. */
 const MIN_TAIL_BYTES = 16;
 /** More than any proxy's socket buffers hold: a larger difference is two different streams. */
@@ -519,7 +530,8 @@ function tailFit(sBytes: number, sTail: Uint8Array, sLast: number | null, rBytes
   // Both tails must hold the sender's side's stream end (its whole stream, when shorter).
   const n = Math.min(sTail.length, rTail.length);
   if (n < Math.min(MIN_TAIL_BYTES, sBytes)) return null;
-  for (let i = 1; i <= n; i++) if (sTail[sTail.length - i] !== rTail[rTail.length - i]) return null;
+  // Native compare: thousands of ends alike (one file fetched by many clients) compare often.
+  if (n > 0 && Buffer.compare(sTail.subarray(sTail.length - n), rTail.subarray(rTail.length - n)) !== 0) return null;
   const delay = rLast - sLast;
   if (delay < -TOLERANCE_US || delay > END_WINDOW_US) return null;
   return { compared: n, shift, delay: Math.max(0, delay) };
@@ -591,7 +603,7 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
         to = lay.ownEnd[u];
         // Its own range alone holds no partner.
         if (to - from < 2) continue;
-      } else if (up.revBytes === 0 && lay.isRefused[u] === 0 && up.node.proto === PROTO_TCP && lay.refusedEnd > lay.refusedStart) {
+      } else if (up.revBytes === 0 && lay.isRefused[u] === 0 && !up.midStream && up.node.proto === PROTO_TCP && lay.refusedEnd > lay.refusedStart) {
         from = lay.refusedStart;
         to = lay.refusedEnd;
       } else continue;
@@ -643,15 +655,17 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     for (let i = 0; i < b.length; i++) {
       let found = 0;
       const ei = endOf(ends[b[i]]);
-      for (let j = i + 1; j < b.length && found < MAX_CANDIDATES_PER_END; j++) {
+      // Thousands of connections ending alike within the window (one file fetched by many
+      // clients, all caught mid-way) would otherwise be compared each with each.
+      const last = Math.min(b.length, i + 1 + MAX_SCAN_PER_END);
+      for (let j = i + 1; j < last && found < MID_CANDIDATES_PER_END; j++) {
         if (endOf(ends[b[j]]) - ei > END_WINDOW_US) break;
         for (const [u, d] of [[b[i], b[j]], [b[j], b[i]]]) {
           const up = ends[u];
           const down = ends[d];
-          // Streams that were whole and identical each way: evaluate's 'mid-stream', already a candidate.
-          if (evaluate(up, down) !== null) continue;
           const fit = evaluateMidTransfer(up, down);
-          if (fit === null) continue;
+          // Streams that were whole and identical each way: evaluate's 'mid-stream', already a candidate.
+          if (fit === null || (fit.fwdShift === 0 && fit.revShift === 0 && evaluate(up, down) !== null)) continue;
           cands.push({ up, down, u, d, cost: fit.cost, kind: 'mid-transfer', mid: fit });
           rivalsUp[u]++;
           rivalsDown[d]++;
@@ -697,7 +711,8 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     const downs = [...new Set(cl.map((c) => c.d))];
     // One relay per connection: a group may not be both an upstream and a downstream here,
     // which the bipartite assignment cannot express; those clusters go greedy.
-    const both = ups.some((g) => downs.includes(g));
+    const downSet = new Set(downs);
+    const both = ups.some((g) => downSet.has(g));
     if (cl.length === 1 || both || ups.length > 40 || downs.length > 40) {
       cl.sort((x, y) => x.cost - y.cost || x.up.syn - y.up.syn);
       // Chains built from unrelated identical-payload conversations (A's upstream leg
