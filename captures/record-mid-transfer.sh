@@ -126,11 +126,12 @@ print(d.index(b"\r\n\r\n") + 4)')
 echo $((BODY + HDR)) >"$WORK/expect"
 bg "$NS_H" "$OUT/client.log" python3 -u "$WORK/client.py" "$WORK"
 CLIENT=${PIDS[-1]}
-# The uploader: 256 KiB of numbered lines, then it half-closes and reads the sink's answer.
+# The uploader: 256 KiB of numbered lines, each with a digest of its number (varied bytes, as
+# most uploads are), then it half-closes and reads the sink's answer.
 cat >"$WORK/upload.py" <<'PY'
-import socket
+import hashlib, socket
 s = socket.create_connection(('127.0.0.1', 5001))
-body = b''.join(b'natflow mid-transfer upload %06d: pack my box with five dozen liquor jugs\n' % i for i in range(3500))[:256 * 1024]
+body = b''.join(b'upload %06d %s\n' % (i, hashlib.sha256(b'%d' % i).hexdigest().encode()) for i in range(4000))[:256 * 1024]
 s.sendall(body)
 s.shutdown(socket.SHUT_WR)
 answer = b''
@@ -150,7 +151,9 @@ wait_for 10 test -e "$WORK/sink-ready"
 # Each interface on its own, and one `-i any` capture of them all.
 TCPDUMP=()
 for i in lo docker0 veth5b1c0de any; do
-  bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root -p -U -n -i "$i" -w "$OUT/$i.pcap"
+  # --immediate-mode: without it a tcpdump stopped by SIGINT drops what sits in its last,
+  # unfinished ring block (the sink's answer, here, from the per-interface files).
+  bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root -p -U --immediate-mode -n -i "$i" -w "$OUT/$i.pcap"
   TCPDUMP+=(${PIDS[-1]})
 done
 ip -n "$NS_H" -j link show >"$OUT/ip-link.json"
@@ -159,7 +162,7 @@ sleep 0.3
 touch "$WORK/go"
 wait "$CLIENT"
 wait "$UPLOADER"
-sleep 0.5
+sleep 1
 for p in "${TCPDUMP[@]}"; do kill -INT "$p"; done
 for p in "${TCPDUMP[@]}"; do wait "$p" || true; done
 chmod 644 "$OUT"/*.pcap

@@ -9,6 +9,9 @@
  */
 import { PROTO_TCP, type ConnNode } from './conn-node.js';
 
+/** Data segments each way a connection joined mid-way is filed under. */
+const MID_STREAM_SAMPLES = 8;
+
 /** Bucket kind of server → client TCP data (0 is client → server; other protocols use 1 + 2·proto and 2 + 2·proto). */
 const KIND_TCP_REPLY = -1;
 
@@ -118,18 +121,23 @@ export function samePacketCandidates(nodes: readonly ConnNode[]): number[] {
   const N = nodes.length;
   const byFwdIsn = new Buckets(N);
   const byRevIsn = new Buckets(N);
-  // TCP adds one sample per node (three when joined mid-way), other protocols three.
-  const buckets = new Buckets(3 * N);
+  // TCP adds one sample per node (up to 2·MID_STREAM_SAMPLES when joined mid-way), other protocols three.
+  let midStream = 0;
+  for (const n of nodes) if (n.proto === PROTO_TCP && n.fwdIsn === null && n.revIsn === null) midStream++;
+  const buckets = new Buckets(3 * N + 2 * MID_STREAM_SAMPLES * midStream);
   for (const n of nodes) {
     if (n.proto === PROTO_TCP) {
       if (n.fwdIsn !== null) byFwdIsn.add(n.fwdIsn, 0, 0, 0, n.idx);
       if (n.revIsn !== null) byRevIsn.add(n.revIsn, 0, 0, 0, n.idx);
       // A data segment's IP ID + payload survives a seq rewrite (helper / SYNPROXY) too.
-      addFirstSamples(buckets, 0, n, 0, true, 1);
-      // A connection the capture joined mid-way has no ISN to go by, and may carry data only
-      // server → client (a download under way): its first two such segments, so that two
-      // capture points that started a segment apart still meet.
-      if (n.fwdIsn === null && n.revIsn === null) addFirstSamples(buckets, KIND_TCP_REPLY, n, 1, true, 2);
+      if (n.fwdIsn !== null || n.revIsn !== null) addFirstSamples(buckets, 0, n, 0, true, 1);
+      else {
+        // A connection the capture joined mid-way has no ISN to go by, and may carry data one
+        // way only (a download or an upload under way): its first segments each way, so that
+        // capture points whose tcpdumps started some segments apart still meet.
+        addFirstSamples(buckets, 0, n, 0, true, MID_STREAM_SAMPLES);
+        addFirstSamples(buckets, KIND_TCP_REPLY, n, 1, true, MID_STREAM_SAMPLES);
+      }
     } else {
       // Kinds 1 + 2·proto (client → server) and 2 + 2·proto (server → client): never 0. Two
       // client datagrams: a capture point that started between them (13: all.pcapng's dumpcap

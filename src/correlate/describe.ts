@@ -14,6 +14,7 @@ import { endpointText, isIcmp, isLoopback, makeNode, PROTO_TCP, PROTO_UDP, type 
 import { fieldDiffs, mechanismOf, rewriteText, samePath, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
 import { relayDelay, relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
+import { joinedMidway } from './path-order.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
 import { LazyCorrelation, type CorrelationDetails, type Explainer } from './lazy-correlation.js';
@@ -58,6 +59,8 @@ interface RelayFacts {
   revCompared: number;
   fwdShift: number;
   revShift: number;
+  fwdAnchored: number;
+  revAnchored: number;
   streamKey: string | null;
 }
 
@@ -270,7 +273,9 @@ function samePacketHop(x: ConnNode, y: ConnNode, m: SameFacts, ev: Evidence[] | 
       mechanism: mech,
       rewrite,
       rule: null,
-      latency: seconds(y.t0 - x.t0),
+      // Joined mid-way, each copy's first packet is wherever its tcpdump started: the packets
+      // both copies hold say when one followed the other.
+      latency: joinedMidway(x) && joinedMidway(y) && !Number.isNaN(corrected) ? seconds(corrected) : seconds(y.t0 - x.t0),
       fields: fieldDiffs(x, y, false, seqOffsetFwd),
     };
   }
@@ -334,7 +339,7 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
       : mid
         ? `both connections were open before the capture began (neither handshake is in it): ${yc} → ${ys} on ${ly} carried its first request ${usText(r.dialDelay)} after ${xc} → ${xs} on ${lx}`
         : midTransfer
-          ? `both connections were open, in the middle of a transfer, when the capture began (neither handshake is in it): the ${revLarger ? `server→client stream's last byte reached ${lx} ${usText(r.dialDelay)} after it crossed ${ly}` : `client→server stream's last byte reached ${ly} ${usText(r.dialDelay)} after it crossed ${lx}`}`
+          ? `both connections were open, in the middle of a transfer, when the capture began (neither handshake is in it): the ${revLarger ? 'server→client' : 'client→server'} stream's ${(revLarger ? r.revAnchored : r.fwdAnchored) > 0 ? 'bytes' : 'last byte'} reached ${revLarger ? lx : ly} ${usText(r.dialDelay)} after ${(revLarger ? r.revAnchored : r.fwdAnchored) > 0 ? 'they' : 'it'} crossed ${revLarger ? ly : lx}`
           : `${yc} → ${ys} opened on ${ly} ${usText(r.dialDelay)} after ${xs} accepted ${xc} on ${lx}`,
     weight: 0.2,
     flows: [fx, fy],
@@ -369,15 +374,17 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
     }
   } else if (midTransfer) {
     if (ev !== null) {
-      if (r.fwdCompared > 0) ev.push(tailEvidence('client→server', lx, ly, up.fwdBytes, up.fwdBytes + r.fwdShift, r.fwdCompared, [fx, fy]));
-      if (r.revCompared > 0) ev.push(tailEvidence('server→client', ly, lx, down.revBytes, down.revBytes + r.revShift, r.revCompared, [fy, fx]));
+      if (r.fwdCompared > 0 || r.fwdAnchored > 0) ev.push(transferEvidence('client→server', lx, ly, up.fwdBytes, down.fwdBytes, r.fwdCompared, r.fwdAnchored, r.fwdShift, [fx, fy]));
+      if (r.revCompared > 0 || r.revAnchored > 0) ev.push(transferEvidence('server→client', ly, lx, down.revBytes, up.revBytes, r.revCompared, r.revAnchored, r.revShift, [fy, fx]));
     }
-    const held = r.fwdShift + r.revShift;
+    const anchored = r.fwdAnchored > 0 || r.revAnchored > 0;
+    const held = Math.max(r.fwdShift, 0) + Math.max(r.revShift, 0);
     notes?.push(
-      `both connections were open, in the middle of a transfer, when the capture began: paired by the identical last bytes of their streams and when each stream ended, not by the proxy's dial` +
+      `both connections were open, in the middle of a transfer, when the capture began: paired by ${anchored ? 'the bytes both copies of each stream hold at one offset (content-defined anchors; the capture stopped before the transfer ended)' : 'the identical last bytes of their streams and when each stream ended'}, not by the proxy's dial` +
         (held > 0 ? `; the proxy held ${bytesText(held)} of it when the capture began` : ''),
     );
-    confidence = r.fwdCompared > 0 && r.revCompared > 0 ? 0.8 : 0.75;
+    const ways = (r.fwdCompared > 0 || r.fwdAnchored > 0 ? 1 : 0) + (r.revCompared > 0 || r.revAnchored > 0 ? 1 : 0);
+    confidence = ways === 2 ? 0.8 : 0.75;
   } else if (r.kind === 'refused') {
     ev?.push({ kind: 'refused', detail: `SYN to ${ys} on ${ly} answered by RST while ${lx} had accepted ${xc}`, weight: 0.3, flows: [fx, fy] });
     notes?.push(`the proxy accepted ${xc} on ${lx} but its upstream connection to ${ys} was refused (RST); the client's connection was then closed without a reply`);
@@ -424,32 +431,36 @@ function relayHop(r: RelayFacts, x: ConnNode, y: ConnNode, identical: Map<string
 
 /**
  * One stream of a transfer the capture joined mid-way, seen nearer its sender (`from`, `sBytes`)
- * and nearer its receiver (`to`, `rBytes`): their common end, and the bytes only the receiver's
- * side saw, those the proxy held when the capture began.
+ * and nearer its receiver (`to`, `rBytes`): what tied the two copies (their common end, or the
+ * anchors they hold at one offset) and how far apart they started (`shift`: the bytes only the
+ * receiver's side saw first, those the proxy held when the capture began).
  */
-function tailEvidence(dir: string, from: string, to: string, sBytes: number, rBytes: number, compared: number, flows: [string, string]): Evidence {
-  const shift = rBytes - sBytes;
-  return {
-    kind: 'payload',
-    detail: shift === 0
-      ? `${dir} byte stream as long on ${from} as on ${to} after the capture began (${sBytes} B), ${compared >= sBytes ? 'every byte' : `its last ${compared} B`} identical`
-      : `${dir} byte stream ends alike on ${from} and ${to} (${compared >= sBytes ? `all ${sBytes} B ${from} saw of it` : `its last ${compared} B`}, identical); ${to} saw ${shift} B more of it (${rBytes} B against ${sBytes} B): bytes the proxy held when the capture began`,
-    weight: 0.3,
-    flows,
-    values: [sBytes, rBytes],
-    count: compared,
-  };
+function transferEvidence(dir: string, from: string, to: string, sBytes: number, rBytes: number, compared: number, anchored: number, shift: number, flows: [string, string]): Evidence {
+  const start =
+    shift > 0
+      ? `${to}'s copy starts ${shift} B earlier in the stream: bytes the proxy held when the capture began`
+      : shift < 0
+        ? `${to}'s copy starts ${-shift} B later in the stream: its capture began after ${from}'s`
+        : 'both copies start at the same byte';
+  const detail =
+    anchored > 0
+      ? `${dir} byte stream: ${anchored} content-defined anchors identical on ${from} and ${to}, at one offset; ${start}; the capture stopped before the stream ended (${sBytes} B on ${from}, ${rBytes} B on ${to})`
+      : shift === 0
+        ? `${dir} byte stream as long on ${from} as on ${to} after the capture began (${sBytes} B), ${compared >= sBytes ? 'every byte' : `its last ${compared} B`} identical`
+        : `${dir} byte stream ends alike on ${from} and ${to} (${compared >= sBytes ? `all ${sBytes} B ${from} saw of it` : `its last ${compared} B`}, identical); ${to} saw ${shift} B more of it (${rBytes} B against ${sBytes} B): bytes the proxy held when the capture began`;
+  return { kind: 'payload', detail, weight: 0.3, flows, values: [sBytes, rBytes], count: anchored > 0 ? anchored : compared, offset: shift };
 }
 
 /**
  * A transfer joined mid-way carried its payload over, though each side saw another span of it:
- * the verdict comes from the relay's comparison of the streams' ends (whole-stream digests of
- * two spans differ), on the larger stream.
+ * the verdict comes from the relay's comparison of the two copies (whole-stream digests of two
+ * spans differ), on the larger stream.
  */
 function withTailPayload(fields: FieldDiff[], up: RelayEndFacts, down: RelayEndFacts, r: RelayFacts, revLarger: boolean): FieldDiff[] {
   const out = fields.filter((f) => f.field !== 'payload');
-  const [upBytes, downBytes, compared] = revLarger ? [up.revBytes, down.revBytes, r.revCompared] : [up.fwdBytes, up.fwdBytes + r.fwdShift, r.fwdCompared];
-  out.push({ field: 'payload', from: `${upBytes} B, last ${compared} B`, to: `${downBytes} B, last ${compared} B`, verdict: 'preserved' });
+  const [upBytes, downBytes, compared, anchored] = revLarger ? [up.revBytes, down.revBytes, r.revCompared, r.revAnchored] : [up.fwdBytes, down.fwdBytes, r.fwdCompared, r.fwdAnchored];
+  const how = anchored > 0 ? `${anchored} anchors` : `last ${compared} B`;
+  out.push({ field: 'payload', from: `${upBytes} B, ${how}`, to: `${downBytes} B, ${how}`, verdict: 'preserved' });
   return out;
 }
 
@@ -609,7 +620,7 @@ function parsePlan(text: string): Plan {
 
 /** Numbers kept per same-packet step / relay step (see Details). */
 const SAME_NUMS = 6;
-const RELAY_NUMS = 19;
+const RELAY_NUMS = 22;
 
 /**
  * The hops of one correlation, found at correlation time and written on demand. Keeps no
@@ -689,7 +700,7 @@ class Details implements CorrelationDetails {
             fwdData: ctx.numOrNull(at + 10),
             revData: ctx.numOrNull(at + 11),
             fwdFin: ctx.numOrNull(at + 12),
-            fwdBytes: 0,
+            fwdBytes: ctx.num(at + 21),
             revBytes: ctx.num(at + 13),
             fwdDigest: null,
             revDigest: null,
@@ -699,6 +710,8 @@ class Details implements CorrelationDetails {
           revCompared: ctx.num(at + 16),
           fwdShift: ctx.num(at + 17),
           revShift: ctx.num(at + 18),
+          fwdAnchored: ctx.num(at + 19),
+          revAnchored: ctx.num(at + 20),
           streamKey: this.digests![relays * 3 + 2],
         };
         at += RELAY_NUMS;
@@ -760,7 +773,9 @@ function namedRelay(ctx: DetailsContext, r: RelayMatch, x: ConnNode, y: ConnNode
   if (r.up.node === x && r.down.node === y) return r;
   const up = r.up.node === x ? r.up : withTimesOf(r.up, relayEnd(r.up.group, x, ctx.offsetOf(x)));
   const down = r.down.node === y ? r.down : withTimesOf(r.down, relayEnd(r.down.group, y, ctx.offsetOf(y)));
-  return { ...r, up, down, dialDelay: relayDelay(r.kind, up, down) };
+  // Anchors were compared on the match's own copies only: their delay stands for any copy.
+  const anchored = r.fwdAnchored > 0 || r.revAnchored > 0;
+  return { ...r, up, down, dialDelay: anchored ? r.dialDelay : relayDelay(r.kind, up, down) };
 }
 
 function withTimesOf(e: RelayEnd, copy: RelayEnd): RelayEnd {
@@ -787,6 +802,9 @@ function pushRelay(ctx: DetailsContext, r: RelayMatch, digests: (string | null)[
   ctx.push(r.revCompared);
   ctx.push(r.fwdShift);
   ctx.push(r.revShift);
+  ctx.push(r.fwdAnchored);
+  ctx.push(r.revAnchored);
+  ctx.push(r.down.fwdBytes);
   digests.push(r.up.fwdDigest, r.up.revDigest, r.streamKey);
 }
 

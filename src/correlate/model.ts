@@ -111,6 +111,12 @@ export interface Evidence {
   count?: number;
   /** Seconds from the first side to the second: copy, dial, relay or close-propagation delay. */
   delay?: number;
+  /**
+   * A stream relayed by a proxy whose transfer the capture joined mid-way: how many bytes
+   * earlier in the stream the second side's copy starts than the first's (what the proxy held
+   * when the capture began; negative when the second side's capture began later).
+   */
+  offset?: number;
 }
 
 export type EvidenceValue = string | number;

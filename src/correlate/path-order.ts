@@ -1,8 +1,9 @@
 /**
  * Orders the legs of one same-packet group along the packet's travel: by the clock-corrected time
- * of the client's first packet on each leg. Copies captured in the same microsecond fall back to
- * where the interface sits on the path (ingress / loopback, then the bridge, then the
- * container's port — reversed for traffic leaving a container).
+ * of the client's first packet on each leg. Copies captured in the same microsecond, and copies
+ * of a connection the capture joined mid-way, fall back to where the interface sits on the path
+ * (ingress / loopback, then the bridge, then the container's port — reversed for traffic leaving
+ * a container).
  */
 import type { ConnNode } from './conn-node.js';
 
@@ -32,11 +33,18 @@ function leavesContainer(nodes: readonly ConnNode[]): boolean {
   return outer > 0;
 }
 
+/** A connection the capture joined mid-way: neither handshake, every part without a SYN. */
+export function joinedMidway(n: ConnNode): boolean {
+  return n.fwdIsn === null && n.revIsn === null && n.parts.every((f) => f.midStream);
+}
+
 export function orderGroup(nodes: ConnNode[]): ConnNode[] {
   if (nodes.length === 1) return [nodes[0]];
   let egress: boolean | null = null;
   const cmp = (a: ConnNode, b: ConnNode): number => {
-    const dt = a.t0 - b.t0;
+    // A connection the capture joined mid-way: each leg's first packet is wherever its tcpdump
+    // started, not the same packet; where the interface sits on the path decides.
+    const dt = joinedMidway(a) && joinedMidway(b) ? 0 : a.t0 - b.t0;
     if (dt !== 0) return dt;
     egress ??= leavesContainer(nodes);
     const ra = ifaceRank(a.iface);

@@ -18,6 +18,7 @@ import { PROTO_TCP, PROTO_UDP, sameEndpoint, type ConnNode } from './conn-node.j
 import { minCostAssignment } from './assignment.js';
 import { UnionFind } from './union-find.js';
 import { initialTtl, notOnePeer } from './link-scope.js';
+import { ANCHOR_SPAN, atLevel, type StreamAnchors } from '../flows/stream-anchors.js';
 
 const SYN = 0x02;
 const FIN = 0x01;
@@ -61,6 +62,9 @@ export interface RelayEnd {
   /** The stream's last bytes, kept when the capture joined it mid-way (else empty). */
   fwdTail: Uint8Array;
   revTail: Uint8Array;
+  /** The stream's content-defined anchors, kept when the capture joined it mid-way (else null). */
+  fwdAnchors: StreamAnchors | null;
+  revAnchors: StreamAnchors | null;
   /** Time of the last byte delivered each way (null when none). */
   fwdLast: number | null;
   revLast: number | null;
@@ -107,6 +111,13 @@ export interface RelayMatch {
    */
   fwdShift: number;
   revShift: number;
+  /**
+   * 'mid-transfer': content-defined anchors found at the same place in both copies of each
+   * stream, when its ends were not compared (the capture stopped before the stream ended on both
+   * sides); 0 when its last bytes were, or for other kinds.
+   */
+  fwdAnchored: number;
+  revAnchored: number;
   /** The client → server stream as the relay bucketed it (streamKeyOf). */
   streamKey: string | null;
 }
@@ -166,6 +177,8 @@ export function relayEnd(group: number, n: ConnNode, offsetUs: number, copies: r
     revHead: knownHead(rr),
     fwdTail: af.tail,
     revTail: rr.tail,
+    fwdAnchors: af.anchors,
+    revAnchors: rr.anchors,
     fwdLast: af.lastDataUs === null ? null : af.lastDataUs - offsetUs,
     revLast: rr.lastDataUs === null ? null : rr.lastDataUs - offsetUs,
     rejected: a.state === 'rejected',
@@ -470,18 +483,19 @@ function evaluate(up: RelayEnd, down: RelayEnd): { cost: number; kind: RelayMatc
   return { cost, kind };
 }
 
-/** Ends a mid-transfer end is compared with at most (the next ones to end after it). */
-const MAX_SCAN_PER_END = 256;
 /**
- * Candidates kept per mid-transfer end: its partner ends moments after it, and the nearest few
- * are what the assignment weighs.
+ * Ends alike in their last bytes that a mid-transfer end is compared with: the next ones to end
+ * after it. Its partner ends moments after it, and the nearest few are what the assignment weighs.
  */
 const MID_CANDIDATES_PER_END = 16;
 
 /** Shortest common end two streams must share to be compared by their last bytes. */
 const MIN_TAIL_BYTES = 16;
-/** More than any proxy's socket buffers hold: a larger difference is two different streams. */
-const MAX_SHIFT_BYTES = 64 << 20;
+/**
+ * More than any proxy's socket buffers hold: a larger difference is two different streams (and
+ * anchors are only set in a stream's first 4 MiB, ../flows/stream-anchors.ts).
+ */
+const MAX_SHIFT_BYTES = 4 << 20;
 /**
  * Longest accepted time from a stream's end on its sender's side to its end on the receiver's:
  * the proxy drains what it held at the receiver's pace, which a slow reader makes seconds.
@@ -494,7 +508,27 @@ interface MidTransferFit {
   revCompared: number;
   fwdShift: number;
   revShift: number;
+  fwdAnchored: number;
+  revAnchored: number;
+  /** The larger stream's relay delay: from its sender's side to its receiver's. */
+  delay: number;
 }
+
+/** One stream's fit: bytes of its end compared, or anchors matched (`anchored` > 0). */
+interface StreamFit {
+  compared: number;
+  anchored: number;
+  shift: number;
+  delay: number;
+}
+
+const NO_STREAM: StreamFit = { compared: 0, anchored: 0, shift: 0, delay: 0 };
+/** Anchors two copies must share at one offset (at about one per 2 KiB: some 6 KiB in common). */
+const MIN_ANCHORS = 3;
+/** Share of one copy's anchors, in the span both saw, that the other must have at that offset. */
+const MIN_ANCHOR_COVERAGE = 0.6;
+/** Bytes at a copy's edges where it cannot have an anchor the other has (the hash's window). */
+const ANCHOR_EDGE = 32;
 
 /**
  * Whether `up` (the client's connection, accepted by the proxy) and `down` (the proxy's own) are
@@ -512,10 +546,94 @@ function evaluateMidTransfer(up: RelayEnd, down: RelayEnd): MidTransferFit | nul
   if (sameEndpoint(up.node.server, down.node.server) || up.node.client.ip === down.node.client.ip) return null;
   if (!down.sentAsClient || !up.sentAsServer) return null;
   // Client → server: the proxy's dial is nearer the receiver. Server → client: the client's.
-  const fwd = tailFit(up.fwdBytes, up.fwdTail, up.fwdLast, down.fwdBytes, down.fwdTail, down.fwdLast);
-  const rev = tailFit(down.revBytes, down.revTail, down.revLast, up.revBytes, up.revTail, up.revLast);
-  if (fwd === null || rev === null || (fwd.compared === 0 && rev.compared === 0)) return null;
-  return { cost: fwd.delay + rev.delay, fwdCompared: fwd.compared, revCompared: rev.compared, fwdShift: fwd.shift, revShift: rev.shift };
+  const fwd = streamFit(up.fwdBytes, up.fwdTail, up.fwdLast, up.fwdAnchors, down.fwdBytes, down.fwdTail, down.fwdLast, down.fwdAnchors);
+  if (fwd === null) return null;
+  const rev = streamFit(down.revBytes, down.revTail, down.revLast, down.revAnchors, up.revBytes, up.revTail, up.revLast, up.revAnchors);
+  if (rev === null || (fwd === NO_STREAM && rev === NO_STREAM)) return null;
+  return {
+    cost: fwd.delay + rev.delay,
+    fwdCompared: fwd.compared,
+    revCompared: rev.compared,
+    fwdShift: fwd.shift,
+    revShift: rev.shift,
+    fwdAnchored: fwd.anchored,
+    revAnchored: rev.anchored,
+    delay: up.revBytes >= up.fwdBytes ? rev.delay : fwd.delay,
+  };
+}
+
+/**
+ * One stream seen nearer its sender (s…) and nearer its receiver (r…): their common end when both
+ * saw it end alike, else the anchors both copies share at one offset (the capture stopped before
+ * the stream ended on both sides); null when neither ties them. NO_STREAM when neither side
+ * carried any of it.
+ */
+function streamFit(
+  sBytes: number, sTail: Uint8Array, sLast: number | null, sAnchors: StreamAnchors | null,
+  rBytes: number, rTail: Uint8Array, rLast: number | null, rAnchors: StreamAnchors | null,
+): StreamFit | null {
+  if (sBytes === 0 && rBytes === 0) return NO_STREAM;
+  if (sBytes === 0 || rBytes === 0) return null;
+  const t = tailFit(sBytes, sTail, sLast, rBytes, rTail, rLast);
+  if (t !== null) return { compared: t.compared, anchored: 0, shift: t.shift, delay: t.delay };
+  return sAnchors !== null && rAnchors !== null ? anchorFit(sAnchors, rAnchors, rBytes) : null;
+}
+
+/**
+ * The offset at which the receiver's copy holds the sender's copy's anchors: the most common
+ * difference of their positions, held by at least MIN_ANCHORS anchors and by most of those the
+ * sender's copy has in the span both copies cover (an unrelated stream shares a few by chance, a
+ * repetitive one at several offsets: then no single offset wins and nothing is claimed).
+ */
+function anchorFit(s: StreamAnchors, r: StreamAnchors, rBytes: number): StreamFit | null {
+  const level = Math.max(s.level, r.level);
+  const byValue = new Map<number, number[]>();
+  for (let i = 0; i < r.count; i++) {
+    const v = r.values[i];
+    if (!atLevel(v, level)) continue;
+    const l = byValue.get(v);
+    if (l === undefined) byValue.set(v, [i]);
+    else l.push(i);
+  }
+  const votes = new Map<number, number>();
+  for (let i = 0; i < s.count; i++) {
+    const l = byValue.get(s.values[i]);
+    if (l === undefined || !atLevel(s.values[i], level)) continue;
+    for (const j of l) {
+      const d = r.offsets[j] - s.offsets[i];
+      votes.set(d, (votes.get(d) ?? 0) + 1);
+    }
+  }
+  let shift = 0;
+  let best = 0;
+  let tie = false;
+  for (const [d, n] of votes) {
+    if (n > best) {
+      best = n;
+      shift = d;
+      tie = false;
+    } else if (n === best) tie = true;
+  }
+  if (best < MIN_ANCHORS || tie || Math.abs(shift) > MAX_SHIFT_BYTES) return null;
+  // The sender's anchors where the receiver's copy covers the stream too, and their delays.
+  let inSpan = 0;
+  const delays: number[] = [];
+  for (let i = 0; i < s.count; i++) {
+    const v = s.values[i];
+    if (!atLevel(v, level)) continue;
+    const at = s.offsets[i] + shift;
+    // Not within a hash window of either end of what the receiver's copy hashed.
+    if (at < 2 * ANCHOR_EDGE || at > Math.min(rBytes, ANCHOR_SPAN) - ANCHOR_EDGE) continue;
+    inSpan++;
+    const l = byValue.get(v);
+    if (l === undefined) continue;
+    for (const j of l) if (r.offsets[j] === at) delays.push(r.times[j] - s.times[i]);
+  }
+  if (delays.length < MIN_ANCHORS || delays.length < MIN_ANCHOR_COVERAGE * inSpan) return null;
+  delays.sort((a, b) => a - b);
+  const delay = delays[delays.length >> 1];
+  if (delay < -TOLERANCE_US || delay > END_WINDOW_US) return null;
+  return { compared: 0, anchored: delays.length, shift, delay: Math.max(0, delay) };
 }
 
 /**
@@ -555,6 +673,71 @@ function dirTailKey(bytes: number, tail: Uint8Array): string | null {
 /** The later of an end's last bytes each way: when its transfer ended. */
 function endOf(e: RelayEnd): number {
   return Math.max(e.fwdLast ?? -Infinity, e.revLast ?? -Infinity);
+}
+
+/** Anchor buckets larger than this are a stream repeated many times: they tie nothing. */
+const MAX_ANCHOR_BUCKET = 64;
+
+/**
+ * Ordered pairs [up, down] of mid-way-joined ends to evaluate as a transfer: ends alike in their
+ * last bytes each way (in the order their transfers ended, each with the next to end within
+ * END_WINDOW_US), and ends sharing an anchor of one stream. Each pair comes both ways round.
+ */
+function midTransferPairs(ends: readonly RelayEnd[]): [number, number][] {
+  const n = ends.length;
+  const seen = new Set<number>();
+  const out: [number, number][] = [];
+  const pair = (a: number, b: number): void => {
+    const key = Math.min(a, b) * n + Math.max(a, b);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push([a, b], [b, a]);
+  };
+  const byTail = new Map<string, number[]>();
+  const byAnchor = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const e = ends[i];
+    if (!e.midStream) continue;
+    const key = tailKey(e);
+    if (key !== null) {
+      const b = byTail.get(key);
+      if (b === undefined) byTail.set(key, [i]);
+      else b.push(i);
+    }
+    addAnchors(byAnchor, e.fwdAnchors, 0, i);
+    addAnchors(byAnchor, e.revAnchors, 1, i);
+  }
+  for (const b of byTail.values()) {
+    if (b.length < 2) continue;
+    b.sort((x, y) => endOf(ends[x]) - endOf(ends[y]));
+    for (let i = 0; i < b.length; i++) {
+      const ei = endOf(ends[b[i]]);
+      // Thousands of connections ending alike within the window (one file fetched by many
+      // clients, all caught mid-way) would otherwise be compared each with each.
+      const last = Math.min(b.length, i + 1 + MID_CANDIDATES_PER_END);
+      for (let j = i + 1; j < last; j++) {
+        if (endOf(ends[b[j]]) - ei > END_WINDOW_US) break;
+        pair(b[i], b[j]);
+      }
+    }
+  }
+  for (const b of byAnchor.values()) {
+    if (b.length < 2 || b.length > MAX_ANCHOR_BUCKET) continue;
+    for (let i = 0; i < b.length; i++) for (let j = i + 1; j < b.length; j++) if (b[i] !== b[j]) pair(b[i], b[j]);
+  }
+  return out;
+}
+
+/** Files each anchor of one direction (0: client → server) under its hash, once per end. */
+function addAnchors(byAnchor: Map<number, number[]>, a: StreamAnchors | null, dir: number, end: number): void {
+  if (a === null) return;
+  for (let i = 0; i < a.count; i++) {
+    // Both directions in one map: the direction is the key's bit above the 32-bit hash.
+    const key = a.values[i] + dir * 4294967296;
+    const b = byAnchor.get(key);
+    if (b === undefined) byAnchor.set(key, [end]);
+    else if (b[b.length - 1] !== end) b.push(end);
+  }
 }
 
 /**
@@ -637,42 +820,17 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
       }
     }
   }
-  // Transfers under way when the capture began: ends bucketed by the last bytes they carried each
-  // way, in the order their transfers ended; each meets those that ended within END_WINDOW_US.
-  const byTail = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const e = ends[i];
-    if (!e.midStream) continue;
-    const key = tailKey(e);
-    if (key === null) continue;
-    const b = byTail.get(key);
-    if (b === undefined) byTail.set(key, [i]);
-    else b.push(i);
-  }
-  for (const b of byTail.values()) {
-    if (b.length < 2) continue;
-    b.sort((x, y) => endOf(ends[x]) - endOf(ends[y]));
-    for (let i = 0; i < b.length; i++) {
-      let found = 0;
-      const ei = endOf(ends[b[i]]);
-      // Thousands of connections ending alike within the window (one file fetched by many
-      // clients, all caught mid-way) would otherwise be compared each with each.
-      const last = Math.min(b.length, i + 1 + MAX_SCAN_PER_END);
-      for (let j = i + 1; j < last && found < MID_CANDIDATES_PER_END; j++) {
-        if (endOf(ends[b[j]]) - ei > END_WINDOW_US) break;
-        for (const [u, d] of [[b[i], b[j]], [b[j], b[i]]]) {
-          const up = ends[u];
-          const down = ends[d];
-          const fit = evaluateMidTransfer(up, down);
-          // Streams that were whole and identical each way: evaluate's 'mid-stream', already a candidate.
-          if (fit === null || (fit.fwdShift === 0 && fit.revShift === 0 && evaluate(up, down) !== null)) continue;
-          cands.push({ up, down, u, d, cost: fit.cost, kind: 'mid-transfer', mid: fit });
-          rivalsUp[u]++;
-          rivalsDown[d]++;
-          found++;
-        }
-      }
-    }
+  // Transfers under way when the capture began: ends that carried the same last bytes each way,
+  // or that share a content-defined anchor of a stream, may be one relayed transfer.
+  for (const [u, d] of midTransferPairs(ends)) {
+    const up = ends[u];
+    const down = ends[d];
+    const fit = evaluateMidTransfer(up, down);
+    // Streams that were whole and identical each way: evaluate's 'mid-stream', already a candidate.
+    if (fit === null || (fit.fwdShift === 0 && fit.revShift === 0 && fit.fwdAnchored === 0 && fit.revAnchored === 0 && evaluate(up, down) !== null)) continue;
+    cands.push({ up, down, u, d, cost: fit.cost, kind: 'mid-transfer', mid: fit });
+    rivalsUp[u]++;
+    rivalsDown[d]++;
   }
   // Candidates fall into small clusters (ends that compete for each other); each cluster is
   // settled by a minimum-total-delay assignment, large ones greedily by lowest delay.
@@ -698,8 +856,8 @@ export function matchRelays(ends: readonly RelayEnd[]): RelayMatch[] {
     const revCompared = mid !== null ? mid.revCompared : c.kind === 'stream' && up.revBytes > 0 && down.revBytes > 0 && (up.revCut || down.revCut) ? comparedBytes(up.revHead, down.revHead) : -1;
     const streamKey = mid === null && up.fwdBytes > 0 ? streamKeyOf(up, lay.byLength, 'fwd') : null;
     out.push({
-      up, down, dialDelay: relayDelay(c.kind, up, down), cost: c.cost, rivals, rivalsAtLeast, kind: c.kind, fwdCompared, revCompared, streamKey,
-      fwdShift: mid?.fwdShift ?? 0, revShift: mid?.revShift ?? 0,
+      up, down, dialDelay: mid !== null ? mid.delay : relayDelay(c.kind, up, down), cost: c.cost, rivals, rivalsAtLeast, kind: c.kind, fwdCompared, revCompared, streamKey,
+      fwdShift: mid?.fwdShift ?? 0, revShift: mid?.revShift ?? 0, fwdAnchored: mid?.fwdAnchored ?? 0, revAnchored: mid?.revAnchored ?? 0,
     });
   };
   for (const cl of clusters.values()) {
@@ -753,8 +911,10 @@ export function isRelayCandidate(n: ConnNode): boolean {
     const r = replyFlow(n);
     if (n.proto !== PROTO_TCP) return false;
     if (n.parts[0].fwd.streamBytes > 0 && r.rev.streamBytes > 0 && n.parts[0].fwd.gapBytes === 0 && r.rev.gapBytes === 0) return true;
-    // A transfer under way when the capture began: its last bytes can tie it (evaluateMidTransfer).
-    return n.parts[0].fwd.tail.length >= MIN_TAIL_BYTES || r.rev.tail.length >= MIN_TAIL_BYTES;
+    // A transfer under way when the capture began: its last bytes or its anchors can tie it
+    // (evaluateMidTransfer).
+    const f = n.parts[0].fwd;
+    return f.tail.length >= MIN_TAIL_BYTES || r.rev.tail.length >= MIN_TAIL_BYTES || f.anchors !== null || r.rev.anchors !== null;
   }
   return n.proto === PROTO_TCP && (n.fwdIsn !== null || n.parts[0].fwd.packets > 0);
 }

@@ -236,16 +236,19 @@ function namedFields(h: Hop | undefined, named: readonly (readonly [string, stri
 }
 
 /**
- * What a proxy held when the capture joined its transfer mid-way: the bytes of the larger stream
- * that only the side nearer its receiver saw (the client's connection for the server's reply, the
- * proxy's own for the client's data). Null when both sides saw as much of each stream.
+ * What a proxy held when the capture joined its transfer mid-way: of the stream whose two copies
+ * start furthest apart (the relay's evidence says by how much), the bytes only the side nearer
+ * its receiver saw. Null when both copies start at the same byte, or when the nearer side's
+ * capture began later (then the difference says nothing of the proxy).
  */
-function heldByProxy(client: Flow, upstream: Flow): { bytes: number; toClient: boolean } | null {
-  const len = (d: Flow['fwd']): number => d.streamBytes + d.gapBytes;
-  const toClient = len(client.rev) - len(upstream.rev);
-  const toServer = len(upstream.fwd) - len(client.fwd);
-  if (toClient <= 0 && toServer <= 0) return null;
-  return toClient >= toServer ? { bytes: toClient, toClient: true } : { bytes: toServer, toClient: false };
+function heldByProxy(c: Correlation): { bytes: number; toClient: boolean; endedAlike: boolean } | null {
+  let best: { bytes: number; toClient: boolean; endedAlike: boolean } | null = null;
+  for (const e of c.evidence) {
+    if (e.kind !== 'payload' || e.offset === undefined || e.offset <= 0) continue;
+    // The relay ties copies that did not end alike by their anchors (../correlate/describe.ts).
+    if (best === null || e.offset > best.bytes) best = { bytes: e.offset, toClient: e.detail.startsWith('server→client'), endedAlike: !e.detail.includes('anchors') };
+  }
+  return best;
 }
 
 function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): string[] {
@@ -283,12 +286,12 @@ function explainProxy(c: Correlation, legs: Flow[], flows: Map<string, Flow>): s
   const unrelated = namedFields(h, PROXY_COUNTERS, 'unrelated');
   const refused = upstream.proto === 6 && (upstream.state === 'rejected' || c.notes.some((n) => /refused/i.test(n)));
   const payload = fieldOf(h, 'payload');
-  const held = opened ? heldByProxy(client, upstream) : null;
+  const held = opened ? heldByProxy(c) : null;
   const carried = refused
     ? 'No payload reached the container: that connection was refused.'
     : payload?.verdict === 'preserved'
       ? held !== null
-        ? `Only the payload is carried over, and the capture joined it mid-transfer: when it began, the proxy held ${held.bytes} bytes of the ${held.toClient ? "container's reply" : "client's data"} that had crossed ${held.toClient ? upIface : clientIface} before the capture and crossed ${held.toClient ? clientIface : upIface} after it, so ${held.toClient ? clientIface : upIface}'s copy of that stream is ${held.bytes} bytes longer. Both copies end with the same bytes.`
+        ? `Only the payload is carried over, and the capture joined it mid-transfer: when it began, the proxy held ${held.bytes} bytes of the ${held.toClient ? "container's reply" : "client's data"} that had crossed ${held.toClient ? upIface : clientIface} before the capture and crossed ${held.toClient ? clientIface : upIface} after it, so ${held.toClient ? clientIface : upIface}'s copy of that stream starts ${held.bytes} bytes earlier in it. ${held.endedAlike ? 'Both copies end with the same bytes.' : 'The capture stopped before the transfer ended.'}`
         : client.fwd.gapBytes > 0 || upstream.fwd.gapBytes > 0
         // What a cut capture can show: the byte counts, and the first bytes it kept.
         ? comparedBytes(knownHead(client.fwd), knownHead(upstream.fwd)) > 0
@@ -726,7 +729,7 @@ function explainUnpaired(f: Flow, ctx: ExplainContext): string[] {
   // connection is found by when it opened and by its bytes from the first one, which the capture
   // holds only in part. Kernel NAT would still show (same packets), so this speaks of the proxy.
   if (f.proto === 6 && f.midStream) {
-    reasons.push('the capture began after this connection had opened (its handshake is not in it): if a userland proxy relayed it, its other connection can then be recognised only by what both carried after the capture began (the same whole streams each way, or a transfer ending with the same bytes on both), and no connection did; capture from before the connection starts, and until it ends');
+    reasons.push('the capture began after this connection had opened (its handshake is not in it): if a userland proxy relayed it, its other connection can then be recognised only by what both carried after the capture began (the same whole streams each way, or the same stretch of a transfer, found at one offset in both), and no connection did; capture from before the connection starts, and until it ends');
   }
   const ifaces = ctx.capturedIfaces ?? [];
   // An -i any capture lists only the interfaces that carried packets: one of them is no sign that

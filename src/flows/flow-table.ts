@@ -97,6 +97,7 @@ function emptyStats(): DirectionStats {
     prefix: EMPTY_BYTES,
     digest: null,
     tail: EMPTY_BYTES,
+    anchors: null,
     streamBytes: 0,
     firstDataUs: null,
     lastDataUs: null,
@@ -1110,6 +1111,7 @@ function finishStream(s: StreamReassembler | null, st: DirectionStats, endUs: nu
   st.firstDataUs = s.firstDataUs;
   st.lastDataUs = s.lastDataUs;
   st.tail = s.tail();
+  st.anchors = s.anchors();
   const prefix = s.release(slab);
   st.prefix = prefix;
   st.digest = s.digestReleased(prefix);

@@ -4,12 +4,14 @@
  *
  * Conventions:
  * - Time is `number` microseconds since the epoch (tsSec * 1e6 + tsNsec / 1e3), fields `...Us`.
- * - `src` is always the initiator (TCP: the SYN sender; otherwise the first sender); `fwd` stats
+ * - `src` is always the initiator (TCP: the SYN sender; for a connection the capture joined
+ *   mid-way, the end on the client-like port; otherwise the first sender); `fwd` stats
  *   are packets src → dst, `rev` dst → src.
  * - Raw TCP sequence numbers everywhere (never relative): NAT keeps them, the correlator matches
  *   on them.
  * - null means "not seen".
  */
+import type { StreamAnchors } from './stream-anchors.js';
 
 /**
  * TCP flow state at the end of the capture (or when the flow was finalized).
@@ -115,6 +117,12 @@ export interface DirectionStats {
    * sides of a proxy start at different bytes but end with the same ones.
    */
   tail: Uint8Array;
+  /**
+   * Content-defined anchors of the stream (./stream-anchors.ts) when the capture began after the
+   * connection had opened; null otherwise. Copies of a transfer caught mid-way share them at a
+   * constant offset, even when the capture also stopped before its end.
+   */
+  anchors: StreamAnchors | null;
   /** In-order bytes delivered by reassembly (excluding gaps). */
   streamBytes: number;
   firstDataUs: number | null;

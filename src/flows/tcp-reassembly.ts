@@ -7,6 +7,7 @@
  */
 import type { StreamGap } from './flow.js';
 import { StreamHash } from './stream-hash.js';
+import { StreamAnchors } from './stream-anchors.js';
 import { BytePool, PAGE_MASK, PAGE_SHIFT, type Slab } from './flow-storage.js';
 
 const CHUNK = BytePool.CHUNK;
@@ -68,6 +69,8 @@ export class StreamReassembler {
   /** Where the ring's next byte goes, and how many bytes it holds since the last gap. */
   private tailAt = 0;
   private tailLen = 0;
+  /** Content-defined anchors, for a stream joined mid-way (null otherwise): see ./stream-anchors.ts. */
+  private anchorSet: StreamAnchors | null = null;
 
   streamBytes = 0;
   gaps = 0;
@@ -117,6 +120,7 @@ export class StreamReassembler {
       if (tailBytes > 0) {
         this.tailRing ??= new Uint8Array(tailBytes);
         this.tailAt = this.tailLen = 0;
+        this.anchorSet = new StreamAnchors();
       }
     }
     const delta = (seq - this.nextSeq) | 0;
@@ -291,6 +295,7 @@ export class StreamReassembler {
         }
         this.hash.update(data, off + kept, capLen - kept);
       }
+      if (this.anchorSet !== null) this.anchorSet.update(data, off, capLen, this.streamBytes + this.gapBytes, tsUs);
       this.streamBytes += capLen;
       if (this.tailRing !== null) this.appendTail(data, off, capLen);
       if (this.firstUs < 0) this.firstUs = tsUs;
@@ -303,6 +308,7 @@ export class StreamReassembler {
   private recordGap(length: number): void {
     // Bytes before a hole are no longer the stream's last ones.
     this.tailLen = 0;
+    this.anchorSet?.gap();
     this.gaps++;
     this.gapBytes += length;
     if (this.gapList.length < this.limits.maxGapList) {
@@ -320,6 +326,7 @@ export class StreamReassembler {
     this.started = false;
     this.tailRing = null;
     this.tailAt = this.tailLen = 0;
+    this.anchorSet = null;
     this.nextSeq = 0;
     this.pending.length = 0;
     this.pendingBytes = 0;
@@ -350,6 +357,11 @@ export class StreamReassembler {
     out.set(ring.subarray(start, start + first), 0);
     if (first < n) out.set(ring.subarray(0, n - first), first);
     return out;
+  }
+
+  /** The stream's content-defined anchors, for a stream joined mid-way (null otherwise). */
+  anchors(): StreamAnchors | null {
+    return this.anchorSet !== null && this.anchorSet.count > 0 ? this.anchorSet : null;
   }
 
   private appendTail(data: Uint8Array, off: number, len: number): void {
