@@ -7,7 +7,7 @@
  * contents, lengths and tuples come from tshark (`-z follow,tcp,raw`), not from natflow.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
@@ -174,5 +174,58 @@ describe.skipIf(!existsSync(lo) || !hasCommand('tshark'))('transfers under way t
     const unpaired = r.analysis.unpaired.map((id) => r.flowsById.get(id)!).filter((f) => f.dst.port === 5000);
     expect(unpaired.map((f) => f.iface).sort()).toEqual(['docker0', 'lo']);
     for (const f of unpaired) expect(r.explainUnpaired(f).join(' ')).toContain('the same stretch of a transfer, found at one offset in both');
+  });
+});
+
+/**
+ * captures/16-bulk-transfer (a 128 KiB download through DNAT from outside, then one through the
+ * proxy from the host), each capture file cut by editcap to begin in the middle of one of them:
+ * the same bytes as a capture started then, and tshark still tells which packets they are.
+ */
+const bulk = path.join(capturesDir, '16-bulk-transfer');
+
+describe.skipIf(!existsSync(path.join(bulk, 'eth0.pcap')) || !hasCommand('tshark') || !hasCommand('editcap'))('16\'s downloads with the capture begun in their middle', () => {
+  /** Every interface file of 16, cut to begin at the `k`-th server data segment of the connection to `clientPort` on docker0. */
+  function cutAt(clientPort: number, k: number): string {
+    const t = tsharkFields(path.join(bulk, 'docker0.pcap'), `tcp.dstport == ${clientPort} && tcp.len > 0`, ['frame.time_epoch'])[k][0];
+    const dir = tempDir('natflow-16cut-');
+    for (const f of ['eth0', 'docker0', 'veth2f22765', 'lo']) execFileSync('editcap', ['-A', t, path.join(bulk, `${f}.pcap`), path.join(dir, `${f}.pcap`)]);
+    return dir;
+  }
+  const truth = JSON.parse(readFileSync(path.join(bulk, 'truth.json'), 'utf8')) as { conversations: { mechanism: string; legs: { interfaces: string[]; tuple: { src: string; sport: number; dst: string; dport: number } }[] }[] };
+  const leg = (mechanism: string, iface: string): { src: string; sport: number; dst: string; dport: number } =>
+    truth.conversations.find((c) => c.mechanism === mechanism)!.legs.find((l) => l.interfaces.includes(iface))!.tuple;
+
+  it('the DNAT download: the same packets on eth0 and docker0 pair it, with no ISN to go by', async () => {
+    const outside = leg('dnat', 'eth0');
+    const dir = cutAt(outside.sport, 3);
+    const files = ['eth0', 'docker0', 'veth2f22765'].map((f) => path.join(dir, `${f}.pcap`));
+    // No handshake of it in the cut files, and eth0's first packet of it is the server's.
+    expect(tsharkFields(files[0], `tcp.port == ${outside.sport} && tcp.flags.syn == 1`, ['frame.number'])).toEqual([]);
+    expect(tsharkFields(files[0], `tcp.port == ${outside.sport}`, ['tcp.srcport'])[0]).toEqual([String(outside.dport)]);
+    const r = await analyzeCaptures(files);
+    const c = r.analysis.correlations.map((x) => plainCorrelation(x)).find((x) => x.mechanism === 'dnat')!;
+    expect(c.legs.map((id) => r.flowsById.get(id)!.iface)).toEqual(['eth0', 'docker0', 'veth2f22765']);
+    expect(tuple(c, r.flowsById, 0)).toBe(`${outside.src}:${outside.sport} → ${outside.dst}:${outside.dport}`);
+    const inside = leg('dnat', 'docker0');
+    expect(tuple(c, r.flowsById, 1)).toBe(`${inside.src}:${inside.sport} → ${inside.dst}:${inside.dport}`);
+    expect(c.evidence.some((e) => e.kind === 'isn')).toBe(false);
+  });
+
+  it('the proxied download: its two connections pair as the userland proxy by their streams\' common end', async () => {
+    const upstream = leg('userland-proxy', 'docker0');
+    const client = leg('userland-proxy', 'lo');
+    const dir = cutAt(upstream.sport, 3);
+    const r = await analyzeCaptures(['lo', 'docker0', 'veth2f22765'].map((f) => path.join(dir, `${f}.pcap`)));
+    const c = r.analysis.correlations.map((x) => plainCorrelation(x)).find((x) => x.mechanism === 'userland-proxy')!;
+    expect(c.legs.map((id) => r.flowsById.get(id)!.iface)).toEqual(['lo', 'docker0', 'veth2f22765']);
+    expect(tuple(c, r.flowsById, 0)).toBe(`${client.src}:${client.sport} → ${client.dst}:${client.dport}`);
+    expect(tuple(c, r.flowsById, 1)).toBe(`${upstream.src}:${upstream.sport} → ${upstream.dst}:${upstream.dport}`);
+    const [lo, docker0] = [followed(path.join(dir, 'lo.pcap'), client.dport), followed(path.join(dir, 'docker0.pcap'), upstream.dport)];
+    const payload = c.evidence.filter((e) => e.kind === 'payload');
+    expect(payload).toHaveLength(1);
+    expect(payload[0].offset).toBe(lo.toClient.length - docker0.toClient.length);
+    expect(payload[0].values).toEqual([docker0.toClient.length, lo.toClient.length]);
+    expect(c.explanation.join(' ')).toContain('before the capture began (its handshake is not in it)');
   });
 });
