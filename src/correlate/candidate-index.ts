@@ -103,13 +103,15 @@ class Buckets {
  * `kind`: one per sample, so a node whose capture began a datagram later (its first is the other
  * node's second) still shares a bucket with it.
  */
-function addFirstSamples(buckets: Buckets, kind: number, n: ConnNode, dir: number, needPayload: boolean, count: number): void {
+function addFirstSamples(buckets: Buckets, kind: number, n: ConnNode, dir: number, needPayload: boolean, count: number, needIpIdOrPayload = false): void {
   let added = 0;
   for (const f of n.parts) {
     const s = f.samples;
     for (let i = 0; i < s.count; i++) {
       if (s.dirAt(i) !== dir) continue;
       if (needPayload && s.payloadHashAt(i) === 0) continue;
+      // An empty segment without an IP ID (IPv6, or IP ID 0) is like every other such one.
+      if (needIpIdOrPayload && s.payloadHashAt(i) === 0 && s.ipIdAt(i) <= 0) continue;
       buckets.add(kind, s.ipIdAt(i), s.payloadHashAt(i), s.payloadLenAt(i), n.idx);
       if (++added === count) return;
     }
@@ -135,8 +137,9 @@ export function samePacketCandidates(nodes: readonly ConnNode[]): number[] {
         // A connection the capture joined mid-way has no ISN to go by, and may carry data one
         // way only (a download or an upload under way): its first segments each way, so that
         // capture points whose tcpdumps started some segments apart still meet.
-        addFirstSamples(buckets, 0, n, 0, true, MID_STREAM_SAMPLES);
-        addFirstSamples(buckets, KIND_TCP_REPLY, n, 1, true, MID_STREAM_SAMPLES);
+        // Pure ACKs too, by their IP ID: a stretch caught after the last data has only those.
+        addFirstSamples(buckets, 0, n, 0, false, MID_STREAM_SAMPLES, true);
+        addFirstSamples(buckets, KIND_TCP_REPLY, n, 1, false, MID_STREAM_SAMPLES, true);
       }
     } else {
       // Kinds 1 + 2·proto (client → server) and 2 + 2·proto (server → client): never 0. Two

@@ -41,11 +41,18 @@ export function joinedMidway(n: ConnNode): boolean {
 export function orderGroup(nodes: ConnNode[]): ConnNode[] {
   if (nodes.length === 1) return [nodes[0]];
   let egress: boolean | null = null;
+  let shared: Map<ConnNode, number> | null | undefined;
   const cmp = (a: ConnNode, b: ConnNode): number => {
     // A connection the capture joined mid-way: each leg's first packet is wherever its tcpdump
-    // started, not the same packet; where the interface sits on the path decides.
+    // started, not the same packet.
     const dt = joinedMidway(a) && joinedMidway(b) ? 0 : a.t0 - b.t0;
     if (dt !== 0) return dt;
+    // Then a packet every leg holds, when there is one (the same microsecond on docker0 and a
+    // veth is common: a bridge forwards within it).
+    if (shared === undefined) shared = sharedPacketTimes(nodes);
+    const ta = shared?.get(a);
+    const tb = shared?.get(b);
+    if (ta !== undefined && tb !== undefined && ta !== tb) return ta - tb;
     egress ??= leavesContainer(nodes);
     const ra = ifaceRank(a.iface);
     const rb = ifaceRank(b.iface);
@@ -54,4 +61,68 @@ export function orderGroup(nodes: ConnNode[]): ConnNode[] {
   // Two legs (the common case): the stable sort's order without copying and sorting.
   if (nodes.length === 2) return cmp(nodes[0], nodes[1]) > 0 ? [nodes[1], nodes[0]] : [nodes[0], nodes[1]];
   return nodes.slice().sort(cmp);
+}
+
+/** Packets of the first leg looked at for one every leg holds. */
+const SHARED_SCAN = 64;
+
+/**
+ * When each leg saw one packet they all hold (same seq, IP ID, payload: what NAT keeps), on the
+ * reference clock: a client → server packet's times, or a reply's negated (it travels the path
+ * backwards), so that ascending times are the client's path either way. Null when the first
+ * packets of the first leg are not on every other leg, or every leg saw the packet at once.
+ */
+function sharedPacketTimes(nodes: readonly ConnNode[]): Map<ConnNode, number> | null {
+  for (const dir of [0, 1]) {
+    const ref = nodes[0];
+    const own = packetTimes(ref, dir);
+    const others = nodes.slice(1).map((n) => packetTimes(n, dir));
+    let scanned = 0;
+    for (const f of ref.parts) {
+      const s = f.samples;
+      for (let i = 0; i < s.count && scanned < SHARED_SCAN; i++) {
+        if (s.dirAt(i) !== dir) continue;
+        scanned++;
+        const key = packetKey(s, i);
+        if (Number.isNaN(own.get(key))) continue;
+        const times = others.map((m) => m.get(key));
+        if (times.some((t) => t === undefined || Number.isNaN(t))) continue;
+        const sign = dir === 0 ? 1 : -1;
+        const out = new Map<ConnNode, number>([[ref, sign * (s.tsUsAt(i) - clockOffset(ref))]]);
+        nodes.slice(1).forEach((n, k) => out.set(n, sign * (times[k]! - clockOffset(n))));
+        // All at once says nothing: the next packet might.
+        if (new Set(out.values()).size > 1) return out;
+      }
+    }
+  }
+  return null;
+}
+
+type Samples = ConnNode['parts'][number]['samples'];
+
+/** What NAT keeps of a packet; an IPv6 pure ACK has no IP ID, so ack and timestamps count. */
+function packetKey(s: Samples, i: number): string {
+  return `${s.seqAt(i)}|${s.ackAt(i)}|${s.ipIdAt(i)}|${s.tsValAt(i)}|${s.tsEcrAt(i)}|${s.flagsAt(i) & 0x17}|${s.payloadHashAt(i)}|${s.payloadLenAt(i)}`;
+}
+
+/**
+ * A leg's packets one way, by packetKey, with their raw times; NaN for a key seen twice (a
+ * retransmission, or ACKs alike in every field): which copy is which is unknown.
+ */
+function packetTimes(n: ConnNode, dir: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const f of n.parts) {
+    const s = f.samples;
+    for (let i = 0; i < s.count; i++) {
+      if (s.dirAt(i) !== dir) continue;
+      const k = packetKey(s, i);
+      m.set(k, m.has(k) ? NaN : s.tsUsAt(i));
+    }
+  }
+  return m;
+}
+
+/** Raw time minus this, on the leg's file: the reference clock (t0 is firstUs corrected). */
+function clockOffset(n: ConnNode): number {
+  return n.firstUs - n.t0;
 }

@@ -355,3 +355,18 @@ describe('no-proxy localhost (06, 09b, 10b): what the client opened', () => {
     for (const c of refused) expect(c.explanation[0]).toMatch(/^The client \S+ tried to open a TCP connection/);
   });
 });
+
+describe.skipIf(!byName.has('03'))('03: a container\'s egress captured on docker0 and its veth only', () => {
+  it('is bridged, the container\'s port first, even where both copies hold the same microsecond; never "DNAT in nat OUTPUT"', async () => {
+    const s = byName.get('03')!;
+    const veth = Object.keys(s.perInterface).find((i) => i.startsWith('veth'))!;
+    const r = await run(s, ['docker0', veth]);
+    for (const t of s.conversations.filter((x) => x.mechanism === 'snat')) {
+      const c = correlationOfTruth(r, t);
+      expect(c.mechanism, t.id).toBe('bridge');
+      // The container's packets cross its port, then the bridge (MASQUERADE happens beyond, on eth0).
+      expect(c.legs.map((l) => r.flowsById.get(l)!.iface), t.id).toEqual([veth, 'docker0']);
+      expect(c.notes.join(' '), t.id).not.toContain('nat OUTPUT');
+    }
+  });
+});

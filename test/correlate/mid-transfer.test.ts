@@ -229,3 +229,28 @@ describe.skipIf(!existsSync(path.join(bulk, 'eth0.pcap')) || !hasCommand('tshark
     expect(c.explanation.join(' ')).toContain('before the capture began (its handshake is not in it)');
   });
 });
+
+/** captures/03-egress-masquerade cut by editcap to begin inside its TCP conversation's reply. */
+const egress = path.join(capturesDir, '03-egress-masquerade');
+
+describe.skipIf(!existsSync(path.join(egress, 'eth0.pcap')) || !hasCommand('tshark') || !hasCommand('editcap'))('03\'s container egress with the capture begun in its reply', () => {
+  it('pairs docker0 and eth0 as MASQUERADE by the packets both hold, the container\'s port first, though only the reply\'s last packets remain', async () => {
+    const truth = JSON.parse(readFileSync(path.join(egress, 'truth.json'), 'utf8')) as { conversations: { proto: string; mechanism: string; legs: { interfaces: string[]; tuple: { src: string; sport: number; dst: string; dport: number } }[] }[] };
+    const t = truth.conversations.find((c) => c.proto === 'tcp' && c.mechanism === 'snat')!;
+    const inside = t.legs.find((l) => l.interfaces.includes('docker0'))!.tuple;
+    const outside = t.legs.find((l) => l.interfaces.includes('eth0'))!.tuple;
+    // From the server's last data segment on docker0: its copy on eth0 went by just before.
+    const at = tsharkFields(path.join(egress, 'docker0.pcap'), `tcp.srcport == ${inside.dport} && tcp.dstport == ${inside.sport} && tcp.len > 0`, ['frame.time_epoch']).at(-1)![0];
+    const dir = tempDir('natflow-03cut-');
+    const veth = 'veth2f22765';
+    for (const f of ['eth0', 'docker0', veth]) execFileSync('editcap', ['-A', at, path.join(egress, `${f}.pcap`), path.join(dir, `${f}.pcap`)]);
+    // eth0 keeps no payload of this connection: only ACKs and FINs, told apart by their IP IDs.
+    expect(tsharkFields(path.join(dir, 'eth0.pcap'), `tcp.port == ${outside.sport} && tcp.len > 0`, ['frame.number'])).toEqual([]);
+    const r = await analyzeCaptures(['eth0', 'docker0', veth].map((f) => path.join(dir, `${f}.pcap`)));
+    const c = r.analysis.correlations.map((x) => plainCorrelation(x)).find((x) => r.flowsById.get(x.legs[0])!.src.port === inside.sport)!;
+    expect(c.mechanism).toBe('snat');
+    expect(c.legs.map((id) => r.flowsById.get(id)!.iface)).toEqual([veth, 'docker0', 'eth0']);
+    expect([tuple(c, r.flowsById, 1), tuple(c, r.flowsById, 2)]).toEqual([`${inside.src}:${inside.sport} → ${inside.dst}:${inside.dport}`, `${outside.src}:${outside.sport} → ${outside.dst}:${outside.dport}`]);
+    expect(c.notes.join(' ')).not.toContain('nat OUTPUT');
+  });
+});
