@@ -8,7 +8,7 @@
  * (./lazy-correlation.ts). Each hop function does both, `ev === null` meaning the first pass.
  */
 import type { Flow } from '../flows/flow.js';
-import { isBridgeDevice, onBridgePort } from '../flows/interface-role.js';
+import { isBridgeDevice, isUnnamedInterface, onBridgePort, PACKET_OUTGOING } from '../flows/interface-role.js';
 import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type FieldDiff, type Hop, type Mechanism } from './model.js';
 import { endpointText, isIcmp, isLoopback, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, samePath, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
@@ -491,7 +491,7 @@ function sameSlash16(a: string, b: string): boolean {
 }
 
 /**
- * A connection this host sent into the bridge (seen on the bridge, then on a container's port)
+ * A connection this host sent into the bridge (seen on the bridge device, then on a container's port)
  * with an initial TTL (not forwarded) from an IPv4 address outside the container's /16. A host
  * process connecting to a container's address gets the bridge's own address as its source; one
  * that keeps another address had its route chosen for another destination, a local one, that
@@ -504,6 +504,12 @@ function isLocalOriginDnat(nodes: readonly ConnNode[]): boolean {
   const a = nodes[0];
   if ((a.proto !== PROTO_TCP && a.proto !== PROTO_UDP) || a.parts.length !== 1) return false;
   if (a.iface.startsWith('lo') || onBridgePort(a.parts[0]) !== false || onBridgePort(nodes[1].parts[0]) !== true) return false;
+  // Sent into the bridge by this host: first seen on the bridge itself. On another interface
+  // (eth0) it came in from outside, its TTL the sender's (a client one hop away), and was routed
+  // to the container. An -i any capture with unnamed interfaces says which way it went.
+  if (isUnnamedInterface(a.iface)) {
+    if (!(a.parts[0].sllPktTypesByDir?.fwd ?? []).includes(PACKET_OUTGOING)) return false;
+  } else if (!isBridgeDevice(a.iface)) return false;
   if (!a.client.ip.includes('.') || isLoopback(a.client.ip)) return false;
   return initialTtl(a.parts[0].fwd.firstTtl) && !sameSlash16(a.client.ip, a.server.ip);
 }

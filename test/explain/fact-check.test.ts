@@ -333,6 +333,17 @@ describe.skipIf(!byName.has('14'))('14 a host process calling a published port o
       }
     }
   });
+
+  it('nor for a connection from outside routed to a container, captured on eth0 and the container\'s veth only (19)', async () => {
+    // The client is one hop away: its packets reach eth0 with the TTL it sent them with, which a
+    // packet this host sent into the bridge would have on docker0 (here not captured).
+    const s = byName.get('19');
+    if (!s) return;
+    const veth = Object.keys(s.perInterface).find((i) => i.startsWith('veth'))!;
+    const r = await analyzeCaptures([s.perInterface.eth0, s.perInterface[veth]]);
+    expect(r.analysis.correlations.filter((c) => c.notes.some((n) => n.startsWith('DNAT in nat OUTPUT')))).toEqual([]);
+    for (const t of s.conversations) expect(correlationOfTruth(r, t).mechanism, t.id).toBe('bridge');
+  });
 });
 
 describe.skipIf(!byName.has('15a') || !byName.has('15b'))('15 a container calling another container\'s published port through the host\'s address', () => {
