@@ -6,6 +6,7 @@
  * a container).
  */
 import type { ConnNode } from './conn-node.js';
+import { initialTtl } from './link-scope.js';
 
 function ifaceRank(name: string): number {
   if (name === 'lo' || name.startsWith('lo')) return 0;
@@ -30,7 +31,15 @@ function leavesContainer(nodes: readonly ConnNode[]): boolean {
     outer++;
     for (const c of nodes) if (isContainerSide(c) && c.client.ip === o.client.ip) return false;
   }
-  return outer > 0;
+  if (outer > 0) return true;
+  // Only the bridge and a container's port: the client's packets there with the TTL a host
+  // sends with (the container's own) and the replies one lower (routed in from elsewhere) are
+  // a container calling out.
+  const n = nodes[0];
+  const reply = n.parts.length > 1 ? n.parts[1] : n.parts[0];
+  const out = n.parts[0].fwd.firstTtl;
+  const back = reply.rev.firstTtl;
+  return out !== null && back !== null && initialTtl(out) && !initialTtl(back);
 }
 
 /** A connection the capture joined mid-way: neither handshake, every part without a SYN. */
@@ -42,17 +51,24 @@ export function orderGroup(nodes: ConnNode[]): ConnNode[] {
   if (nodes.length === 1) return [nodes[0]];
   let egress: boolean | null = null;
   let shared: Map<ConnNode, number> | null | undefined;
+  const sharedTimes = (): Map<ConnNode, number> | null => (shared === undefined ? (shared = sharedPacketTimes(nodes)) : shared);
+  // Each leg's first client packet is the same packet, seen along the path, unless a capture
+  // began later on one leg (or the capture joined the connection mid-way on all).
+  const sameFirst = firstPacketsAgree(nodes);
   const cmp = (a: ConnNode, b: ConnNode): number => {
-    // A connection the capture joined mid-way: each leg's first packet is wherever its tcpdump
-    // started, not the same packet.
-    const dt = joinedMidway(a) && joinedMidway(b) ? 0 : a.t0 - b.t0;
-    if (dt !== 0) return dt;
-    // Then a packet every leg holds, when there is one (the same microsecond on docker0 and a
-    // veth is common: a bridge forwards within it).
-    if (shared === undefined) shared = sharedPacketTimes(nodes);
-    const ta = shared?.get(a);
-    const tb = shared?.get(b);
+    if (sameFirst) {
+      const dt = a.t0 - b.t0;
+      if (dt !== 0) return dt;
+    }
+    // Else, or when those were seen in the same microsecond (a bridge forwards within it), a
+    // packet every leg holds.
+    const ta = sharedTimes()?.get(a);
+    const tb = sharedTimes()?.get(b);
     if (ta !== undefined && tb !== undefined && ta !== tb) return ta - tb;
+    if (!sameFirst && !(joinedMidway(a) && joinedMidway(b))) {
+      const dt = a.t0 - b.t0;
+      if (dt !== 0) return dt;
+    }
     egress ??= leavesContainer(nodes);
     const ra = ifaceRank(a.iface);
     const rb = ifaceRank(b.iface);
@@ -61,6 +77,35 @@ export function orderGroup(nodes: ConnNode[]): ConnNode[] {
   // Two legs (the common case): the stable sort's order without copying and sorting.
   if (nodes.length === 2) return cmp(nodes[0], nodes[1]) > 0 ? [nodes[1], nodes[0]] : [nodes[0], nodes[1]];
   return nodes.slice().sort(cmp);
+}
+
+/** Whether every leg's first client → server packet is the same packet (by packetKey). */
+function firstPacketsAgree(nodes: readonly ConnNode[]): boolean {
+  let first: string | null = null;
+  for (const n of nodes) {
+    const k = firstPacketKey(n);
+    if (k === null) return false;
+    if (first === null) first = k;
+    else if (k !== first) return false;
+  }
+  return true;
+}
+
+function firstPacketKey(n: ConnNode): string | null {
+  let best: string | null = null;
+  let bestTs = Infinity;
+  for (const f of n.parts) {
+    const s = f.samples;
+    for (let i = 0; i < s.count; i++) {
+      if (s.dirAt(i) !== 0) continue;
+      if (s.tsUsAt(i) < bestTs) {
+        bestTs = s.tsUsAt(i);
+        best = packetKey(s, i);
+      }
+      break;
+    }
+  }
+  return best;
 }
 
 /** Packets of the first leg looked at for one every leg holds. */

@@ -550,6 +550,11 @@ function evaluateMidTransfer(up: RelayEnd, down: RelayEnd): MidTransferFit | nul
   if (fwd === null) return null;
   const rev = streamFit(down.revBytes, down.revTail, down.revLast, down.revAnchors, up.revBytes, up.revTail, up.revLast, up.revAnchors);
   if (rev === null || (fwd === NO_STREAM && rev === NO_STREAM)) return null;
+  // A few last bytes alike, or short streams alike in full at no offset (a small response, the
+  // same to every client), tie nothing by themselves: with the requests before the capture, such
+  // a reply matches any other connection's. The whole-stream case with its request (evaluate's
+  // 'mid-stream') has the request's timing besides.
+  if (alikeAnywhere(fwd, up.fwdBytes) && alikeAnywhere(rev, down.revBytes)) return null;
   return {
     cost: fwd.delay + rev.delay,
     fwdCompared: fwd.compared,
@@ -560,6 +565,16 @@ function evaluateMidTransfer(up: RelayEnd, down: RelayEnd): MidTransferFit | nul
     revAnchored: rev.anchored,
     delay: up.revBytes >= up.fwdBytes ? rev.delay : fwd.delay,
   };
+}
+
+/** Fewer common last bytes than this say little: the end of one small response is every copy's. */
+const MIN_DISTINCT_BYTES = 256;
+
+/** A stream fit that would hold for any connection carrying the same few bytes. */
+function alikeAnywhere(f: StreamFit, senderBytes: number): boolean {
+  if (f === NO_STREAM) return true;
+  if (f.anchored > 0) return false;
+  return f.compared < MIN_DISTINCT_BYTES || (f.shift === 0 && f.compared >= senderBytes);
 }
 
 /**

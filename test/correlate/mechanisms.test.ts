@@ -2,12 +2,15 @@
  * What each mechanism's correlation says, checked against docker-nat-facts.md with the values of
  * the lab's truth.json (never values computed by natflow itself).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalyzeResult } from '../../src/correlate/analyze.js';
 import { parseLinksDump } from '../../src/flows/interface-names.js';
 import { correlationOfTruth, type Scenario, scenarios, scenariosByNumber, type TruthConversation } from './truth.js';
+import { tsharkFields } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const byName = scenariosByNumber();
 
@@ -368,5 +371,26 @@ describe.skipIf(!byName.has('03'))('03: a container\'s egress captured on docker
       expect(c.legs.map((l) => r.flowsById.get(l)!.iface), t.id).toEqual([veth, 'docker0']);
       expect(c.notes.join(' '), t.id).not.toContain('nat OUTPUT');
     }
+  });
+
+  it('the same when the veth\'s capture began a packet later, after the SYN docker0 holds', async () => {
+    const s = byName.get('03')!;
+    const veth = Object.keys(s.perInterface).find((i) => i.startsWith('veth'))!;
+    const t = s.conversations.find((x) => x.mechanism === 'snat' && x.proto === 'tcp')!;
+    const inside = t.legs.find((l) => l.interfaces.includes('docker0'))!.tuple;
+    // The container's SYN crossed its veth first: from docker0's copy on, the veth misses it.
+    const syn = tsharkFields(s.perInterface.docker0, `tcp.srcport == ${inside.sport} && tcp.flags.syn == 1`, ['frame.time_epoch'])[0][0];
+    const dir = tempDir('natflow-03syn-');
+    const files = ['docker0', veth].map((i) => {
+      const f = join(dir, `${i}.pcap`);
+      execFileSync('editcap', ['-A', syn, s.perInterface[i], f]);
+      return f;
+    });
+    expect(tsharkFields(files[1], `tcp.srcport == ${inside.sport} && tcp.flags.syn == 1`, ['frame.number'])).toEqual([]);
+    const r = await analyzeCaptures(files);
+    const c = correlationOfTruth(r, t);
+    expect(c.mechanism).toBe('bridge');
+    expect(c.legs.map((l) => r.flowsById.get(l)!.iface)).toEqual([veth, 'docker0']);
+    expect(c.notes.join(' ')).not.toContain('nat OUTPUT');
   });
 });

@@ -264,3 +264,23 @@ describe.skipIf(!existsSync(join(ipv6Proxy, 'truth.json')))('a capture point rec
     for (const s of shorter) expect(note).toContain(`${s.id} = ${mld.id}`);
   });
 });
+
+describe.skipIf(!existsSync(join(concurrent, 'truth.json')) || !hasCommand('editcap'))('08 captured from late on, on two interfaces only', () => {
+  it('pairs no proxy from replies alike in full: with the requests before the capture, the same small response ties nothing', async () => {
+    // From three quarters through: most requests are over, their identical replies remain.
+    const times = tsharkFields(join(concurrent, 'any.pcap'), 'frame', ['frame.time_epoch']);
+    const t = times[Math.floor(times.length * 0.75) + 1][0];
+    const out = tempDir('natflow-late-08-');
+    const cut = (i: string): string => {
+      const f = join(out, `${i}.pcap`);
+      execFileSync('editcap', ['-A', t, join(concurrent, `${i}.pcap`), f]);
+      return f;
+    };
+    for (const pair of [['eth0', 'lo'], ['eth0', 'veth6b1f533']]) {
+      const r = await analyzeCaptures(pair.map(cut));
+      // Each of these interfaces holds one side of other conversations than the other's (truth.json):
+      // eth0 the outside's DNATed calls, lo and the veth the proxy's.
+      expect(r.analysis.correlations.filter((c) => c.mechanism === 'userland-proxy'), pair.join('+')).toEqual([]);
+    }
+  });
+});
