@@ -21,18 +21,7 @@ ALL_NS=("$NS_H" "$NS_C")
 # shellcheck source=lib/lab.sh
 . "$HERE/lib/lab.sh"
 
-for ns in "$NS_H" "$NS_C"; do
-  ip netns add "$ns"
-  nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip -n "$ns" link set lo up
-done
-ip -n "$NS_H" link add docker0 address 02:42:5e:00:00:01 type bridge
-ip -n "$NS_H" addr add 172.17.0.1/16 dev docker0
-ip -n "$NS_H" link set docker0 up
-ip -n "$NS_H" link add veth2f22765 type veth peer name eth0 netns "$NS_C"
-ip -n "$NS_H" link set veth2f22765 master docker0 up
-ip -n "$NS_C" link set eth0 address 02:42:ac:11:00:02 up
-ip -n "$NS_C" addr add 172.17.0.2/16 dev eth0
+one_container_lab veth2f22765
 
 mkdir -p "$WORK/www" "$OUT"
 printf 'hello from the container\n' >"$WORK/www/hello.txt"
@@ -65,18 +54,10 @@ wait_for 10 test -e "$WORK/ready"
 
 # Each interface on its own, and one `-i any` capture of them all (its interfaces named by the
 # ip-link dump beside it, as record.sh writes one).
-TCPDUMP=()
-for i in lo docker0 veth2f22765 any; do
-  bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root -p -U -n -i "$i" -w "$OUT/$i.pcap"
-  TCPDUMP+=(${PIDS[-1]})
-done
-ip -n "$NS_H" -j link show >"$OUT/ip-link.json"
-for i in lo docker0 veth2f22765 any; do wait_for 10 grep -q 'listening on' "$WORK/tcpdump-$i.err"; done
+start_captures "$OUT" lo docker0 veth2f22765 any
 sleep 0.3
 touch "$WORK/go"
 wait "$CLIENT"
 sleep 0.5
-for p in "${TCPDUMP[@]}"; do kill -INT "$p"; done
-for p in "${TCPDUMP[@]}"; do wait "$p" || true; done
-chmod 644 "$OUT"/*.pcap
+stop_captures "$OUT"
 echo "recorded $OUT:"; ls -l "$OUT"

@@ -25,18 +25,7 @@ ALL_NS=("$NS_H" "$NS_C")
 # shellcheck source=lib/lab.sh
 . "$HERE/lib/lab.sh"
 
-for ns in "$NS_H" "$NS_C"; do
-  ip netns add "$ns"
-  nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip -n "$ns" link set lo up
-done
-ip -n "$NS_H" link add docker0 address 02:42:5e:00:00:01 type bridge
-ip -n "$NS_H" addr add 172.17.0.1/16 dev docker0
-ip -n "$NS_H" link set docker0 up
-ip -n "$NS_H" link add veth5b1c0de type veth peer name eth0 netns "$NS_C"
-ip -n "$NS_H" link set veth5b1c0de master docker0 up
-ip -n "$NS_C" link set eth0 address 02:42:ac:11:00:02 up
-ip -n "$NS_C" addr add 172.17.0.2/16 dev eth0
+one_container_lab veth5b1c0de
 
 mkdir -p "$WORK/www" "$OUT"
 # Text a reader can recognise in the payload view, every line numbered (no two alike).
@@ -149,21 +138,11 @@ wait_for 10 test -e "$WORK/ready"
 wait_for 10 test -e "$WORK/sink-ready"
 
 # Each interface on its own, and one `-i any` capture of them all.
-TCPDUMP=()
-for i in lo docker0 veth5b1c0de any; do
-  # --immediate-mode: without it a tcpdump stopped by SIGINT drops what sits in its last,
-  # unfinished ring block (the sink's answer, here, from the per-interface files).
-  bg "$NS_H" "$WORK/tcpdump-$i.err" tcpdump -Z root -p -U --immediate-mode -n -i "$i" -w "$OUT/$i.pcap"
-  TCPDUMP+=(${PIDS[-1]})
-done
-ip -n "$NS_H" -j link show >"$OUT/ip-link.json"
-for i in lo docker0 veth5b1c0de any; do wait_for 10 grep -q 'listening on' "$WORK/tcpdump-$i.err"; done
+start_captures "$OUT" lo docker0 veth5b1c0de any
 sleep 0.3
 touch "$WORK/go"
 wait "$CLIENT"
 wait "$UPLOADER"
 sleep 1
-for p in "${TCPDUMP[@]}"; do kill -INT "$p"; done
-for p in "${TCPDUMP[@]}"; do wait "$p" || true; done
-chmod 644 "$OUT"/*.pcap
+stop_captures "$OUT"
 echo "recorded $OUT:"; ls -l "$OUT"
