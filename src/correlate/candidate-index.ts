@@ -118,6 +118,11 @@ function addFirstSamples(buckets: Buckets, kind: number, n: ConnNode, dir: numbe
   }
 }
 
+/** A TCP connection whose handshake the capture missed (it joined it mid-way). */
+function noIsn(n: ConnNode): boolean {
+  return n.fwdIsn === null && n.revIsn === null;
+}
+
 /** Candidate pairs as a flat list [a0, b0, a1, b1, …] with a < b, each pair once. */
 export function samePacketCandidates(nodes: readonly ConnNode[]): number[] {
   const N = nodes.length;
@@ -125,14 +130,14 @@ export function samePacketCandidates(nodes: readonly ConnNode[]): number[] {
   const byRevIsn = new Buckets(N);
   // TCP adds one sample per node (up to 2·MID_STREAM_SAMPLES when joined mid-way), other protocols three.
   let midStream = 0;
-  for (const n of nodes) if (n.proto === PROTO_TCP && n.fwdIsn === null && n.revIsn === null) midStream++;
+  for (const n of nodes) if (n.proto === PROTO_TCP && noIsn(n)) midStream++;
   const buckets = new Buckets(3 * N + 2 * MID_STREAM_SAMPLES * midStream);
   for (const n of nodes) {
     if (n.proto === PROTO_TCP) {
       if (n.fwdIsn !== null) byFwdIsn.add(n.fwdIsn, 0, 0, 0, n.idx);
       if (n.revIsn !== null) byRevIsn.add(n.revIsn, 0, 0, 0, n.idx);
       // A data segment's IP ID + payload survives a seq rewrite (helper / SYNPROXY) too.
-      if (n.fwdIsn !== null || n.revIsn !== null) addFirstSamples(buckets, 0, n, 0, true, 1);
+      if (!noIsn(n)) addFirstSamples(buckets, 0, n, 0, true, 1);
       else {
         // A connection the capture joined mid-way has no ISN to go by, and may carry data one
         // way only (a download or an upload under way): its first segments each way, so that

@@ -13,7 +13,7 @@ import { HOST_CLIENT_NOTE, LOCAL_DNAT_NOTE, MECHANISMS, type Evidence, type Fiel
 import { endpointText, isIcmp, isLoopback, makeNode, PROTO_TCP, PROTO_UDP, type ConnNode } from './conn-node.js';
 import { fieldDiffs, mechanismOf, rewriteText, samePath, tupleChange, tupleOf, type TupleChange } from './hop-fields.js';
 import { matchSamePacket, type MatchIndex, type SamePacketMatch } from './same-packet.js';
-import { relayDelay, relayEnd, type RelayEnd, type RelayMatch } from './relay.js';
+import { relayDelay, relayEnd, type MidTransferFields, type RelayEnd, type RelayMatch } from './relay.js';
 import { joinedMidway } from './path-order.js';
 import type { HopToAttribute } from './rules/attribute-rule.js';
 import { protoName } from './flow-summary.js';
@@ -48,20 +48,9 @@ interface SameFacts {
 type RelayEndFacts = Pick<RelayEnd, 'syn' | 'fwdData' | 'revData' | 'fwdFin' | 'fwdBytes' | 'revBytes' | 'fwdDigest' | 'revDigest'>;
 
 /** What writing a relay hop reads of its match (a RelayMatch is one). */
-interface RelayFacts {
+interface RelayFacts extends Pick<RelayMatch, 'dialDelay' | 'rivals' | 'rivalsAtLeast' | 'kind' | 'streamKey' | keyof MidTransferFields> {
   up: RelayEndFacts;
   down: RelayEndFacts;
-  dialDelay: number;
-  rivals: number;
-  rivalsAtLeast: boolean;
-  kind: RelayMatch['kind'];
-  fwdCompared: number;
-  revCompared: number;
-  fwdShift: number;
-  revShift: number;
-  fwdAnchored: number;
-  revAnchored: number;
-  streamKey: string | null;
 }
 
 function sameFacts(x: ConnNode, m: SamePacketMatch): SameFacts {

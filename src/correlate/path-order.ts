@@ -1,9 +1,9 @@
 /**
  * Orders the legs of one same-packet group along the packet's travel: by the clock-corrected time
- * of the client's first packet on each leg. Copies captured in the same microsecond, and copies
- * of a connection the capture joined mid-way, fall back to where the interface sits on the path
- * (ingress / loopback, then the bridge, then the container's port — reversed for traffic leaving
- * a container).
+ * of the client's first packet on each leg when that is one packet on all of them; else, or when
+ * they saw it in the same microsecond, by the time of another packet every leg holds; last, by
+ * where the interface sits on the path (ingress / loopback, then the bridge, then the
+ * container's port — reversed for traffic leaving a container).
  */
 import type { ConnNode } from './conn-node.js';
 import { initialTtl } from './link-scope.js';

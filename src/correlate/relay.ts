@@ -502,14 +502,11 @@ const MAX_SHIFT_BYTES = 4 << 20;
  */
 const END_WINDOW_US = 10_000_000;
 
-interface MidTransferFit {
+/** What comparing two streams each way found, as a RelayMatch carries it. */
+export type MidTransferFields = Pick<RelayMatch, 'fwdCompared' | 'revCompared' | 'fwdShift' | 'revShift' | 'fwdAnchored' | 'revAnchored'>;
+
+interface MidTransferFit extends MidTransferFields {
   cost: number;
-  fwdCompared: number;
-  revCompared: number;
-  fwdShift: number;
-  revShift: number;
-  fwdAnchored: number;
-  revAnchored: number;
   /** The larger stream's relay delay: from its sender's side to its receiver's. */
   delay: number;
 }
@@ -738,7 +735,8 @@ function midTransferPairs(ends: readonly RelayEnd[]): [number, number][] {
   }
   for (const b of byAnchor.values()) {
     if (b.length < 2 || b.length > MAX_ANCHOR_BUCKET) continue;
-    for (let i = 0; i < b.length; i++) for (let j = i + 1; j < b.length; j++) if (b[i] !== b[j]) pair(b[i], b[j]);
+    // addAnchors files an end once per hash: every two in a bucket are two ends.
+    for (let i = 0; i < b.length; i++) for (let j = i + 1; j < b.length; j++) pair(b[i], b[j]);
   }
   return out;
 }

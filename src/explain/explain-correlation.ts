@@ -245,8 +245,9 @@ function heldByProxy(c: Correlation): { bytes: number; toClient: boolean; endedA
   let best: { bytes: number; toClient: boolean; endedAlike: boolean } | null = null;
   for (const e of c.evidence) {
     if (e.kind !== 'payload' || e.offset === undefined || e.offset <= 0) continue;
-    // The relay ties copies that did not end alike by their anchors (../correlate/describe.ts).
-    if (best === null || e.offset > best.bytes) best = { bytes: e.offset, toClient: e.detail.startsWith('server→client'), endedAlike: !e.detail.includes('anchors') };
+    // `values`: the bytes each side saw. Longer by just the offset, the copies end alike.
+    const endedAlike = e.values !== undefined && Number(e.values[1]) - Number(e.values[0]) === e.offset;
+    if (best === null || e.offset > best.bytes) best = { bytes: e.offset, toClient: e.detail.startsWith('server→client'), endedAlike };
   }
   return best;
 }

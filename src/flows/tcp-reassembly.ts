@@ -33,7 +33,8 @@ export interface ReassemblyLimits {
    * Last bytes kept of a stream whose start the capture missed (its first segment was not after
    * a SYN). The same download seen on the two sides of a proxy then starts at different offsets
    * (the proxy held some bytes when the capture began) and ends with the same bytes: their ends
-   * are what can be compared (../correlate/relay.ts). None when absent or 0.
+   * are what can be compared (../correlate/relay.ts), and the stream's content-defined anchors
+   * (./stream-anchors.ts) when the capture also stopped before it ended. Neither when absent or 0.
    */
   tailBytes?: number;
 }
@@ -118,8 +119,7 @@ export class StreamReassembler {
       this.nextSeq = seq >>> 0;
       const tailBytes = this.limits.tailBytes ?? 0;
       if (tailBytes > 0) {
-        this.tailRing ??= new Uint8Array(tailBytes);
-        this.tailAt = this.tailLen = 0;
+        this.tailRing = new Uint8Array(tailBytes);
         this.anchorSet = new StreamAnchors();
       }
     }

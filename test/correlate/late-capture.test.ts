@@ -12,11 +12,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
-import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { plainCorrelation } from '../../src/correlate/lazy-correlation.js';
 import { capturesDir } from '../helpers/paths.js';
 import { hasCommand, tsharkFields } from '../helpers/tools.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { captureForms } from '../helpers/capture-forms.js';
 
 const dir = path.join(capturesDir, '22-late-capture-proxy');
 const lo = path.join(dir, 'lo.pcap');
@@ -58,12 +58,7 @@ describe.skipIf(!existsSync(lo) || !hasCommand('tshark'))('a proxied connection 
 
   it('the same from the container\'s veth too, from the -i any capture alone and from the directory', async () => {
     const veth = path.join(dir, 'veth2f22765.pcap');
-    const forms: [string, string[], Parameters<typeof analyzeCaptures>[1]][] = [
-      ['per-interface files', [lo, docker0, veth], {}],
-      ['-i any', [path.join(dir, 'any.pcap')], parseCaptureOptions({ links: path.join(dir, 'ip-link.json') })],
-      ['the directory', [dir], parseCaptureOptions({}, [dir])],
-    ];
-    for (const [form, files, opts] of forms) {
+    for (const [form, files, opts] of captureForms(dir, [lo, docker0, veth])) {
       const r = await analyzeCaptures(files, opts);
       expect(r.analysis.correlations, form).toHaveLength(1);
       const c = plainCorrelation(r.analysis.correlations[0]);

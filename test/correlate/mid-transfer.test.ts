@@ -11,12 +11,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
-import { parseCaptureOptions } from '../../src/cli/capture-options.js';
 import { plainCorrelation } from '../../src/correlate/lazy-correlation.js';
 import type { Correlation } from '../../src/correlate/model.js';
 import { capturesDir } from '../helpers/paths.js';
 import { hasCommand, tsharkFields } from '../helpers/tools.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { captureForms } from '../helpers/capture-forms.js';
 
 const dir = path.join(capturesDir, '23-mid-transfer-proxy');
 const lo = path.join(dir, 'lo.pcap');
@@ -115,12 +115,7 @@ describe.skipIf(!existsSync(lo) || !hasCommand('tshark'))('transfers under way t
   });
 
   it('the same from per-interface files with the container\'s veth, from the -i any capture alone and from the directory', async () => {
-    const forms: [string, string[], Parameters<typeof analyzeCaptures>[1]][] = [
-      ['per-interface files', [lo, docker0, veth], {}],
-      ['-i any', [path.join(dir, 'any.pcap')], parseCaptureOptions({ links: path.join(dir, 'ip-link.json') })],
-      ['the directory', [dir], parseCaptureOptions({}, [dir])],
-    ];
-    for (const [form, files, opts] of forms) {
+    for (const [form, files, opts] of captureForms(dir, [lo, docker0, veth])) {
       const r = await analyzeCaptures(files, opts);
       const cs = r.analysis.correlations.map((c) => plainCorrelation(c));
       expect(cs.map((c) => [r.flowsById.get(c.legs[0])!.dst.port, c.mechanism, c.confidence]).sort(), form).toEqual([
